@@ -1,0 +1,38 @@
+"""xlspv: the cash-flow waterfall of a US-Japan strategic-investment SPV, for Python and Excel.
+
+>>> import datetime as dt, xlspv
+>>> s = xlspv.summary([-100, 60, 200], [dt.date(2025, 1, 1), dt.date(2026, 1, 1), dt.date(2027, 1, 1)], 0.1)
+>>> s.threshold_date
+datetime.date(2027, 1, 1)
+"""
+
+from __future__ import annotations
+
+from .errors import RateScheduleError, SpvError, SpvInputError, TermsError
+from .terms import RateSchedule, Terms
+from .waterfall import Batch, Summary, Waterfall, compute, summary, waterfall, waterfall_batch
+from .xirr import irr, npv, xirr, xirr_many, xnpv
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Batch",
+    "RateSchedule",
+    "RateScheduleError",
+    "SpvError",
+    "SpvInputError",
+    "Summary",
+    "Terms",
+    "TermsError",
+    "Waterfall",
+    "compute",
+    "irr",
+    "npv",
+    "summary",
+    "waterfall",
+    "waterfall_batch",
+    "xirr",
+    "xirr_many",
+    "xnpv",
+    "__version__",
+]

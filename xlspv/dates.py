@@ -1,0 +1,105 @@
+"""Dates as xlspv counts them: whole days, as proleptic Gregorian ordinals (``date.toordinal()``).
+
+Accepted everywhere a date is due: ``datetime.date``, ``datetime.datetime`` (the time of day is
+dropped: accrual is by whole days), numpy ``datetime64``, pandas ``Timestamp`` and Excel serial
+numbers of the 1900 date system (whole or with a time fraction). Excel's serials 1 to 60 include the
+fictitious 29 February 1900, so serials below 61 (before 1 March 1900) are refused rather than
+silently shifted by a day.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import SpvInputError
+
+#: ``date.toordinal()`` of Excel's day 0 (30 December 1899) in the 1900 date system.
+EXCEL_EPOCH_ORDINAL = _dt.date(1899, 12, 30).toordinal()
+#: Excel serial of 1 March 1900, the first serial that names the same day in Excel and in this calendar.
+FIRST_SAFE_SERIAL = 61
+#: Largest serial Excel shows as a date (31 December 9999).
+LAST_SERIAL = 2958465
+_NUMPY_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+
+
+def ordinal_from_serial(serial: float, *, what: str = "date") -> int:
+    """Ordinal of an Excel 1900-system serial number (the fraction, a time of day, is dropped)."""
+    if not np.isfinite(serial):
+        raise SpvInputError(f"{what}: {serial!r} is not a date; enter a date or an Excel date serial.")
+    whole = int(np.floor(serial))
+    if whole < FIRST_SAFE_SERIAL or whole > LAST_SERIAL:
+        raise SpvInputError(
+            f"{what}: {serial!r} is outside Excel's date range (serial 61 = 1 March 1900 to "
+            f"{LAST_SERIAL} = 31 December 9999); enter a real date."
+        )
+    return whole + EXCEL_EPOCH_ORDINAL
+
+
+def serial_from_ordinal(ordinal: int | np.ndarray) -> Any:
+    """Excel 1900-system serial of an ordinal (or array of ordinals)."""
+    return ordinal - EXCEL_EPOCH_ORDINAL
+
+
+def to_ordinal(value: Any, *, what: str = "date") -> int:
+    """Ordinal of one date-like value; raises :class:`SpvInputError` naming ``what`` otherwise."""
+    if isinstance(value, _dt.datetime):
+        return value.date().toordinal()
+    if isinstance(value, _dt.date):
+        return value.toordinal()
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            raise SpvInputError(f"{what}: the date is missing (NaT); enter a date.")
+        return int(value.astype("datetime64[D]").astype(np.int64)) + _NUMPY_EPOCH_ORDINAL
+    if isinstance(value, (bool, np.bool_)):
+        raise SpvInputError(f"{what}: {value!r} is not a date; enter a date.")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return ordinal_from_serial(float(value), what=what)
+    if value is None:
+        raise SpvInputError(f"{what}: the date is blank; enter a date.")
+    if hasattr(value, "to_datetime64"):  # pandas Timestamp / NaT
+        return to_ordinal(value.to_datetime64(), what=what)
+    raise SpvInputError(f"{what}: {value!r} is not a date; enter a date or an Excel date serial.")
+
+
+def to_ordinals(values: Any, *, name: str = "dates") -> np.ndarray:
+    """Ordinals (int64 array) of a sequence of date-like values; errors name ``name`` and the row."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        days = values.astype("datetime64[D]")
+        bad = np.flatnonzero(np.isnat(days))
+        if bad.size:
+            raise SpvInputError(f"{name} row {bad[0] + 1}: the date is missing (NaT); enter a date.")
+        return days.astype(np.int64) + _NUMPY_EPOCH_ORDINAL
+    if hasattr(values, "to_numpy") and getattr(values, "dtype", None) is not None:
+        arr = values.to_numpy()
+        if arr.dtype.kind == "M":
+            return to_ordinals(arr, name=name)
+        values = arr
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
+        flat = values.astype(np.float64).ravel()
+        return np.fromiter(
+            (ordinal_from_serial(s, what=f"{name} row {i + 1}") for i, s in enumerate(flat)),
+            dtype=np.int64,
+            count=flat.size,
+        )
+    seq: Sequence[Any] = list(values)
+    if seq and all(type(v) is _dt.date for v in seq):  # the common case, kept fast
+        return np.fromiter(map(_dt.date.toordinal, seq), dtype=np.int64, count=len(seq))
+    return np.fromiter(
+        (to_ordinal(v, what=f"{name} row {i + 1}") for i, v in enumerate(seq)),
+        dtype=np.int64,
+        count=len(seq),
+    )
+
+
+def to_date(ordinal: int) -> _dt.date:
+    """``datetime.date`` of an ordinal."""
+    return _dt.date.fromordinal(int(ordinal))
+
+
+def to_datetime64(ordinals: np.ndarray) -> np.ndarray:
+    """``datetime64[D]`` array of an ordinal array."""
+    return (np.asarray(ordinals, dtype=np.int64) - _NUMPY_EPOCH_ORDINAL).astype("datetime64[D]")

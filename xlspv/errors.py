@@ -1,0 +1,24 @@
+"""Typed errors raised by the core.
+
+Every error is a ``ValueError`` subclass whose message names the argument, the row or the term that
+is wrong and says how to fix it. The Excel adapter (``udfs.py``) maps them to Excel error values and
+the command line maps them to one line and exit status 2; neither needs to parse the text.
+"""
+
+from __future__ import annotations
+
+
+class SpvError(ValueError):
+    """Base class of every input error xlspv raises on purpose."""
+
+
+class SpvInputError(SpvError):
+    """A cash-flow input (values or dates) cannot be used: lengths, texts, blanks, NaN, no dates."""
+
+
+class TermsError(SpvError):
+    """A term is missing, unknown, or has a value outside its allowed range."""
+
+
+class RateScheduleError(TermsError):
+    """A dated deemed-rate schedule is empty, has two rates on one date, or starts too late."""

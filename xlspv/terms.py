@@ -1,0 +1,289 @@
+"""The terms of one SPV: one validated, immutable object that everything downstream trusts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .dates import to_date, to_ordinal
+from .daycount import DAY_COUNTS, canonical_day_count
+from .errors import RateScheduleError, TermsError
+
+#: Compounding conventions and their periods per year (``None``: not periodic).
+COMPOUNDINGS: dict[str, int | None] = {
+    "annual": 1,
+    "semiannual": 2,
+    "quarterly": 4,
+    "monthly": 12,
+    "continuous": None,
+    "simple": None,
+}
+_COMPOUNDING_ALIASES = {
+    "annually": "annual",
+    "yearly": "annual",
+    "semi-annual": "semiannual",
+    "semiannually": "semiannual",
+    "semi-annually": "semiannual",
+    "quarter": "quarterly",
+    "month": "monthly",
+}
+ALLOCATION_BASES = ("cumulative", "scheduled")
+
+
+@dataclass(frozen=True)
+class RateSchedule:
+    """A dated deemed-rate schedule: each rate applies from its effective date on.
+
+    ``dates`` are ordinals in increasing order, ``rates`` annual decimals (0.05 = 5%).
+    Build one with :meth:`from_rows`, which sorts the rows and checks them.
+    """
+
+    dates: tuple[int, ...]
+    rates: tuple[float, ...]
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[Any, Any]]) -> RateSchedule:
+        """Schedule from ``(effective date, rate)`` rows in any order.
+
+        >>> import datetime as dt
+        >>> s = RateSchedule.from_rows([(dt.date(2027, 1, 1), 0.06), (dt.date(2025, 1, 1), 0.05)])
+        >>> s.rates
+        (0.05, 0.06)
+        """
+        parsed = []
+        for i, (when, rate) in enumerate(rows):
+            day = to_ordinal(when, what=f"deemed_rate schedule row {i + 1} date")
+            parsed.append((day, _rate(rate, f"deemed_rate schedule row {i + 1} ({to_date(day)})")))
+        if not parsed:
+            raise RateScheduleError(
+                "deemed_rate: the rate schedule is empty; give at least one (date, rate) row."
+            )
+        parsed.sort(key=lambda row: row[0])
+        for (d0, _), (d1, _) in zip(parsed, parsed[1:], strict=False):
+            if d0 == d1:
+                raise RateScheduleError(
+                    f"deemed_rate: the rate schedule has two rates on {to_date(d0)}; keep one."
+                )
+        return cls(tuple(d for d, _ in parsed), tuple(r for _, r in parsed))
+
+    def rate_on(self, days: np.ndarray) -> np.ndarray:
+        """Rate in force on each day (a change dated on a day applies from that day on)."""
+        idx = np.searchsorted(np.asarray(self.dates), days, side="right") - 1
+        return np.asarray(self.rates)[np.maximum(idx, 0)]
+
+
+def _number(value: Any, what: str) -> float:
+    """A finite float from a number or a numeric text (``"5%"`` = 0.05); TermsError otherwise."""
+    if isinstance(value, bool) or value is None:
+        raise TermsError(f"{what}: {value!r} is not a number; enter a number.")
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        scale = 0.01 if text.endswith("%") else 1.0
+        try:
+            number = float(text.rstrip("%")) * scale
+        except ValueError:
+            raise TermsError(f"{what}: {value!r} is not a number; enter a number.") from None
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise TermsError(f"{what}: {value!r} is not a number; enter a number.") from None
+    if not math.isfinite(number):
+        raise TermsError(f"{what}: {value!r} is not a finite number; enter a number.")
+    return number
+
+
+def _rate(value: Any, what: str) -> float:
+    rate = _number(value, what)
+    if rate <= -1.0:
+        raise TermsError(f"{what}: {rate!r} is -100% or less; a deemed rate must be above -100%.")
+    return rate
+
+
+def _share(value: Any, name: str) -> float:
+    share = _number(value, name)
+    if not 0.0 <= share <= 1.0:
+        raise TermsError(f"{name}: {share!r} is outside [0, 1]; enter a share such as 0.5 (= 50%).")
+    return share
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Terms of one SPV, validated on construction (see ``shared/spec/waterfall.md``, Inputs).
+
+    Parameters
+    ----------
+    deemed_rate : float or RateSchedule
+        Annual deemed interest rate as a decimal (0.05 = 5%), above -100%; or a dated schedule.
+    japan_share_before, japan_share_after : float
+        Japan's share of distributions before and after the threshold (default 0.5 and 0.1); the US
+        gets the rest. Each in [0, 1]; ``japan_share_before`` > 0.
+    day_count : str
+        "ACT/365F" (default), "ACT/360" or "30/360" (Excel's ``DAYS360(start, end, FALSE)/360``).
+    compounding : str
+        "annual" (default), "semiannual", "quarterly", "monthly", "continuous" or "simple".
+    partner_share : float
+        Part of Japan's side held by a foreign partner, in [0, 1] (default 0).
+    allocation_basis : str
+        "cumulative" (default: one running balance) or "scheduled" (the yearly second reading).
+    useful_life : int or None
+        Whole years >= 1; required by "scheduled", ignored by "cumulative".
+
+    Examples
+    --------
+    >>> Terms(0.05).compounding
+    'annual'
+    >>> Terms(0.05, japan_share_before=1.5)
+    Traceback (most recent call last):
+    ...
+    xlspv.errors.TermsError: japan_share_before: 1.5 is outside [0, 1]; enter a share such as 0.5 (= 50%).
+    """
+
+    deemed_rate: float | RateSchedule
+    japan_share_before: float = 0.5
+    japan_share_after: float = 0.1
+    day_count: str = "ACT/365F"
+    compounding: str = "annual"
+    partner_share: float = 0.0
+    allocation_basis: str = "cumulative"
+    useful_life: int | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        rate = self.deemed_rate
+        if isinstance(rate, RateSchedule):
+            pass
+        elif isinstance(rate, Mapping) or (
+            isinstance(rate, (list, tuple)) and rate and isinstance(rate[0], (list, tuple))
+        ):
+            rows = rate.items() if isinstance(rate, Mapping) else rate
+            object.__setattr__(self, "deemed_rate", RateSchedule.from_rows(rows))
+        else:
+            if rate is None or (isinstance(rate, str) and not rate.strip()):
+                raise TermsError("deemed_rate: required (no default); enter the annual rate, e.g. 0.05.")
+            object.__setattr__(self, "deemed_rate", _rate(rate, "deemed_rate"))
+        before = _share(self.japan_share_before, "japan_share_before")
+        if before == 0.0:
+            raise TermsError(
+                "japan_share_before: 0 would never recover the deemed allocation; enter a share above 0."
+            )
+        object.__setattr__(self, "japan_share_before", before)
+        object.__setattr__(self, "japan_share_after", _share(self.japan_share_after, "japan_share_after"))
+        object.__setattr__(self, "partner_share", _share(self.partner_share, "partner_share"))
+        object.__setattr__(self, "day_count", canonical_day_count(self.day_count))
+        object.__setattr__(self, "compounding", _compounding(self.compounding))
+        basis = str(self.allocation_basis).strip().lower() if isinstance(self.allocation_basis, str) else None
+        if basis not in ALLOCATION_BASES:
+            raise TermsError(
+                f"allocation_basis: {self.allocation_basis!r} is not a basis; use "
+                f"{' or '.join(ALLOCATION_BASES)}."
+            )
+        object.__setattr__(self, "allocation_basis", basis)
+        object.__setattr__(self, "useful_life", _useful_life(self.useful_life, basis))
+
+    @property
+    def periods_per_year(self) -> int | None:
+        """Compounding periods per year (``None`` for continuous and simple)."""
+        return COMPOUNDINGS[self.compounding]
+
+    @property
+    def flat_rate(self) -> float | None:
+        """The deemed rate when it is one number, else ``None``."""
+        return self.deemed_rate if isinstance(self.deemed_rate, float) else None
+
+    def with_rate(self, deemed_rate: float | RateSchedule) -> Terms:
+        """Copy of these terms with another deemed rate."""
+        return replace(self, deemed_rate=deemed_rate)
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any] | Iterable[tuple[Any, ...]]) -> Terms:
+        """Terms from name/value pairs, as a two-column Excel range gives them.
+
+        Names are the spec's (case-insensitive, spaces or dashes allowed for underscores). A rate
+        schedule is given as several ``deemed_rate`` rows with a third column, the effective date.
+        Blank rows are skipped; an unknown name or a name given twice is an error.
+
+        >>> Terms.from_mapping({"Deemed rate": "5%", "day_count": "act/360"}).day_count
+        'ACT/360'
+        """
+        rows = list(mapping.items()) if isinstance(mapping, Mapping) else list(mapping)
+        known = {f.name for f in cls.__dataclass_fields__.values()}
+        values: dict[str, Any] = {}
+        schedule: list[tuple[Any, Any]] = []
+        for i, row in enumerate(rows):
+            row = tuple(row)
+            if not row or all(_blank(c) for c in row):
+                continue
+            raw_name = row[0]
+            if not isinstance(raw_name, str) or not raw_name.strip():
+                raise TermsError(f"terms row {i + 1}: {raw_name!r} is not a term name; put the name first.")
+            name = raw_name.strip().lower().replace(" ", "_").replace("-", "_")
+            if name not in known:
+                raise TermsError(
+                    f"terms row {i + 1}: {raw_name!r} is not a term; use one of {', '.join(sorted(known))}."
+                )
+            value = row[1] if len(row) > 1 else None
+            effective = row[2] if len(row) > 2 and not _blank(row[2]) else None
+            if name == "deemed_rate" and effective is not None:
+                schedule.append((effective, value))
+                continue
+            if name in values:
+                raise TermsError(f"terms row {i + 1}: {name} is given twice; keep one row.")
+            if _blank(value):
+                continue  # a blank value means "use the default" (deemed_rate stays required)
+            values[name] = value
+        if schedule:
+            if "deemed_rate" in values:
+                raise TermsError(
+                    "deemed_rate: give either one rate or dated rows (rate + effective date), not both."
+                )
+            values["deemed_rate"] = RateSchedule.from_rows(schedule)
+        if "deemed_rate" not in values:
+            raise TermsError("deemed_rate: required (no default); add a deemed_rate row, e.g. 0.05.")
+        return cls(**values)
+
+    def as_rows(self) -> list[tuple[str, Any]]:
+        """Name/value rows as a Terms range holds them (a schedule as one row per date)."""
+        rows: list[tuple[str, Any]] = []
+        if isinstance(self.deemed_rate, RateSchedule):
+            schedule = zip(self.deemed_rate.dates, self.deemed_rate.rates, strict=True)
+            rows += [("deemed_rate", f"{r} from {to_date(d)}") for d, r in schedule]
+        else:
+            rows.append(("deemed_rate", self.deemed_rate))
+        for name in ("japan_share_before", "japan_share_after", "day_count", "compounding",
+                     "partner_share", "allocation_basis", "useful_life"):
+            rows.append((name, getattr(self, name)))
+        return rows
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _compounding(value: Any) -> str:
+    key = str(value).strip().lower() if isinstance(value, str) else None
+    key = _COMPOUNDING_ALIASES.get(key, key) if key is not None else None
+    if key not in COMPOUNDINGS:
+        raise TermsError(
+            f"compounding: {value!r} is not a compounding; use one of {', '.join(COMPOUNDINGS)}."
+        )
+    return key
+
+
+def _useful_life(value: Any, basis: str) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if basis == "scheduled":
+            raise TermsError(
+                "useful_life: required when allocation_basis is 'scheduled'; enter whole years, e.g. 20."
+            )
+        return None
+    years = _number(value, "useful_life")
+    if years < 1 or years != int(years):
+        raise TermsError(f"useful_life: {value!r} is not a whole number of years >= 1; enter e.g. 20.")
+    return int(years)
+
+
+__all__ = ["Terms", "RateSchedule", "COMPOUNDINGS", "DAY_COUNTS", "ALLOCATION_BASES"]

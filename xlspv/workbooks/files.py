@@ -1,0 +1,83 @@
+"""Safe file handling for every workbook xlspv writes or reads.
+
+- The output is written to a temporary file beside it and renamed into place (``os.replace``), so a
+  failure leaves no half-written file and a reader never sees one.
+- An existing output is never overwritten without ``force``, and the input is never the output.
+- Untrusted workbooks are parsed with ``defusedxml`` installed (openpyxl uses it when present).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import SpvError
+
+
+class OutputError(SpvError):
+    """The output path cannot be written as asked (exists without --force, is the input, ...)."""
+
+
+def sha256_of(path: str | os.PathLike[str]) -> str:
+    """Hex SHA-256 of a file's bytes (shown on each report's Cover next to the input's name)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_output(out: str | os.PathLike[str], *, force: bool, inputs: Sequence[Any] = ()) -> Path:
+    """The output path, checked: not an input, not an existing file unless ``force``."""
+    path = Path(out)
+    for given in inputs:
+        if given is not None and Path(given).resolve() == path.resolve():
+            raise OutputError(f"{path}: the output would overwrite the input; choose another -o path.")
+    if path.exists() and not force:
+        raise OutputError(f"{path}: the file exists; pass --force to replace it, or choose another -o path.")
+    if path.exists() and path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name ending in .xlsx.")
+    return path
+
+
+def write_atomically(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` to produce the file at a temporary path beside ``path``, then rename it."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+def save_workbook(
+    wb: Any,
+    path: str | os.PathLike[str],
+    *,
+    dynamic_arrays: Mapping[str, Sequence[str]] | None = None,
+) -> Path:
+    """Save an openpyxl workbook atomically; mark the listed array formulas as dynamic arrays.
+
+    ``dynamic_arrays`` maps a sheet title to the anchor cells (``"A5"``) of its array formulas; the
+    marking (the ``cm`` attribute and ``xl/metadata.xml``) is applied as the last step, because
+    openpyxl drops it when it saves.
+    """
+
+    def write(tmp: Path) -> None:
+        wb.save(tmp)
+        if dynamic_arrays:
+            from .dynamic import mark_dynamic_arrays
+
+            mark_dynamic_arrays(tmp, dynamic_arrays)
+
+    return write_atomically(path, write)

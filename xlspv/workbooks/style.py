@@ -1,0 +1,89 @@
+"""One look for every generated workbook, after the FAST Standard and the ICAEW Financial Modelling Code.
+
+Inputs are pale yellow with a blue font and nothing else is; money has thousands separators, negatives
+in parentheses and a dash for zero; percentages show two decimals; dates are dates; every sheet has a
+frozen label/time intersection and a print set-up (landscape, fit to width, repeated titles, footer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .. import __version__
+
+MONEY = '#,##0.0_);(#,##0.0);"-"_)'
+MONEY_PRECISE = '#,##0.000000_);(#,##0.000000);"-"_)'
+PERCENT = '0.00%;(0.00%);"-"'
+DATE = "yyyy-mm-dd"
+MULTIPLE = '0.00"x"'
+YEARS = '0.00" yrs"'
+INTEGER = "0"
+
+INPUT_FILL = PatternFill("solid", start_color="FFFFF2CC", end_color="FFFFF2CC")
+INPUT_FONT = Font(color="FF0000FF")
+HEADER_FILL = PatternFill("solid", start_color="FF1F3864", end_color="FF1F3864")
+HEADER_FONT = Font(bold=True, color="FFFFFFFF")
+TITLE_FONT = Font(bold=True, size=14)
+SUBTITLE_FONT = Font(bold=True, size=11)
+NOTE_FONT = Font(italic=True, color="FF595959")
+CHECK_OK_FILL = PatternFill("solid", start_color="FFE2EFDA", end_color="FFE2EFDA")
+THIN = Side(style="thin", color="FFBFBFBF")
+HEADER_BORDER = Border(bottom=Side(style="medium", color="FF1F3864"))
+
+
+def style_input(cell: Any, number_format: str | None = None) -> None:
+    """Mark a cell as an input (pale yellow fill, blue font)."""
+    cell.fill = INPUT_FILL
+    cell.font = INPUT_FONT
+    if number_format:
+        cell.number_format = number_format
+
+
+def write_header(ws: Worksheet, row: int, labels: list[str], col: int = 1) -> None:
+    """A table header row: bold white on dark blue, wrapped."""
+    for offset, label in enumerate(labels):
+        cell = ws.cell(row=row, column=col + offset, value=label)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.border = HEADER_BORDER
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+
+
+def write_title(ws: Worksheet, title: str, subtitle: str | None = None) -> None:
+    """Sheet title in A1 and a one-line description in A2."""
+    ws["A1"] = title
+    ws["A1"].font = TITLE_FONT
+    if subtitle:
+        ws["A2"] = subtitle
+        ws["A2"].font = NOTE_FONT
+
+
+def print_setup(ws: Worksheet, *, title_rows: str | None = None, area: str | None = None) -> None:
+    """Landscape, fit to one page wide, repeated title rows, footer with version and print date."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.print_area = area or ws.dimensions
+    ws.oddFooter.left.text = f"xlspv {__version__}"
+    ws.oddFooter.center.text = "&A"
+    ws.oddFooter.right.text = "Printed &D  Page &P of &N"
+
+
+def set_widths(ws: Worksheet, widths: dict[str, float]) -> None:
+    for column, width in widths.items():
+        ws.column_dimensions[column].width = width
+
+
+def write_text(ws: Worksheet, row: int, column: int, value: Any) -> Any:
+    """Write user text as a string cell even when it starts with '=' (never evaluated as a formula)."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
