@@ -38,13 +38,13 @@ def span_exponents(terms: Terms, days: np.ndarray) -> np.ndarray:
     days = np.asarray(days, dtype=np.int64)
     out = np.zeros(days.size)
     if days.size < 2:
-        _check_schedule_start(terms, days)
+        check_schedule_start(terms, days)
         return out
     rate = terms.deemed_rate
     if not isinstance(rate, RateSchedule):
         out[1:] = exponent(terms, rate, year_fraction(terms.day_count, days[:-1], days[1:]))
         return out
-    _check_schedule_start(terms, days)
+    check_schedule_start(terms, days)
     changes = np.asarray(rate.dates, dtype=np.int64)
     changes = changes[(changes > days[0]) & (changes < days[-1])]
     timeline = np.union1d(days, changes)
@@ -57,7 +57,7 @@ def span_exponents(terms: Terms, days: np.ndarray) -> np.ndarray:
     return out
 
 
-def _check_schedule_start(terms: Terms, days: np.ndarray) -> None:
+def check_schedule_start(terms: Terms, days: np.ndarray) -> None:
     rate = terms.deemed_rate
     if isinstance(rate, RateSchedule) and days.size and rate.dates[0] > days[0]:
         raise RateScheduleError(

@@ -46,6 +46,8 @@ def serial_from_ordinal(ordinal: int | np.ndarray) -> Any:
 
 def to_ordinal(value: Any, *, what: str = "date") -> int:
     """Ordinal of one date-like value; raises :class:`SpvInputError` naming ``what`` otherwise."""
+    if hasattr(value, "to_datetime64"):  # pandas Timestamp or NaT (both pass for datetimes)
+        return to_ordinal(value.to_datetime64(), what=what)
     if isinstance(value, _dt.datetime):
         return value.date().toordinal()
     if isinstance(value, _dt.date):
@@ -60,8 +62,6 @@ def to_ordinal(value: Any, *, what: str = "date") -> int:
         return ordinal_from_serial(float(value), what=what)
     if value is None:
         raise SpvInputError(f"{what}: the date is blank; enter a date.")
-    if hasattr(value, "to_datetime64"):  # pandas Timestamp / NaT
-        return to_ordinal(value.to_datetime64(), what=what)
     raise SpvInputError(f"{what}: {value!r} is not a date; enter a date or an Excel date serial.")
 
 
