@@ -11,7 +11,7 @@ The rule (``shared/spec/waterfall.md``, "The rule, event by event"), for the def
 4. a distribution with ``B == 0`` is split at the after-shares;
 5. the US gets ``C`` less Japan's part.
 
-:func:`_cumulative_kernel` is that rule, once, for one or many scenarios; everything else (single
+:func:`_cumulative_scenario` is that rule, once, for one or many scenarios; everything else (single
 schedules, batches, summaries, the Excel functions, the workbooks) calls it.
 """
 
@@ -50,9 +50,9 @@ def as_terms(terms: TermsLike) -> Terms:
     raise TermsError(f"terms: {terms!r} is not a deemed rate or a terms table.")
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def _cumulative_kernel(values, growth, simple, before, after, japan, us, interest, balance, tier, threshold):  # type: ignore[no-untyped-def]  # noqa: E501
-    """The default rule over ``values`` (scenarios x rows, date order); writes the outputs in place.
+@njit(cache=True, nogil=True)
+def _cumulative_scenario(s, values, growth, simple, before, after, japan, us, interest, balance, tier, threshold):  # type: ignore[no-untyped-def]  # noqa: E501
+    """The default rule for scenario ``s`` of ``values`` (scenarios x rows, date order), in place.
 
     ``growth[g, r]`` is the accrual over the span ending at row ``r`` per unit of balance: ``exp(E) - 1``
     when compounding, the simple rate-time ``E`` when ``simple[s]`` (see :mod:`xlspv.accrual`); ``g`` is
@@ -60,55 +60,70 @@ def _cumulative_kernel(values, growth, simple, before, after, japan, us, interes
     from principal and paid first. ``threshold[s]`` is the position of the row where the balance last
     becomes 0 and stays 0, or -1.
     """
-    n_scen, n_rows = values.shape
-    n_growth = growth.shape[0]  # 1 (shared by every scenario) or n_scen
-    for s in prange(n_scen):
-        g_row = s % n_growth
-        sb = before[s]
-        sa = after[s]
-        is_simple = simple[s]
-        principal = 0.0  # when compounding, the whole balance B; when simple, principal only
-        accrued = 0.0  # simple only: interest accrued and not yet paid
-        last_threshold = -1
-        for r in range(n_rows):
-            # rule 1: the balance grows between dates (nothing accrues while it is 0)
-            if is_simple:
-                grown = principal * growth[g_row, r]
-                accrued += grown
-            else:
-                grown = principal * growth[g_row, r]
-                principal += grown
-            interest[s, r] = grown
-            owed = principal + accrued
-            c = values[s, r]
-            if c < 0.0:  # rule 2: a funding adds to the balance (and reopens it)
-                principal -= c
-                japan[s, r] = 0.0
-                us[s, r] = 0.0
-                tier[s, r] = FUNDING
-            elif owed > 0.0 and sb * c < owed:  # rule 3: before the threshold
-                paid = sb * c
-                japan[s, r] = paid
-                us[s, r] = c - paid
-                from_interest = min(paid, accrued)
-                accrued -= from_interest
-                principal -= paid - from_interest
-                tier[s, r] = BEFORE
-            elif owed > 0.0:  # rule 3: the threshold inside this row; x = owed / sb clears it
-                paid = owed + sa * max(c - owed / sb, 0.0)
-                japan[s, r] = paid
-                us[s, r] = c - paid
-                principal = 0.0
-                accrued = 0.0
-                tier[s, r] = THRESHOLD
-                last_threshold = r
-            else:  # rule 4: after the threshold
-                paid = sa * c
-                japan[s, r] = paid
-                us[s, r] = c - paid
-                tier[s, r] = AFTER
-            balance[s, r] = principal + accrued
-        threshold[s] = last_threshold if principal + accrued == 0.0 else -1
+    n_rows = values.shape[1]
+    g_row = s % growth.shape[0]  # growth has one row per scenario, or one shared row
+    sb = before[s]
+    sa = after[s]
+    is_simple = simple[s]
+    principal = 0.0  # when compounding, the whole balance B; when simple, principal only
+    accrued = 0.0  # simple only: interest accrued and not yet paid
+    last_threshold = -1
+    for r in range(n_rows):
+        # rule 1: the balance grows between dates (nothing accrues while it is 0)
+        grown = principal * growth[g_row, r]
+        if is_simple:
+            accrued += grown
+        else:
+            principal += grown
+        interest[s, r] = grown
+        owed = principal + accrued
+        c = values[s, r]
+        if c < 0.0:  # rule 2: a funding adds to the balance (and reopens it)
+            principal -= c
+            japan[s, r] = 0.0
+            us[s, r] = 0.0
+            tier[s, r] = FUNDING
+        elif owed > 0.0 and sb * c < owed:  # rule 3: before the threshold
+            paid = sb * c
+            japan[s, r] = paid
+            us[s, r] = c - paid
+            from_interest = min(paid, accrued)
+            accrued -= from_interest
+            principal -= paid - from_interest
+            tier[s, r] = BEFORE
+        elif owed > 0.0:  # rule 3: the threshold inside this row; x = owed / sb clears it
+            paid = owed + sa * max(c - owed / sb, 0.0)
+            japan[s, r] = paid
+            us[s, r] = c - paid
+            principal = 0.0
+            accrued = 0.0
+            tier[s, r] = THRESHOLD
+            last_threshold = r
+        else:  # rule 4: after the threshold
+            paid = sa * c
+            japan[s, r] = paid
+            us[s, r] = c - paid
+            tier[s, r] = AFTER
+        balance[s, r] = principal + accrued
+    threshold[s] = last_threshold if principal + accrued == 0.0 else -1
+
+
+@njit(cache=True, nogil=True)
+def _cumulative_serial(values, growth, simple, before, after, japan, us, interest, balance, tier, threshold):  # type: ignore[no-untyped-def]  # noqa: E501
+    for s in range(values.shape[0]):
+        _cumulative_scenario(s, values, growth, simple, before, after, japan, us, interest, balance, tier,
+                             threshold)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _cumulative_parallel(values, growth, simple, before, after, japan, us, interest, balance, tier, threshold):  # type: ignore[no-untyped-def]  # noqa: E501
+    for s in prange(values.shape[0]):
+        _cumulative_scenario(s, values, growth, simple, before, after, japan, us, interest, balance, tier,
+                             threshold)
+
+
+#: Below this many scenarios, threads cost more than they save.
+PARALLEL_FROM = 64
 
 
 def growth_of(exps: np.ndarray, terms: Sequence[Terms]) -> np.ndarray:
@@ -140,7 +155,13 @@ def _run_cumulative(values: np.ndarray, exps: np.ndarray, terms: Sequence[Terms]
     simple = np.array([t.compounding == "simple" for t in terms])
     before = np.array([t.japan_share_before for t in terms])
     after = np.array([t.japan_share_after for t in terms])
-    _cumulative_kernel(values, growth, simple, before, after, japan, us, interest, balance, tier, threshold)
+    run = _cumulative_parallel if shape[0] >= PARALLEL_FROM else _cumulative_serial
+    run(values, growth, simple, before, after, japan, us, interest, balance, tier, threshold)
+    if not (np.isfinite(balance[:, -1]).all() and np.isfinite(japan.sum())):
+        raise SpvInputError(
+            "values: the deemed balance or a payout overflows (is not finite); check the sizes of the "
+            "values and the deemed rate."
+        )
     rows = Rows(
         japan=japan,
         interest=interest,

@@ -177,9 +177,16 @@ def _xirr_any_order(values: np.ndarray, days: np.ndarray, guess: float) -> float
     return _xirr_sorted(values, days, guess)
 
 
+@njit(cache=True, nogil=True)
+def _xirr_rows_serial(values: np.ndarray, days: np.ndarray, guess: float) -> np.ndarray:
+    out = np.empty(values.shape[0])
+    for s in range(values.shape[0]):
+        out[s] = _xirr_sorted(values[s], days[s], guess)
+    return out
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def _xirr_rows(values: np.ndarray, days: np.ndarray, guess: float) -> np.ndarray:
-    """XIRR of each row of ``values`` (scenarios x flows) on days sorted along each row."""
+def _xirr_rows_parallel(values: np.ndarray, days: np.ndarray, guess: float) -> np.ndarray:
     out = np.empty(values.shape[0])
     for s in prange(values.shape[0]):
         out[s] = _xirr_sorted(values[s], days[s], guess)
@@ -271,7 +278,8 @@ def xirr_many(values: np.ndarray, days: np.ndarray, guess: float = 0.1) -> np.nd
     order = np.argsort(days, axis=1, kind="stable")
     v = np.ascontiguousarray(np.take_along_axis(values, order, axis=1))
     d = np.ascontiguousarray(np.take_along_axis(days, order, axis=1))
-    return _xirr_rows(v, d, _check_guess(guess))
+    run = _xirr_rows_parallel if v.shape[0] >= 64 else _xirr_rows_serial  # threads pay off from ~64
+    return run(v, d, _check_guess(guess))
 
 
 def xnpv(rate: float, values: Any, dates: Any) -> float:
