@@ -46,9 +46,9 @@ def serial_from_ordinal(ordinal: int | np.ndarray) -> Any:
 
 def to_ordinal(value: Any, *, what: str = "date") -> int:
     """Ordinal of one date-like value; raises :class:`SpvInputError` naming ``what`` otherwise."""
-    if hasattr(value, "to_datetime64"):  # pandas Timestamp or NaT (both pass for datetimes)
-        return to_ordinal(value.to_datetime64(), what=what)
-    if isinstance(value, _dt.datetime):
+    if isinstance(value, _dt.datetime):  # pandas Timestamps too: their own (local) calendar date
+        if value != value:  # pandas NaT, which passes for a datetime
+            raise SpvInputError(f"{what}: the date is missing (NaT); enter a date.")
         return value.date().toordinal()
     if isinstance(value, _dt.date):
         return value.toordinal()

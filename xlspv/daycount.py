@@ -92,5 +92,15 @@ def canonical_day_count(name: object) -> str:
 
 
 def year_fraction(day_count: str, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Year fraction from ``start`` to ``end`` (ordinals) under the named convention."""
-    return DAY_COUNTS[canonical_day_count(day_count)](start, end)
+    """Year fraction from ``start`` to ``end`` (ordinals) under the named convention.
+
+    A span from a date to the same date is 0 under every convention: nothing accrues between rows on
+    one date. (Excel's ``DAYS360(d, d, FALSE)`` is -2 when ``d`` is 28 February of a common year, since
+    the start moves to the 30th and the end does not; xlspv does not accrue that.)
+
+    >>> float(year_fraction("30/360", 739310, 739310))  # 2025-02-28 to itself
+    0.0
+    """
+    start, end = np.asarray(start), np.asarray(end)
+    fraction = DAY_COUNTS[canonical_day_count(day_count)](start, end)
+    return np.where(start == end, 0.0, fraction)

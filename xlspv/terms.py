@@ -157,7 +157,7 @@ class Terms:
         if isinstance(rate, RateSchedule):
             pass
         elif isinstance(rate, Mapping) or (
-            isinstance(rate, (list, tuple)) and rate and isinstance(rate[0], (list, tuple))
+            isinstance(rate, (list, tuple)) and (not rate or isinstance(rate[0], (list, tuple)))
         ):
             rows = rate.items() if isinstance(rate, Mapping) else rate
             object.__setattr__(self, "deemed_rate", RateSchedule.from_rows(rows))
@@ -214,6 +214,11 @@ class Terms:
         values: dict[str, Any] = {}
         schedule: list[tuple[Any, Any]] = []
         for i, row in enumerate(rows):
+            if not isinstance(row, (list, tuple, np.ndarray)):
+                raise TermsError(
+                    f"terms row {i + 1}: {row!r} is not a (name, value) row; give names and values "
+                    "in two columns."
+                )
             row = tuple(row)
             if not row or all(_blank(c) for c in row):
                 continue
@@ -246,16 +251,34 @@ class Terms:
         return cls(**values)
 
     def as_rows(self) -> list[tuple[str, Any]]:
-        """Name/value rows as a Terms range holds them (a schedule as one row per date)."""
+        """Name/value pairs for display (a schedule's rows read "0.05 from 2025-01-01").
+
+        :meth:`as_range` gives rows that :meth:`from_mapping` reads back.
+        """
         rows: list[tuple[str, Any]] = []
+        for name, value, effective in self.as_range():
+            rows.append((name, value if effective is None else f"{value} from {effective}"))
+        return rows
+
+    def as_range(self) -> list[tuple[str, Any, Any]]:
+        """Rows (name, value, effective date or None) as a three-column Terms range holds them.
+
+        >>> import datetime as dt
+        >>> t = Terms({dt.date(2025, 1, 1): 0.05, dt.date(2027, 1, 1): 0.06})
+        >>> t.as_range()[:2]
+        [('deemed_rate', 0.05, datetime.date(2025, 1, 1)), ('deemed_rate', 0.06, datetime.date(2027, 1, 1))]
+        >>> Terms.from_mapping(t.as_range()) == t
+        True
+        """
+        rows: list[tuple[str, Any, Any]] = []
         if isinstance(self.deemed_rate, RateSchedule):
             schedule = zip(self.deemed_rate.dates, self.deemed_rate.rates, strict=True)
-            rows += [("deemed_rate", f"{r} from {to_date(d)}") for d, r in schedule]
+            rows += [("deemed_rate", r, to_date(d)) for d, r in schedule]
         else:
-            rows.append(("deemed_rate", self.deemed_rate))
+            rows.append(("deemed_rate", self.deemed_rate, None))
         for name in ("japan_share_before", "japan_share_after", "day_count", "compounding",
                      "partner_share", "allocation_basis", "useful_life"):
-            rows.append((name, getattr(self, name)))
+            rows.append((name, getattr(self, name), None))
         return rows
 
 

@@ -50,6 +50,12 @@ def as_terms(terms: TermsLike) -> Terms:
     raise TermsError(f"terms: {terms!r} is not a deemed rate or a terms table.")
 
 
+#: A distribution whose before-share falls short of the balance by less than this (relative) clears it:
+#: cash computed to clear the balance "exactly" is often one unit in the last place short, and leaving
+#: 1e-14 of a balance unrecovered would report the threshold as not reached.
+CLEAR_TOLERANCE = 1e-12
+
+
 @njit(cache=True, nogil=True)
 def _cumulative_scenario(s, values, growth, simple, before, after, japan, us, interest, balance, tier, threshold):  # type: ignore[no-untyped-def]  # noqa: E501
     """The default rule for scenario ``s`` of ``values`` (scenarios x rows, date order), in place.
@@ -71,8 +77,16 @@ def _cumulative_scenario(s, values, growth, simple, before, after, japan, us, in
     for r in range(n_rows):
         # rule 1: the balance grows between dates (nothing accrues while it is 0)
         grown = principal * growth[g_row, r]
+        cleared_by_accrual = False
         if is_simple:
-            accrued += grown
+            if grown < 0.0 and principal + accrued + grown <= 0.0:
+                # a negative simple rate can eat the whole balance: it stops at 0, never below
+                grown = -(principal + accrued)
+                principal = 0.0
+                accrued = 0.0
+                cleared_by_accrual = grown < 0.0
+            else:
+                accrued += grown
         else:
             principal += grown
         interest[s, r] = grown
@@ -83,7 +97,7 @@ def _cumulative_scenario(s, values, growth, simple, before, after, japan, us, in
             japan[s, r] = 0.0
             us[s, r] = 0.0
             tier[s, r] = FUNDING
-        elif owed > 0.0 and sb * c < owed:  # rule 3: before the threshold
+        elif owed > 0.0 and sb * c < owed * (1.0 - CLEAR_TOLERANCE):  # rule 3: before the threshold
             paid = sb * c
             japan[s, r] = paid
             us[s, r] = c - paid
@@ -104,6 +118,9 @@ def _cumulative_scenario(s, values, growth, simple, before, after, japan, us, in
             japan[s, r] = paid
             us[s, r] = c - paid
             tier[s, r] = AFTER
+            if cleared_by_accrual:
+                tier[s, r] = THRESHOLD
+                last_threshold = r
         balance[s, r] = principal + accrued
     threshold[s] = last_threshold if principal + accrued == 0.0 else -1
 

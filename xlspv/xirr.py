@@ -193,13 +193,14 @@ def _xirr_rows_parallel(values: np.ndarray, days: np.ndarray, guess: float) -> n
     return out
 
 
-def _check_guess(guess: Any) -> float:
-    if isinstance(guess, bool) or not isinstance(guess, (int, float, np.integer, np.floating)):
-        raise SpvInputError(f"guess: {guess!r} is not a number; enter a rate such as 0.1.")
-    g = float(guess)
-    if not math.isfinite(g) or g <= -1.0:
-        raise SpvInputError(f"guess: {guess!r} must be a finite rate above -100%; enter e.g. 0.1.")
-    return g
+def _check_rate(value: Any, name: str = "guess") -> float:
+    """A finite rate above -100%, or an input error naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise SpvInputError(f"{name}: {value!r} is not a number; enter a rate such as 0.1.")
+    rate = float(value)
+    if not math.isfinite(rate) or rate <= -1.0:
+        raise SpvInputError(f"{name}: {value!r} must be a finite rate above -100%; enter e.g. 0.1.")
+    return rate
 
 
 def xirr(values: Any, dates: Any, guess: float = 0.1) -> float | None:
@@ -234,7 +235,7 @@ def xirr(values: Any, dates: Any, guess: float = 0.1) -> float | None:
     if v is None or d is None or v.size != d.size or v.size == 0 or not math.isfinite(v.sum()):
         flows = prepare(values, dates)  # the careful path: converts anything, names any bad row
         v, d = flows.values, flows.days
-    g = guess if type(guess) is float and -1.0 < guess < math.inf else _check_guess(guess)
+    g = guess if type(guess) is float and -1.0 < guess < math.inf else _check_rate(guess)
     rate = _xirr_any_order(v, d, g)
     return None if math.isnan(rate) else float(rate)
 
@@ -279,7 +280,7 @@ def xirr_many(values: np.ndarray, days: np.ndarray, guess: float = 0.1) -> np.nd
     v = np.ascontiguousarray(np.take_along_axis(values, order, axis=1))
     d = np.ascontiguousarray(np.take_along_axis(days, order, axis=1))
     run = _xirr_rows_parallel if v.shape[0] >= 64 else _xirr_rows_serial  # threads pay off from ~64
-    return run(v, d, _check_guess(guess))
+    return run(v, d, _check_rate(guess))
 
 
 def xnpv(rate: float, values: Any, dates: Any) -> float:
@@ -289,7 +290,7 @@ def xnpv(rate: float, values: Any, dates: Any) -> float:
     >>> round(xnpv(0.1, [-1000, 1100], [dt.date(2025, 1, 1), dt.date(2026, 1, 1)]), 9)
     0.0
     """
-    r = _check_guess(rate)
+    r = _check_rate(rate, "rate")
     flows = prepare(values, dates)
     t = (flows.days - flows.days.min()) / 365.0
     return float(np.sum(flows.values * np.exp(-t * math.log1p(r))))
@@ -308,7 +309,7 @@ def irr(values: Any, guess: float = 0.1) -> float | None:
     if v.size == 0 or not np.all(np.isfinite(v)):
         raise SpvInputError("values: give finite numbers, one per period.")
     periods = np.arange(v.size, dtype=np.int64) * 365
-    rate = _xirr_sorted(v, periods, _check_guess(guess))
+    rate = _xirr_sorted(v, periods, _check_rate(guess))
     return None if math.isnan(rate) else float(rate)
 
 
@@ -323,4 +324,4 @@ def npv(rate: float, values: Any) -> float:
     """
     import numpy_financial as npf
 
-    return float(npf.npv(_check_guess(rate), np.asarray(values, dtype=np.float64)))
+    return float(npf.npv(_check_rate(rate, "rate"), np.asarray(values, dtype=np.float64)))
