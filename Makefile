@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/xlspv summary
+	$(BIN)/xlspv report --force -o out/xlspv_report.xlsx
 
 test: $(STAMP)
 	@bash tools/ensure_libreoffice.sh || true

@@ -55,6 +55,7 @@ def test_plain_python_core_matches_compiled_core(plain_python: dict) -> None:
 
 
 def test_plain_python_batch_matches_compiled_batch(plain_python: dict) -> None:
-    b = xlspv.waterfall_batch(example.values(), example.dates(), example.TERMS, deemed_rates=[0.0, 0.055, 0.2])
+    rates = [0.0, 0.055, 0.2]
+    b = xlspv.waterfall_batch(example.values(), example.dates(), example.TERMS, deemed_rates=rates)
     np.testing.assert_allclose(plain_python["batch_japan"], b.japan, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(plain_python["batch_xirr"], b.xirr("japan"), rtol=1e-12)

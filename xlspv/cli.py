@@ -1,15 +1,22 @@
-"""The ``xlspv`` command: waterfall summaries, template and report workbooks."""
+"""The ``xlspv`` command: report workbooks, the template, and waterfall summaries.
+
+Every input error (:class:`xlspv.errors.SpvError`) and every file error (``OSError``) ends the command
+with one line, ``xlspv: error: ...``, and exit status 2; never a traceback.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
-from . import __version__, example
+from . import __version__
 from .errors import SpvError
-from .waterfall import compute
 
 
 class SpvCommand(click.Group):
@@ -18,15 +25,147 @@ class SpvCommand(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:  # the reader of our output went away (`xlspv summary | head`): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except (SpvError, OSError) as exc:
-            click.echo(f"xlspv: error: {exc}", err=True)
+            click.echo(f"xlspv: error: {_one_line(exc)}", err=True)
             sys.exit(2)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 @click.group(cls=SpvCommand)
 @click.version_option(__version__, prog_name="xlspv")
 def main() -> None:
-    """Model how an SPV's cash splits between the US and Japan under the 2025 agreement."""
+    """Model how an SPV's cash splits between the US and Japan under the 2025 agreement.
+
+    \b
+    Example:
+        xlspv report my_spv.xlsx -o my_spv_report.xlsx
+    """
+
+
+# --- shared options -------------------------------------------------------------------------------
+
+INPUT = click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(dir_okay=False))
+
+TERM_OPTIONS: list[tuple[str, str, str]] = [
+    ("--deemed-rate", "deemed_rate", "Annual deemed interest rate, e.g. 0.055 or 5.5% (required for a CSV)."),
+    ("--day-count", "day_count", "ACT/365F (default), ACT/360 or 30/360."),
+    (
+        "--compounding",
+        "compounding",
+        "annual (default), semiannual, quarterly, monthly, continuous or simple.",
+    ),
+    ("--japan-share-before", "japan_share_before", "Japan's share before the threshold (default 0.5)."),
+    ("--japan-share-after", "japan_share_after", "Japan's share after the threshold (default 0.1)."),
+    ("--partner-share", "partner_share", "Part of Japan's side held by a foreign partner (default 0)."),
+    ("--allocation-basis", "allocation_basis", "cumulative (default) or scheduled."),
+    ("--useful-life", "useful_life", "Whole years; required by the scheduled basis."),
+]
+
+
+def term_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The terms as options: for a CSV the terms themselves; for a workbook, overrides of its Terms."""
+    for flag, name, text in reversed(TERM_OPTIONS):
+        func = click.option(flag, name, default=None, metavar="VALUE", help=text)(func)
+    return func
+
+
+def _stage(quiet: bool) -> Callable[[str], None]:
+    started = time.perf_counter()
+
+    def say(message: str) -> None:
+        if not quiet:
+            click.echo(f"xlspv: {message} ({time.perf_counter() - started:.1f} s)", err=True)
+
+    return say
+
+
+def _load(input_path: str | None, terms: dict[str, Any], say: Callable[[str], None]) -> tuple[Any, Any]:
+    """The input (or the built-in example) and its terms, options applied."""
+    from .workbooks.reader import example_input, read_input
+
+    if input_path is None:
+        say("using the built-in example (no INPUT given)")
+        spv = example_input()
+    else:
+        say(f"reading {input_path}")
+        spv = read_input(input_path)
+    return spv, spv.terms(**terms)
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+
+@main.command("report")
+@INPUT
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    default="xlspv_report.xlsx",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The report workbook to write (.xlsx).",
+)
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--unit", default="$m", show_default=True, help="The money unit of the values, for labels.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print progress to stderr.")
+@term_options
+def report_command(
+    input_path: str | None, out: str, force: bool, unit: str, quiet: bool, **terms: Any
+) -> None:
+    """Write the report workbook of one SPV.
+
+    The sheets: Cover, Inputs, Terms, Audit (the waterfall as native formulas), Summary, Waterfall,
+    Schedule, Charts and Checks. INPUT is a filled template (.xlsx, see `xlspv template`) or a CSV
+    file with a date,value[,note] header (dates as YYYY-MM-DD, fundings negative); without INPUT the
+    built-in example is used. A CSV carries no terms: give them as options (--deemed-rate at least).
+    For a workbook, the options given replace the terms on its Terms sheet. The input is never
+    modified; the report is written atomically and an existing file is replaced only with --force.
+
+    \b
+    Example:
+        xlspv report flows.csv --deemed-rate 0.055 --day-count ACT/360 -o out/report.xlsx
+    """
+    from .workbooks.files import check_output
+    from .workbooks.report import write_report
+
+    check_output(out, force=force, inputs=[input_path])  # before reading: fail fast
+    say = _stage(quiet)
+    spv, chosen = _load(input_path, terms, say)
+    path = write_report(spv, chosen, out, force=force, unit=unit, progress=say)
+    size = Path(path).stat().st_size
+    say(f"wrote {path} ({size / 1024:.0f} KiB)")
+    click.echo(str(path))
+
+
+@main.command("template")
+@click.argument(
+    "path", metavar="[PATH]", required=False, default="spv_template.xlsx", type=click.Path(dir_okay=False)
+)
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def template_command(path: str, force: bool) -> None:
+    """Write the input template to PATH.
+
+    PATH defaults to spv_template.xlsx. Fill its Flows table and Terms, then run `xlspv report` on
+    it. Its Results sheet calls the xlspv add-in; the report does not need the add-in.
+
+    \b
+    Example:
+        xlspv template my_spv.xlsx
+    """
+    try:
+        from .workbooks.template import write_template
+    except ImportError as exc:  # the template writer ships separately from this command
+        raise SpvError(f"the template writer is not available in this installation ({exc}).") from None
+    written = write_template(path, force=force)
+    click.echo(str(written or path))
 
 
 def _fmt(value: Any) -> str:
@@ -38,15 +177,25 @@ def _fmt(value: Any) -> str:
 
 
 @main.command("summary")
-def summary_command() -> None:
-    """Print the waterfall summary of the built-in example SPV.
+@INPUT
+@term_options
+def summary_command(input_path: str | None, **terms: Any) -> None:
+    """Print the waterfall summary of INPUT.
+
+    INPUT is a filled template (.xlsx) or a CSV file, as for `xlspv report`, whose terms options
+    this command takes too; without INPUT, the built-in example.
 
     \b
     Example:
-        xlspv summary
+        xlspv summary flows.csv --deemed-rate 0.055
     """
-    result = compute(example.values(), example.dates(), example.TERMS)
-    click.echo(f"{example.NAME} (money in {example.UNIT})")
+    from . import example
+    from .waterfall import compute
+
+    spv, chosen = _load(input_path, terms, lambda _: None)
+    result = compute(spv.values, spv.dates, chosen)
+    unit = f" (money in {example.UNIT})" if input_path is None else ""
+    click.echo(f"{spv.name}{unit}")
     for name, value in result.summary().as_dict().items():
         click.echo(f"  {name:<20} {_fmt(value)}")
 

@@ -36,9 +36,11 @@ def check_output(out: str | os.PathLike[str], *, force: bool, inputs: Sequence[A
     path = Path(out)
     for given in inputs:
         if given is not None and Path(given).resolve() == path.resolve():
-            raise OutputError(f"{path}: the output would overwrite the input; choose another -o path.")
+            raise OutputError(f"{path}: the output would overwrite the input; choose another output path.")
     if path.exists() and not force:
-        raise OutputError(f"{path}: the file exists; pass --force to replace it, or choose another -o path.")
+        raise OutputError(
+            f"{path}: the file exists; pass --force to replace it, or choose another output path."
+        )
     if path.exists() and path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name ending in .xlsx.")
     return path

@@ -54,11 +54,9 @@ def write_header(ws: Worksheet, row: int, labels: list[str], col: int = 1) -> No
 
 def write_title(ws: Worksheet, title: str, subtitle: str | None = None) -> None:
     """Sheet title in A1 and a one-line description in A2."""
-    ws["A1"] = title
-    ws["A1"].font = TITLE_FONT
+    write_text(ws, 1, 1, title).font = TITLE_FONT
     if subtitle:
-        ws["A2"] = subtitle
-        ws["A2"].font = NOTE_FONT
+        write_text(ws, 2, 1, subtitle).font = NOTE_FONT
 
 
 def print_setup(ws: Worksheet, *, title_rows: str | None = None, area: str | None = None) -> None:

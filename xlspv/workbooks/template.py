@@ -1,0 +1,618 @@
+"""The template workbook: cash flows and terms to type into, and live formulas calling the add-in.
+
+Sheets, in the FAST / ICAEW order: Cover, Inputs (the Excel table ``Flows``: Date, Value, Note),
+Terms (name/value rows under the workbook name ``Terms``, with drop-downs and an explanation per
+term, then the Conventions), Results (``SPV_WATERFALL`` spilling the table, ``SPV_IRR`` per party,
+``THRESHOLD_DATE``, ``SPV_VERSION``, totals, and how to connect the functions), Checks (native
+formulas) and ``xlwings.conf`` (``UDF Modules`` = ``udfs``, read by the classic add-in).
+
+The inputs hold the built-in example (:mod:`xlspv.example`), so a fresh template shows its waterfall
+as soon as the add-in is connected. ``SPV_WATERFALL`` is a dynamic array anchored at Results!B6 whose
+``ref`` covers the example's rows: Excel 365 spills it to fit ``Flows``; older Excel, LibreOffice and
+the ``formulas`` engine show that fixed range. Totals and checks read the spill's columns down to
+:data:`SPILL_ROOM` rows, so they follow a table that grows in Excel 365.
+
+Nothing here computes the waterfall: the workbook's numbers come from the add-in (or from the engine
+a test registers in its place).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook import Workbook
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .. import example
+from ..daycount import DAY_COUNTS
+from ..terms import ALLOCATION_BASES, COMPOUNDINGS
+from .cover import CHECKS_SHEET, add_checks, add_cover, add_master_check_line, conventions_rows
+from .files import check_output, save_workbook
+from .style import (
+    DATE,
+    INTEGER,
+    MONEY,
+    MULTIPLE,
+    NOTE_FONT,
+    PERCENT,
+    SUBTITLE_FONT,
+    print_setup,
+    set_widths,
+    style_input,
+    write_header,
+    write_text,
+    write_title,
+)
+
+DEFAULT_NAME = "spv_template.xlsx"
+TITLE = "xlspv template: the cash split of one US-Japan strategic-investment SPV"
+
+INPUTS, TERMS, RESULTS, CONFIG = "Inputs", "Terms", "Results", "xlwings.conf"
+FLOWS = "Flows"  # the Excel table of cash flows
+TERMS_NAME = "Terms"  # the workbook name of the two-column name/value range
+TOLERANCE_NAME = "CheckTolerance"
+FLOW_COLUMNS = ("Date", "Value", "Note")
+FLOW_UNITS = ("date", example.UNIT, "text")
+
+# Inputs: units row, table header, first data row.
+FLOWS_UNIT_ROW, FLOWS_HEADER_ROW = 4, 5
+# Terms: header row and first term row.
+TERMS_HEADER_ROW = 4
+# Results: the waterfall's units row, its anchor (header) row and columns; the headline block.
+WATERFALL_UNIT_ROW, WATERFALL_ROW = 5, 6
+WATERFALL_FIRST_COL = 2  # column B; column A holds the row labels
+WATERFALL_COLUMNS = ("date", "value", "interest", "japan", "us", "partner", "balance", "tier")
+WATERFALL_UNITS = ("date", *[example.UNIT] * 6, "text")
+WATERFALL_FORMATS = (DATE, *[MONEY] * 6, None)
+#: Rows below the waterfall header that totals and checks read: the spill may grow this far.
+SPILL_ROOM = 1000
+HEADLINE_COL = 11  # column K: label, unit, value, note
+#: The headline results, one row each from the waterfall's header row down (column M holds the value).
+HEADLINE = (
+    "Engine",
+    "Threshold date",
+    "Japan funded",
+    "Cash distributed",
+    "Japan received",
+    "US received",
+    "Partner received",
+    "Japan multiple of money",
+)
+
+CHECK_TOLERANCE = 1e-9
+PARTIES = ("Japan", "US", "Partner", "Project")
+
+_TERM_NOTES = {
+    "deemed_rate": (
+        "% a year",
+        "Annual deemed interest rate: the benchmark (six-month SOFR is the usual reading) plus the "
+        "project's spread and any guarantee fee. Required.",
+    ),
+    "japan_share_before": (
+        "%",
+        "Japan's share of distributions until it has received its deemed allocation (MOU: 50%).",
+    ),
+    "japan_share_after": ("%", "Japan's share of distributions after that threshold (MOU: 10%)."),
+    "day_count": (
+        "text",
+        "How days count as years for deemed interest: ACT/365F, ACT/360 (the SOFR convention) or "
+        "30/360 (Excel's DAYS360).",
+    ),
+    "compounding": (
+        "text",
+        "How deemed interest compounds: annual, semiannual, quarterly, monthly, continuous, or simple "
+        "(interest paid first, never compounded).",
+    ),
+    "partner_share": (
+        "%",
+        "Part of Japan's side held by a foreign partner investing alongside; it funds and receives "
+        "that part of Japan's flows.",
+    ),
+    "allocation_basis": (
+        "text",
+        "cumulative: one running balance (the default reading); scheduled: a yearly allocation of "
+        "interest plus principal / useful_life.",
+    ),
+    "useful_life": (
+        "years",
+        "Whole years over which principal is due under the scheduled basis; leave blank under cumulative.",
+    ),
+}
+
+CONNECT_NOTES = (
+    "The Results and Checks cells that call SPV_WATERFALL, SPV_IRR, THRESHOLD_DATE and SPV_VERSION need "
+    "the xlspv add-in.",
+    "Opened without it they show #NAME? and the master check is FALSE; Inputs and Terms still work.",
+    "Windows, classic xlwings add-in: install xlspv and xlwings in your Python, run "
+    "'xlwings addin install', open this file,",
+    "  click Import Functions on the xlwings tab (the xlwings.conf sheet already sets UDF Modules = udfs), "
+    "save as .xlsm, and press Ctrl+Alt+F9.",
+    "xlwings Server or xlwings Lite: load udfs.py's functions there; the README gives the formula names "
+    "each runtime uses.",
+    f"Excel 365 spills SPV_WATERFALL from B{WATERFALL_ROW} to fit the rows of {FLOWS}; older Excel and "
+    "LibreOffice show a fixed range sized for the example.",
+    f"Totals and checks read the waterfall down to row {WATERFALL_ROW + SPILL_ROOM}.",
+)
+
+
+def write_template(
+    path: str | os.PathLike[str], *, force: bool = False, generated: dt.datetime | None = None
+) -> Path:
+    """Write the template workbook to ``path`` (atomically); refuse to replace a file without ``force``.
+
+    Parameters
+    ----------
+    path : path
+        The xlsx file to write (``workbooks/spv_template.xlsx`` is the committed copy).
+    force : bool
+        Replace ``path`` if it exists (default: refuse).
+    generated : datetime, optional
+        The generation time the Cover shows (default: now, UTC).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OutputError
+        ``path`` exists and ``force`` is false (the file is left as it was).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, openpyxl
+    >>> path = write_template(pathlib.Path(tempfile.mkdtemp()) / "spv.xlsx")
+    >>> openpyxl.load_workbook(path).sheetnames
+    ['Cover', 'Inputs', 'Terms', 'Results', 'Checks', 'xlwings.conf']
+    >>> write_template(path)
+    Traceback (most recent call last):
+    ...
+    xlspv.workbooks.files.OutputError: .../spv.xlsx: the file exists; pass --force to replace it, ...
+    """
+    target = check_output(path, force=force)
+    wb, dynamic_arrays = build_template(generated=generated)
+    return save_workbook(wb, target, dynamic_arrays=dynamic_arrays)
+
+
+def build_template(*, generated: dt.datetime | None = None) -> tuple[Workbook, dict[str, list[str]]]:
+    """The template as an openpyxl workbook, and the anchors of its dynamic arrays per sheet."""
+    wb = Workbook()
+    flows = example.flows()
+    _inputs_sheet(wb.active, flows)
+    _terms_sheet(wb.create_sheet(TERMS))
+    results = wb.create_sheet(RESULTS)
+    anchors = _results_sheet(results, n_rows=len(flows))
+    master = add_checks(wb, _checks())
+    _config_sheet(wb.create_sheet(CONFIG))
+    add_master_check_line(results, master)
+    # An explicit style, so no program shows the flag in column B's date format (LibreOffice would).
+    results["B3"].font = SUBTITLE_FONT
+    cover = add_cover(
+        wb,
+        title=TITLE,
+        description=(
+            f"Type one SPV's cash flows on {INPUTS} and its terms on {TERMS}; {RESULTS} computes the "
+            f"waterfall with the xlspv Excel functions and {CHECKS_SHEET} "
+            "verifies it. Money in US$ millions."
+        ),
+        terms=example.TERMS,
+        input_name=None,
+        input_sha256=None,
+        master_check=master,
+        generated=generated,
+    )
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws is cover
+    wb.active = 0
+    return wb, {RESULTS: anchors}
+
+
+def _flows_ref(column: str) -> str:
+    return f"{FLOWS}[{column}]"
+
+
+def _inputs_sheet(ws: Worksheet, rows: Sequence[tuple[dt.date, float, str]]) -> None:
+    """The ``Flows`` table of (date, value, note) rows, styled as inputs, with data validation."""
+    ws.title = INPUTS
+    write_title(
+        ws,
+        "Inputs: the SPV's cash flows",
+        f"One row per cash flow, in {example.UNIT}: a Japan funding is negative, cash distributed to the "
+        f"two countries is positive. Yellow cells are inputs; add rows at the foot of the {FLOWS} table.",
+    )
+    for offset, unit in enumerate(FLOW_UNITS):
+        ws.cell(row=FLOWS_UNIT_ROW, column=1 + offset, value=unit).font = NOTE_FONT
+    ws.cell(row=FLOWS_UNIT_ROW, column=1 + len(FLOW_UNITS), value="<- unit of each column").font = NOTE_FONT
+    write_header(ws, FLOWS_HEADER_ROW, list(FLOW_COLUMNS))
+    first = FLOWS_HEADER_ROW + 1
+    for offset, (when, value, note) in enumerate(rows):
+        row = first + offset
+        style_input(ws.cell(row=row, column=1, value=when), DATE)
+        style_input(ws.cell(row=row, column=2, value=value), MONEY)
+        style_input(write_text(ws, row, 3, note))
+    last = first + len(rows) - 1
+    table = Table(displayName=FLOWS, ref=f"A{FLOWS_HEADER_ROW}:C{last}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+    ws.add_table(table)
+
+    _validate(
+        ws,
+        f"A{first}:A{last}",
+        DataValidation(type="date", operator="between", formula1="61", formula2="2958465"),
+        title="Date",
+        prompt="The date of the cash flow (rows may be in any order).",
+        error="Enter a date between 1 March 1900 and 31 December 9999, e.g. 2026-03-31.",
+    )
+    _validate(
+        ws,
+        f"B{first}:B{last}",
+        DataValidation(
+            type="decimal", operator="between", formula1="-1000000000000", formula2="1000000000000"
+        ),
+        title=f"Value, {example.UNIT}",
+        prompt=f"In {example.UNIT}: negative = a Japan funding, positive = cash distributed, 0 = nothing.",
+        error=f"Enter a number in {example.UNIT}: negative for a Japan funding, positive for cash paid out.",
+    )
+    _validate(
+        ws,
+        f"C{first}:C{last}",
+        DataValidation(type="textLength", operator="lessThanOrEqual", formula1="255", allow_blank=True),
+        title="Note",
+        prompt="A comment on the row (optional); it is never computed with.",
+        error="Keep the note to 255 characters.",
+    )
+    set_widths(ws, {"A": 14, "B": 16, "C": 44, "D": 24})
+    ws.freeze_panes = f"B{first}"
+    print_setup(ws, title_rows=f"{FLOWS_UNIT_ROW}:{FLOWS_HEADER_ROW}", area=f"A1:D{last}")
+
+
+def _terms_sheet(ws: Worksheet) -> None:
+    """Name/value rows (the workbook name ``Terms``), a unit and an explanation each; then Conventions."""
+    write_title(
+        ws,
+        "Terms",
+        f"The SPV's terms, read by every add-in formula as the range named {TERMS_NAME} (columns A:B). "
+        "Yellow cells are inputs; a blank value means the default.",
+    )
+    write_header(ws, TERMS_HEADER_ROW, ["Term", "Value", "Unit", "Explanation"])
+    first = TERMS_HEADER_ROW + 1
+    row = first
+    for name, value in example.TERMS.as_rows():
+        unit, note = _TERM_NOTES[name]
+        write_text(ws, row, 1, name)
+        cell = write_text(ws, row, 2, value)
+        style_input(cell, _term_format(unit))
+        write_text(ws, row, 3, unit)
+        write_text(ws, row, 4, note).alignment = Alignment(wrap_text=True, vertical="top")
+        _validate(ws, cell.coordinate, _term_validation(name), **_term_messages(name))
+        row += 1
+    last = row - 1
+    _define(ws.parent, TERMS_NAME, f"{quote_sheetname(ws.title)}!$A${first}:$B${last}")
+
+    row += 1
+    ws.cell(row=row, column=1, value="Model settings").font = SUBTITLE_FONT
+    row += 1
+    write_text(ws, row, 1, "check_tolerance")
+    cell = ws.cell(row=row, column=2, value=CHECK_TOLERANCE)
+    style_input(cell, "0.0E+00")
+    write_text(ws, row, 3, "ratio")
+    write_text(
+        ws,
+        row,
+        4,
+        "Relative tolerance of the Checks sheet's sums (1E-09 = one part in a billion); "
+        "not a term of the SPV.",
+    )
+    _validate(
+        ws,
+        cell.coordinate,
+        DataValidation(type="decimal", operator="between", formula1="0", formula2="0.01"),
+        title="check_tolerance",
+        prompt="Relative tolerance of the checks, e.g. 1E-09.",
+        error="Enter a small positive number, at most 0.01.",
+    )
+    _define(ws.parent, TOLERANCE_NAME, f"{quote_sheetname(ws.title)}!${cell.column_letter}${cell.row}")
+
+    row += 2
+    ws.cell(row=row, column=1, value="Conventions").font = SUBTITLE_FONT
+    write_text(
+        ws,
+        row,
+        2,
+        "Written for the terms delivered with this template; the live values are in the table above.",
+    ).font = NOTE_FONT
+    row += 1
+    for label, text in conventions_rows(example.TERMS):
+        write_text(ws, row, 1, label)
+        write_text(ws, row, 2, text)
+        row += 1
+    set_widths(ws, {"A": 26, "B": 16, "C": 10, "D": 96})
+    ws.freeze_panes = f"A{first}"
+    print_setup(ws, title_rows=f"{TERMS_HEADER_ROW}:{TERMS_HEADER_ROW}", area=f"A1:D{row - 1}")
+
+
+def _term_format(unit: str) -> str | None:
+    return {"% a year": PERCENT, "%": PERCENT, "years": INTEGER}.get(unit)
+
+
+def _term_validation(name: str) -> DataValidation:
+    if name == "deemed_rate":
+        return DataValidation(type="decimal", operator="greaterThan", formula1="-1")
+    if name in ("japan_share_before", "japan_share_after", "partner_share"):
+        return DataValidation(type="decimal", operator="between", formula1="0", formula2="1")
+    if name == "useful_life":
+        return DataValidation(
+            type="whole", operator="between", formula1="1", formula2="200", allow_blank=True
+        )
+    choices = {"day_count": DAY_COUNTS, "compounding": COMPOUNDINGS, "allocation_basis": ALLOCATION_BASES}
+    return DataValidation(type="list", formula1=f'"{",".join(choices[name])}"')
+
+
+def _term_messages(name: str) -> dict[str, str]:
+    messages = {
+        "deemed_rate": ("Annual deemed rate, e.g. 5.5%.", "Enter a rate above -100%, e.g. 5.5%."),
+        "japan_share_before": (
+            "Japan's share before the threshold, e.g. 50%.",
+            "Enter a share from 0% to 100%.",
+        ),
+        "japan_share_after": (
+            "Japan's share after the threshold, e.g. 10%.",
+            "Enter a share from 0% to 100%.",
+        ),
+        "partner_share": ("The partner's part of Japan's side, e.g. 0%.", "Enter a share from 0% to 100%."),
+        "useful_life": (
+            "Whole years, e.g. 20 (scheduled basis only).",
+            "Enter whole years from 1, or leave blank.",
+        ),
+        "day_count": ("Pick a day count.", f"Pick one of {', '.join(DAY_COUNTS)}."),
+        "compounding": ("Pick a compounding.", f"Pick one of {', '.join(COMPOUNDINGS)}."),
+        "allocation_basis": (
+            "Pick a reading of the deemed allocation.",
+            f"Pick {' or '.join(ALLOCATION_BASES)}.",
+        ),
+    }
+    prompt, error = messages[name]
+    return {"title": name, "prompt": prompt, "error": error}
+
+
+def _results_sheet(ws: Worksheet, *, n_rows: int) -> list[str]:
+    """The spilled waterfall (B:I), the headline results (K:N) and how to connect the functions.
+
+    Returns the anchor of the sheet's dynamic array.
+    """
+    write_title(
+        ws,
+        "Results (live formulas calling the xlspv add-in)",
+        f"Computed from {INPUTS}!{FLOWS} and {TERMS}; money in {example.UNIT}. Every value here is a "
+        "formula: do not type over it.",
+    )
+    # The waterfall: units row, then SPV_WATERFALL's header row and one row per cash flow.
+    ws.cell(row=WATERFALL_UNIT_ROW, column=1, value="Unit").font = NOTE_FONT
+    ws.cell(row=WATERFALL_ROW, column=1, value="Waterfall (one row per Flows row)").font = SUBTITLE_FONT
+    first_col = WATERFALL_FIRST_COL
+    last_col = first_col + len(WATERFALL_COLUMNS) - 1
+    last_row = WATERFALL_ROW + n_rows  # header + one row per cash flow
+    for offset, (unit, number_format) in enumerate(zip(WATERFALL_UNITS, WATERFALL_FORMATS, strict=True)):
+        column = first_col + offset
+        ws.cell(row=WATERFALL_UNIT_ROW, column=column, value=unit).font = NOTE_FONT
+        letter = get_column_letter(column)
+        if number_format:
+            ws.column_dimensions[letter].number_format = number_format  # rows the spill grows into
+            for row in range(WATERFALL_ROW + 1, last_row + 1):
+                ws.cell(row=row, column=column).number_format = number_format
+    anchor = f"{get_column_letter(first_col)}{WATERFALL_ROW}"
+    ref = f"{anchor}:{get_column_letter(last_col)}{last_row}"
+    args = f"{_flows_ref('Value')},{_flows_ref('Date')},{TERMS_NAME}"
+    ws[anchor] = ArrayFormula(ref, f"=SPV_WATERFALL({args})")
+
+    k = HEADLINE_COL
+    write_header(ws, WATERFALL_UNIT_ROW, ["Result", "Unit", "Value", "Note"], col=k)
+    col = {name: get_column_letter(first_col + i) for i, name in enumerate(WATERFALL_COLUMNS)}
+    headline: list[tuple[str, str, str, str | None, str]] = [
+        (
+            "Engine",
+            "text",
+            "=SPV_VERSION()",
+            None,
+            "xlspv version computing this sheet; #NAME?: not connected.",
+        ),
+        (
+            "Threshold date",
+            "date",
+            f"=THRESHOLD_DATE({args})",
+            DATE,
+            "Japan's deemed allocation recovered for good; #N/A: not reached.",
+        ),
+        ("Japan funded", example.UNIT, f'=-SUMIF({_flows_ref("Value")},"<0")', MONEY, "Sum of the fundings."),
+        (
+            "Cash distributed",
+            example.UNIT,
+            f'=SUMIF({_flows_ref("Value")},">0")',
+            MONEY,
+            "Sum of the distributions.",
+        ),
+        (
+            "Japan received",
+            example.UNIT,
+            f"=SUM({_spill(col['japan'])})",
+            MONEY,
+            "Japan's payouts, partner's part included.",
+        ),
+        ("US received", example.UNIT, f"=SUM({_spill(col['us'])})", MONEY, "The US's payouts."),
+        (
+            "Partner received",
+            example.UNIT,
+            f"=SUM({_spill(col['partner'])})",
+            MONEY,
+            "The partner's part of Japan's payouts.",
+        ),
+        (
+            "Japan multiple of money",
+            "x",
+            f"={_headline_ref('Japan received')}/{_headline_ref('Japan funded')}",
+            MULTIPLE,
+            "Japan received / Japan funded.",
+        ),
+    ]
+    row = WATERFALL_ROW
+    assert tuple(label for label, *_ in headline) == HEADLINE
+    for label, unit, formula, number_format, note in headline:
+        _headline_row(ws, row, label, unit, formula, number_format, note)
+        row += 1
+    row += 1
+    write_header(ws, row, ["XIRR per party", "Unit", "Value", "Note"], col=k)
+    irr_notes = {
+        "Japan": "Minus its fundings plus its payouts.",
+        "US": "#NUM!: the US never funds, so it has no IRR.",
+        "Partner": "#NUM! while partner_share is 0.",
+        "Project": "The SPV's own values.",
+    }
+    party_col = get_column_letter(k)
+    for party in PARTIES:
+        row += 1
+        formula = f"=SPV_IRR({_flows_ref('Value')},{_flows_ref('Date')},${party_col}{row},{TERMS_NAME})"
+        _headline_row(ws, row, party, "% a year", formula, PERCENT, irr_notes[party])
+    row += 2
+    ws.cell(row=row, column=k, value="Connecting the functions").font = SUBTITLE_FONT
+    for text in CONNECT_NOTES:
+        row += 1
+        write_text(ws, row, k, text).font = NOTE_FONT
+
+    set_widths(
+        ws,
+        {
+            "A": 32,
+            "B": 12,
+            **{get_column_letter(c): 13 for c in range(3, last_col + 1)},
+            get_column_letter(last_col + 1): 3,
+            get_column_letter(k): 24,
+            get_column_letter(k + 1): 9,
+            get_column_letter(k + 2): 14,
+            get_column_letter(k + 3): 60,
+        },
+    )
+    ws.freeze_panes = f"{get_column_letter(first_col + 1)}{WATERFALL_ROW + 1}"
+    print_setup(
+        ws,
+        title_rows=f"{WATERFALL_UNIT_ROW}:{WATERFALL_ROW}",
+        area=f"A1:{get_column_letter(k + 3)}{max(last_row, row)}",
+    )
+    return [anchor]
+
+
+def _headline_row(
+    ws: Worksheet, row: int, label: str, unit: str, formula: str, number_format: str | None, note: str
+) -> None:
+    k = HEADLINE_COL
+    write_text(ws, row, k, label)
+    write_text(ws, row, k + 1, unit)
+    cell = ws.cell(row=row, column=k + 2, value=formula)
+    if number_format:
+        cell.number_format = number_format
+    write_text(ws, row, k + 3, note).font = NOTE_FONT
+
+
+def _headline_ref(label: str) -> str:
+    """Absolute reference of a headline result's value cell (column M)."""
+    return f"${get_column_letter(HEADLINE_COL + 2)}${WATERFALL_ROW + HEADLINE.index(label)}"
+
+
+def _spill(column: str) -> str:
+    """Absolute range of one waterfall column below its header, :data:`SPILL_ROOM` rows deep."""
+    return f"${column}${WATERFALL_ROW + 1}:${column}${WATERFALL_ROW + SPILL_ROOM}"
+
+
+def _checks() -> list[tuple[str, str]]:
+    """One native formula per check, each TRUE when it holds (FALSE, not an error, when it cannot run)."""
+    r = f"{quote_sheetname(RESULTS)}!"
+    col = {name: get_column_letter(WATERFALL_FIRST_COL + i) for i, name in enumerate(WATERFALL_COLUMNS)}
+
+    def spill(name: str) -> str:
+        return r + _spill(col[name])
+
+    version, threshold = r + _headline_ref("Engine"), r + _headline_ref("Threshold date")
+    distributed = r + _headline_ref("Cash distributed")
+    japan_total, us_total = r + _headline_ref("Japan received"), r + _headline_ref("US received")
+    dates, values = _flows_ref("Date"), _flows_ref("Value")
+    tol = TOLERANCE_NAME
+    return [
+        (
+            f"Every {FLOWS} row has a date and a number",
+            f"=AND(COUNT({dates})=ROWS({dates}),COUNT({values})=ROWS({values}))",
+        ),
+        (
+            "The add-in answers: SPV_VERSION() gives its version (#NAME?: not connected)",
+            f"=ISTEXT({version})",
+        ),
+        (
+            f"The waterfall has one dated row per {FLOWS} row",
+            f"=IFERROR(COUNT({spill('date')})=ROWS({dates}),FALSE)",
+        ),
+        (
+            "Each row: Japan's + the US's payouts = the cash distributed (nothing on funding rows)",
+            f"=IFERROR(SUMPRODUCT(ABS({spill('japan')}+{spill('us')}-({spill('value')}>0)*{spill('value')}))"
+            f"<={tol}*SUMPRODUCT(ABS({spill('value')})),FALSE)",
+        ),
+        (
+            "Totals: Japan received + US received = cash distributed",
+            f"=IFERROR(ABS({japan_total}+{us_total}-{distributed})<={tol}*ABS({distributed}),FALSE)",
+        ),
+        (
+            "Each row: the partner's payout = partner_share x Japan's payout",
+            f'=IFERROR(SUMPRODUCT(ABS({spill("partner")}-VLOOKUP("partner_share",{TERMS_NAME},2,FALSE)'
+            f"*{spill('japan')}))<={tol}*SUMPRODUCT(ABS({spill('japan')})),FALSE)",
+        ),
+        (
+            "The deemed balance is a number on every row and never negative",
+            f'=IFERROR(AND(COUNT({spill("balance")})=ROWS({dates}),COUNTIF({spill("balance")},"<0")=0),FALSE)',
+        ),
+        (
+            "The threshold date is the date of a 'threshold' row of the waterfall (#N/A: not reached)",
+            f"=IFERROR(IF(ISNA({threshold}),TRUE,COUNTIFS({spill('date')},{threshold},"
+            f'{spill("tier")},"threshold")>0),FALSE)',
+        ),
+    ]
+
+
+def _config_sheet(ws: Worksheet) -> None:
+    """``xlwings.conf``: keys in column A from A1 down, values in B (the add-in reads to the first blank)."""
+    write_text(ws, 1, 1, "UDF Modules")
+    write_text(ws, 1, 2, "udfs")
+    write_text(
+        ws,
+        1,
+        4,
+        "Read by the classic xlwings add-in: keys in A from A1 down to the first blank, values in B. "
+        "Keep column A free of anything else.",
+    ).font = NOTE_FONT
+    set_widths(ws, {"A": 16, "B": 12, "C": 3, "D": 100})
+    print_setup(ws, area="A1:D1")
+
+
+def _validate(ws: Worksheet, sqref: str, dv: DataValidation, *, title: str, prompt: str, error: str) -> None:
+    dv.promptTitle = title[:32]
+    dv.prompt = prompt[:255]
+    dv.errorTitle = title[:32]
+    dv.error = error[:255]
+    dv.showInputMessage = True
+    dv.showErrorMessage = True
+    dv.errorStyle = "stop"
+    ws.add_data_validation(dv)
+    dv.add(sqref)
+
+
+def _define(wb: Workbook, name: str, ref: str) -> None:
+    wb.defined_names[name] = DefinedName(name, attr_text=ref)
+
+
+__all__ = ["DEFAULT_NAME", "build_template", "write_template"]
