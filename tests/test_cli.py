@@ -65,6 +65,7 @@ def assert_one_line_error(result: Result, message: str) -> None:
         (("report",), "xlspv report flows.csv --deemed-rate 0.055 --day-count ACT/360 -o out/report.xlsx"),
         (("template",), "xlspv template my_spv.xlsx"),
         (("summary",), "xlspv summary flows.csv --deemed-rate 0.055"),
+        (("portfolio",), "xlspv portfolio program.xlsx -o program_report.xlsx"),
     ],
 )
 def test_every_command_has_help_with_a_verbatim_example(command: tuple[str, ...], example_line: str) -> None:
@@ -295,3 +296,51 @@ def test_template_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert sha(path) == before
     assert run("template", str(path), "--force").exit_code == 0
     assert run("report", str(path), "-o", str(tmp_path / "r.xlsx"), "-q").exit_code == 0
+
+
+# --- portfolio -----------------------------------------------------------------------------------
+
+
+def test_portfolio_of_the_example_writes_the_program_report(tmp_path: Path) -> None:
+    out = tmp_path / "program.xlsx"
+    result = CliRunner().invoke(main, ["portfolio", "-q", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out)
+    names = load_workbook(out, read_only=True).sheetnames
+    assert names[0] == "Cover" and names[-1] == "Checks"
+    assert {"SPVs", "Program by year", "Cap & deadline", "Flags", "Sectors", "Sensitivity"} <= set(names)
+
+
+def test_portfolio_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "program.xlsx"
+    out.write_bytes(b"keep me")
+    result = CliRunner().invoke(main, ["portfolio", "-q", "-o", str(out)])
+    assert_one_line_error(
+        result, f"{out}: the file exists; pass --force to replace it, or choose another output path."
+    )
+    assert out.read_bytes() == b"keep me"
+
+
+def test_portfolio_bad_rates_are_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["portfolio", "-q", "--rates", "abc", "-o", str(tmp_path / "p.xlsx")])
+    assert_one_line_error(result, "--rates: 'abc' is not a list of decimals; give e.g. 0.04,0.05,0.06.")
+    assert not (tmp_path / "p.xlsx").exists()
+
+
+def test_portfolio_csv_folder_needs_a_deemed_rate(tmp_path: Path) -> None:
+    (tmp_path / "spvs.csv").write_text(
+        "id,name,sector,notice_date,committed\nA,Plant,energy,2026-01-02,100\n", encoding="utf-8"
+    )
+    (tmp_path / "flows.csv").write_text(
+        "spv_id,date,value\nA,2026-03-01,-100\nA,2027-03-01,150\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["portfolio", str(tmp_path), "-q", "-o", str(tmp_path / "p.xlsx")])
+    assert_one_line_error(
+        result,
+        "deemed_rate: required (no default); pass --deemed-rate (e.g. 0.055) or add a Terms sheet "
+        "(terms.csv beside spvs.csv) to the input.",
+    )
+    ok = CliRunner().invoke(
+        main, ["portfolio", str(tmp_path), "-q", "--deemed-rate", "0.05", "-o", str(tmp_path / "p.xlsx")]
+    )
+    assert ok.exit_code == 0, ok.output

@@ -200,5 +200,96 @@ def summary_command(input_path: str | None, **terms: Any) -> None:
         click.echo(f"  {name:<20} {_fmt(value)}")
 
 
+def _decimals(text: str, option: str) -> list[float]:
+    """Comma-separated decimals ("0.04,0.05"); "none" gives an empty list."""
+    from .errors import SpvInputError
+
+    if text.strip().lower() == "none":
+        return []
+    try:
+        return [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise SpvInputError(
+            f"{option}: {text!r} is not a list of decimals; give e.g. 0.04,0.05,0.06."
+        ) from None
+
+
+@main.command("portfolio")
+@click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    default="xlspv_portfolio_report.xlsx",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The portfolio report workbook to write (.xlsx).",
+)
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option(
+    "--rates",
+    default=None,
+    help="Deemed rates of the sensitivity, comma-separated decimals (default: the deemed rate -2 to +2 "
+    "points; 'none' for no sensitivity sheet).",
+)
+@click.option(
+    "--scales", default="1", show_default=True, help="Scales of distributable cash, comma-separated."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Do not print progress to stderr.")
+@term_options
+def portfolio_command(
+    input_path: str | None, out: str, force: bool, rates: str | None, scales: str, quiet: bool, **terms: Any
+) -> None:
+    """Write the portfolio report of many SPVs: the $550 billion program view.
+
+    The sheets: Cover, Terms, SPVs, Program by year, Cap & deadline, Flags, Sectors, Charts,
+    Sensitivity and Checks. INPUT is an .xlsx with sheets SPVs and Flows (and optionally Terms), or a
+    folder holding spvs.csv and flows.csv (and optionally terms.csv); without INPUT, the built-in
+    example portfolio. The term options replace the input's default terms (each SPV's own term
+    columns still apply). Fundings less than 45 days after notice or after 19 January 2029, funding
+    above commitment and commitments over the cap are flagged in the report, not refused.
+
+    \b
+    Example:
+        xlspv portfolio program.xlsx -o program_report.xlsx
+    """
+    import dataclasses
+
+    from .errors import TermsError
+    from .portfolio import analyse, load_portfolio
+    from .terms import Terms
+    from .workbooks.files import check_output
+    from .workbooks.portfolio_report import write_portfolio_report
+
+    check_output(out, force=force, inputs=[input_path])  # before reading: fail fast
+    say = _stage(quiet)
+    if input_path is None:
+        from . import example_portfolio
+
+        say("using the built-in example portfolio (no INPUT given)")
+        portfolio = example_portfolio.portfolio()
+    else:
+        say(f"reading {input_path}")
+        portfolio = load_portfolio(input_path)
+    given = {name: value for name, value in terms.items() if value is not None}
+    if portfolio.terms is None and "deemed_rate" not in given:
+        raise TermsError(
+            "deemed_rate: required (no default); pass --deemed-rate (e.g. 0.055) or add a Terms sheet "
+            "(terms.csv beside spvs.csv) to the input."
+        )
+    if portfolio.terms is None:
+        chosen = Terms.from_mapping(given)
+    else:
+        chosen = dataclasses.replace(portfolio.terms, **given)
+    grid = None if rates is None else _decimals(rates, "--rates")
+    result = analyse(portfolio, chosen, say, rates=grid, scales=_decimals(scales, "--scales") or [1.0])
+    path = write_portfolio_report(result, out, force=force, input_path=input_path, progress=say)
+    say(
+        f"{result.program.spvs:,} SPVs, {result.program.committed:,.1f} {result.unit} committed of the "
+        f"{result.cap.cap:,.1f} cap, {len(result.flags):,} flags"
+    )
+    click.echo(str(path))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

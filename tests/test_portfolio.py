@@ -1,0 +1,873 @@
+"""The $550 billion program view: portfolio input, one-batch analysis, flags, sensitivity, report.
+
+Known values come from a hand-worked portfolio of three SPVs at a 10% deemed rate (default terms:
+ACT/365F, annual compounding, 50/50 then 10/90). Every span below is 365 days, so each year's growth
+factor is exactly 1.1:
+
+- A (energy; notice 2024-11-01, committed 100): funds 100 on 2025-01-01. 2026-01-01: the balance is
+  110; 60 is distributed, Japan gets 30 (< 110), 80 is left. 2027-01-01: the balance is 88; 200 is
+  distributed; 0.5 x 200 = 100 >= 88, so x = 88 / 0.5 = 176 clears it and Japan also gets 10% of the
+  other 24: 88 + 2.4 = 90.4 (threshold 2027-01-01). Japan 120.4, US 30 + 109.6 = 139.6.
+- B (metals; notice 2025-06-01, committed 50): funds 50 on 2025-07-01, 30 days after notice (flag).
+  2026-07-01: the balance is 55, 20 is distributed, Japan gets 10: 45 unrecovered, no threshold.
+  Japan's XIRR: -50 then +10 a year later, 10 / 50 - 1 = -80%.
+- C ("quantum computing" = the MOU's "AI and quantum computing"; notice 2028-12-01, committed 5): funds
+  10 on 2029-02-01 (13 days after the 19 January 2029 deadline: flag; 10 > 5 committed: flag).
+  2030-02-01: the balance is 11; 30 is distributed; 0.5 x 30 = 15 >= 11: Japan gets 11 + 10% of
+  (30 - 22) = 11.8, the US 18.2. Japan's XIRR: 11.8 / 10 - 1 = 18%.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import os
+from pathlib import Path
+
+import libreoffice
+import numpy as np
+import openpyxl
+import pytest
+
+import xlspv
+from xlspv import SpvInputError, Terms, TermsError
+from xlspv import example_portfolio as ep
+from xlspv.portfolio import (
+    FUNDING_DEADLINE,
+    MIN_NOTICE_DAYS,
+    NAMED_SECTORS,
+    PROGRAM_CAP_USD_M,
+    Portfolio,
+    analyse,
+    load_portfolio,
+    save_inputs,
+    sensitivity,
+)
+from xlspv.workbooks import style
+from xlspv.workbooks.files import OutputError, sha256_of
+from xlspv.workbooks.portfolio_report import write_portfolio_report
+
+D = dt.date
+TEN = Terms(0.10)
+
+SPVS = [
+    {"id": "A", "name": "Plant", "sector": "energy", "notice_date": D(2024, 11, 1), "committed": 100},
+    {"id": "B", "name": "Mine", "sector": "Metals", "notice_date": D(2025, 6, 1), "committed": 50},
+    {
+        "id": "C",
+        "name": "Qubits",
+        "sector": "quantum computing",
+        "notice_date": D(2028, 12, 1),
+        "committed": 5,
+    },
+]
+FLOWS = {
+    "spv_id": ["A", "A", "A", "B", "B", "C", "C"],
+    "date": [
+        D(2025, 1, 1),
+        D(2026, 1, 1),
+        D(2027, 1, 1),
+        D(2025, 7, 1),
+        D(2026, 7, 1),
+        D(2029, 2, 1),
+        D(2030, 2, 1),
+    ],
+    "value": [-100, 60, 200, -50, 20, -10, 30],
+}
+
+
+def _xirr_quadratic(c1: float, c2: float, f: float) -> float:
+    """Rate r solving -f + c1/(1+r) + c2/(1+r)^2 = 0 (three flows a 365-day year apart)."""
+    x = (-c1 + math.sqrt(c1 * c1 + 4 * c2 * f)) / (2 * c2)
+    return 1 / x - 1
+
+
+@pytest.fixture(scope="module")
+def hand() -> xlspv.portfolio.PortfolioResult:
+    return analyse(Portfolio.from_tables(SPVS, FLOWS), TEN, rates=())
+
+
+@pytest.fixture(scope="module")
+def example():
+    return analyse(ep.portfolio())
+
+
+# ---- known values --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ("funded", [100, 50, 10]),
+        ("distributed", [260, 20, 30]),
+        ("japan_received", [120.4, 10, 11.8]),
+        ("us_received", [139.6, 10, 18.2]),
+        ("unrecovered", [0, 45, 0]),
+        ("xirr_japan", [_xirr_quadratic(30, 90.4, 100), -0.8, 0.18]),
+        ("xirr_project", [_xirr_quadratic(60, 200, 100), -0.6, 2.0]),
+        ("multiple_japan", [1.204, 0.2, 1.18]),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_hand_worked_spv_values(hand, column, expected):
+    np.testing.assert_allclose(hand.spvs[column].to_numpy(float), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_hand_worked_thresholds_sectors_and_us_xirr(hand):
+    assert hand.spvs["threshold_date"].tolist() == [D(2027, 1, 1), None, D(2030, 2, 1)]
+    assert hand.spvs["sector"].tolist() == ["energy", "metals", "AI and quantum computing"]
+    assert hand.spvs["xirr_us"].isna().all()  # the US never funds: no IRR
+    assert hand.program.reached == 2 and hand.program.threshold_date is None
+    assert hand.program.unrecovered == pytest.approx(45)
+
+
+def test_program_xirr_sets_the_summed_npv_to_zero(hand):
+    flows = [
+        (D(2025, 1, 1), -100),
+        (D(2025, 7, 1), -50),
+        (D(2026, 1, 1), 30),
+        (D(2026, 7, 1), 10),
+        (D(2027, 1, 1), 90.4),
+        (D(2029, 2, 1), -10),
+        (D(2030, 2, 1), 11.8),
+    ]
+    r = hand.program.xirr_japan
+    npv = sum(v / (1 + r) ** ((d - flows[0][0]).days / 365) for d, v in flows)
+    assert abs(npv) < 1e-9
+
+
+def test_cash_by_year_sums_each_calendar_year(hand):
+    years = hand.years.set_index("year")
+    assert years.index.tolist() == [2025, 2026, 2027, 2028, 2029, 2030]
+    np.testing.assert_allclose(years["japan_funded"], [150, 0, 0, 0, 10, 0])
+    np.testing.assert_allclose(years["distributed"], [0, 80, 200, 0, 0, 30])
+    np.testing.assert_allclose(years["japan_received"], [0, 40, 90.4, 0, 0, 11.8], atol=1e-12)
+    np.testing.assert_allclose(years["us_received"], [0, 40, 109.6, 0, 0, 18.2], atol=1e-12)
+
+
+def test_year_totals_tie_to_spv_totals(example):
+    for year_col, spv_col in [
+        ("japan_funded", "funded"),
+        ("distributed", "distributed"),
+        ("japan_received", "japan_received"),
+        ("us_received", "us_received"),
+        ("partner_received", "partner_received"),
+    ]:
+        assert example.years[year_col].sum() == pytest.approx(example.spvs[spv_col].sum(), rel=1e-12)
+
+
+def test_sector_breakdown_in_the_mous_order(hand):
+    table = hand.sectors
+    assert table["sector"].tolist() == ["metals", "energy", "AI and quantum computing"]
+    np.testing.assert_allclose(table["committed"], [50, 100, 5])
+    np.testing.assert_allclose(table["share_committed"], [50 / 155, 100 / 155, 5 / 155])
+
+
+def test_cap_and_deadline(hand):
+    cap = hand.cap
+    assert (cap.cap, cap.committed, cap.headroom) == (PROGRAM_CAP_USD_M, 155, PROGRAM_CAP_USD_M - 155)
+    assert (cap.fundings_after_deadline, cap.funded_after_deadline, cap.fundings_short_notice) == (1, 10, 1)
+    by_year = cap.by_year.set_index("year")
+    assert by_year.loc[2029, "funded_after_deadline"] == 10
+    assert by_year["committed"].sum() == 155
+
+
+# ---- the batch equals the single-SPV core ---------------------------------------------------------------
+
+
+def test_batch_result_equals_compute_per_spv(example):
+    portfolio = example.portfolio
+    terms = portfolio.terms_for(ep.TERMS)
+    for i, spv in enumerate(portfolio.spvs):
+        rows = portfolio.flow_spv == i
+        dates = [xlspv.dates.to_date(d) for d in portfolio.flow_days[rows]]
+        single = xlspv.compute(portfolio.flow_values[rows], dates, terms[i]).summary()
+        got = example.spvs.iloc[i]
+        assert got["threshold_date"] == single.threshold_date, spv.id
+        for ours, theirs in [
+            ("unrecovered", "unrecovered"),
+            ("japan_received", "japan_received"),
+            ("us_received", "us_received"),
+            ("partner_received", "partner_received"),
+            ("xirr_japan", "xirr_japan"),
+            ("xirr_project", "xirr_project"),
+        ]:
+            assert got[ours] == pytest.approx(getattr(single, theirs), rel=1e-10, abs=1e-9), (spv.id, ours)
+
+
+def test_padding_is_neutral_under_30_360_at_the_end_of_february():
+    # A short 30/360 schedule ending on 28 February beside a longer one: the short one is padded, and
+    # its result must equal the single-SPV core (zero rows on the last date would accrue -2 days there).
+    spvs = [_spv("S", day_count="30/360", deemed_rate=0.1), _spv("L")]
+    flows = {
+        "spv_id": ["S", "S", "L", "L", "L", "L"],
+        "date": [D(2026, 2, 28), D(2027, 2, 28), D(2026, 3, 1), D(2027, 3, 1), D(2028, 3, 1), D(2029, 3, 1)],
+        "value": [-100.0, 20.0, -10.0, 5.0, 5.0, 5.0],
+    }
+    got = analyse(Portfolio.from_tables(spvs, flows), TEN, rates=()).spvs
+    single = xlspv.compute([-100.0, 20.0], [D(2026, 2, 28), D(2027, 2, 28)], Terms(0.1, day_count="30/360"))
+    assert got["unrecovered"][0] == pytest.approx(single.unrecovered, rel=1e-14)
+
+
+def test_per_spv_terms_columns_apply(example):
+    spvs = example.spvs.set_index("id")
+    assert spvs.loc["NUC-AP1000", "deemed_rate"] == 0.065
+    assert spvs.loc["OH-GAS", "deemed_rate"] == 0.055
+    assert spvs.loc["QUANTUM", "partner_share"] == 0.2
+    assert spvs.loc["QUANTUM", "partner_received"] == pytest.approx(
+        0.2 * spvs.loc["QUANTUM", "japan_received"]
+    )
+
+
+# ---- flags ---------------------------------------------------------------------------------------
+
+
+def test_hand_worked_flags_with_reasons(hand):
+    assert hand.flags[["kind", "spv_id", "date", "amount", "source"]].values.tolist() == [
+        ["notice", "B", D(2025, 7, 1), 50.0, "Flows, row 4"],
+        ["deadline", "C", D(2029, 2, 1), 10.0, "Flows, row 6"],
+        ["overfunded", "C", None, 5.0, "SPVs, row 3"],
+    ]
+    assert hand.flags["reason"].tolist() == [
+        "Funding dated 2025-07-01 is 30 days after the notice of 2025-06-01; the MOU requires at least 45 "
+        "days after notice.",
+        "Funding dated 2029-02-01 is 13 days after the program deadline of 19 January 2029.",
+        "Funded 10.0 $m is above the committed 5.0 $m (by 5.0 $m).",
+    ]
+    assert hand.spvs["flags"].tolist() == [0, 1, 2]
+
+
+def _one(
+    notice: dt.date, funding: dt.date, *, committed: float = 10.0, sector: str = "energy", unit: str = "$m"
+):
+    spvs = [{"id": "X", "name": "x", "sector": sector, "notice_date": notice, "committed": committed}]
+    flows = {"spv_id": ["X", "X"], "date": [funding, funding + dt.timedelta(days=365)], "value": [-10, 30]}
+    return analyse(Portfolio.from_tables(spvs, flows, unit=unit), TEN, rates=()).flags
+
+
+@pytest.mark.parametrize(
+    ("notice", "funding", "kinds"),
+    [
+        (D(2026, 1, 1), D(2026, 1, 1) + dt.timedelta(days=MIN_NOTICE_DAYS), []),
+        (D(2026, 1, 1), D(2026, 1, 1) + dt.timedelta(days=MIN_NOTICE_DAYS - 1), ["notice"]),
+        (D(2026, 1, 10), D(2026, 1, 1), ["notice"]),  # before the notice itself
+        (D(2028, 10, 1), FUNDING_DEADLINE, []),
+        (D(2028, 10, 1), FUNDING_DEADLINE + dt.timedelta(days=1), ["deadline"]),
+        (FUNDING_DEADLINE - dt.timedelta(days=MIN_NOTICE_DAYS), D(2029, 1, 19), []),
+        (
+            FUNDING_DEADLINE - dt.timedelta(days=MIN_NOTICE_DAYS - 1),
+            D(2029, 3, 1),
+            ["deadline", "late notice"],
+        ),
+    ],
+    ids=[
+        "45-days-ok",
+        "44-days",
+        "before-notice",
+        "on-deadline-ok",
+        "day-after-deadline",
+        "notice-just-in-time",
+        "notice-too-late",
+    ],
+)
+def test_notice_and_deadline_flags_at_their_boundaries(notice, funding, kinds):
+    assert _one(notice, funding)["kind"].tolist() == kinds
+
+
+def test_before_notice_reason_says_before():
+    reason = _one(D(2026, 1, 10), D(2026, 1, 1))["reason"][0]
+    assert reason.startswith("Funding dated 2026-01-01 is 9 days before the notice of 2026-01-10")
+
+
+@pytest.mark.parametrize(
+    ("committed", "unit", "flagged"),
+    [(550_000, "$m", False), (550_000.5, "$m", True), (550, "$bn", False), (551, "$bn", True)],
+)
+def test_cap_flag_in_either_unit(committed, unit, flagged):
+    flags = _one(D(2026, 1, 1), D(2026, 3, 1), committed=committed, unit=unit)
+    assert ("cap" in flags["kind"].tolist()) is flagged
+    if flagged:
+        cap = 550_000 if unit == "$m" else 550
+        assert flags["reason"][0] == (
+            f"Commitments of {committed:,.1f} {unit} exceed the $550bn program cap "
+            f"({cap:,.1f} {unit}) by {committed - cap:,.1f} {unit}."
+        )
+
+
+def test_a_sector_the_mou_does_not_name_is_flagged_not_refused():
+    flags = _one(D(2026, 1, 1), D(2026, 3, 1), sector="Real estate")
+    assert flags["kind"].tolist() == ["sector"]
+    assert (
+        flags["reason"][0] == f"Sector 'Real estate' is not one the MOU names ({', '.join(NAMED_SECTORS)})."
+    )
+
+
+def test_example_has_its_deliberate_flags(example):
+    assert example.flags["kind"].tolist() == ["notice", "deadline", "deadline", "overfunded"]
+    assert example.flags["spv_id"].tolist() == ["QUANTUM", "SHIPYARD", "SHIPYARD", "PHARMA-API"]
+
+
+# ---- errors --------------------------------------------------------------------------------------
+
+
+def _flows(ids, dates=None, values=None):
+    n = len(ids)
+    return {"spv_id": ids, "date": dates or [D(2026, 3, 1)] * n, "value": values or [-1.0] * n}
+
+
+def _spv(spv_id="A", **kw):
+    row = {"id": spv_id, "name": "n", "sector": "energy", "notice_date": D(2026, 1, 1), "committed": 1}
+    row.update(kw)
+    return row
+
+
+@pytest.mark.parametrize(
+    ("spvs", "flows", "error", "message"),
+    [
+        (
+            [_spv("A"), _spv("A")],
+            _flows(["A"]),
+            SpvInputError,
+            "SPVs, row 2: SPV id 'A' is also on SPVs, row 1; give each SPV its own id.",
+        ),
+        (
+            [_spv("1"), _spv(1.0)],
+            _flows(["1"]),
+            SpvInputError,
+            "SPVs, row 2: SPV id '1' is also on SPVs, row 1; give each SPV its own id.",
+        ),
+        (
+            [_spv("A")],
+            _flows(["A", "Z"]),
+            SpvInputError,
+            "Flows, row 2, column spv_id: SPV 'Z' is not in the SPV table; add the SPV there or correct "
+            "the id.",
+        ),
+        (
+            [_spv("A")],
+            _flows(["A", "Z", "Y", "Z"]),
+            SpvInputError,
+            "Flows, row 2, column spv_id: SPV 'Z' is not in the SPV table (3 rows in all name unknown SPVs: "
+            "'Y', 'Z'); add the SPV there or correct the id.",
+        ),
+        (
+            [_spv("A"), _spv("B")],
+            _flows(["A"]),
+            SpvInputError,
+            "SPVs, row 2: SPV 'B' has no rows in Flows; add its cash flows (fundings negative, distributions "
+            "positive) or remove the SPV.",
+        ),
+        (
+            [_spv("A")],
+            _flows(["A", None]),
+            SpvInputError,
+            "Flows, row 2, column spv_id: the SPV id is blank; enter the SPV's id.",
+        ),
+        (
+            [_spv("A")],
+            _flows(["A", "A"], values=[-1.0, "abc"]),
+            SpvInputError,
+            "Flows, row 2, column value: 'abc' is not a number; enter a number.",
+        ),
+        (
+            [_spv("A")],
+            _flows(["A", "A"], values=[-1.0, None]),
+            SpvInputError,
+            "Flows, row 2, column value: the cell is blank; enter a number (0 if nothing).",
+        ),
+        (
+            [_spv("A")],
+            _flows(["A", "A"], values=[-1.0, True]),
+            SpvInputError,
+            "Flows, row 2, column value: True is not a number; enter a number.",
+        ),
+        (
+            [_spv("A")],
+            _flows(["A", "A"], values=[-1.0, float("inf")]),
+            SpvInputError,
+            "Flows, row 2, column value: inf is not a finite number; enter a number.",
+        ),
+        (
+            [_spv("A")],
+            _flows(["A", "A"], dates=[D(2026, 3, 1), "31/04/2026"]),
+            SpvInputError,
+            "Flows, row 2, column date: '31/04/2026' is not a date; write dates as YYYY-MM-DD.",
+        ),
+        (
+            [_spv("A")],
+            _flows(["A", "A"], dates=[D(2026, 3, 1), None]),
+            SpvInputError,
+            "Flows, row 2, column date: the date is blank; enter a date.",
+        ),
+        (
+            [_spv("A", notice_date="soon")],
+            _flows(["A"]),
+            SpvInputError,
+            "SPVs, row 1, column notice_date: 'soon' is not a date; write dates as YYYY-MM-DD.",
+        ),
+        (
+            [_spv("A", committed=-5)],
+            _flows(["A"]),
+            SpvInputError,
+            "SPVs, row 1, column committed: -5.0 is negative; enter the amount committed (>= 0).",
+        ),
+        (
+            [_spv("A", sector=None)],
+            _flows(["A"]),
+            SpvInputError,
+            "SPVs, row 1, column sector: None is not a sector; enter one of "
+            + ", ".join(NAMED_SECTORS)
+            + ".",
+        ),
+        (
+            [_spv("A", unit="$m"), _spv("B", unit="$bn")],
+            _flows(["A", "B"]),
+            SpvInputError,
+            "SPVs: the unit column mixes $bn and $m; use one unit for every SPV.",
+        ),
+        (
+            [_spv("A", unit="yen")],
+            _flows(["A"]),
+            SpvInputError,
+            "SPVs, row 1, column unit: unit 'yen' is not a money unit; use $m (US$ millions) or $bn.",
+        ),
+        (
+            [_spv("A", day_count="ACT/999")],
+            _flows(["A"]),
+            TermsError,
+            "SPVs, row 1 (SPV 'A'): day_count: 'ACT/999' is not a day count; use one of ACT/365F, "
+            "ACT/360, 30/360.",
+        ),
+        (
+            [_spv("A", partner_share=2)],
+            _flows(["A"]),
+            TermsError,
+            "SPVs, row 1 (SPV 'A'): partner_share: 2.0 is outside [0, 1]; enter a share such as 0.5 (= 50%).",
+        ),
+        (
+            [{"id": "A", "name": "n", "sector": "energy", "notice_date": D(2026, 1, 1)}],
+            _flows(["A"]),
+            SpvInputError,
+            "SPVs: column 'committed' is missing; the table needs id, name, sector, notice_date, "
+            "committed (first row = the column names).",
+        ),
+        (
+            [_spv("A", deemed_rat=0.05)],
+            _flows(["A"]),
+            SpvInputError,
+            "SPVs: column 'deemed_rat' is not known; the columns are id, name, sector, notice_date, "
+            "committed, "
+            "unit, comment, deemed_rate, japan_share_before, japan_share_after, day_count, compounding, "
+            "partner_share.",
+        ),
+        (
+            [],
+            _flows(["A"]),
+            SpvInputError,
+            "SPVs: column 'id' is missing; the table needs id, name, sector, notice_date, committed "
+            "(first row = "
+            "the column names).",
+        ),
+        (
+            [_spv("A")],
+            {"spv_id": [], "date": [], "value": []},
+            SpvInputError,
+            "Flows: no flow rows; add (spv_id, date, value) rows below the column names.",
+        ),
+    ],
+    ids=[
+        "duplicate-id",
+        "duplicate-numeric-id",
+        "unknown-spv",
+        "unknown-spvs-counted",
+        "spv-without-flows",
+        "blank-flow-id",
+        "text-value",
+        "blank-value",
+        "boolean-value",
+        "infinite-value",
+        "bad-date",
+        "blank-date",
+        "bad-notice",
+        "negative-commitment",
+        "blank-sector",
+        "mixed-units",
+        "unknown-unit",
+        "bad-spv-term",
+        "bad-spv-share",
+        "missing-column",
+        "unknown-column",
+        "no-spvs",
+        "no-flows",
+    ],
+)
+def test_input_errors_name_table_row_and_column(spvs, flows, error, message):
+    with pytest.raises(error) as err:
+        Portfolio.from_tables(spvs, flows)
+    assert str(err.value) == message
+
+
+def test_terms_are_required_and_cumulative():
+    p = Portfolio.from_tables(SPVS, FLOWS)
+    with pytest.raises(TermsError, match=r"^deemed_rate: required \(no default\); give terms"):
+        analyse(p)
+    with pytest.raises(TermsError, match="computes the cumulative basis only"):
+        analyse(p, Terms(0.05, allocation_basis="scheduled", useful_life=10))
+
+
+def test_sensitivity_grid_errors():
+    p = Portfolio.from_tables(SPVS, FLOWS)
+    with pytest.raises(TermsError, match=r"^rates: give one or more finite deemed rates above -100%"):
+        sensitivity(p, TEN, [0.05, -1.0])
+    with pytest.raises(SpvInputError, match=r"^scales: give one or more finite scaling factors >= 0"):
+        sensitivity(p, TEN, [0.05], scales=[-0.5])
+
+
+# ---- files ---------------------------------------------------------------------------------------
+
+
+def _write_csv(folder: Path, spvs: str, flows: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "spvs.csv").write_text(spvs, encoding="utf-8")
+    (folder / "flows.csv").write_text(flows, encoding="utf-8")
+    return folder
+
+
+SPVS_CSV = (
+    "id,name,sector,notice_date,committed ($bn),deemed_rate\n"
+    "A,Plant,energy,2024-11-01,100,\n"
+    "B,Mine,metals,2025-06-01,50,10%\n"
+)
+FLOWS_CSV = (
+    "spv_id,date,value\n"
+    "A,2025-01-01,-100\n"
+    "\n"  # a blank line: skipped, and the next row keeps its own line number
+    "A,2026-01-01,60\n"
+    'A,2027-01-01,"200"\n'
+    "B,2025-07-01,(50)\n"
+    'B,2026-07-01,"1,000"\n'
+)
+
+
+def test_csv_folder_loads_with_unit_blank_rows_and_number_texts(tmp_path):
+    folder = _write_csv(tmp_path / "in", SPVS_CSV, FLOWS_CSV)
+    (folder / "terms.csv").write_text("term,value\ndeemed_rate,0.1\n", encoding="utf-8")
+    for path in (folder, folder / "spvs.csv"):
+        p = load_portfolio(path)
+        assert p.unit == "$bn" and p.terms == TEN
+        assert p.flow_rows.tolist() == [2, 4, 5, 6, 7]  # line 3 is blank
+        np.testing.assert_allclose(p.flow_values, [-100, 60, 200, -50, 1000])
+        assert p.spvs[1].terms == (("deemed_rate", 0.1),)
+    result = analyse(load_portfolio(folder))
+    assert result.spvs["japan_received"][0] == pytest.approx(120.4)
+
+
+@pytest.mark.parametrize(
+    ("flows", "message"),
+    [
+        (
+            "spv_id,date,value\nA,2025-01-01,-100\nA,31/04/2026,5\n",
+            "flows.csv, row 3, column date: '31/04/2026' is not a date; write dates as YYYY-MM-DD.",
+        ),
+        (
+            "spv_id,date,value\nA,2025-01-01,-100\nA,2026-01-01,\n",
+            "flows.csv, row 3, column value: the cell is blank; enter a number (0 if nothing).",
+        ),
+        (
+            "spv_id,date,value\nA,2025-01-01,-100\nQ,2026-01-01,3\n",
+            "flows.csv, row 3, column spv_id: SPV 'Q' is not in the SPV table; add the SPV there or "
+            "correct the id.",
+        ),
+        (
+            "spv_id,date,value\nA,2025-01-01,-100\nA,2026-01-01,3,extra\n",
+            "flows.csv, row 3: column 4 holds 'extra' but has no column name; name the column or clear it.",
+        ),
+    ],
+    ids=["bad-date", "blank-value", "unknown-spv", "unnamed-column"],
+)
+def test_csv_errors_name_file_row_and_column(tmp_path, flows, message):
+    folder = _write_csv(
+        tmp_path / "in", "id,name,sector,notice_date,committed\nA,P,energy,2024-11-01,1\n", flows
+    )
+    with pytest.raises(SpvInputError) as err:
+        load_portfolio(folder)
+    assert str(err.value) == message
+
+
+def test_missing_inputs_are_named(tmp_path):
+    with pytest.raises(SpvInputError) as err:
+        load_portfolio(tmp_path)
+    assert (
+        str(err.value) == f"{tmp_path}: no spvs.csv; a CSV portfolio is spvs.csv and flows.csv in one folder."
+    )
+    wb = openpyxl.Workbook()
+    wb.active.title = "SPVs"
+    wb.save(tmp_path / "p.xlsx")
+    with pytest.raises(SpvInputError) as err:
+        load_portfolio(tmp_path / "p.xlsx")
+    assert (
+        str(err.value)
+        == "p.xlsx: no sheet 'Flows'; the workbook needs sheets 'SPVs' and 'Flows' (it has 'SPVs')."
+    )
+    (tmp_path / "bad.xlsx").write_text("not a zip")
+    with pytest.raises(SpvInputError, match=r"^.*bad\.xlsx: not a readable xlsx workbook"):
+        load_portfolio(tmp_path / "bad.xlsx")
+
+
+def test_xlsx_round_trip_gives_the_same_result(tmp_path, example):
+    path = ep.write_inputs(tmp_path / "example.xlsx")
+    loaded = load_portfolio(path)
+    assert loaded.terms == ep.TERMS and loaded.unit == "$m" and loaded.sources == (path,)
+    again = analyse(loaded)
+    for col in ("japan_received", "us_received", "unrecovered", "xirr_japan"):
+        np.testing.assert_allclose(again.spvs[col], example.spvs[col], rtol=1e-12)
+    assert again.flags["source"].tolist()[0].startswith("example.xlsx, sheet Flows, row ")
+
+
+def test_xlsx_blank_date_names_sheet_row_and_hints_at_formulas(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "SPVs"
+    ws.append(["id", "name", "sector", "notice_date", "committed"])
+    ws.append([1, "P", "energy", D(2024, 11, 1), 100])
+    wf = wb.create_sheet("Flows")
+    wf.append(["spv_id", "date", "value"])
+    wf.append([1.0, D(2025, 1, 1), -100])
+    wf.append([1, None, 60])
+    wb.save(tmp_path / "p.xlsx")
+    with pytest.raises(SpvInputError) as err:
+        load_portfolio(tmp_path / "p.xlsx")
+    assert str(err.value) == (
+        "p.xlsx, sheet Flows, row 3, column date: the date is blank (a formula saved "
+        "without its value reads as blank: open and save it in Excel); enter a date."
+    )
+
+
+# ---- sensitivity ---------------------------------------------------------------------------------
+
+
+RATES = (0.0, 0.02, 0.04, 0.055, 0.07, 0.1)
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return sensitivity(ep.portfolio(), ep.TERMS, RATES, scales=(0.8, 1.0))
+
+
+def test_higher_deemed_rate_never_lowers_japans_total(grid):
+    received = grid.japan_received  # (SPVs, scales, rates)
+    assert (np.diff(received, axis=2) >= -1e-9 * received[..., 1:]).all()
+    assert (np.diff(grid.program_japan_received, axis=1) >= 0).all()
+
+
+def test_higher_deemed_rate_never_brings_the_threshold_earlier(grid):
+    years = np.where(np.isnan(grid.threshold_year), np.inf, grid.threshold_year)  # not reached = never
+    assert (years[..., 1:] >= years[..., :-1]).all()
+    assert (np.diff(grid.program_reached, axis=1) <= 0).all()
+
+
+def test_sensitivity_at_the_base_rate_matches_analyse(grid, example):
+    base = RATES.index(0.055)
+    own_rate = example.spvs["deemed_rate"].to_numpy() == 0.055  # the nuclear SPV has its own rate
+    np.testing.assert_allclose(
+        grid.japan_received[own_rate, 1, base],
+        example.spvs["japan_received"].to_numpy()[own_rate],
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        grid.xirr_japan[own_rate, 1, base], example.spvs["xirr_japan"].to_numpy()[own_rate], rtol=1e-10
+    )
+
+
+def test_scaled_cash_keeps_japan_between_its_after_and_before_shares(grid, example):
+    # Scaling cash down can raise Japan's total (it stays in the 50% tier longer), but every row gives
+    # Japan between 10% and 50% of the cash, so its total stays between 10% and 50% of the scaled cash.
+    distributed = example.spvs["distributed"].to_numpy()[:, None, None] * grid.scales[None, :, None]
+    assert (grid.japan_received <= 0.5 * distributed * (1 + 1e-12)).all()
+    assert (grid.japan_received >= 0.1 * distributed * (1 - 1e-12)).all()
+    zero = sensitivity(ep.portfolio(), ep.TERMS, [0.05], scales=[0.0])
+    assert (zero.japan_received == 0).all() and np.isnan(zero.threshold_year).all()
+
+
+def test_sensitivity_chunks_give_the_same_numbers(grid):
+    small = sensitivity(ep.portfolio(), ep.TERMS, RATES, scales=(0.8, 1.0), max_cells=7 * 70)
+    for name in ("xirr_japan", "threshold_year", "japan_received", "program_xirr_japan", "program_reached"):
+        np.testing.assert_allclose(getattr(small, name), getattr(grid, name), rtol=1e-12, equal_nan=True)
+
+
+def test_sensitivity_long_table(grid):
+    table = grid.table()
+    assert len(table) == (len(grid.spv_ids) + 1) * 2 * len(RATES)
+    program = table[(table.spv_id == "PROGRAM") & (table.scale == 1.0)]
+    np.testing.assert_allclose(program["xirr_japan"], grid.program_xirr_japan[1])
+
+
+# ---- the report ----------------------------------------------------------------------------------
+
+SHEETS = [
+    "Cover",
+    "Terms",
+    "SPVs",
+    "Program by year",
+    "Cap & deadline",
+    "Flags",
+    "Sectors",
+    "Charts",
+    "Sensitivity",
+    "Checks",
+]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, example):
+    folder = tmp_path_factory.mktemp("report")
+    source = ep.write_inputs(folder / "example-input.xlsx")
+    result = analyse(load_portfolio(source))
+    path = write_portfolio_report(result, folder / "report.xlsx")
+    return path, source, result
+
+
+def test_report_sheets_tables_and_cover(report):
+    path, source, result = report
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == SHEETS
+    tables = {name: ws.tables for name, ws in zip(wb.sheetnames, wb.worksheets, strict=True)}
+    n = len(result.spvs)
+    assert tables["SPVs"]["tblSPVs"].ref == f"A5:S{5 + n}"
+    assert tables["Program by year"]["tblYears"].ref == f"A5:I{5 + len(result.years)}"
+    assert set(tables["Flags"]) == {"tblFlags"} and set(tables["Sectors"]) == {"tblSectors"}
+    cover = {ws_row[0].value: ws_row[1].value for ws_row in wb["Cover"].iter_rows(min_row=4, max_row=9)}
+    assert cover["Input file"] == source.name
+    assert cover["Input SHA-256"] == sha256_of(source)
+    assert cover["Master check"] == "='Checks'!$C$4"
+    for name in SHEETS[2:-1]:
+        assert wb[name]["B3"].value == "='Checks'!$C$4", name
+
+
+def test_report_formats_frozen_panes_and_print_setup(report):
+    path, _, _ = report
+    wb = openpyxl.load_workbook(path)
+    spvs = wb["SPVs"]
+    assert spvs.freeze_panes == "B6"
+    assert [spvs[f"{c}6"].number_format for c in "DEKNQ"] == [
+        style.DATE,
+        style.MONEY,
+        style.MONEY,
+        style.PERCENT,
+        style.MULTIPLE,
+    ]
+    assert spvs["Q6"].value == "=IF(F6>0,H6/F6,0)" and spvs["Q7"].value == "=IF(F7>0,H7/F7,0)"
+    assert [c.value for c in spvs[4]][4] == "$m"  # units in their own row
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.oddFooter.left.text.startswith("xlspv "), ws.title
+
+
+def test_report_charts_and_heat_map(report):
+    path, _, result = report
+    wb = openpyxl.load_workbook(path)
+    charts = wb["Charts"]._charts
+    assert len(charts) == 2
+    assert charts[0].grouping == "stacked" and charts[0].type == "col" and len(charts[0].series) == 2
+    rules = [rule for rng in wb["Sensitivity"].conditional_formatting for rule in rng.rules]
+    assert len(rules) == 3 and all(rule.type == "colorScale" for rule in rules)
+    ws = wb["Sensitivity"]
+    assert [ws.cell(6, 3 + j).value for j in range(len(result.sensitivity.rates))] == pytest.approx(
+        result.sensitivity.rates.tolist()
+    )
+
+
+def test_input_styling_only_on_the_report_inputs(report):
+    path, _, _ = report
+    wb = openpyxl.load_workbook(path)
+    styled = [
+        (ws.title, cell.coordinate)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.fill.fgColor.rgb == style.INPUT_FILL.fgColor.rgb
+        or cell.font.color is not None
+        and cell.font.color.rgb == style.INPUT_FONT.color.rgb
+    ]
+    assert styled == [("Terms", "C5"), ("Terms", "C8")]
+    validations = wb["Terms"].data_validations.dataValidation
+    assert sorted(str(v.sqref) for v in validations) == ["C5", "C8"]
+
+
+def test_flag_reasons_are_text_never_formulas(tmp_path):
+    spvs = [_spv("=A1", name='=HYPERLINK("x")', sector="=1+1")]
+    p = Portfolio.from_tables(spvs, _flows(["=A1"], values=[-1.0]))
+    out = write_portfolio_report(analyse(p, TEN, rates=()), tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(out)["Flags"]
+    assert ws["C6"].value == "=A1" and ws["C6"].data_type == "s"
+
+
+def test_report_checks_recalculate_true_and_a_broken_value_turns_the_master_false(report, tmp_path):
+    path, _, result = report
+    broken = tmp_path / "broken.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb["SPVs"]["H6"].value = wb["SPVs"]["H6"].value + 1000.0  # Japan's receipts of the first SPV
+    wb.save(broken)
+    good, bad = libreoffice.recalculate([path, broken], tmp_path / "lo")
+    checks = openpyxl.load_workbook(good, data_only=True)["Checks"]
+    results = [row[2] for row in checks.iter_rows(min_row=7, values_only=True) if row[0]]
+    assert results and all(r is True for r in results), results
+    assert checks["C4"].value is True
+    cap = openpyxl.load_workbook(good, data_only=True)["Cap & deadline"]
+    assert cap["C8"].value == pytest.approx(PROGRAM_CAP_USD_M - result.cap.committed)
+    assert openpyxl.load_workbook(bad, data_only=True)["Checks"]["C4"].value is False
+
+
+# ---- nothing partial -----------------------------------------------------------------------------
+
+
+def test_existing_output_needs_force_and_is_left_untouched(tmp_path, hand):
+    out = tmp_path / "r.xlsx"
+    out.write_bytes(b"keep me")
+    with pytest.raises(OutputError, match="the file exists; pass --force"):
+        write_portfolio_report(hand, out)
+    assert out.read_bytes() == b"keep me"
+    write_portfolio_report(hand, out, force=True)
+    assert openpyxl.load_workbook(out).sheetnames[0] == "Cover"
+
+
+def test_the_input_is_never_the_output(tmp_path):
+    source = ep.write_inputs(tmp_path / "in.xlsx")
+    result = analyse(load_portfolio(source), rates=())
+    with pytest.raises(OutputError, match="the output would overwrite the input"):
+        write_portfolio_report(result, source, force=True)
+    with pytest.raises(OutputError, match="ending in .xlsx"):
+        write_portfolio_report(result, tmp_path / "r.csv")
+
+
+def test_a_failure_while_building_leaves_no_file(tmp_path, hand, monkeypatch):
+    import xlspv.workbooks.portfolio_report as report_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(report_module, "_charts_sheet", broken)
+    with pytest.raises(RuntimeError, match="boom"):
+        write_portfolio_report(hand, tmp_path / "r.xlsx")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_failure_while_saving_leaves_no_file(tmp_path, hand, monkeypatch):
+    from openpyxl.workbook.workbook import Workbook
+
+    def half_then_fail(self, filename):
+        Path(filename).write_bytes(b"PK half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Workbook, "save", half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_portfolio_report(hand, tmp_path / "r.xlsx")
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_inputs_round_trips_terms_columns(tmp_path):
+    p = Portfolio.from_tables([_spv("A", deemed_rate="6%", compounding="monthly")], _flows(["A"]), terms=TEN)
+    loaded = load_portfolio(save_inputs(p, tmp_path / "p.xlsx"))
+    assert loaded.spvs[0].terms == (("compounding", "monthly"), ("deemed_rate", 0.06))
+    assert loaded.terms_for()[0] == dataclasses.replace(TEN, deemed_rate=0.06, compounding="monthly")
