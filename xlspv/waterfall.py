@@ -468,12 +468,12 @@ def waterfall_batch(
     if rates is not None and (rates.size != n_scen or not np.isfinite(rates).all() or (rates <= -1).any()):
         raise TermsError("deemed_rates: give one finite rate above -100% per scenario.")
 
-    if days.ndim == 1:  # shared dates: sort once, by columns
-        order = None if (np.diff(days) >= 0).all() else np.argsort(days, kind="stable")
-        sorted_days = days if order is None else days[order]
-        sorted_vals = vals if order is None else vals[:, order]
+    order = None if (np.diff(days, axis=-1) >= 0).all() else np.argsort(days, axis=-1, kind="stable")
+    if order is None:  # already in date order (the usual case): nothing to sort or to put back
+        sorted_days, sorted_vals = days, vals
+    elif days.ndim == 1:  # shared dates: sort once, by columns
+        sorted_days, sorted_vals = days[order], vals[:, order]
     else:
-        order = np.argsort(days, axis=1, kind="stable")
         sorted_days = np.take_along_axis(days, order, axis=1)
         sorted_vals = np.take_along_axis(vals, order, axis=1)
     exps = _batch_exponents(sorted_days, term_list, rates)
@@ -508,15 +508,26 @@ def _unsort(order: np.ndarray | None) -> Any:
 
 
 def _batch_exponents(sorted_days: np.ndarray, terms: list[Terms], rates: np.ndarray | None) -> np.ndarray:
-    """Accrual exponents: one shared row when dates and terms are shared, else one row per scenario."""
-    same_terms = all(t == terms[0] for t in terms)
-    if sorted_days.ndim == 1 and same_terms:
-        if rates is None:
-            return span_exponents(terms[0], sorted_days)[None, :]
-        t = np.concatenate(([0.0], year_fraction(terms[0].day_count, sorted_days[:-1], sorted_days[1:])))
-        return exponent(terms[0], rates[:, None], t[None, :])
-    days = np.broadcast_to(sorted_days, (len(terms), sorted_days.shape[-1]))
-    out = np.empty(days.shape)
-    for s, term in enumerate(terms):
-        out[s] = span_exponents(term if rates is None else term.with_rate(float(rates[s])), days[s])
+    """Accrual exponents: one shared row when dates and terms are shared, else one row per scenario.
+
+    Scenarios with a flat rate are computed together per (day count, compounding) group; only dated
+    rate schedules are computed one scenario at a time.
+    """
+    n_scen = len(terms)
+    if sorted_days.ndim == 1 and rates is None and all(t == terms[0] for t in terms):
+        return span_exponents(terms[0], sorted_days)[None, :]
+    days = np.broadcast_to(sorted_days, (n_scen, sorted_days.shape[-1]))
+    flat = np.array([rates is not None or t.flat_rate is not None for t in terms])
+    rate = rates if rates is not None else np.array([t.flat_rate or 0.0 for t in terms])
+    out = np.zeros(days.shape)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for s in np.flatnonzero(flat):
+        groups.setdefault((terms[s].day_count, terms[s].compounding), []).append(int(s))
+    for members in groups.values():
+        idx = np.asarray(members)
+        group_days = days[idx] if sorted_days.ndim == 2 else sorted_days[None, :]
+        t = year_fraction(terms[idx[0]].day_count, group_days[:, :-1], group_days[:, 1:])
+        out[idx, 1:] = exponent(terms[idx[0]], rate[idx, None], t)
+    for s in np.flatnonzero(~flat):
+        out[s] = span_exponents(terms[s], days[s])
     return out

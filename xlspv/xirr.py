@@ -39,7 +39,11 @@ _SCAN_LO, _SCAN_HI, _SCAN_STEPS = -20.0, 20.0, 4000
 
 @njit(cache=True, nogil=True)
 def _aggregate(values: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sum flows on the same day; years since the earliest day (days sorted ascending)."""
+    """Sum flows on the same day; whole days since the earliest day (days sorted ascending).
+
+    Times stay in whole days (as floats) so that equal gaps between dates compare equal; the kernels
+    divide by 365 (Excel's XIRR year).
+    """
     n = values.size
     v = np.empty(n)
     t = np.empty(n)
@@ -50,26 +54,54 @@ def _aggregate(values: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.nda
         if k < 0 or days[i] != last:
             k += 1
             v[k] = values[i]
-            t[k] = (days[i] - d0) / 365.0
+            t[k] = float(days[i] - d0)
             last = days[i]
         else:
             v[k] += values[i]
     return v[: k + 1], t[: k + 1]
 
 
+_GAP_CACHE = 8
+
+
 @njit(cache=True, nogil=True)
 def _npv_and_slope(rate: float, v: np.ndarray, t: np.ndarray) -> tuple[float, float, float]:
-    """XNPV at ``rate``, its derivative, and the sum of absolute discounted flows (the scale)."""
-    lg = math.log1p(rate)
+    """XNPV at ``rate``, its derivative, and the sum of absolute discounted flows (the scale).
+
+    ``t`` are whole days since the earliest date. Each discount factor is the previous one times the
+    factor of the gap between the two dates; the factors of the few distinct gaps of a regular
+    schedule (28 to 31 days for monthly flows) are each computed once, so a long schedule costs a few
+    ``exp`` and one product per flow. The products keep the factors to within n units in the last
+    place of ``exp(-t ln(1 + rate))``.
+    """
+    lg = math.log1p(rate) / 365.0  # per day
+    gaps = np.empty(_GAP_CACHE)
+    factors = np.empty(_GAP_CACHE)
+    cached = 0
+    disc = math.exp(-t[0] * lg)
     f = 0.0
     df = 0.0
     scale = 0.0
     for i in range(v.size):
-        d = v[i] * math.exp(-t[i] * lg)
+        if i > 0:
+            gap = t[i] - t[i - 1]
+            factor = -1.0
+            for j in range(cached):
+                if gaps[j] == gap:
+                    factor = factors[j]
+                    break
+            if factor < 0.0:
+                factor = math.exp(-gap * lg)
+                if cached < _GAP_CACHE:
+                    gaps[cached] = gap
+                    factors[cached] = factor
+                    cached += 1
+            disc *= factor
+        d = v[i] * disc
         f += d
         df -= t[i] * d
         scale += abs(d)
-    return f, df / (1.0 + rate), scale
+    return f, df / (365.0 * (1.0 + rate)), scale
 
 
 @njit(cache=True, nogil=True)
@@ -78,13 +110,13 @@ def _sign_at(s: float, v: np.ndarray, t: np.ndarray) -> float:
     top = -np.inf
     for i in range(v.size):
         if v[i] != 0.0:
-            w = math.log(abs(v[i])) - s * t[i]
+            w = math.log(abs(v[i])) - s * t[i] / 365.0
             if w > top:
                 top = w
     total = 0.0
     for i in range(v.size):
         if v[i] != 0.0:
-            w = math.log(abs(v[i])) - s * t[i] - top
+            w = math.log(abs(v[i])) - s * t[i] / 365.0 - top
             total += math.copysign(math.exp(w), v[i])
     return total
 
@@ -276,9 +308,12 @@ def xirr_many(values: np.ndarray, days: np.ndarray, guess: float = 0.1) -> np.nd
     """
     values = np.ascontiguousarray(values, dtype=np.float64)
     days = np.broadcast_to(np.asarray(days, dtype=np.int64), values.shape)
-    order = np.argsort(days, axis=1, kind="stable")
-    v = np.ascontiguousarray(np.take_along_axis(values, order, axis=1))
-    d = np.ascontiguousarray(np.take_along_axis(days, order, axis=1))
+    if (np.diff(days, axis=1) >= 0).all():  # already in date order (the usual case)
+        v, d = values, np.ascontiguousarray(days)
+    else:
+        order = np.argsort(days, axis=1, kind="stable")
+        v = np.ascontiguousarray(np.take_along_axis(values, order, axis=1))
+        d = np.ascontiguousarray(np.take_along_axis(days, order, axis=1))
     run = _xirr_rows_parallel if v.shape[0] >= 64 else _xirr_rows_serial  # threads pay off from ~64
     return run(v, d, _check_rate(guess))
 
