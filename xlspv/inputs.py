@@ -65,7 +65,7 @@ def _values_array(values: Any) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         raise SpvInputError(
-            f"values row {bad[0] + 1}: {arr[bad[0]]!r} is not a finite number; enter a number."
+            f"values row {bad[0] + 1}: {float(arr[bad[0]])!r} is not a finite number; enter a number."
         )
     return arr
 

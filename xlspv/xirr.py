@@ -199,9 +199,19 @@ def _xirr_sorted(values: np.ndarray, days: np.ndarray, guess: float) -> float:
     return _scan(v, t, guess)
 
 
+#: What :func:`_xirr_any_order` returns for a non-finite value (no rate is ever -2: rates are > -1).
+_NOT_FINITE = -2.0
+
+
 @njit(cache=True, nogil=True)
 def _xirr_any_order(values: np.ndarray, days: np.ndarray, guess: float) -> float:
-    """XIRR of flows in any order (sorted here when they are not); NaN where there is none."""
+    """XIRR of flows in any order (sorted here when they are not); NaN where there is none.
+
+    Returns ``_NOT_FINITE`` when a value is NaN or infinite, for the caller to report.
+    """
+    for i in range(values.size):
+        if not math.isfinite(values[i]):
+            return _NOT_FINITE
     for i in range(1, days.size):
         if days[i] < days[i - 1]:
             order = np.argsort(days, kind="mergesort")
@@ -264,11 +274,13 @@ def xirr(values: Any, dates: Any, guess: float = 0.1) -> float | None:
     True
     """
     v, d = _fast_values(values), _fast_days(dates)
-    if v is None or d is None or v.size != d.size or v.size == 0 or not math.isfinite(v.sum()):
-        flows = prepare(values, dates)  # the careful path: converts anything, names any bad row
-        v, d = flows.values, flows.days
     g = guess if type(guess) is float and -1.0 < guess < math.inf else _check_rate(guess)
-    rate = _xirr_any_order(v, d, g)
+    rate = _NOT_FINITE
+    if v is not None and d is not None and v.size == d.size and v.size:
+        rate = _xirr_any_order(v, d, g)
+    if rate == _NOT_FINITE:  # the careful path: converts anything, names any bad row
+        flows = prepare(values, dates)
+        rate = _xirr_any_order(flows.values, flows.days, g)
     return None if math.isnan(rate) else float(rate)
 
 
@@ -282,7 +294,7 @@ def _fast_values(values: Any) -> np.ndarray | None:
         return values if values.dtype == np.float64 and values.ndim == 1 else None
     if type(values) is list:
         arr = np.array(values)  # numbers give a numeric dtype; a text or a blank does not
-        return arr.astype(np.float64) if arr.dtype.kind in "if" and arr.ndim == 1 else None
+        return arr.astype(np.float64, copy=False) if arr.dtype.kind in "if" and arr.ndim == 1 else None
     return None
 
 
