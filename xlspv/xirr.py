@@ -65,7 +65,7 @@ _GAP_CACHE = 8
 
 
 @njit(cache=True, nogil=True)
-def _npv_and_slope(rate: float, v: np.ndarray, t: np.ndarray) -> tuple[float, float, float]:
+def _npv_and_slope(rate: float, v: np.ndarray, t: np.ndarray, work: np.ndarray) -> tuple[float, float, float]:
     """XNPV at ``rate``, its derivative, and the sum of absolute discounted flows (the scale).
 
     ``t`` are whole days since the earliest date. Each discount factor is the previous one times the
@@ -75,8 +75,8 @@ def _npv_and_slope(rate: float, v: np.ndarray, t: np.ndarray) -> tuple[float, fl
     place of ``exp(-t ln(1 + rate))``.
     """
     lg = math.log1p(rate) / 365.0  # per day
-    gaps = np.empty(_GAP_CACHE)
-    factors = np.empty(_GAP_CACHE)
+    gaps = work[0]  # scratch space for the gap factors, (2, _GAP_CACHE), reused between calls
+    factors = work[1]
     cached = 0
     disc = math.exp(-t[0] * lg)
     f = 0.0
@@ -123,11 +123,12 @@ def _sign_at(s: float, v: np.ndarray, t: np.ndarray) -> float:
 
 @njit(cache=True, nogil=True)
 def _newton(v: np.ndarray, t: np.ndarray, guess: float) -> float:
+    work = np.empty((2, _GAP_CACHE))
     rate = guess
     for _ in range(_MAX_NEWTON):
         if not rate > -1.0 or not math.isfinite(rate):
             return np.nan
-        f, df, scale = _npv_and_slope(rate, v, t)
+        f, df, scale = _npv_and_slope(rate, v, t, work)
         if f == 0.0:
             return rate
         if df == 0.0 or not math.isfinite(df):
