@@ -10,7 +10,8 @@ Inputs, as Excel passes them: ``values`` and ``dates`` are one column or one row
 fixed to 2-D by the ``@xw.arg`` decorators), dates are Excel date serials or datetimes, and blank
 cells at the end of an over-long range are ignored (a blank inside the data is an error).
 ``terms`` is one number (the deemed rate) or a name/value range, with a third column holding the
-effective dates of a dated rate schedule.
+effective dates of a dated rate schedule. ``SPV_RATE_GRID``'s ``rates`` is one column or one row of
+deemed rates, computed in one call of the core's batch path (:func:`xlspv.waterfall_batch`).
 
 Errors (``docs/excel.md``): every unusable input raises :class:`ExcelInputError`, an
 ``xlwings.XlwingsError`` whose message starts with the Excel error code and names the argument and
@@ -28,14 +29,16 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
 import xlwings as xw
 
 import xlspv
+from xlspv.dates import to_date, to_datetime64
 from xlspv.errors import SpvError
-from xlspv.inputs import trim_trailing_blanks
-from xlspv.waterfall import as_terms
+from xlspv.inputs import prepare, trim_trailing_blanks
+from xlspv.waterfall import as_terms, waterfall_batch
 
-__all__ = ["SPV_IRR", "SPV_PAYOUT", "SPV_VERSION", "SPV_WATERFALL", "THRESHOLD_DATE"]
+__all__ = ["SPV_IRR", "SPV_PAYOUT", "SPV_RATE_GRID", "SPV_VERSION", "SPV_WATERFALL", "THRESHOLD_DATE"]
 
 #: The classic add-in's decorators live in ``xlwings.udfs``; Office.js runtimes use ``xlwings.server``.
 CLASSIC_ADDIN = getattr(xw.func, "__module__", "") == "xlwings.udfs"
@@ -44,6 +47,8 @@ PAYOUT_PARTIES = ("japan", "us", "partner")
 IRR_PARTIES = (*PAYOUT_PARTIES, "project")
 NOT_AVAILABLE = "#N/A"
 NO_NUMBER = "#NUM!"
+#: SPV_RATE_GRID's columns, named as the core's Summary names them.
+GRID_COLUMNS = ("deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered")
 
 _VALUES_DOC = (
     "The SPV's cash flows, one column or one row: negative = a Japan funding, positive = cash "
@@ -53,6 +58,11 @@ _DATES_DOC = "The date of each value (same number of cells as values), in any or
 _TERMS_DOC = (
     "The deemed rate (e.g. 0.055) or a name/value range of terms, e.g. deemed_rate | 0.055; "
     "a third column gives the effective date of each rate of a dated schedule."
+)
+
+_RATES_DOC = (
+    "The deemed rates to compare, one column or one row, e.g. 0.035 to 0.075; each replaces the terms' "
+    "deemed rate (a dated schedule too). Blank cells at the end are ignored."
 )
 
 
@@ -236,6 +246,78 @@ def _table(header: bool, waterfall: xlspv.Waterfall) -> list[list[Any]]:
     columns["tier"] = [str(tier) for tier in table["tier"]]
     rows = [[columns[col][i] for col in table.columns] for i in range(len(table))]
     return [list(table.columns), *rows] if header else rows
+
+
+@xw.func
+@xw.arg("values", ndim=2, err_to_str=True, doc=_VALUES_DOC)
+@xw.arg("dates", ndim=2, err_to_str=True, doc=_DATES_DOC)
+@xw.arg("terms", ndim=2, err_to_str=True, doc=_TERMS_DOC)
+@xw.arg("rates", ndim=2, err_to_str=True, doc=_RATES_DOC)
+@xw.arg("header", doc="Optional: TRUE shows a header row with the column names, default TRUE.")
+@_shown_as_text_on_classic
+def SPV_RATE_GRID(values, dates, terms, rates, header=True):
+    """Deemed-rate grid, one row per rate: rate, Japan XIRR, threshold date, Japan received, unrecovered."""
+    show_header, grid = _header(header), _rates(rates)
+    return _grid(show_header, grid, _rate_batch(values, dates, terms, grid))
+
+
+def _rates(rates: Any) -> np.ndarray:
+    """The deemed rates of a one-column or one-row range, trailing blank cells dropped."""
+    cells = _cells(rates, "rates")
+    cells = cells[: _data_length(cells)]
+    if not cells:
+        raise ExcelInputError(
+            "#VALUE! rates: blank; enter the deemed rates to compare (e.g. 0.035 to 0.075) in one column "
+            "or one row."
+        )
+    for row, cell in enumerate(cells, start=1):
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            raise ExcelInputError(
+                f"#VALUE! rates row {row}: the cell is blank inside the rates; enter a rate or remove it."
+            )
+        if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, (int, float, np.integer, np.floating)):
+            raise ExcelInputError(
+                f"#VALUE! rates row {row}: {cell!r} is not a number; enter a rate, e.g. 0.055."
+            )
+        if not math.isfinite(cell) or cell <= -1:
+            raise ExcelInputError(
+                f"#VALUE! rates row {row}: {cell!r} is not a rate above -100%; enter a rate, e.g. 0.055."
+            )
+    return np.array(cells, dtype=np.float64)
+
+
+def _rate_batch(values: Any, dates: Any, terms: Any, rates: np.ndarray) -> xlspv.Batch:
+    """A scenario per rate, in one call of the core's batch path (which computes the cumulative reading).
+
+    The scheduled reading is refused rather than looped over here: the adapter calls the core once.
+    """
+    vals, days = _flows(values, dates)
+    with _core_errors_as_value_errors():
+        spv_terms = _terms(terms)
+        if spv_terms.allocation_basis != "cumulative":
+            raise ExcelInputError(
+                "#VALUE! allocation_basis: SPV_RATE_GRID computes the cumulative reading only; set "
+                "allocation_basis to cumulative, or use SPV_IRR and THRESHOLD_DATE per rate."
+            )
+        flows = prepare(vals, days)
+        return waterfall_batch(flows.values, to_datetime64(flows.days), spv_terms, deemed_rates=rates)
+
+
+def _grid(header: bool, rates: np.ndarray, batch: xlspv.Batch) -> list[list[Any]]:
+    """A row per rate: "#NUM!" where Japan has no XIRR, "#N/A" where the threshold is not reached."""
+    xirr, received = batch.xirr("japan"), batch.japan.sum(axis=1)
+    rows = [
+        [_number(rate), _number(irr), _threshold(day), _number(got), _number(left)]
+        for rate, irr, day, got, left in zip(
+            rates, xirr, batch.threshold_days, received, batch.unrecovered, strict=True
+        )
+    ]
+    return [list(GRID_COLUMNS), *rows] if header else rows
+
+
+def _threshold(day: int) -> Any:
+    """A threshold ordinal as a date; -1 (not reached, or nothing funded) as "#N/A"."""
+    return to_date(day) if day >= 0 else NOT_AVAILABLE
 
 
 @xw.func

@@ -46,6 +46,7 @@ UDF_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "SPV_IRR": ("range", "range", "scalar", "range", "scalar"),
     "THRESHOLD_DATE": ("range", "range", "range"),
     "SPV_WATERFALL": ("range", "range", "range", "scalar"),
+    "SPV_RATE_GRID": ("range", "range", "range", "range", "scalar"),
     "SPV_VERSION": (),
 }
 _ERROR_TEXTS = ("#N/A", "#NUM!", "#VALUE!", "#DIV/0!", "#NAME?", "#REF!", "#NULL!")

@@ -38,12 +38,19 @@ GENERATED = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 N_FLOWS = len(example.flows())
 FIRST_FLOW, LAST_FLOW = 6, 5 + N_FLOWS  # Inputs rows of the Flows table's data
 WATERFALL_REF = f"B6:I{6 + N_FLOWS}"  # header row + one row per flow, eight columns
-SHEETS = ["Cover", "Inputs", "Terms", "Results", "Checks", "xlwings.conf"]
+#: The Sensitivity sheet's rates, typed in A7:A11 as a user would (the example's 5.5% -2 to +2 points),
+#: with room for more down to A26; its grid spills from B6: a header row, then a row per rate.
+GRID_RATES = [0.035, 0.045, 0.055, 0.065, 0.075]
+FIRST_RATE, LAST_RATE_CELL = 7, 26
+GRID_REF = f"B6:F{6 + len(GRID_RATES)}"
+GRID_HEADER = ["deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered"]
+SHEETS = ["Cover", "Inputs", "Terms", "Results", "Sensitivity", "Checks", "xlwings.conf"]
 #: Every input cell of the template, and nothing else, is styled as an input.
 INPUT_CELLS = {
     *(("Inputs", f"{col}{row}") for col in "ABC" for row in range(FIRST_FLOW, LAST_FLOW + 1)),
     *(("Terms", f"B{row}") for row in range(5, 13)),  # the eight terms
     ("Terms", "B15"),  # check_tolerance
+    *(("Sensitivity", f"A{row}") for row in range(FIRST_RATE, LAST_RATE_CELL + 1)),  # rates to compare
 }
 #: Excel built-ins the template may call: all in the original (2007) file format, so none needs a
 #: ``_xlfn.`` prefix; our functions are user-defined and written under their plain names.
@@ -123,7 +130,34 @@ def test_every_array_formula_is_a_dynamic_array_anchored_at_its_top_left(templat
             assert ref.startswith(f"{cell}:"), f"{title}!{cell}: range {ref} does not start at the anchor"
             assert 'cm="1"' in tag, f"{title}!{cell}: array formula not marked dynamic (no cm=1)"
             arrays.append((title, ref))
-    assert arrays == [("Results", WATERFALL_REF)]
+    assert arrays == [("Results", WATERFALL_REF), ("Sensitivity", GRID_REF)]
+
+
+def test_the_dynamic_array_anchors_are_exactly_the_array_formulas(template: Path) -> None:
+    marked = {
+        title: cells
+        for title, xml in _sheet_parts(template).items()
+        if (cells := re.findall(r'<c\b[^>]*\br="([^"]+)"[^>]*\bcm="1"', xml))
+    }
+    assert marked == {"Results": ["B6"], "Sensitivity": ["B6"]}
+
+
+def test_the_grid_ref_has_a_header_row_and_one_row_per_rate_delivered_and_five_columns() -> None:
+    min_col, min_row, max_col, max_row = range_boundaries(GRID_REF)
+    assert (max_row - min_row + 1, max_col - min_col + 1) == (1 + len(GRID_RATES), len(GRID_HEADER))
+
+
+def test_the_grid_formula_calls_the_add_in_on_the_flows_terms_and_the_named_rates(
+    wb: openpyxl.Workbook,
+) -> None:
+    anchor = wb["Sensitivity"]["B6"].value
+    assert isinstance(anchor, ArrayFormula)
+    formula = "=SPV_RATE_GRID(Flows[Value],Flows[Date],Terms,SensitivityRates)"
+    assert (anchor.ref, anchor.text) == (GRID_REF, formula)
+    rates_range = f"'Sensitivity'!$A${FIRST_RATE}:$A${LAST_RATE_CELL}"
+    assert wb.defined_names["SensitivityRates"].attr_text == rates_range
+    rates = [wb["Sensitivity"][f"A{r}"].value for r in range(FIRST_RATE, LAST_RATE_CELL + 1)]
+    assert rates == [*GRID_RATES, *[None] * (LAST_RATE_CELL - FIRST_RATE + 1 - len(GRID_RATES))]
 
 
 def test_the_waterfall_ref_has_a_header_row_and_one_row_per_flow_and_column(core: xlspv.Waterfall) -> None:
@@ -193,6 +227,63 @@ def test_every_check_holds_on_the_example(evaluation: Evaluation) -> None:
     assert evaluation["Cover", "B8"] is True
 
 
+def _grid_row_of_the_core(rate: float, terms: Terms) -> list[Any]:
+    """The grid row the core gives at ``rate``: ``xlspv.compute`` (one SPV) with that deemed rate."""
+    s = xlspv.compute(example.values(), example.dates(), terms.with_rate(rate)).summary()
+    return [
+        rate,
+        "#NUM!" if s.xirr_japan is None else s.xirr_japan,
+        "#N/A" if s.threshold_date is None else serial(s.threshold_date),
+        s.japan_received,
+        s.unrecovered,
+    ]
+
+
+def _assert_grid_equals_the_core(ev: Evaluation, rates: list[float], terms: Terms) -> None:
+    got = ev.range("Sensitivity", GRID_REF)
+    assert got[0] == GRID_HEADER
+    assert len(got) == 1 + len(rates)
+    for i, (row, rate) in enumerate(zip(got[1:], rates, strict=True)):
+        want = _grid_row_of_the_core(rate, terms)
+        for name, g, w in zip(GRID_HEADER, row, want, strict=True):
+            where = f"grid row {i + 1} ({rate:.2%}) {name}"
+            if name in ("xirr_japan", "japan_received", "unrecovered") and isinstance(w, float):
+                assert isinstance(g, float) and g == pytest.approx(w, rel=1e-12, abs=1e-9), where
+            else:  # the rate echoed, a date serial, or an error value: exactly
+                assert g == w, where
+
+
+def test_the_spilled_rate_grid_equals_the_core_rate_by_rate(evaluation: Evaluation) -> None:
+    _assert_grid_equals_the_core(evaluation, GRID_RATES, example.TERMS)
+    rates_typed = [row[0] for row in evaluation.range("Sensitivity", f"A7:A{6 + len(GRID_RATES)}")]
+    assert rates_typed == GRID_RATES
+    # at the example's own rate the grid agrees with the Results sheet's headline cells
+    at_example_rate = evaluation.range("Sensitivity", "B9:F9")[0]
+    assert at_example_rate[2] == evaluation["Results", "M7"]  # threshold date
+    assert at_example_rate[3] == pytest.approx(evaluation["Results", "M10"], rel=1e-12)  # Japan received
+    assert at_example_rate[1] == pytest.approx(evaluation["Results", "M16"], rel=1e-12)  # Japan's XIRR
+
+
+def test_rates_typed_on_the_sensitivity_sheet_and_terms_reach_the_grid(template: Path) -> None:
+    """The grid's rates replace the Terms' deemed rate; every other term applies."""
+    typed = {"Sensitivity!A9": 0.10, "Sensitivity!A11": -0.02}
+    terms = {"Terms!B5": 0.07, "Terms!B8": "ACT/360", "Terms!B10": 0.25}
+    ev = evaluate(template, inputs={**typed, **terms})
+    rates = [0.035, 0.045, 0.10, 0.065, -0.02]
+    _assert_grid_equals_the_core(ev, rates, Terms(0.07, day_count="ACT/360", partner_share=0.25))
+    assert ev["Sensitivity", "D9"] == "#N/A"  # at 10% the example does not reach the threshold
+    assert ev["Sensitivity", "F9"] > 0  # and leaves a deemed allocation unrecovered
+
+
+def test_the_scheduled_basis_shows_value_on_the_grid_and_leaves_the_results_computed(template: Path) -> None:
+    ev = evaluate(template, inputs={"Terms!B11": "scheduled", "Terms!B12": 20})
+    assert ev["Sensitivity", "B6"] == "#VALUE!"  # the grid computes the cumulative reading only
+    scheduled = Terms(0.055, allocation_basis="scheduled", useful_life=20)
+    want = xlspv.compute(example.values(), example.dates(), scheduled).summary()
+    assert ev["Results", "M16"] == pytest.approx(want.xirr_japan, rel=1e-12)
+    assert _checks(ev) == [True] * 8
+
+
 def test_terms_typed_on_the_terms_sheet_reach_the_functions(template: Path) -> None:
     ev = evaluate(template, inputs={"Terms!B5": 0.07, "Terms!B10": 0.25})
     want = xlspv.compute(example.values(), example.dates(), Terms(0.07, partner_share=0.25)).summary()
@@ -206,6 +297,7 @@ def test_terms_typed_on_the_terms_sheet_reach_the_functions(template: Path) -> N
 def test_a_broken_input_cell_turns_the_master_check_false(template: Path) -> None:
     ev = evaluate(template, inputs={"Inputs!A10": "31/12/2027"})  # a date typed as text
     assert ev["Results", "B6"] == "#VALUE!"
+    assert ev["Sensitivity", "B6"] == "#VALUE!"
     assert _checks(ev)[0] is False
     assert ev["Checks", "C4"] is False
     assert ev["Cover", "B8"] is False
@@ -215,6 +307,7 @@ def test_without_the_add_in_the_checks_fail_cleanly(template: Path) -> None:
     """Excel shows #NAME? in add-in cells; the checks then read FALSE, not an error."""
     ev = evaluate(template, connected=False)
     assert ev["Results", "M6"] == "#NAME?"
+    assert ev["Sensitivity", "B6"] == "#NAME?"
     assert _checks(ev) == [True] + [False] * 7  # only the inputs check needs no add-in
     assert ev["Checks", "C4"] is False
     assert ev["Results", "M8"] == pytest.approx(17000.0)  # native formulas still work
@@ -333,6 +426,11 @@ def test_number_formats_follow_the_finance_conventions(wb: openpyxl.Workbook) ->
     assert [results.column_dimensions[c].number_format for c in "BCDEFGH"] == spill_formats
     for row in range(7, 7 + N_FLOWS):
         assert [results[f"{c}{row}"].number_format for c in "BCDEFGH"] == spill_formats
+    sensitivity = wb["Sensitivity"]
+    grid_formats = [style.PERCENT, style.PERCENT, style.DATE, style.MONEY, style.MONEY]
+    assert [sensitivity.column_dimensions[c].number_format for c in "BCDEF"] == grid_formats
+    for row in range(FIRST_RATE, LAST_RATE_CELL + 1):  # the rows the grid may spill into
+        assert [sensitivity[f"{c}{row}"].number_format for c in "ABCDEF"] == [style.PERCENT, *grid_formats]
     headline = {r: results[f"M{r}"].number_format for r in (7, 8, 9, 10, 11, 12, 13, 16, 17, 18, 19)}
     assert headline == {
         7: style.DATE,
@@ -348,6 +446,14 @@ def test_every_result_and_input_column_has_a_unit(wb: openpyxl.Workbook) -> None
     assert [wb["Results"][f"{c}5"].value for c in "BCDEFGHI"] == ["date", *["$m"] * 6, "text"]
     for row in (*range(6, 14), *range(16, 20)):
         assert wb["Results"][f"K{row}"].value and wb["Results"][f"L{row}"].value, f"Results row {row}"
+    assert [wb["Sensitivity"][f"{c}5"].value for c in "ABCDEF"] == [
+        "% a year",
+        "% a year",
+        "% a year",
+        "date",
+        "$m",
+        "$m",
+    ]
 
 
 def test_panes_are_frozen_at_the_label_and_time_intersection(wb: openpyxl.Workbook) -> None:
@@ -357,6 +463,7 @@ def test_panes_are_frozen_at_the_label_and_time_intersection(wb: openpyxl.Workbo
         "Inputs": "B6",
         "Terms": "A5",
         "Results": "C7",
+        "Sensitivity": "B7",
         "Checks": "A7",
         "xlwings.conf": None,
     }
@@ -370,7 +477,13 @@ def test_every_sheet_prints_landscape_fit_to_width_with_a_versioned_footer(wb: o
         assert ws.print_area, ws.title
         assert ws.oddFooter.left.text == f"xlspv {xlspv.__version__}", ws.title
     titles = {ws.title: ws.print_title_rows for ws in wb if ws.print_title_rows}
-    assert titles == {"Inputs": "$4:$5", "Terms": "$4:$4", "Results": "$5:$6", "Checks": "$6:$6"}
+    assert titles == {
+        "Inputs": "$4:$5",
+        "Terms": "$4:$4",
+        "Results": "$5:$6",
+        "Sensitivity": "$5:$6",
+        "Checks": "$6:$6",
+    }
 
 
 def test_the_xlwings_conf_sheet_points_the_classic_add_in_at_udfs(wb: openpyxl.Workbook) -> None:
@@ -397,6 +510,16 @@ def test_the_results_sheet_says_how_to_connect_the_functions(wb: openpyxl.Workbo
     notes = " ".join(str(c.value) for row in wb["Results"]["K21:K28"] for c in row if c.value)
     for needed in ("#NAME?", "xlwings addin install", "Import Functions", "UDF Modules = udfs", ".xlsm"):
         assert needed in notes
+    assert "SPV_RATE_GRID" in notes
+
+
+def test_the_sensitivity_sheet_says_what_the_grid_shows_and_that_it_needs_the_add_in(
+    wb: openpyxl.Workbook,
+) -> None:
+    notes = " ".join(str(c.value) for row in wb["Sensitivity"]["H6:H12"] for c in row if c.value)
+    for needed in ("#N/A", "#NUM!", "cumulative", "scheduled", "#NAME?", "Connecting", "A7:A26"):
+        assert needed in notes
+    assert wb["Sensitivity"]["B3"].value == "='Checks'!$C$4"  # the master check on every output sheet
 
 
 # --- (d) files -------------------------------------------------------------------------------------------

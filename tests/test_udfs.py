@@ -40,6 +40,7 @@ FUNCTIONS = {
     "THRESHOLD_DATE": ["values", "dates", "terms"],
     "SPV_WATERFALL": ["values", "dates", "terms", "header"],
     "SPV_VERSION": [],
+    "SPV_RATE_GRID": ["values", "dates", "terms", "rates", "header"],
 }
 RUNTIMES = ["1.3", "1.4"]
 ERROR_VALUES_14 = {"#N/A": "NotAvailable", "#NUM!": "Num"}
@@ -546,9 +547,10 @@ def test_meta_optional_arguments_are_guess_and_header_with_defaults_in_their_hel
         for p in f["parameters"]
         if p.get("optional")
     }
-    assert set(optional) == {("SPV_IRR", "guess"), ("SPV_WATERFALL", "header")}
+    assert set(optional) == {("SPV_IRR", "guess"), ("SPV_WATERFALL", "header"), ("SPV_RATE_GRID", "header")}
     assert "default 0.1" in optional["SPV_IRR", "guess"]
     assert "default TRUE" in optional["SPV_WATERFALL", "header"]
+    assert "default TRUE" in optional["SPV_RATE_GRID", "header"]
 
 
 def test_meta_help_text_fits_the_function_wizard(excel):
@@ -574,3 +576,204 @@ def test_udfs_import_and_run_without_an_xlwings_license_key():
     run = [sys.executable, "-c", code]
     out = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.split() == [xlspv.__version__, "2027-01-01"]
+
+
+# --- SPV_RATE_GRID: a deemed-rate grid in one batch call -----------------------------------------
+
+GRID_HEADER = ["deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered"]
+#: Eleven rates, 0% to 10%: the example at its other terms below reaches the threshold up to some rate
+#: and not beyond, so the grid holds dates and #N/A both (checked in the test).
+GRID_RATES = [i / 100 for i in range(11)]
+GRID_TERMS_ROWS = [["deemed_rate", 0.055], ["day_count", "ACT/360"], ["compounding", "semiannual"],
+                   ["partner_share", 0.2]]  # fmt: skip
+GRID_TERMS = {"day_count": "ACT/360", "compounding": "semiannual", "partner_share": 0.2}
+
+
+def grid_expected(rate: float, runtime: str, **terms: Any) -> list[Any]:
+    """One grid row from xlspv.compute at that rate (the core's single-SPV path, not the batch)."""
+    s = xlspv.compute(example.values(), example.dates(), xlspv.Terms(rate, **terms)).summary()
+    threshold = as_error("#N/A", runtime) if s.threshold_date is None else float(serial(s.threshold_date))
+    irr = as_error("#NUM!", runtime) if s.xirr_japan is None else s.xirr_japan
+    return [rate, irr, threshold, s.japan_received, s.unrecovered]
+
+
+def assert_grid_row(got: list[Any], want: list[Any]) -> None:
+    assert len(got) == len(want) == 5
+    for g, w in zip(got, want, strict=True):
+        if isinstance(w, float):
+            assert isinstance(g, float) and g == pytest.approx(w, rel=1e-12, abs=1e-9), (got, want)
+        else:
+            assert g == w, (got, want)
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_rate_grid_matches_the_core_rate_by_rate(excel, runtime):
+    result = excel.call("SPV_RATE_GRID", EXAMPLE_VALUES, EXAMPLE_DATES, GRID_TERMS_ROWS,
+                        column(GRID_RATES), None, runtime=runtime)  # fmt: skip
+    assert result[0] == GRID_HEADER
+    assert len(result) == 1 + len(GRID_RATES)
+    for got, rate in zip(result[1:], GRID_RATES, strict=True):
+        assert_grid_row(got, grid_expected(rate, runtime, **GRID_TERMS))
+    reached = [isinstance(r[2], float) for r in result[1:]]
+    assert True in reached and False in reached, "the grid should show both a threshold date and #N/A"
+    assert [r[4] > 0 for r in result[1:]] == [not x for x in reached]  # unrecovered only where not reached
+
+
+def test_rate_grid_hand_worked_small_example(excel):
+    # The spec's worked example at 0% and 10%: at 0% B is 100 -> 70 after the first 30, cleared by the
+    # first 140 of the last row, plus 10% of the other 60: Japan gets 30 + 70 + 6 = 106. At 10%: 30 + 90.4.
+    result = excel.call("SPV_RATE_GRID", *small(), 0.10, column([0.0, 0.10]), False, runtime="1.3")
+    day = float(serial(SMALL_THRESHOLD))
+    assert [r[2] for r in result] == [day, day]
+    assert flat([[r[0], r[3], r[4]] for r in result]) == pytest.approx([0.0, 106.0, 0.0, 0.1, 120.4, 0.0])
+    assert result[1][1] == pytest.approx(xlspv.xirr([-100.0, 30.0, 90.4], SMALL_DATES), rel=1e-12)
+
+
+def test_rate_grid_without_header(excel):
+    with_header = excel.call("SPV_RATE_GRID", *small(), 0.1, column([0.05, 0.1]), True)
+    assert excel.call("SPV_RATE_GRID", *small(), 0.1, column([0.05, 0.1]), False) == with_header[1:]
+    assert excel.call("SPV_RATE_GRID", *small(), 0.1, column([0.05, 0.1]), 0) == with_header[1:]
+    assert excel.call("SPV_RATE_GRID", *small(), 0.1, column([0.05, 0.1])) == with_header  # omitted
+
+
+def test_rate_grid_threshold_dates_are_date_formatted_on_runtime_14(excel):
+    result = excel.call("SPV_RATE_GRID", *small(), 0.1, column([0.1]), False, date_format="m/d/yyyy")
+    assert result[0][2] == {
+        "type": "FormattedNumber",
+        "basicValue": float(serial(SMALL_THRESHOLD)),
+        "numberFormat": "m/d/yyyy",
+    }
+
+
+@pytest.mark.parametrize(
+    "rates",
+    [
+        row(GRID_RATES),
+        column([*GRID_RATES, None, None]),
+        column([*GRID_RATES, "", " "]),
+        row([*GRID_RATES, None, ""]),
+    ],
+    ids=["row", "column-trailing-nulls", "column-trailing-empty-strings", "row-trailing-blanks"],
+)
+def test_rate_grid_rates_as_a_row_or_with_trailing_blanks_give_the_same_column(excel, rates):
+    as_column = excel.call("SPV_RATE_GRID", EXAMPLE_VALUES, EXAMPLE_DATES, 0.055, column(GRID_RATES))
+    assert excel.call("SPV_RATE_GRID", EXAMPLE_VALUES, EXAMPLE_DATES, 0.055, rates) == as_column
+    assert len(as_column) == 1 + len(GRID_RATES)
+
+
+def test_rate_grid_keeps_the_order_of_the_rates_and_accepts_one_cell(excel):
+    rates = [0.07, -0.5, 0.03, 0.07]  # unsorted, negative, repeated: a row each, as given
+    result = excel.call("SPV_RATE_GRID", EXAMPLE_VALUES, EXAMPLE_DATES, 0.055, column(rates), False)
+    for got, rate in zip(result, rates, strict=True):
+        assert_grid_row(got, grid_expected(rate, "1.4"))
+    single = excel.call("SPV_RATE_GRID", EXAMPLE_VALUES, EXAMPLE_DATES, 0.055, 0.07, False)
+    assert single == result[:1]
+
+
+def test_rate_grid_rows_in_any_order_give_the_same_grid(excel):
+    order = list(range(len(example.values())))[::-1]
+    values = column([example.values()[i] for i in order])
+    dates = column([serial(example.dates()[i]) for i in order])
+    in_order = excel.call("SPV_RATE_GRID", EXAMPLE_VALUES, EXAMPLE_DATES, 0.055, column(GRID_RATES))
+    shuffled = excel.call("SPV_RATE_GRID", values, dates, 0.055, column(GRID_RATES))
+    assert shuffled[0] == in_order[0]
+    for got, want in zip(shuffled[1:], in_order[1:], strict=True):
+        assert_grid_row(got, want)
+
+
+def test_rate_grid_rates_replace_a_dated_rate_schedule_and_keep_the_other_terms(excel):
+    changes = [serial(dt.date(2020, 1, 1)), serial(dt.date(2030, 1, 1))]
+    terms = [["deemed_rate", 0.05, changes[0]], ["deemed_rate", 0.09, changes[1]],
+             ["day_count", "30/360", None], ["compounding", "monthly", None]]  # fmt: skip
+    result = excel.call("SPV_RATE_GRID", EXAMPLE_VALUES, EXAMPLE_DATES, terms, column([0.04, 0.06]), False)
+    for got, rate in zip(result, [0.04, 0.06], strict=True):
+        assert_grid_row(got, grid_expected(rate, "1.4", day_count="30/360", compounding="monthly"))
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize(
+    ("values", "unrecovered"),
+    [([60.0, 200.0, 10.0], 0.0), ([-100.0, -50.0, 0.0], None)],
+    ids=["nothing-funded", "japan-never-paid"],
+)
+def test_rate_grid_no_irr_is_num_and_no_threshold_is_na(excel, runtime, values, unrecovered):
+    result = excel.call("SPV_RATE_GRID", column(values), small()[1], 0.1, column([0.0, 0.1]), False,
+                        runtime=runtime)  # fmt: skip
+    for got, rate in zip(result, [0.0, 0.1], strict=True):
+        assert got[:3] == [rate, as_error("#NUM!", runtime), as_error("#N/A", runtime)]
+        core = xlspv.compute(values, SMALL_DATES, rate)
+        assert got[3:] == pytest.approx([float(core.japan.sum()), core.unrecovered], rel=1e-12)
+        assert unrecovered is None or got[4] == unrecovered
+
+
+SCHEDULED_TERMS = [["deemed_rate", 0.055], ["allocation_basis", "scheduled"], ["useful_life", 20]]
+GRID_ERROR = {"type": "Error", "basicValue": "#DIV/0!", "errorType": "Div0"}
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((V, D, 0.1, column([0.05, "abc", 0.07])),
+         "#VALUE! rates row 2: 'abc' is not a number; enter a rate, e.g. 0.055."),
+        ((V, D, 0.1, row([0.05, "5%"])),
+         "#VALUE! rates row 2: '5%' is not a number; enter a rate, e.g. 0.055."),
+        ((V, D, 0.1, column([0.05, True])),
+         "#VALUE! rates row 2: True is not a number; enter a rate, e.g. 0.055."),
+        ((V, D, 0.1, column([GRID_ERROR, 0.05])),
+         "#VALUE! rates row 1: '#DIV/0!' is not a number; enter a rate, e.g. 0.055."),
+        ((V, D, 0.1, column([0.05, -1])),
+         "#VALUE! rates row 2: -1 is not a rate above -100%; enter a rate, e.g. 0.055."),
+        ((V, D, 0.1, column([-1.5])),
+         "#VALUE! rates row 1: -1.5 is not a rate above -100%; enter a rate, e.g. 0.055."),
+        ((V, D, 0.1, column([0.05, None, 0.07])),
+         "#VALUE! rates row 2: the cell is blank inside the rates; enter a rate or remove it."),
+        ((V, D, 0.1, None),
+         "#VALUE! rates: blank; enter the deemed rates to compare (e.g. 0.035 to 0.075) in one column or "
+         "one row."),
+        ((V, D, 0.1, column([None, "", None])),
+         "#VALUE! rates: blank; enter the deemed rates to compare (e.g. 0.035 to 0.075) in one column or "
+         "one row."),
+        ((V, D, 0.1, [[0.03, 0.04], [0.05, 0.06]]),
+         "#VALUE! rates: the range has 2 rows and 2 columns; select one column or one row."),
+        ((V, D, SCHEDULED_TERMS, column([0.05])),
+         "#VALUE! allocation_basis: SPV_RATE_GRID computes the cumulative reading only; set allocation_basis "
+         "to cumulative, or use SPV_IRR and THRESHOLD_DATE per rate."),
+        ((column([-100, "abc", 200]), D, 0.1, column([0.05])),
+         "#VALUE! values row 2: 'abc' is not a number; enter a number."),
+        ((V, D, [["day_count", "ACT/360"]], column([0.05])),
+         "#VALUE! deemed_rate: required (no default); add a deemed_rate row, e.g. 0.05."),
+        ((V, D, 0.1, column([0.05]), "maybe"),
+         "#VALUE! header: 'maybe' is not TRUE or FALSE; enter TRUE or FALSE."),
+    ],
+    ids=[
+        "text-rate", "percent-text-rate", "boolean-rate", "error-cell-rate", "rate-minus-100pc",
+        "rate-below-minus-100pc", "blank-rate-in-middle", "no-rates", "only-blank-rates", "two-d-rates",
+        "scheduled-basis", "text-value", "no-deemed-rate-in-terms", "bad-header",
+    ],
+)  # fmt: skip
+def test_rate_grid_input_errors_are_value_errors_naming_the_input(excel, runtime, args, message):
+    assert excel.error("SPV_RATE_GRID", *args, runtime=runtime) == message
+
+
+def test_rate_grid_is_listed_in_the_meta_with_its_optional_header_and_help(excel):
+    (func,) = [f for f in excel.meta["functions"] if f["id"] == "SPV_RATE_GRID"]
+    assert func["name"] == "SPV_RATE_GRID"
+    assert func["description"].startswith("Deemed-rate grid, one row per rate")
+    assert len(func["description"]) <= 255
+    params = {p["name"]: p for p in func["parameters"]}
+    assert list(params) == ["values", "dates", "terms", "rates", "header"]
+    assert [name for name, p in params.items() if p.get("optional")] == ["header"]
+    assert "one column or one row" in params["rates"]["description"]
+    assert "replaces the terms' deemed rate" in params["rates"]["description"]
+    assert "default TRUE" in params["header"]["description"]
+    assert func["result"]["dimensionality"] == "matrix"
+
+
+def test_rate_grid_on_the_classic_add_in_shows_input_errors_as_text(classic):
+    assert classic.SPV_RATE_GRID(V, D, [[0.1]], [["abc"]], None) == (
+        "#VALUE! rates row 1: 'abc' is not a number; enter a rate, e.g. 0.055."
+    )
+    grid = classic.SPV_RATE_GRID(V, D, [[0.1]], [[0.1]], None)
+    assert grid[0] == GRID_HEADER
+    assert grid[1][2] == SMALL_THRESHOLD  # the classic wrapper writes dates as dates

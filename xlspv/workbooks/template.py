@@ -3,14 +3,18 @@
 Sheets, in the FAST / ICAEW order: Cover, Inputs (the Excel table ``Flows``: Date, Value, Note),
 Terms (name/value rows under the workbook name ``Terms``, with drop-downs and an explanation per
 term, then the Conventions), Results (``SPV_WATERFALL`` spilling the table, ``SPV_IRR`` per party,
-``THRESHOLD_DATE``, ``SPV_VERSION``, totals, and how to connect the functions), Checks (native
-formulas) and ``xlwings.conf`` (``UDF Modules`` = ``udfs``, read by the classic add-in).
+``THRESHOLD_DATE``, ``SPV_VERSION``, totals, and how to connect the functions), Sensitivity (a column of
+deemed rates to compare, typed as inputs, and ``SPV_RATE_GRID`` spilling Japan's XIRR, the threshold
+date, Japan's receipts and the unrecovered deemed allocation per rate), Checks (native formulas) and
+``xlwings.conf`` (``UDF Modules`` = ``udfs``, read by the classic add-in).
 
 The inputs hold the built-in example (:mod:`xlspv.example`), so a fresh template shows its waterfall
 as soon as the add-in is connected. ``SPV_WATERFALL`` is a dynamic array anchored at Results!B6 whose
 ``ref`` covers the example's rows: Excel 365 spills it to fit ``Flows``; older Excel, LibreOffice and
 the ``formulas`` engine show that fixed range. Totals and checks read the spill's columns down to
-:data:`SPILL_ROOM` rows, so they follow a table that grows in Excel 365.
+:data:`SPILL_ROOM` rows, so they follow a table that grows in Excel 365. ``SPV_RATE_GRID`` is a dynamic
+array anchored at Sensitivity!B6 whose ``ref`` covers the rates delivered; it reads
+:data:`RATE_ROOM` rate cells, so rates typed below the last one join the grid in Excel 365.
 
 Nothing here computes the waterfall: the workbook's numbers come from the add-in (or from the engine
 a test registers in its place).
@@ -39,6 +43,8 @@ from .cover import CHECKS_SHEET, add_checks, add_cover, add_master_check_line, c
 from .files import check_output, save_workbook
 from .style import (
     DATE,
+    HEADER_FILL,
+    HEADER_FONT,
     INTEGER,
     MONEY,
     MULTIPLE,
@@ -56,7 +62,7 @@ from .style import (
 DEFAULT_NAME = "spv_template.xlsx"
 TITLE = "xlspv template: the cash split of one US-Japan strategic-investment SPV"
 
-INPUTS, TERMS, RESULTS, CONFIG = "Inputs", "Terms", "Results", "xlwings.conf"
+INPUTS, TERMS, RESULTS, SENSITIVITY, CONFIG = "Inputs", "Terms", "Results", "Sensitivity", "xlwings.conf"
 FLOWS = "Flows"  # the Excel table of cash flows
 TERMS_NAME = "Terms"  # the workbook name of the two-column name/value range
 TOLERANCE_NAME = "CheckTolerance"
@@ -86,6 +92,29 @@ HEADLINE = (
     "US received",
     "Partner received",
     "Japan multiple of money",
+)
+
+# Sensitivity: the units row, the grid's anchor (header) row; rates in column A, the spill from column B.
+GRID_UNIT_ROW, GRID_ROW = 5, 6
+RATES_NAME = "SensitivityRates"  # the workbook name of the rate cells SPV_RATE_GRID reads
+#: The rates delivered: the example's deemed rate -2 to +2 points, in 1-point steps.
+RATE_STEPS = (-0.02, -0.01, 0.0, 0.01, 0.02)
+#: Rate cells (input-styled, validated) below the grid's header; blank ones at the end are ignored.
+RATE_ROOM = 20
+GRID_COLUMNS = ("deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered")
+GRID_UNITS = ("% a year", "% a year", "date", example.UNIT, example.UNIT)
+GRID_FORMATS = (PERCENT, PERCENT, DATE, MONEY, MONEY)
+GRID_NOTES = (
+    f"Each row recomputes the waterfall of {FLOWS} at the deemed rate of column A, every other term from "
+    f"{TERMS}.",
+    "Japan received includes the partner's part; unrecovered is the deemed allocation still due after the "
+    "last row.",
+    "#N/A: the threshold is not reached at that rate; #NUM!: Japan has no XIRR.",
+    "SPV_RATE_GRID computes the cumulative reading: with allocation_basis = scheduled it shows #VALUE!.",
+    f"Excel 365 spills the grid to fit the rates in A{GRID_ROW + 1}:A{GRID_ROW + RATE_ROOM} (blank cells at "
+    "the end are ignored);",
+    "  older Excel and LibreOffice show a fixed range sized for the rates delivered.",
+    f"Needs the xlspv add-in: without it the grid shows #NAME? (see {RESULTS}, 'Connecting the functions').",
 )
 
 CHECK_TOLERANCE = 1e-9
@@ -129,8 +158,8 @@ _TERM_NOTES = {
 }
 
 CONNECT_NOTES = (
-    "The Results and Checks cells that call SPV_WATERFALL, SPV_IRR, THRESHOLD_DATE and SPV_VERSION need "
-    "the xlspv add-in.",
+    "The Results, Sensitivity and Checks cells that call SPV_WATERFALL, SPV_IRR, THRESHOLD_DATE, "
+    "SPV_RATE_GRID and SPV_VERSION need the xlspv add-in.",
     "Opened without it they show #NAME? and the master check is FALSE; Inputs and Terms still work.",
     "Windows, classic xlwings add-in: install xlspv and xlwings in your Python, run "
     "'xlwings addin install', open this file,",
@@ -173,7 +202,7 @@ def write_template(
     >>> import tempfile, pathlib, openpyxl
     >>> path = write_template(pathlib.Path(tempfile.mkdtemp()) / "spv.xlsx")
     >>> openpyxl.load_workbook(path).sheetnames
-    ['Cover', 'Inputs', 'Terms', 'Results', 'Checks', 'xlwings.conf']
+    ['Cover', 'Inputs', 'Terms', 'Results', 'Sensitivity', 'Checks', 'xlwings.conf']
     >>> write_template(path)
     Traceback (most recent call last):
     ...
@@ -192,18 +221,21 @@ def build_template(*, generated: dt.datetime | None = None) -> tuple[Workbook, d
     _terms_sheet(wb.create_sheet(TERMS))
     results = wb.create_sheet(RESULTS)
     anchors = _results_sheet(results, n_rows=len(flows))
+    sensitivity = wb.create_sheet(SENSITIVITY)
+    grid_anchors = _sensitivity_sheet(sensitivity, rates=rates_to_compare())
     master = add_checks(wb, _checks())
     _config_sheet(wb.create_sheet(CONFIG))
-    add_master_check_line(results, master)
-    # An explicit style, so no program shows the flag in column B's date format (LibreOffice would).
-    results["B3"].font = SUBTITLE_FONT
+    for ws in (results, sensitivity):
+        add_master_check_line(ws, master)
+        # An explicit style, so no program shows the flag in column B's number format (LibreOffice would).
+        ws["B3"].font = SUBTITLE_FONT
     cover = add_cover(
         wb,
         title=TITLE,
         description=(
             f"Type one SPV's cash flows on {INPUTS} and its terms on {TERMS}; {RESULTS} computes the "
-            f"waterfall with the xlspv Excel functions and {CHECKS_SHEET} "
-            "verifies it. Money in US$ millions."
+            f"waterfall with the xlspv Excel functions, {SENSITIVITY} compares deemed rates and "
+            f"{CHECKS_SHEET} verifies the waterfall. Money in US$ millions."
         ),
         terms=example.TERMS,
         input_name=None,
@@ -214,7 +246,7 @@ def build_template(*, generated: dt.datetime | None = None) -> tuple[Workbook, d
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws is cover
     wb.active = 0
-    return wb, {RESULTS: anchors}
+    return wb, {RESULTS: anchors, SENSITIVITY: grid_anchors}
 
 
 def _flows_ref(column: str) -> str:
@@ -532,6 +564,79 @@ def _spill(column: str) -> str:
     return f"${column}${WATERFALL_ROW + 1}:${column}${WATERFALL_ROW + SPILL_ROOM}"
 
 
+def rates_to_compare() -> list[float]:
+    """The deemed rates the Sensitivity sheet is delivered with: the example's, -2 to +2 points.
+
+    >>> rates_to_compare()
+    [0.035, 0.045, 0.055, 0.065, 0.075]
+    """
+    rate = example.TERMS.flat_rate
+    if rate is None:  # pragma: no cover - the example's rate is one number
+        raise ValueError("the example's deemed rate is a schedule; give the rates to compare")
+    return [round(rate + step, 10) for step in RATE_STEPS]  # typed as a user would: 3.5%, not 3.4999...%
+
+
+def _sensitivity_sheet(ws: Worksheet, *, rates: Sequence[float]) -> list[str]:
+    """Rates to compare (inputs, column A) and ``SPV_RATE_GRID`` spilling a row per rate from B.
+
+    Returns the anchor of the sheet's dynamic array.
+    """
+    write_title(
+        ws,
+        "Sensitivity: Japan's returns over a grid of deemed rates",
+        f"Computed from {INPUTS}!{FLOWS} and {TERMS} with each deemed rate of column A; money in "
+        f"{example.UNIT}. Yellow cells are inputs: type the rates to compare, one per row.",
+    )
+    first, last = GRID_ROW + 1, GRID_ROW + RATE_ROOM
+    units = ("% a year", *GRID_UNITS)
+    for offset, unit in enumerate(units):
+        ws.cell(row=GRID_UNIT_ROW, column=1 + offset, value=unit).font = NOTE_FONT
+    note_col = len(units) + 2  # one spacer column after the grid
+    ws.cell(row=GRID_UNIT_ROW, column=note_col, value="<- unit of each column").font = NOTE_FONT
+    write_header(ws, GRID_ROW, ["rate to compare"])
+    for row in range(first, last + 1):
+        rate = rates[row - first] if row - first < len(rates) else None
+        style_input(ws.cell(row=row, column=1, value=rate), PERCENT)
+    _validate(
+        ws,
+        f"A{first}:A{last}",
+        DataValidation(type="decimal", operator="greaterThan", formula1="-1", allow_blank=True),
+        title="Deemed rate to compare",
+        prompt="An annual deemed rate to compare, e.g. 5.5%; one per row, no blank row between rates.",
+        error="Enter a rate above -100%, e.g. 5.5%.",
+    )
+    _define(ws.parent, RATES_NAME, f"{quote_sheetname(ws.title)}!$A${first}:$A${last}")
+
+    # The grid: SPV_RATE_GRID's header row, then one row per rate; styled over the room it may spill into.
+    for offset, number_format in enumerate(GRID_FORMATS):
+        column = 2 + offset
+        ws.cell(row=GRID_ROW, column=column).font = HEADER_FONT
+        ws.cell(row=GRID_ROW, column=column).fill = HEADER_FILL
+        ws.column_dimensions[get_column_letter(column)].number_format = number_format
+        for row in range(first, last + 1):
+            ws.cell(row=row, column=column).number_format = number_format
+    anchor = f"B{GRID_ROW}"
+    ref = f"{anchor}:{get_column_letter(1 + len(GRID_COLUMNS))}{GRID_ROW + len(rates)}"
+    args = f"{_flows_ref('Value')},{_flows_ref('Date')},{TERMS_NAME},{RATES_NAME}"
+    ws[anchor] = ArrayFormula(ref, f"=SPV_RATE_GRID({args})")
+
+    for offset, text in enumerate(GRID_NOTES):
+        write_text(ws, GRID_ROW + offset, note_col, text).font = NOTE_FONT
+    note_letter = get_column_letter(note_col)
+    set_widths(
+        ws,
+        {
+            "A": 16,
+            **{get_column_letter(c): 15 for c in range(2, note_col - 1)},
+            get_column_letter(note_col - 1): 3,
+            note_letter: 100,
+        },
+    )
+    ws.freeze_panes = f"B{first}"
+    print_setup(ws, title_rows=f"{GRID_UNIT_ROW}:{GRID_ROW}", area=f"A1:{note_letter}{last}")
+    return [anchor]
+
+
 def _checks() -> list[tuple[str, str]]:
     """One native formula per check, each TRUE when it holds (FALSE, not an error, when it cannot run)."""
     r = f"{quote_sheetname(RESULTS)}!"
@@ -615,4 +720,4 @@ def _define(wb: Workbook, name: str, ref: str) -> None:
     wb.defined_names[name] = DefinedName(name, attr_text=ref)
 
 
-__all__ = ["DEFAULT_NAME", "build_template", "write_template"]
+__all__ = ["DEFAULT_NAME", "build_template", "rates_to_compare", "write_template"]
