@@ -9,6 +9,9 @@
   included), measured before the core comparisons run, and tracemalloc's peak of Python/numpy
   allocations in a separate untimed pass. Target < 1 GiB.
 - For information: reading the same portfolio back from CSV files (480,000 flow rows).
+- Separately, off the main path: the readings comparison (:func:`xlspv.portfolio.compare_readings`,
+  ``xlspv portfolio --readings``) for 100 SPVs of the same shape. Its scheduled basis runs one SPV at a
+  time (the batch path computes the cumulative basis only), so it is timed per SPV, not against a target.
 
 Run: ``.venv/bin/python benchmarks/bench_portfolio.py`` (``--spvs``/``--rows`` change the size). A warm-up
 on a small portfolio first loads the compiled numba kernels, so no figure includes compilation.
@@ -36,7 +39,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import xlspv  # noqa: E402
 from xlspv.dates import to_datetime64  # noqa: E402
-from xlspv.portfolio import Portfolio, analyse, load_portfolio, sensitivity  # noqa: E402
+from xlspv.portfolio import Portfolio, analyse, compare_readings, load_portfolio, sensitivity  # noqa: E402
 from xlspv.workbooks.portfolio_report import write_portfolio_report  # noqa: E402
 
 RATES = (0.035, 0.045, 0.05, 0.055, 0.06, 0.065, 0.075)
@@ -217,6 +220,17 @@ def main() -> None:
         write_csv(spvs, flows, folder)
         t_csv, _ = timed(lambda: load_portfolio(folder))
         print(f"for information: load_portfolio of spvs.csv + flows.csv ({n_cells:,} rows): {t_csv:.2f} s")
+
+        compare_readings(analyse(Portfolio.from_tables(small_spvs, small_flows, terms=terms), rates=()))
+        n_read = min(100, args.spvs)
+        few = Portfolio.from_tables(*synthetic(n_read, args.rows), unit="$m", terms=terms)
+        t_main, base = timed(lambda: analyse(few, terms, rates=()))
+        t_read, _ = timed(lambda: compare_readings(base))
+        print(
+            f"\nreadings (off the main path: xlspv portfolio --readings), {n_read} SPVs x {args.rows} rows: "
+            f"{t_read:.2f} s, {1000 * t_read / n_read:.1f} ms per SPV (the scheduled basis one SPV at a "
+            f"time; analyse of the same SPVs: {t_main:.3f} s)"
+        )
     print(f"\n(dates of the run: {dt.date.today()})")
 
 

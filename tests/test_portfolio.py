@@ -459,7 +459,7 @@ def _spv(spv_id="A", **kw):
             "SPVs: column 'deemed_rat' is not known; the columns are id, name, sector, notice_date, "
             "committed, "
             "unit, comment, deemed_rate, japan_share_before, japan_share_after, day_count, compounding, "
-            "partner_share.",
+            "partner_share, useful_life.",
         ),
         (
             [],
@@ -871,3 +871,338 @@ def test_save_inputs_round_trips_terms_columns(tmp_path):
     loaded = load_portfolio(save_inputs(p, tmp_path / "p.xlsx"))
     assert loaded.spvs[0].terms == (("compounding", "monthly"), ("deemed_rate", 0.06))
     assert loaded.terms_for()[0] == dataclasses.replace(TEN, deemed_rate=0.06, compounding="monthly")
+
+
+# ---- both readings of the deemed allocation (issue 6) ----------------------------------------------
+#
+# Hand-worked scheduled values (shared/spec/waterfall.md, "Second reading") for the three SPVs above at
+# 10%, A with a useful life of 2 years in the SPV table, B and C with the 20-year default (every
+# allocation year below is 365 days, so a year's interest is 10% of the scheduled principal):
+# - A: 100 funded on 2025-01-01, installments 50 in years 1 and 2. Year 1 is due 10 + 50 = 60 and has
+#   no distribution: 60 carried. Year 2 (from 2026-01-01) is due 5 (on the 50 left) + 50 + 60 = 115;
+#   Japan gets 30 of the 60: 85 carried. Year 3 is due 85: Japan gets 85 of the 200 (the row splits at
+#   170) + 10% of the other 30 = 88; the US 142. Threshold 2027-01-01; Japan's XIRR exactly 10%
+#   (30 / 1.1 + 88 / 1.21 = 100).
+# - B: 50 on 2025-07-01, installments 2.5. Year 1 is due 5 + 2.5 = 7.5, carried; year 2 is due 4.75
+#   (on 47.5) + 2.5 + 7.5 = 14.75, of which Japan gets 10 of 20: 4.75 + 18 later installments of 2.5
+#   = 49.75 unrecovered. Japan's XIRR -80%.
+# - C: 10 on 2029-02-01, installments 0.5. Year 1 is due 1 + 0.5 = 1.5, carried; year 2 is due 0.95 +
+#   0.5 + 1.5 = 2.95: Japan gets 2.95 of the 30 (split at 5.9) + 10% of 24.1 = 5.36, the US 24.64;
+#   18 installments of 0.5 = 9 are still to come: not reached. Japan's XIRR 5.36 / 10 - 1 = -46.4%.
+
+SPVS_LIVES = [dict(SPVS[0], useful_life=2), *SPVS[1:]]
+
+
+@pytest.fixture(scope="module")
+def hand_readings() -> xlspv.portfolio.PortfolioResult:
+    return analyse(Portfolio.from_tables(SPVS_LIVES, FLOWS), TEN, rates=(), readings=True)
+
+
+@pytest.fixture(scope="module")
+def example_readings() -> xlspv.portfolio.PortfolioResult:
+    return analyse(ep.portfolio(), rates=(), readings=True)
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ("scheduled_japan_received", [118.0, 10.0, 5.36]),
+        ("scheduled_us_received", [142.0, 10.0, 24.64]),
+        ("scheduled_unrecovered", [0.0, 49.75, 9.0]),
+        ("scheduled_xirr_japan", [0.10, -0.8, -0.464]),
+        ("cumulative_japan_received", [120.4, 10, 11.8]),  # the hand-worked cumulative values above
+        ("cumulative_unrecovered", [0, 45, 0]),
+        ("cumulative_xirr_japan", [_xirr_quadratic(30, 90.4, 100), -0.8, 0.18]),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_readings_hand_worked_values(hand_readings, column, expected):
+    got = hand_readings.readings.spvs[column].to_numpy(float)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_readings_threshold_dates_and_useful_lives(hand_readings):
+    table = hand_readings.readings.spvs
+    assert table["scheduled_threshold_date"].tolist() == [D(2027, 1, 1), None, None]
+    assert table["cumulative_threshold_date"].tolist() == [D(2027, 1, 1), None, D(2030, 2, 1)]
+    assert table["useful_life"].tolist() == [2, 20, 20]
+    assert table["useful_life_from"].tolist() == ["SPV table", *["default: the terms give none"] * 2]
+    assert table["note"].tolist() == ["", "", ""]
+
+
+def test_readings_useful_life_from_the_terms_unless_the_spv_table_gives_one():
+    p = Portfolio.from_tables(SPVS_LIVES, FLOWS)
+    table = analyse(p, Terms(0.10, useful_life=7), rates=(), readings=True).readings.spvs
+    assert table["useful_life"].tolist() == [2, 7, 7]
+    assert table["useful_life_from"].tolist() == ["SPV table", "terms", "terms"]
+
+
+def test_readings_program_row_sums_the_spvs_and_its_xirr_zeroes_the_summed_npv(hand_readings):
+    program = hand_readings.readings.program
+    assert program.index.tolist() == ["cumulative", "scheduled"]
+    np.testing.assert_allclose(
+        program[["japan_received", "us_received", "unrecovered", "reached"]].to_numpy(float),
+        [[142.2, 167.8, 45.0, 2], [133.36, 176.64, 58.75, 1]],
+        rtol=1e-12,
+    )
+    assert program["threshold_date"].tolist() == [None, None]  # some SPV is never past its threshold
+    assert program.loc["cumulative", "xirr_japan"] == hand_readings.program.xirr_japan
+    # Japan's scheduled flows of every SPV, by date, from the hand-worked values above
+    dates = [D(2025, 1, 1), D(2025, 7, 1), D(2026, 1, 1), D(2026, 7, 1), D(2027, 1, 1), D(2029, 2, 1)]
+    flows = [-100, -50, 30, 10, 88, -10, 5.36]
+    rate = program.loc["scheduled", "xirr_japan"]
+    assert xlspv.xnpv(rate, flows, [*dates, D(2030, 2, 1)]) == pytest.approx(0, abs=1e-9)
+
+
+def test_scheduled_reading_per_spv_equals_compute_with_the_scheduled_terms(example_readings):
+    """Each SPV's scheduled figures are xlspv.compute's on the SPV's own rows (terms written out)."""
+    table = example_readings.readings.spvs.set_index("id")
+    for spv in ep.SPVS:
+        rows = ep.flows_of(spv)
+        # the example's default terms (5.5%) with the SPV's own columns, on the 20-year default life
+        terms = Terms(**{"deemed_rate": 0.055, **spv.terms}, allocation_basis="scheduled", useful_life=20)
+        expected = xlspv.compute([v for _, v in rows], [d for d, _ in rows], terms).summary()
+        got = table.loc[spv.id]
+        assert got["scheduled_threshold_date"] == expected.threshold_date, spv.id
+        for name in ("xirr_japan", "japan_received", "us_received", "unrecovered"):
+            want = getattr(expected, name)
+            assert got[f"scheduled_{name}"] == pytest.approx(want, rel=1e-12, abs=1e-9), (spv.id, name)
+        assert got["useful_life"] == 20 and got["useful_life_from"] == "default: the terms give none"
+
+
+def test_cumulative_reading_is_the_batch_paths(example_readings):
+    table, spvs = example_readings.readings.spvs, example_readings.spvs
+    for name in ("threshold_date", "xirr_japan", "japan_received", "us_received", "unrecovered"):
+        assert table[f"cumulative_{name}"].tolist() == spvs[name].tolist(), name
+
+
+def test_readings_are_off_the_main_path_unless_asked(monkeypatch):
+    import xlspv.portfolio as module
+
+    def no_single_spv_path(*args, **kwargs):
+        raise AssertionError("the main path must not compute SPVs one at a time")
+
+    monkeypatch.setattr(module, "compute", no_single_spv_path)
+    result = analyse(Portfolio.from_tables(SPVS, FLOWS), TEN)
+    assert result.readings is None and result.sensitivity is not None
+
+
+def test_readings_report_progress():
+    said: list[str] = []
+    analyse(Portfolio.from_tables(SPVS, FLOWS), TEN, said.append, rates=(), readings=True)
+    assert [m for m in said if m.startswith("readings:")] == [
+        "readings: the scheduled basis, 3 of 3 SPVs (one at a time: the batch path computes the "
+        "cumulative basis only)"
+    ]
+
+
+def test_an_spv_the_scheduled_reading_cannot_compute_gets_a_note_and_no_program_total():
+    spvs = [*SPVS[:2], dict(SPVS[2], useful_life=8000)]  # installments would run past the year 9999
+    readings = analyse(Portfolio.from_tables(spvs, FLOWS), TEN, rates=(), readings=True).readings
+    note = readings.spvs["note"].tolist()[2]
+    assert note.startswith("not computed: useful_life: the allocation years from 2029-02-01"), note
+    assert np.isnan(readings.spvs["scheduled_japan_received"].to_numpy(float)[2])
+    # A and B on the 20-year default: 60.8 (worked in the --readings command test below) and 10 (above)
+    assert readings.spvs["scheduled_japan_received"].tolist()[:2] == pytest.approx([60.8, 10.0])
+    program = readings.program.loc["scheduled"]
+    assert math.isnan(program["japan_received"]) and math.isnan(program["xirr_japan"])
+
+
+def test_scheduled_terms_point_to_the_readings():
+    p = Portfolio.from_tables(SPVS, FLOWS)
+    with pytest.raises(
+        TermsError, match=r"\(analyse\(\.\.\., readings=True\)\) to see the scheduled basis beside it\.$"
+    ):
+        analyse(p, Terms(0.05, allocation_basis="scheduled", useful_life=10), readings=True)
+
+
+def test_useful_life_column_is_checked_on_its_row():
+    spvs = [dict(SPVS[0], useful_life=2.5)]
+    with pytest.raises(TermsError) as err:
+        Portfolio.from_tables(spvs, _flows(["A"]))
+    assert str(err.value) == (
+        "SPVs, row 1 (SPV 'A'): useful_life: 2.5 is not a whole number of years >= 1; enter e.g. 20."
+    )
+
+
+# ---- the Readings sheet --------------------------------------------------------------------------
+
+READING_HEADERS = [
+    "SPV ID",
+    "Name",
+    "Useful life (scheduled reading)",
+    "Useful life from",
+    *(
+        f"{basis}: {figure}"
+        for basis in ("Cumulative (default)", "Scheduled")
+        for figure in (
+            "threshold date",
+            "XIRR Japan",
+            "Japan received",
+            "US received",
+            "unrecovered deemed allocation",
+        )
+    ),
+    "Scheduled less cumulative: Japan received",
+    "Scheduled less cumulative: XIRR Japan",
+    "Note",
+]
+
+
+@pytest.fixture(scope="module")
+def readings_report(tmp_path_factory, example_readings):
+    path = tmp_path_factory.mktemp("readings") / "readings.xlsx"
+    return write_portfolio_report(example_readings, path), example_readings
+
+
+def test_readings_sheet_sits_before_sensitivity_with_its_table_units_and_checks(readings_report):
+    path, result = readings_report
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [*SHEETS[:-2], "Readings", "Checks"]  # no sensitivity in this result
+    with_grid = dataclasses.replace(result, sensitivity=sensitivity(result.portfolio, None, [0.05]))
+    other = write_portfolio_report(with_grid, path.with_name("with-grid.xlsx"))
+    assert openpyxl.load_workbook(other, read_only=True).sheetnames[-3:] == [
+        "Readings",
+        "Sensitivity",
+        "Checks",
+    ]
+    ws = wb["Readings"]
+    n = len(result.spvs)
+    assert ws["A1"].value == "Readings"
+    assert ws["A2"].value.startswith("Readings: the same flows under both readings of the deemed allocation")
+    assert ws["B3"].value == "='Checks'!$C$4"  # the master check line
+    assert [c.value for c in ws[4]][4:9] == ["date", "%", "$m", "$m", "$m"]
+    assert [c.value for c in ws[5]] == READING_HEADERS
+    assert ws.tables["tblReadings"].ref == f"A5:Q{5 + n}"
+    assert ws.freeze_panes == "C6" and ws.print_title_rows == "$4:$5"
+    assert ws.page_setup.orientation == "landscape" and ws.oddFooter.left.text.startswith("xlspv ")
+    assert [ws[f"{c}6"].number_format for c in "CEFGJKNOP"] == [
+        style.INTEGER,
+        style.DATE,
+        style.PERCENT,
+        style.MONEY,
+        style.DATE,
+        style.PERCENT,
+        style.MONEY,
+        style.MONEY,
+        style.PERCENT,
+    ]
+    assert ws["O6"].value == '=IF(OR(G6="",L6=""),"",L6-G6)'
+    assert ws["P7"].value == '=IF(OR(F7="",K7=""),"",K7-F7)'
+    program = 6 + n
+    assert ws[f"A{program}"].value == "Program"
+    assert ws[f"L{program}"].value == pytest.approx(
+        result.readings.program.loc["scheduled", "japan_received"]
+    )
+    assert ws["C6"].value == 20 and ws["D6"].value == "default: the terms give none"
+    checks = [row[0] for row in wb["Checks"].iter_rows(min_row=7, values_only=True) if row[0]]
+    assert sum(c.startswith("Readings: ") for c in checks) == 4
+    terms = {row[0]: row[2] for row in wb["Terms"].iter_rows(values_only=True) if row[0]}
+    assert terms["Default useful life (scheduled reading)"] == 20
+
+
+def test_readings_checks_recalculate_true_and_a_broken_scheduled_value_turns_the_master_false(
+    readings_report, tmp_path
+):
+    path, _ = readings_report
+    broken = tmp_path / "broken-readings.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb["Readings"]["L6"].value = wb["Readings"]["L6"].value + 1000.0  # Japan's scheduled receipts
+    wb.save(broken)
+    good, bad = libreoffice.recalculate([path, broken], tmp_path / "lo")
+    checks = openpyxl.load_workbook(good, data_only=True)["Checks"]
+    results = {row[0]: row[2] for row in checks.iter_rows(min_row=7, values_only=True) if row[0]}
+    assert all(r is True for r in results.values()), results
+    failed = {
+        row[0]
+        for row in openpyxl.load_workbook(bad, data_only=True)["Checks"].iter_rows(
+            min_row=7, values_only=True
+        )
+        if row[0] and row[2] is not True
+    }
+    assert failed == {
+        "Readings: under each reading, Japan's and the US's receipts add up to the cash distributed "
+        "(SPVs sheet), every SPV",
+        "Readings: the Program row equals the sum of the SPV rows (Japan's and the US's receipts, "
+        "unrecovered; both readings)",
+    }
+
+
+# ---- the command line: --readings ----------------------------------------------------------------
+
+
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from xlspv.cli import main
+
+    return CliRunner().invoke(main, ["portfolio", "-q", "--rates", "none", *args])
+
+
+@pytest.fixture(scope="module")
+def hand_input(tmp_path_factory) -> Path:
+    return save_inputs(
+        Portfolio.from_tables(SPVS, FLOWS, terms=TEN), tmp_path_factory.mktemp("in") / "p.xlsx"
+    )
+
+
+def test_cli_readings_on_for_the_example_and_off_for_an_input_unless_asked(tmp_path, hand_input):
+    runs = {
+        "example": ([], True),
+        "example-off": (["--no-readings"], False),
+        "input": ([str(hand_input)], False),
+        "input-on": ([str(hand_input), "--readings", "--useful-life", "25"], True),
+    }
+    for name, (args, has) in runs.items():
+        out = tmp_path / f"{name}.xlsx"
+        result = _cli(*args, "-o", str(out))
+        assert result.exit_code == 0, (name, result.output)
+        names = openpyxl.load_workbook(out, read_only=True).sheetnames
+        assert ("Readings" in names) is has, name
+    ws = openpyxl.load_workbook(tmp_path / "input-on.xlsx")["Readings"]
+    assert [ws["C6"].value, ws["D6"].value] == [25, "terms"]
+
+
+def test_cli_scheduled_basis_without_readings_points_to_readings(tmp_path, hand_input):
+    out = tmp_path / "p.xlsx"
+    result = _cli(str(hand_input), "--allocation-basis", "scheduled", "--useful-life", "2", "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "xlspv: error: allocation_basis: 'scheduled' (--allocation-basis): the portfolio view runs on the "
+        "batch path, which computes the cumulative basis only; pass --readings to see the scheduled basis "
+        "beside it on the Readings sheet (useful life from --useful-life or the Terms, else 20 years).\n"
+    )
+    assert not out.exists()
+
+
+def test_cli_scheduled_terms_sheet_without_readings_names_the_terms(tmp_path):
+    scheduled = Terms(0.10, allocation_basis="scheduled", useful_life=2)
+    source = save_inputs(Portfolio.from_tables(SPVS, FLOWS, terms=scheduled), tmp_path / "in.xlsx")
+    result = _cli(str(source), "-o", str(tmp_path / "p.xlsx"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("xlspv: error: allocation_basis: 'scheduled' (the input's Terms): ")
+
+
+def test_cli_scheduled_basis_with_readings_shows_it_on_readings(tmp_path, hand_input):
+    """With --readings the scheduled basis is on Readings; the program view stays cumulative.
+
+    A on the 20-year default (installments 5): year 1 is due 10 + 5 = 15, carried; year 2 is due 9.5 +
+    5 + 15 = 29.5: Japan gets 29.5 of the 60 (split at 59) + 10% of 1 = 29.6; year 3 is due 9 + 5 =
+    14: Japan gets 14 of the 200 (split at 28) + 10% of 172 = 31.2. Japan 60.8; 17 installments of 5
+    = 85 still to come.
+    """
+    out = tmp_path / "p.xlsx"
+    result = _cli(str(hand_input), "--allocation-basis", "scheduled", "--readings", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    terms = {row[0]: row[2] for row in wb["Terms"].iter_rows(values_only=True) if row[0]}
+    assert terms["allocation_basis"] == "cumulative"  # the program view's basis
+    assert [wb["Readings"]["C6"].value, wb["Readings"]["D6"].value] == [20, "default: the terms give none"]
+    assert [wb["Readings"]["L6"].value, wb["Readings"]["N6"].value] == pytest.approx([60.8, 85.0])
+
+
+def test_useful_life_column_round_trips_through_the_input_workbook(tmp_path):
+    p = Portfolio.from_tables(SPVS_LIVES, FLOWS, terms=TEN)
+    loaded = load_portfolio(save_inputs(p, tmp_path / "p.xlsx"))
+    assert [s.terms for s in loaded.spvs] == [(("useful_life", 2),), (), ()]
+    assert loaded.terms_for()[0] == Terms(0.10, useful_life=2)  # kept, and ignored by the cumulative basis

@@ -1,7 +1,8 @@
 """The portfolio report: the $550 billion program view as a workbook built to FAST / ICAEW standards.
 
 Sheets, in the standard order: Cover, Terms (the report's inputs and the terms used), SPVs (a row per
-SPV), Program by year, Cap & deadline, Flags, Sectors, Charts, Sensitivity (heat-mapped), Checks.
+SPV), Program by year, Cap & deadline, Flags, Sectors, Charts, Readings (both readings of the deemed
+allocation side by side, when computed), Sensitivity (heat-mapped), Checks.
 Every figure comes from :func:`xlspv.portfolio.analyse` (the waterfall is never recomputed here);
 derived columns (net cash, cumulative sums, shares, multiples, cap headroom) are native formulas copied
 down their column, and every check is a native formula, so they recalculate when a reviewer edits a
@@ -28,7 +29,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..portfolio import FUNDING_DEADLINE, MIN_NOTICE_DAYS, PROGRAM_CAP_USD_M, PortfolioResult
+from ..portfolio import (
+    FUNDING_DEADLINE,
+    LIFE_FROM_DEFAULT,
+    MIN_NOTICE_DAYS,
+    PROGRAM_CAP_USD_M,
+    READING_FIGURES,
+    PortfolioResult,
+)
 from .cover import add_checks, add_cover, add_master_check_line
 from .files import OutputError, check_output, save_workbook, sha256_of
 from .style import (
@@ -190,7 +198,8 @@ def _terms_sheet(wb: Workbook, result: PortfolioResult) -> None:
         ws.cell(row=row, column=1, value=name)
         is_rate = name in ("deemed_rate",) and isinstance(value, float)
         is_share = name.endswith("share") or name.startswith("japan_share")
-        ws.cell(row=row, column=2, value="%" if (is_rate or is_share) else "text")
+        term_unit = "%" if (is_rate or is_share) else "years" if name == "useful_life" else "text"
+        ws.cell(row=row, column=2, value=term_unit)
         cell = write_text(ws, row, 3, "" if value is None else value)
         if is_rate or is_share:
             cell.number_format = PERCENT
@@ -224,6 +233,21 @@ def _terms_sheet(wb: Workbook, result: PortfolioResult) -> None:
         ws.cell(row=row + 1, column=1, value="Scales of distributable cash")
         ws.cell(row=row + 1, column=2, value="x")
         write_text(ws, row + 1, 3, ", ".join(f"{s:g}" for s in sens.scales))
+        row += 2
+    if result.readings is not None:
+        row += 1
+        ws.cell(row=row, column=1, value="Readings of the deemed allocation").font = SUBTITLE_FONT
+        row += 1
+        ws.cell(row=row, column=1, value="Default useful life (scheduled reading)")
+        ws.cell(row=row, column=2, value="years")
+        ws.cell(row=row, column=3, value=result.readings.default_useful_life).number_format = INTEGER
+        write_text(
+            ws,
+            row,
+            4,
+            "Used for an SPV whose terms give none (no useful_life in the SPV table or the terms above); "
+            f"labelled '{LIFE_FROM_DEFAULT}' on Readings.",
+        )
     set_widths(ws, {"A": 44, "B": 8, "C": 22, "D": 90})
     ws.freeze_panes = "A5"
     print_setup(ws, title_rows="4:4")
@@ -596,6 +620,122 @@ def _charts_sheet(
     print_setup(ws, area="A1:T52")
 
 
+READING_LABELS = {
+    "threshold_date": ("threshold date", "date"),
+    "xirr_japan": ("XIRR Japan", "%"),
+    "japan_received": ("Japan received", "$"),
+    "us_received": ("US received", "$"),
+    "unrecovered": ("unrecovered deemed allocation", "$"),
+}
+READING_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    # key, header, unit ("$" = the money unit); the same figures as the one-SPV report's Readings
+    ("id", "SPV ID", "text"),
+    ("name", "Name", "text"),
+    ("useful_life", "Useful life (scheduled reading)", "years"),
+    ("useful_life_from", "Useful life from", "text"),
+    *(
+        (f"{basis}_{key}", f"{title}: {label}", unit)
+        for basis, title in (("cumulative", "Cumulative (default)"), ("scheduled", "Scheduled"))
+        for key, (label, unit) in READING_LABELS.items()
+    ),
+    ("delta_japan_received", "Scheduled less cumulative: Japan received", "$"),
+    ("delta_xirr_japan", "Scheduled less cumulative: XIRR Japan", "%"),
+    ("note", "Note", "text"),
+)
+
+
+def _readings_sheet(wb: Workbook, result: PortfolioResult) -> tuple[_Columns, int, int]:
+    """Both readings side by side, a row per SPV and a Program row; returns columns, last row, program row."""
+    readings = result.readings
+    assert readings is not None
+    ws = wb.create_sheet("Readings")
+    table = readings.spvs
+    n = len(table)
+    cols = _Columns([k for k, _, _ in READING_COLUMNS])
+    write_title(
+        ws,
+        "Readings",
+        "Readings: the same flows under both readings of the deemed allocation, per SPV and for the "
+        "program. Cumulative (default): one running balance of principal plus deemed interest, as on "
+        "every other sheet. Scheduled: each year, deemed interest plus principal / useful life plus any "
+        f"carried shortfall (the second reading). Money in {result.unit}. A blank threshold date: not "
+        "reached; a blank XIRR: no IRR.",
+    )
+    _units(
+        ws,
+        UNITS_ROW,
+        [
+            result.unit if u == "$" else ("% points" if k == "delta_xirr_japan" else u)
+            for k, _, u in READING_COLUMNS
+        ],
+    )
+    _table_header(ws, HEADER_ROW, [h for _, h, _ in READING_COLUMNS])
+    ws.row_dimensions[HEADER_ROW].height = 60
+    data: list[tuple[Any, str | None]] = []
+    for key, _, unit in READING_COLUMNS:
+        fmt = INTEGER if key == "useful_life" else _FORMATS[unit]
+        formula = _reading_formula(cols, key)
+        if formula is not None:
+            data.append((formula, fmt))
+        else:  # an empty note is a blank cell
+            data.append(([v or None for v in table[key]] if key == "note" else table[key].tolist(), fmt))
+    _rows(ws, FIRST_ROW, data, n)
+    last = FIRST_ROW + n - 1
+    _table(ws, "tblReadings", 1, len(READING_COLUMNS), HEADER_ROW, last)
+
+    program_row = last + 1
+    program = readings.program
+    incomplete = int((table["note"] != "").sum())
+    ws.cell(row=program_row, column=1, value="Program").font = SUBTITLE_FONT
+    write_text(ws, program_row, 2, f"All {n:,} SPVs").font = SUBTITLE_FONT
+    for basis in ("cumulative", "scheduled"):
+        for key in READING_FIGURES:
+            letter = cols[f"{basis}_{key}"]
+            cell = ws[f"{letter}{program_row}"]
+            cell.value = _clean(program.loc[basis, key])
+            cell.number_format = _FORMATS[READING_LABELS[key][1]]
+            cell.font = SUBTITLE_FONT
+    for key in ("delta_japan_received", "delta_xirr_japan"):
+        cell = ws[f"{cols[key]}{program_row}"]
+        cell.value = (_reading_formula(cols, key) or "").format(r=program_row)
+        cell.number_format = MONEY if key == "delta_japan_received" else PERCENT
+        cell.font = SUBTITLE_FONT
+    if incomplete:
+        write_text(
+            ws, program_row, len(READING_COLUMNS), f"Scheduled: {incomplete} SPV(s) not computed (see notes)"
+        )
+    notes = [
+        "Program: threshold date = the date every SPV is past its threshold (blank while any is not); "
+        "XIRR over Japan's flows summed over every SPV by date; money summed over the SPVs.",
+        "Useful life: the SPV table's useful_life column, else the terms' (Terms sheet), else "
+        f"{readings.default_useful_life} years ('{LIFE_FROM_DEFAULT}'). The cumulative reading ignores it.",
+        "Threshold, scheduled reading: the row that pays off the last amount ever due; unrecovered: what is "
+        "still due in the last row's year plus the installments of later years.",
+    ]
+    for offset, text in enumerate(notes):
+        write_text(ws, program_row + 2 + offset, 1, text).font = NOTE_FONT
+    widths = {"A": 14, "B": 40, "C": 12, "D": 26}
+    widths.update({get_column_letter(c): 15 for c in range(5, len(READING_COLUMNS))})
+    widths[get_column_letter(len(READING_COLUMNS))] = 60
+    set_widths(ws, widths)
+    ws.freeze_panes = f"C{FIRST_ROW}"
+    print_setup(
+        ws,
+        title_rows=f"{UNITS_ROW}:{HEADER_ROW}",
+        area=f"A1:{get_column_letter(len(READING_COLUMNS))}{program_row + 1 + len(notes)}",
+    )
+    return cols, last, program_row
+
+
+def _reading_formula(cols: _Columns, key: str) -> str | None:
+    """The native formula of a derived Readings column (``{r}`` = the row), or None for a value column."""
+    if key in ("delta_japan_received", "delta_xirr_japan"):
+        figure = key.removeprefix("delta_")
+        cum, sched = cols[f"cumulative_{figure}"], cols[f"scheduled_{figure}"]
+        return f'=IF(OR({cum}{{r}}="",{sched}{{r}}=""),"",{sched}{{r}}-{cum}{{r}})'
+    return None
+
+
 def _sensitivity_sheet(wb: Workbook, result: PortfolioResult) -> None:
     sens = result.sensitivity
     assert sens is not None
@@ -758,6 +898,52 @@ def _checks(
     ]
 
 
+def _readings_checks(
+    cols: _Columns, last: int, program_row: int, spv_cols: _Columns, spv_last: int
+) -> list[tuple[str, str]]:
+    """Native checks of the Readings sheet: it ties to the SPVs sheet, conserves cash, and sums."""
+    tol = TOLERANCE_CELL
+
+    def rd(key: str) -> str:
+        c = cols[key]
+        return f"Readings!${c}${FIRST_ROW}:${c}${last}"
+
+    def spv(key: str) -> str:
+        c = spv_cols[key]
+        return f"SPVs!${c}${FIRST_ROW}:${c}${spv_last}"
+
+    computed = f'({rd("note")}="")'  # an SPV whose scheduled reading has a note has no figures to check
+    sums = "+".join(
+        f"ABS(Readings!${cols[f'{basis}_{key}']}${program_row}-SUM({rd(f'{basis}_{key}')}))"
+        for basis in ("cumulative", "scheduled")
+        for key in ("japan_received", "us_received", "unrecovered")
+    )
+    return [
+        (
+            "Readings: the cumulative reading equals the SPVs sheet (Japan's receipts and the unrecovered "
+            "deemed allocation, every SPV)",
+            f"=SUMPRODUCT(ABS({rd('cumulative_japan_received')}-{spv('japan_received')}))"
+            f"+SUMPRODUCT(ABS({rd('cumulative_unrecovered')}-{spv('unrecovered')}))<={tol}",
+        ),
+        (
+            "Readings: under each reading, Japan's and the US's receipts add up to the cash distributed "
+            "(SPVs sheet), every SPV",
+            f"=SUMPRODUCT(ABS({rd('cumulative_japan_received')}+{rd('cumulative_us_received')}"
+            f"-{spv('distributed')}))+SUMPRODUCT({computed}*ABS({rd('scheduled_japan_received')}"
+            f"+{rd('scheduled_us_received')}-{spv('distributed')}))<={tol}",
+        ),
+        (
+            "Readings: the Program row equals the sum of the SPV rows (Japan's and the US's receipts, "
+            "unrecovered; both readings)",
+            f"={sums}<={tol}",
+        ),
+        (
+            "Readings: SPVs past their scheduled threshold have nothing unrecovered",
+            f'=SUMPRODUCT(({rd("scheduled_threshold_date")}<>"")*({rd("scheduled_unrecovered")}>{tol}))=0',
+        ),
+    ]
+
+
 # ---- the report ----------------------------------------------------------------------------------
 
 
@@ -828,12 +1014,15 @@ def write_portfolio_report(
     sector_cols, sector_last = _sectors_sheet(wb, result)
     _charts_sheet(wb, result, year_cols, year_last, sector_cols, sector_last)
     outputs = ["SPVs", "Program by year", "Cap & deadline", "Flags", "Sectors", "Charts"]
+    checks = _checks(spv_cols, spv_last, year_cols, year_last, year_total, sector_cols, sector_last, cap_refs)
+    if result.readings is not None:
+        reading_cols, reading_last, program_row = _readings_sheet(wb, result)
+        outputs.append("Readings")
+        checks += _readings_checks(reading_cols, reading_last, program_row, spv_cols, spv_last)
     if result.sensitivity is not None:
         _sensitivity_sheet(wb, result)
         outputs.append("Sensitivity")
-    master = add_checks(
-        wb, _checks(spv_cols, spv_last, year_cols, year_last, year_total, sector_cols, sector_last, cap_refs)
-    )
+    master = add_checks(wb, checks)
     for name in outputs:
         add_master_check_line(wb[name], master)
     name, digest = _describe_inputs(sources)
@@ -844,7 +1033,9 @@ def write_portfolio_report(
         description=(
             f"{program.spvs:,} SPVs and {program.flow_rows:,} cash-flow rows, money in {result.unit}: each "
             "SPV's waterfall, cash to each country by year, commitments against the cap and the deadline, "
-            "flags, sectors and a deemed-rate sensitivity."
+            "flags, sectors"
+            + (", both readings of the deemed allocation" if result.readings is not None else "")
+            + " and a deemed-rate sensitivity."
         ),
         terms=result.terms,
         input_name=name,
