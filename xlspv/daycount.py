@@ -102,5 +102,6 @@ def year_fraction(day_count: str, start: np.ndarray, end: np.ndarray) -> np.ndar
     0.0
     """
     start, end = np.asarray(start), np.asarray(end)
-    fraction = DAY_COUNTS[canonical_day_count(day_count)](start, end)
-    return np.where(start == end, 0.0, fraction)
+    name = canonical_day_count(day_count)
+    fraction = DAY_COUNTS[name](start, end)
+    return np.where(start == end, 0.0, fraction) if name == "30/360" else fraction  # ACT: already 0
