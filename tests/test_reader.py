@@ -145,6 +145,26 @@ def test_a_freshly_written_template_reads(tmp_path: Path) -> None:
     assert len(read_input(path).values) == len(example_input().values)
 
 
+def test_data_typed_below_blank_rows_is_refused_not_dropped(tmp_path: Path) -> None:
+    # the spec: a blank in the middle of the data is an error, never a silently shorter schedule
+    from openpyxl import load_workbook
+
+    from xlspv.workbooks.template import write_template
+
+    path = write_template(tmp_path / "t.xlsx")
+    wb = load_workbook(path)
+    table_end = int(wb["Inputs"].tables["Flows"].ref.split(":")[1][1:])
+    wb["Inputs"].cell(row=table_end + 7, column=1, value=dt.datetime(2050, 1, 1))
+    wb["Inputs"].cell(row=table_end + 7, column=2, value=999.0)
+    wb.save(tmp_path / "gap.xlsx")
+    with pytest.raises(SpvInputError) as info:
+        read_input(tmp_path / "gap.xlsx")
+    assert str(info.value) == (
+        f"gap.xlsx, sheet Inputs: rows {table_end + 1}-{table_end + 6} are blank inside the data (it goes "
+        f"on at row {table_end + 7}); delete the blank rows or fill them in."
+    )
+
+
 # --- workbook errors: one message naming the file, sheet, cell and fix ---------------------------
 
 WORKBOOK_ERRORS = [

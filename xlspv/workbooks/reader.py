@@ -382,6 +382,7 @@ def _read_flows(p: Path, block: _Block) -> tuple[list[dt.date], list[float], lis
         note = ws.cell(row=row, column=note_col).value if note_col else None
         raw.append((row, date, value, note))
         row += 1
+    _refuse_data_below_a_gap(p, ws, row, date_col, value_col)
     while raw and _is_blank(raw[-1][1]) and _is_blank(raw[-1][2]):
         raw.pop()  # blank rows at the end of the table are not data
     if not raw:
@@ -408,6 +409,18 @@ def _read_flows(p: Path, block: _Block) -> tuple[list[dt.date], list[float], lis
         values.append(_cell_value(p, f"sheet {ws.title}, cell {value_letter}{row}", value))
         notes.append("" if note is None else str(note))
     return dates, values, notes
+
+
+def _refuse_data_below_a_gap(p: Path, ws: Any, gap: int, date_col: int, value_col: int) -> None:
+    """A date or value typed below blank rows is data too: refuse it rather than silently drop it."""
+    for row in range(gap + 1, (ws.max_row or 0) + 1):
+        if not (_is_blank(ws.cell(row=row, column=date_col).value)
+                and _is_blank(ws.cell(row=row, column=value_col).value)):
+            rows = f"row {gap} is" if row == gap + 1 else f"rows {gap}-{row - 1} are"
+            raise SpvInputError(
+                f"{p.name}, sheet {ws.title}: {rows} blank inside the data (it goes on at row {row}); "
+                "delete the blank rows or fill them in."
+            )
 
 
 def _terms_block(wb: Any) -> _Block | None:
