@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib.util
+import re
 import zipfile
 from pathlib import Path
 
@@ -269,8 +270,38 @@ def test_a_failure_while_saving_leaves_no_file(tmp_path: Path, monkeypatch: pyte
 def test_summary_of_the_example() -> None:
     result = run("summary")
     assert result.exit_code == 0
-    assert result.output.splitlines()[0] == f"{example.NAME} (money in {example.UNIT})"
+    assert result.output.splitlines()[0] == example.NAME
     assert "  threshold_date       2041-06-30" in result.output
+    # money with its unit, rates in per cent, multiples in x, missing figures as n/a
+    assert "  japan_funded         17,000.00 $m" in result.output
+    assert "  unrecovered          0.00 $m" in result.output
+    assert "  xirr_us              n/a" in result.output
+    assert re.search(r"^  xirr_japan +\d+\.\d{4}%$", result.output, re.M)
+    assert re.search(r"^  multiple_japan +\d+\.\d\dx$", result.output, re.M)
+
+
+def test_a_deemed_rate_above_100_percent_without_a_sign_is_refused() -> None:
+    result = run("summary", "--deemed-rate", "5")
+    assert_one_line_error(
+        result,
+        "--deemed-rate: 5 would be 500% a year; write the rate as a decimal (0.05) or with a per-cent "
+        "sign (5%).",
+    )
+    assert run("summary", "--deemed-rate", "5%").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("r.csv", "the output is an Excel workbook; give a file name ending in .xlsx."),
+        ("/proc/nope/r.xlsx", "cannot create the folder /proc/nope (No such file or directory); choose "
+         "another output path."),
+    ],
+    ids=["not_xlsx", "folder_cannot_be_made"],
+)
+def test_an_output_that_cannot_be_written_is_said_before_any_work(out: str, message: str) -> None:
+    result = run("report", "-q", "-o", out)
+    assert_one_line_error(result, f"{out}: {message}")
 
 
 def test_summary_of_a_csv(tmp_path: Path) -> None:

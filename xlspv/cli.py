@@ -69,10 +69,28 @@ TERM_OPTIONS: list[tuple[str, str, str]] = [
 ]
 
 
+def _plausible_rate(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse ``--deemed-rate 5``: almost always 5% typed without the sign, not a 500% deemed rate."""
+    from .errors import TermsError
+
+    text = (value or "").strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return value  # "5.5%" and bad texts: the terms explain those
+    if abs(number) >= 1.0:
+        raise TermsError(
+            f"--deemed-rate: {text} would be {number:.0%} a year; write the rate as a decimal "
+            f"({number / 100:g}) or with a per-cent sign ({text}%)."
+        )
+    return value
+
+
 def term_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The terms as options: for a CSV the terms themselves; for a workbook, overrides of its Terms."""
     for flag, name, text in reversed(TERM_OPTIONS):
-        func = click.option(flag, name, default=None, metavar="VALUE", help=text)(func)
+        check = _plausible_rate if name == "deemed_rate" else None
+        func = click.option(flag, name, default=None, metavar="VALUE", help=text, callback=check)(func)
     return func
 
 
@@ -168,18 +186,26 @@ def template_command(path: str, force: bool) -> None:
     click.echo(str(written or path))
 
 
-def _fmt(value: Any) -> str:
+def _fmt(name: str, value: Any, unit: str) -> str:
+    """One summary figure as a finance user reads it: money with its unit, rates in %, multiples in x."""
     if value is None:
         return "n/a"
+    if name.startswith("xirr_"):
+        return f"{value:.4%}"
+    if name.startswith("multiple_"):
+        return f"{value:.2f}x"
+    if name == "years_to_threshold":
+        return f"{value:.2f} years"
     if isinstance(value, float):
-        return f"{value:,.6f}" if abs(value) < 10 else f"{value:,.2f}"
+        return f"{value + 0.0:,.2f} {unit}"  # + 0.0 turns -0.0 into 0.0
     return str(value)
 
 
 @main.command("summary")
 @INPUT
+@click.option("--unit", default="$m", show_default=True, help="The money unit of the values, for labels.")
 @term_options
-def summary_command(input_path: str | None, **terms: Any) -> None:
+def summary_command(input_path: str | None, unit: str, **terms: Any) -> None:
     """Print the waterfall summary of INPUT.
 
     INPUT is a filled template (.xlsx) or a CSV file, as for `xlspv report`, whose terms options
@@ -189,15 +215,13 @@ def summary_command(input_path: str | None, **terms: Any) -> None:
     Example:
         xlspv summary flows.csv --deemed-rate 0.055
     """
-    from . import example
     from .waterfall import compute
 
     spv, chosen = _load(input_path, terms, lambda _: None)
     result = compute(spv.values, spv.dates, chosen)
-    unit = f" (money in {example.UNIT})" if input_path is None else ""
-    click.echo(f"{spv.name}{unit}")
+    click.echo(spv.name)
     for name, value in result.summary().as_dict().items():
-        click.echo(f"  {name:<20} {_fmt(value)}")
+        click.echo(f"  {name:<20} {_fmt(name, value, unit)}")
 
 
 def _decimals(text: str, option: str) -> list[float]:

@@ -43,6 +43,16 @@ def check_output(out: str | os.PathLike[str], *, force: bool, inputs: Sequence[A
         )
     if path.exists() and path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name ending in .xlsx.")
+    if path.suffix.lower() != ".xlsx":
+        raise OutputError(f"{path}: the output is an Excel workbook; give a file name ending in .xlsx.")
+    try:  # now, before any work: a folder that cannot be made is better said at once
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"{path}: cannot create the folder {path.parent} ({exc.strerror}); choose another output path."
+        ) from None
+    if not os.access(path.parent, os.W_OK):
+        raise OutputError(f"{path}: the folder {path.parent} is not writable; choose another output path.")
     return path
 
 
