@@ -2,30 +2,36 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+APP := $(VENV)/.installed-app
+TEST := $(VENV)/.installed-test
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: demo test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+$(APP): pyproject.toml | $(BIN)/python
+	$(PIP) -e .
+	touch $(APP)
 
-demo: $(STAMP)
+$(TEST): pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[test]'
+	touch $(APP) $(TEST)
+
+demo: $(APP)
 	$(BIN)/xlspv report --force -o out/xlspv_report.xlsx
 
-test: $(STAMP)
+test: $(TEST)
 	@bash tools/ensure_libreoffice.sh || true
 	$(BIN)/python -m pytest -n auto -q
 
-lint: $(STAMP)
+lint: $(TEST)
 	$(BIN)/ruff check xlspv tests udfs.py benchmarks
 
-bench: $(STAMP)
+bench: $(TEST)
 	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_portfolio.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis
