@@ -145,6 +145,98 @@ def test_a_freshly_written_template_reads(tmp_path: Path) -> None:
     assert len(read_input(path).values) == len(example_input().values)
 
 
+def _template_with_terms(tmp_path: Path, cells: dict[str, object]) -> Path:
+    """A fresh template with Terms cells typed over, as a user would."""
+    from openpyxl import load_workbook
+
+    from xlspv.workbooks.template import write_template
+
+    path = write_template(tmp_path / "t.xlsx")
+    wb = load_workbook(path)
+    for ref, value in cells.items():
+        wb["Terms"][ref] = value
+    wb.save(path)
+    return path
+
+
+def test_a_schedule_typed_in_the_template_reads_back_as_a_schedule(tmp_path: Path) -> None:
+    # the template's Terms range is A5:C16: Term | Value | Effective from, with spare rows 13-16;
+    # a date typed into an unformatted cell arrives as an Excel serial (46753 = 2028-01-01)
+    path = _template_with_terms(tmp_path, {
+        "C5": dt.date(2026, 3, 31),
+        "A13": "deemed_rate", "B13": 0.07, "C13": dt.date(2030, 1, 1),
+        "A15": "Deemed rate", "B15": "4.5%", "C15": 46753,  # row 14 stays blank: skipped
+    })
+    spv = read_input(path)
+    schedule = {dt.date(2026, 3, 31): 0.055, dt.date(2028, 1, 1): 0.045, dt.date(2030, 1, 1): 0.07}
+    assert spv.terms() == Terms(schedule)
+    assert spv.terms(deemed_rate=0.05).deemed_rate == 0.05  # an option replaces the whole schedule
+    assert [row.effective_where for row in spv.term_rows if row.effective is not None] == [
+        "sheet Terms, cell C5", "sheet Terms, cell C13", "sheet Terms, cell C15"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        pytest.param(
+            {"A13": "deemed_rate", "B13": 0.07},
+            "t.xlsx, sheet Terms, cell A13: deemed_rate is given twice; keep one row, or give each rate an "
+            "effective date in column C to make a schedule.",
+            id="deemed-rate-twice-undated",
+        ),
+        pytest.param(
+            {"A13": "deemed_rate", "B13": 0.07, "C13": dt.date(2030, 1, 1)},
+            "t.xlsx, sheet Terms, cell C5: deemed_rate: give either one rate or dated rows (rate + effective "
+            "date), not both.",
+            id="one-rate-dated-one-not",
+        ),
+        pytest.param(
+            {"C5": dt.date(2026, 3, 31), "A13": "deemed_rate", "B13": 0.07, "C13": dt.date(2026, 3, 31)},
+            "t.xlsx, sheet Terms, cell B5: deemed_rate: the rate schedule has two rates on 2026-03-31; "
+            "keep one.",
+            id="two-rates-on-one-date",
+        ),
+    ],
+)
+def test_schedule_mistakes_in_the_template_name_the_cell(
+    tmp_path: Path, cells: dict[str, object], message: str
+) -> None:
+    spv = read_input(_template_with_terms(tmp_path, cells))
+    with pytest.raises(TermsError) as caught:
+        spv.terms()
+    assert str(caught.value) == message
+
+
+def test_another_term_given_twice_keeps_the_short_message(tmp_path: Path) -> None:
+    spv = read_input(filled_workbook(tmp_path / "spv.xlsx", terms=[
+        ("deemed_rate", 0.1), ("day_count", "ACT/360"), ("day_count", "ACT/365F"),
+    ]))
+    with pytest.raises(TermsError) as caught:
+        spv.terms()
+    assert str(caught.value) == "spv.xlsx, sheet Terms, cell A4: day_count is given twice; keep one row."
+
+
+def test_a_three_column_terms_name_without_headers_reads_the_effective_dates(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Inputs"
+    ws.append(["Date", "Value"])
+    ws.append([dt.date(2025, 1, 1), -100.0])
+    ws.append([dt.date(2026, 1, 1), 120.0])
+    t = wb.create_sheet("Setup")  # no header row above the named range
+    t.append(["deemed_rate", 0.05, dt.date(2025, 1, 1)])
+    t.append([None, None, None])
+    t.append(["deemed_rate", 0.06, dt.date(2025, 7, 1)])
+    wb.defined_names["Terms"] = DefinedName("Terms", attr_text="'Setup'!$A$1:$C$3")
+    wb.save(tmp_path / "named.xlsx")
+    terms = read_input(tmp_path / "named.xlsx").terms()
+    assert terms == Terms({dt.date(2025, 1, 1): 0.05, dt.date(2025, 7, 1): 0.06})
+
+
 def test_data_typed_below_blank_rows_is_refused_not_dropped(tmp_path: Path) -> None:
     # the spec: a blank in the middle of the data is an error, never a silently shorter schedule
     from openpyxl import load_workbook

@@ -38,19 +38,23 @@ GENERATED = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 N_FLOWS = len(example.flows())
 FIRST_FLOW, LAST_FLOW = 6, 5 + N_FLOWS  # Inputs rows of the Flows table's data
 WATERFALL_REF = f"B6:I{6 + N_FLOWS}"  # header row + one row per flow, eight columns
-#: The Sensitivity sheet's rates, typed in A7:A11 as a user would (the example's 5.5% -2 to +2 points),
-#: with room for more down to A26; its grid spills from B6: a header row, then a row per rate.
+#: The rates to compare, inputs on Terms typed in B22:B26 as a user would (the example's 5.5% -2 to +2
+#: points), with room for more down to B41 (the name SensitivityRates); the Sensitivity sheet's grid
+#: spills from A6: a header row, then a row per rate.
 GRID_RATES = [0.035, 0.045, 0.055, 0.065, 0.075]
-FIRST_RATE, LAST_RATE_CELL = 7, 26
-GRID_REF = f"B6:F{6 + len(GRID_RATES)}"
+FIRST_RATE, LAST_RATE_CELL = 22, 41
+GRID_REF = f"A6:E{6 + len(GRID_RATES)}"
+GRID_ROOM = range(7, 27)  # Sensitivity rows the grid may spill into: one per rate cell
 GRID_HEADER = ["deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered"]
 SHEETS = ["Cover", "Inputs", "Terms", "Results", "Sensitivity", "Checks", "xlwings.conf"]
 #: Every input cell of the template, and nothing else, is styled as an input.
 INPUT_CELLS = {
     *(("Inputs", f"{col}{row}") for col in "ABC" for row in range(FIRST_FLOW, LAST_FLOW + 1)),
     *(("Terms", f"B{row}") for row in range(5, 13)),  # the eight terms
-    ("Terms", "B15"),  # check_tolerance
-    *(("Sensitivity", f"A{row}") for row in range(FIRST_RATE, LAST_RATE_CELL + 1)),  # rates to compare
+    ("Terms", "C5"),  # deemed_rate's effective date (a dated schedule)
+    *(("Terms", f"{col}{row}") for col in "ABC" for row in range(13, 17)),  # spare deemed_rate rows
+    ("Terms", "B19"),  # check_tolerance
+    *(("Terms", f"B{row}") for row in range(FIRST_RATE, LAST_RATE_CELL + 1)),  # rates to compare
 }
 #: Excel built-ins the template may call: all in the original (2007) file format, so none needs a
 #: ``_xlfn.`` prefix; our functions are user-defined and written under their plain names.
@@ -139,7 +143,7 @@ def test_the_dynamic_array_anchors_are_exactly_the_array_formulas(template: Path
         for title, xml in _sheet_parts(template).items()
         if (cells := re.findall(r'<c\b[^>]*\br="([^"]+)"[^>]*\bcm="1"', xml))
     }
-    assert marked == {"Results": ["B6"], "Sensitivity": ["B6"]}
+    assert marked == {"Results": ["B6"], "Sensitivity": ["A6"]}
 
 
 def test_the_grid_ref_has_a_header_row_and_one_row_per_rate_delivered_and_five_columns() -> None:
@@ -150,13 +154,13 @@ def test_the_grid_ref_has_a_header_row_and_one_row_per_rate_delivered_and_five_c
 def test_the_grid_formula_calls_the_add_in_on_the_flows_terms_and_the_named_rates(
     wb: openpyxl.Workbook,
 ) -> None:
-    anchor = wb["Sensitivity"]["B6"].value
+    anchor = wb["Sensitivity"]["A6"].value
     assert isinstance(anchor, ArrayFormula)
     formula = "=SPV_RATE_GRID(Flows[Value],Flows[Date],Terms,SensitivityRates)"
     assert (anchor.ref, anchor.text) == (GRID_REF, formula)
-    rates_range = f"'Sensitivity'!$A${FIRST_RATE}:$A${LAST_RATE_CELL}"
+    rates_range = f"'Terms'!$B${FIRST_RATE}:$B${LAST_RATE_CELL}"  # on an input sheet (issue 9)
     assert wb.defined_names["SensitivityRates"].attr_text == rates_range
-    rates = [wb["Sensitivity"][f"A{r}"].value for r in range(FIRST_RATE, LAST_RATE_CELL + 1)]
+    rates = [wb["Terms"][f"B{r}"].value for r in range(FIRST_RATE, LAST_RATE_CELL + 1)]
     assert rates == [*GRID_RATES, *[None] * (LAST_RATE_CELL - FIRST_RATE + 1 - len(GRID_RATES))]
 
 
@@ -255,29 +259,29 @@ def _assert_grid_equals_the_core(ev: Evaluation, rates: list[float], terms: Term
 
 def test_the_spilled_rate_grid_equals_the_core_rate_by_rate(evaluation: Evaluation) -> None:
     _assert_grid_equals_the_core(evaluation, GRID_RATES, example.TERMS)
-    rates_typed = [row[0] for row in evaluation.range("Sensitivity", f"A7:A{6 + len(GRID_RATES)}")]
+    rates_typed = [row[0] for row in evaluation.range("Terms", f"B22:B{21 + len(GRID_RATES)}")]
     assert rates_typed == GRID_RATES
     # at the example's own rate the grid agrees with the Results sheet's headline cells
-    at_example_rate = evaluation.range("Sensitivity", "B9:F9")[0]
+    at_example_rate = evaluation.range("Sensitivity", "A9:E9")[0]
     assert at_example_rate[2] == evaluation["Results", "M7"]  # threshold date
     assert at_example_rate[3] == pytest.approx(evaluation["Results", "M10"], rel=1e-12)  # Japan received
     assert at_example_rate[1] == pytest.approx(evaluation["Results", "M16"], rel=1e-12)  # Japan's XIRR
 
 
-def test_rates_typed_on_the_sensitivity_sheet_and_terms_reach_the_grid(template: Path) -> None:
+def test_rates_to_compare_and_terms_typed_on_the_terms_sheet_reach_the_grid(template: Path) -> None:
     """The grid's rates replace the Terms' deemed rate; every other term applies."""
-    typed = {"Sensitivity!A9": 0.10, "Sensitivity!A11": -0.02}
+    typed = {"Terms!B24": 0.10, "Terms!B26": -0.02}
     terms = {"Terms!B5": 0.07, "Terms!B8": "ACT/360", "Terms!B10": 0.25}
     ev = evaluate(template, inputs={**typed, **terms})
     rates = [0.035, 0.045, 0.10, 0.065, -0.02]
     _assert_grid_equals_the_core(ev, rates, Terms(0.07, day_count="ACT/360", partner_share=0.25))
-    assert ev["Sensitivity", "D9"] == "#N/A"  # at 10% the example does not reach the threshold
-    assert ev["Sensitivity", "F9"] > 0  # and leaves a deemed allocation unrecovered
+    assert ev["Sensitivity", "C9"] == "#N/A"  # at 10% the example does not reach the threshold
+    assert ev["Sensitivity", "E9"] > 0  # and leaves a deemed allocation unrecovered
 
 
 def test_the_scheduled_basis_shows_value_on_the_grid_and_leaves_the_results_computed(template: Path) -> None:
     ev = evaluate(template, inputs={"Terms!B11": "scheduled", "Terms!B12": 20})
-    assert ev["Sensitivity", "B6"] == "#VALUE!"  # the grid computes the cumulative reading only
+    assert ev["Sensitivity", "A6"] == "#VALUE!"  # the grid computes the cumulative reading only
     scheduled = Terms(0.055, allocation_basis="scheduled", useful_life=20)
     want = xlspv.compute(example.values(), example.dates(), scheduled).summary()
     assert ev["Results", "M16"] == pytest.approx(want.xirr_japan, rel=1e-12)
@@ -297,7 +301,7 @@ def test_terms_typed_on_the_terms_sheet_reach_the_functions(template: Path) -> N
 def test_a_broken_input_cell_turns_the_master_check_false(template: Path) -> None:
     ev = evaluate(template, inputs={"Inputs!A10": "31/12/2027"})  # a date typed as text
     assert ev["Results", "B6"] == "#VALUE!"
-    assert ev["Sensitivity", "B6"] == "#VALUE!"
+    assert ev["Sensitivity", "A6"] == "#VALUE!"
     assert _checks(ev)[0] is False
     assert ev["Checks", "C4"] is False
     assert ev["Cover", "B8"] is False
@@ -307,7 +311,7 @@ def test_without_the_add_in_the_checks_fail_cleanly(template: Path) -> None:
     """Excel shows #NAME? in add-in cells; the checks then read FALSE, not an error."""
     ev = evaluate(template, connected=False)
     assert ev["Results", "M6"] == "#NAME?"
-    assert ev["Sensitivity", "B6"] == "#NAME?"
+    assert ev["Sensitivity", "A6"] == "#NAME?"
     assert _checks(ev) == [True] + [False] * 7  # only the inputs check needs no add-in
     assert ev["Checks", "C4"] is False
     assert ev["Results", "M8"] == pytest.approx(17000.0)  # native formulas still work
@@ -407,12 +411,16 @@ def test_the_flows_table_holds_the_built_in_example(wb: openpyxl.Workbook) -> No
     assert all(ws[f"C{row}"].data_type == "s" for row in range(FIRST_FLOW, LAST_FLOW + 1))
 
 
-def test_the_terms_name_is_a_two_column_range_that_reads_back_as_the_example_terms(
+def test_the_terms_name_is_a_three_column_range_that_reads_back_as_the_example_terms(
     wb: openpyxl.Workbook,
 ) -> None:
-    assert wb.defined_names["Terms"].attr_text == "'Terms'!$A$5:$B$12"
-    assert wb.defined_names["CheckTolerance"].attr_text == "'Terms'!$B$15"
-    rows = [[c.value for c in row] for row in wb["Terms"]["A5:B12"]]
+    ws = wb["Terms"]
+    assert [ws[f"{c}4"].value for c in "ABCDE"] == ["Term", "Value", "Effective from", "Unit", "Explanation"]
+    assert wb.defined_names["Terms"].attr_text == "'Terms'!$A$5:$C$16"
+    assert wb.defined_names["CheckTolerance"].attr_text == "'Terms'!$B$19"
+    rows = [[c.value for c in row] for row in ws["A5:C16"]]
+    assert rows[8:] == [[None, None, None]] * 4  # four spare rows for a schedule, skipped while blank
+    assert all(row[2] is None for row in rows)  # no effective date: one flat rate
     assert Terms.from_mapping(rows) == example.TERMS
 
 
@@ -420,17 +428,19 @@ def test_number_formats_follow_the_finance_conventions(wb: openpyxl.Workbook) ->
     inputs, terms, results = wb["Inputs"], wb["Terms"], wb["Results"]
     assert {inputs[f"A{r}"].number_format for r in range(FIRST_FLOW, LAST_FLOW + 1)} == {style.DATE}
     assert {inputs[f"B{r}"].number_format for r in range(FIRST_FLOW, LAST_FLOW + 1)} == {style.MONEY}
-    assert [terms[f"B{r}"].number_format for r in (5, 6, 7, 10)] == [style.PERCENT] * 4
+    assert [terms[f"B{r}"].number_format for r in (5, 6, 7, 10, *range(13, 17))] == [style.PERCENT] * 8
     assert terms["B12"].number_format == style.INTEGER
+    assert [terms[f"C{r}"].number_format for r in (5, *range(13, 17))] == [style.DATE] * 5
+    assert {terms[f"B{r}"].number_format for r in range(FIRST_RATE, LAST_RATE_CELL + 1)} == {style.PERCENT}
     spill_formats = [style.DATE, *[style.MONEY] * 6]
     assert [results.column_dimensions[c].number_format for c in "BCDEFGH"] == spill_formats
     for row in range(7, 7 + N_FLOWS):
         assert [results[f"{c}{row}"].number_format for c in "BCDEFGH"] == spill_formats
     sensitivity = wb["Sensitivity"]
     grid_formats = [style.PERCENT, style.PERCENT, style.DATE, style.MONEY, style.MONEY]
-    assert [sensitivity.column_dimensions[c].number_format for c in "BCDEF"] == grid_formats
-    for row in range(FIRST_RATE, LAST_RATE_CELL + 1):  # the rows the grid may spill into
-        assert [sensitivity[f"{c}{row}"].number_format for c in "ABCDEF"] == [style.PERCENT, *grid_formats]
+    assert [sensitivity.column_dimensions[c].number_format for c in "ABCDE"] == grid_formats
+    for row in GRID_ROOM:  # the rows the grid may spill into
+        assert [sensitivity[f"{c}{row}"].number_format for c in "ABCDE"] == grid_formats
     headline = {r: results[f"M{r}"].number_format for r in (7, 8, 9, 10, 11, 12, 13, 16, 17, 18, 19)}
     assert headline == {
         7: style.DATE,
@@ -442,18 +452,12 @@ def test_number_formats_follow_the_finance_conventions(wb: openpyxl.Workbook) ->
 
 def test_every_result_and_input_column_has_a_unit(wb: openpyxl.Workbook) -> None:
     assert [wb["Inputs"][f"{c}4"].value for c in "ABC"] == ["date", "$m", "text"]
-    assert all(wb["Terms"][f"C{r}"].value for r in range(5, 13))
+    terms_rows = (*range(5, 17), 19, *range(FIRST_RATE, LAST_RATE_CELL + 1))
+    assert all(wb["Terms"][f"D{r}"].value for r in terms_rows)
     assert [wb["Results"][f"{c}5"].value for c in "BCDEFGHI"] == ["date", *["$m"] * 6, "text"]
     for row in (*range(6, 14), *range(16, 20)):
         assert wb["Results"][f"K{row}"].value and wb["Results"][f"L{row}"].value, f"Results row {row}"
-    assert [wb["Sensitivity"][f"{c}5"].value for c in "ABCDEF"] == [
-        "% a year",
-        "% a year",
-        "% a year",
-        "date",
-        "$m",
-        "$m",
-    ]
+    assert [wb["Sensitivity"][f"{c}5"].value for c in "ABCDE"] == ["% a year", "% a year", "date", "$m", "$m"]
 
 
 def test_panes_are_frozen_at_the_label_and_time_intersection(wb: openpyxl.Workbook) -> None:
@@ -516,8 +520,8 @@ def test_the_results_sheet_says_how_to_connect_the_functions(wb: openpyxl.Workbo
 def test_the_sensitivity_sheet_says_what_the_grid_shows_and_that_it_needs_the_add_in(
     wb: openpyxl.Workbook,
 ) -> None:
-    notes = " ".join(str(c.value) for row in wb["Sensitivity"]["H6:H12"] for c in row if c.value)
-    for needed in ("#N/A", "#NUM!", "cumulative", "scheduled", "#NAME?", "Connecting", "A7:A26"):
+    notes = " ".join(str(c.value) for row in wb["Sensitivity"]["G6:G12"] for c in row if c.value)
+    for needed in ("#N/A", "#NUM!", "cumulative", "scheduled", "#NAME?", "Connecting", "Terms!B22:B41"):
         assert needed in notes
     assert wb["Sensitivity"]["B3"].value == "='Checks'!$C$4"  # the master check on every output sheet
 
@@ -646,3 +650,96 @@ def test_write_template_refuses_to_replace_a_file_without_force(tmp_path: Path) 
 
 def test_the_cover_shows_the_generation_time_given(wb: openpyxl.Workbook) -> None:
     assert wb["Cover"][_generated_cell(wb)].value == "2026-01-02 03:04:05 UTC"
+
+
+# --- (e) a dated deemed-rate schedule, the rates to compare, nothing funded ---------------------------
+
+#: A schedule as a user types it: the first rate's date on the deemed_rate row (C5), later rates in the
+#: spare rows with a blank row between them (blank rows inside the Terms range are skipped).
+SCHEDULE = {dt.date(2026, 3, 31): 0.055, dt.date(2030, 1, 1): 0.07, dt.date(2035, 7, 1): 0.045}
+
+
+def _template_with_schedule(template: Path, path: Path) -> Path:
+    wb = openpyxl.load_workbook(template)
+    ws = wb["Terms"]
+    (first_day, first_rate), *later = sorted(SCHEDULE.items())
+    ws["B5"], ws["C5"] = first_rate, first_day
+    for row, (day, rate) in zip((13, 15), later, strict=True):
+        ws[f"A{row}"], ws[f"B{row}"], ws[f"C{row}"] = "deemed_rate", rate, day
+    wb.save(path)
+    return path
+
+
+def test_a_schedule_typed_in_the_template_reads_back_and_computes_as_the_core(
+    template: Path, tmp_path: Path
+) -> None:
+    from xlspv.workbooks.reader import read_input
+
+    path = _template_with_schedule(template, tmp_path / "schedule.xlsx")
+    terms = Terms(SCHEDULE)
+    spv = read_input(path)
+    assert spv.terms() == terms
+    assert (spv.dates, spv.values) == (example.dates(), example.values())
+
+    core = xlspv.compute(example.values(), example.dates(), terms)
+    flat = xlspv.compute(example.values(), example.dates(), example.TERMS)
+    assert core.summary().threshold_date != flat.summary().threshold_date  # the schedule matters here
+    ev = evaluate(path)
+    got = ev.range("Results", f"B7:I{6 + N_FLOWS}")
+    for i, (row, (_, want)) in enumerate(zip(got, core.table().iterrows(), strict=True)):
+        numbers = ["value", "interest", "japan", "us", "partner", "balance"]
+        assert row[1:7] == pytest.approx([want[c] for c in numbers], rel=1e-12, abs=1e-9), f"row {i + 1}"
+        assert row[7] == want["tier"], f"row {i + 1} tier"
+    s = core.summary()
+    assert ev["Results", "M7"] == serial(s.threshold_date)
+    assert ev["Results", "M16"] == pytest.approx(s.xirr_japan, rel=1e-12)
+    assert _checks(ev) == [True] * 8
+    _assert_grid_equals_the_core(ev, GRID_RATES, terms)  # each rate to compare replaces the schedule
+
+
+def test_an_undated_second_deemed_rate_is_refused_naming_the_effective_from_column(
+    template: Path, tmp_path: Path
+) -> None:
+    wb = openpyxl.load_workbook(template)
+    wb["Terms"]["A13"], wb["Terms"]["B13"] = "deemed_rate", 0.07
+    wb.save(tmp_path / "twice.xlsx")
+    ev = evaluate(tmp_path / "twice.xlsx")
+    assert ev["Results", "B6"] == "#VALUE!"
+    assert ev["Checks", "C4"] is False
+    rows = [[c.value for c in row] for row in wb["Terms"]["A5:C16"]]
+    with pytest.raises(ValueError, match="deemed_rate is given twice; keep one row, or give each rate an "
+                       "effective date in the third column to make a schedule"):
+        Terms.from_mapping(rows)
+
+
+def test_the_effective_from_cells_take_dates_on_deemed_rate_rows_only(wb: openpyxl.Workbook) -> None:
+    ws = wb["Terms"]
+    dated = _validation(ws, "C5")
+    assert str(dated.sqref) == "C5 C13:C16"
+    assert (dated.type, dated.operator, dated.allow_blank) == ("date", "between", True)
+    assert (dated.formula1, dated.formula2) == ("61", "2958465")  # 1 March 1900 .. 31 December 9999
+    refused = _validation(ws, "C6")  # every other term: an effective date would be silently meaningless
+    assert (str(refused.sqref), refused.type, refused.formula1) == ("C6:C12", "custom", "FALSE")
+    names = _validation(ws, "A13")
+    assert (str(names.sqref), names.type, names.formula1) == ("A13:A16", "list", '"deemed_rate"')
+    assert "column C" in ws["E5"].value and "rows 13-16" in ws["E5"].value  # how to enter a schedule
+
+
+def test_no_sheet_but_inputs_and_terms_holds_an_input_cell(wb: openpyxl.Workbook) -> None:
+    assert {sheet for sheet, _ in INPUT_CELLS} == {"Inputs", "Terms"}
+
+
+def test_nothing_funded_leaves_the_multiple_blank_not_a_division_error(template: Path) -> None:
+    fundings = {f"Inputs!B{row}": 0.0 for row, v in enumerate(example.values(), start=FIRST_FLOW) if v < 0}
+    ev = evaluate(template, inputs=fundings)
+    assert ev["Results", "M8"] == 0
+    assert ev["Results", "M13"] == ""  # xlspv.compute: multiple_japan is None when nothing is funded
+    assert ev["Results", "M7"] == "#N/A"  # no threshold without a funding
+    errors = {
+        (sheet, cell)
+        for sheet in ("Results", "Sensitivity", "Checks", "Cover")
+        for cell in (f"{c}{r}" for c in "ABCDEFGHIJKLMN" for r in range(1, 60))
+        if ev[sheet, cell] == "#DIV/0!"
+    }
+    assert errors == set()
+    assert _checks(ev) == [True] * 8

@@ -454,7 +454,8 @@ V, D = small()
         ("THRESHOLD_DATE", (V, D, [["day_count", "ACT/360"]]),
          "#VALUE! deemed_rate: required (no default); add a deemed_rate row, e.g. 0.05."),
         ("THRESHOLD_DATE", (V, D, [["deemed_rate", 0.1], ["deemed_rate", 0.2]]),
-         "#VALUE! terms row 2: deemed_rate is given twice; keep one row."),
+         "#VALUE! terms row 2: deemed_rate is given twice; keep one row, or give each rate an effective "
+         "date in the third column to make a schedule."),
         ("THRESHOLD_DATE", (V, D, [["deemed_rate", 0.1, SERIALS[0]], ["deemed_rate", 0.2, SERIALS[0]]]),
          "#VALUE! deemed_rate: the rate schedule has two rates on 2025-01-01; keep one."),
         ("THRESHOLD_DATE", (V, D, [["deemed_rate", 0.1, SERIALS[1]]]),

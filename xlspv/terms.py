@@ -236,7 +236,12 @@ class Terms:
                 schedule.append((effective, value))
                 continue
             if name in values:
-                raise TermsError(f"terms row {i + 1}: {name} is given twice; keep one row.")
+                fix = "keep one row" + (
+                    ", or give each rate an effective date in the third column to make a schedule"
+                    if name == "deemed_rate"
+                    else ""
+                )
+                raise TermsError(f"terms row {i + 1}: {name} is given twice; {fix}.")
             if _blank(value):
                 continue  # a blank value means "use the default" (deemed_rate stays required)
             values[name] = value

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -20,6 +20,7 @@ from ..dates import to_date
 from ..terms import RateSchedule, Terms
 from .style import (
     CHECK_OK_FILL,
+    INTEGER,
     NOTE_FONT,
     SUBTITLE_FONT,
     print_setup,
@@ -30,6 +31,7 @@ from .style import (
 )
 
 CHECKS_SHEET = "Checks"
+PERCENT_TERMS = "0.00##%"  # rates and shares as per cents, with up to four decimals when they need them
 LIMITATIONS = (
     "The MOU's primary text on compounding and day count is not public: both are terms here.",
     "Losses are not modelled: fundings are Japan's; distributions are net cash the user enters.",
@@ -134,7 +136,8 @@ def add_cover(
         row += 1
     ws.cell(row=row, column=1, value="Master check").font = SUBTITLE_FONT
     if master_check:
-        ws.cell(row=row, column=2, value=f"={master_check}")
+        shown = ws.cell(row=row, column=2, value=f"={master_check}")
+        shown.alignment = Alignment(horizontal="left")
     else:
         ws.cell(row=row, column=2, value="no checks in this workbook")
     row += 2
@@ -154,7 +157,15 @@ def add_cover(
     row += 1
     for name, value in terms.as_rows():
         write_text(ws, row, 1, name)
-        write_text(ws, row, 2, "" if value is None else value)
+        if value is None:
+            row += 1
+            continue
+        cell = write_text(ws, row, 2, value)
+        cell.alignment = Alignment(horizontal="left")
+        if isinstance(value, float):
+            cell.number_format = PERCENT_TERMS
+        elif isinstance(value, int):
+            cell.number_format = INTEGER
         row += 1
     row += 1
 

@@ -3,8 +3,11 @@
 - A workbook: the cash flows come from the Excel table ``Flows`` (columns Date, Value and optionally
   Note, found by their header names wherever the table sits), or, without that table, from a sheet
   named ``Inputs`` whose header row holds Date and Value; rows typed just below the table's end are
-  read too (LibreOffice does not grow tables). The terms come from the name/value table ``Terms`` (or a
-  sheet named ``Terms``), with an optional third column, the effective date of a dated deemed rate.
+  read too (LibreOffice does not grow tables). The terms come from the table or the workbook name
+  ``Terms`` (the template's ``Terms!A5:C16``: Term, Value, Effective from), or else from a sheet named
+  ``Terms``; columns are found by their header names. The third column, the effective date, is blank
+  except on the rows of a dated deemed-rate schedule (several ``deemed_rate`` rows, one per date);
+  blank rows are skipped.
 - A CSV file: a ``date,value[,note]`` header, dates written ``YYYY-MM-DD``; the terms are the command
   line's options.
 
@@ -30,7 +33,7 @@ from typing import Any
 
 from ..dates import ordinal_from_serial, to_date
 from ..errors import SpvInputError, TermsError
-from ..terms import RateSchedule, Terms
+from ..terms import Terms
 from .files import sha256_of
 
 FLOWS_TABLE = "Flows"
@@ -54,8 +57,9 @@ class TermRow:
     name: Any
     value: Any
     effective: Any = None
-    where: str = ""  # "sheet Terms, cell C7" (the value cell)
-    name_where: str = ""  # "sheet Terms, cell B7"
+    where: str = ""  # "sheet Terms, cell B7" (the value cell)
+    name_where: str = ""  # "sheet Terms, cell A7"
+    effective_where: str = ""  # "sheet Terms, cell C7"; empty when the range has no effective-date column
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,15 @@ class SpvInput:
         match = re.match(r"terms row (\d+): ", message)
         if match and int(match.group(1)) <= len(rows):
             row = rows[int(match.group(1)) - 1]
-            return f"{prefix}, {row.name_where}: {message[match.end() :]}"
+            text = message[match.end() :]
+            column = re.search(r"cell ([A-Z]+)\d+$", row.effective_where)
+            if column:  # the template's words: name the effective-date column a schedule needs
+                text = text.replace("in the third column", f"in column {column.group(1)}")
+            return f"{prefix}, {row.name_where}: {text}"
+        if message.startswith("deemed_rate: give either one rate or dated rows"):
+            undated = [r for r in rows if _term_key(r.name) == "deemed_rate" and _is_blank(r.effective)]
+            if undated:  # the rate without a date is the one to fix
+                return f"{prefix}, {undated[0].effective_where or undated[0].where}: {message}"
         for row in rows:
             if _term_key(row.name) == head:
                 return f"{prefix}, {row.where}: {message}"
@@ -431,7 +443,7 @@ def _terms_block(wb: Any) -> _Block | None:
         ws, table = found
         min_col, min_row, max_col, max_row = range_boundaries(table.ref)
         if table.headerRowCount == 0:
-            columns = {"name": min_col, "value": min_col + 1}
+            columns = _unlabelled_columns(min_col, max_col)
             return _Block(
                 ws, f"sheet {ws.title}, table {table.displayName}", min_row - 1, min_row, max_row, columns
             )
@@ -445,7 +457,7 @@ def _terms_block(wb: Any) -> _Block | None:
         header = min_row - 1  # the template's header row sits just above the named rows
         columns = _columns(ws, header, min_col, max_col) if header >= 1 else {}
         if "value" not in columns:
-            columns = {"name": min_col, "value": min_col + 1}
+            columns = _unlabelled_columns(min_col, max_col)
         return _Block(ws, label, header, min_row, max_row, columns)
     ws = _find_sheet(wb, TERMS_SHEET)
     if ws is None:
@@ -457,6 +469,14 @@ def _terms_block(wb: Any) -> _Block | None:
     while last < ws.max_row and any(not _is_blank(c.value) for c in ws[last + 1]):
         last += 1  # the block ends at the first blank row (notes and settings may follow)
     return _Block(ws, f"sheet {ws.title}", header, header + 1, last, _columns(ws, header, 1, ws.max_column))
+
+
+def _unlabelled_columns(min_col: int, max_col: int) -> dict[str, int]:
+    """A Terms range without headers: name, value and, when there is a third column, the effective date."""
+    columns = {"name": min_col, "value": min_col + 1}
+    if max_col >= min_col + 2:
+        columns["effective"] = min_col + 2
+    return columns
 
 
 def _named_range(wb: Any, name: str) -> tuple[Any, tuple[int, int, int, int]] | None:
@@ -509,6 +529,9 @@ def _read_terms(block: _Block) -> list[TermRow]:
                 effective=effective,
                 where=f"sheet {ws.title}, cell {get_column_letter(value_col)}{row}",
                 name_where=f"sheet {ws.title}, cell {get_column_letter(name_col)}{row}",
+                effective_where=(
+                    f"sheet {ws.title}, cell {get_column_letter(effective_col)}{row}" if effective_col else ""
+                ),
             )
         )
     return rows
@@ -629,20 +652,4 @@ def example_input() -> SpvInput:
 
 def term_rows_of(terms: Terms) -> list[tuple[str, Any, dt.date | None]]:
     """(name, value, effective date) rows that :meth:`Terms.from_mapping` reads back to ``terms``."""
-    rows: list[tuple[str, Any, dt.date | None]] = []
-    rate = terms.deemed_rate
-    if isinstance(rate, RateSchedule):
-        rows += [("deemed_rate", r, to_date(d)) for d, r in zip(rate.dates, rate.rates, strict=True)]
-    else:
-        rows.append(("deemed_rate", rate, None))
-    for name in (
-        "japan_share_before",
-        "japan_share_after",
-        "day_count",
-        "compounding",
-        "partner_share",
-        "allocation_basis",
-        "useful_life",
-    ):
-        rows.append((name, getattr(terms, name), None))
-    return rows
+    return terms.as_range()

@@ -1,20 +1,23 @@
 """The template workbook: cash flows and terms to type into, and live formulas calling the add-in.
 
 Sheets, in the FAST / ICAEW order: Cover, Inputs (the Excel table ``Flows``: Date, Value, Note),
-Terms (name/value rows under the workbook name ``Terms``, with drop-downs and an explanation per
-term, then the Conventions), Results (``SPV_WATERFALL`` spilling the table, ``SPV_IRR`` per party,
-``THRESHOLD_DATE``, ``SPV_VERSION``, totals, and how to connect the functions), Sensitivity (a column of
-deemed rates to compare, typed as inputs, and ``SPV_RATE_GRID`` spilling Japan's XIRR, the threshold
-date, Japan's receipts and the unrecovered deemed allocation per rate), Checks (native formulas) and
-``xlwings.conf`` (``UDF Modules`` = ``udfs``, read by the classic add-in).
+Terms (the input sheet of everything else: name/value/effective-date rows under the workbook name
+``Terms``, with drop-downs and an explanation per term and spare rows for a dated deemed-rate schedule;
+the check tolerance; the deemed rates to compare, named ``SensitivityRates``; then the Conventions),
+Results (``SPV_WATERFALL`` spilling the table, ``SPV_IRR`` per party, ``THRESHOLD_DATE``,
+``SPV_VERSION``, totals, and how to connect the functions), Sensitivity (outputs only:
+``SPV_RATE_GRID`` spilling Japan's XIRR, the threshold date, Japan's receipts and the unrecovered
+deemed allocation per rate to compare), Checks (native formulas) and ``xlwings.conf`` (``UDF Modules``
+= ``udfs``, read by the classic add-in). Input cells live on Inputs and Terms only.
 
 The inputs hold the built-in example (:mod:`xlspv.example`), so a fresh template shows its waterfall
 as soon as the add-in is connected. ``SPV_WATERFALL`` is a dynamic array anchored at Results!B6 whose
 ``ref`` covers the example's rows: Excel 365 spills it to fit ``Flows``; older Excel, LibreOffice and
 the ``formulas`` engine show that fixed range. Totals and checks read the spill's columns down to
 :data:`SPILL_ROOM` rows, so they follow a table that grows in Excel 365. ``SPV_RATE_GRID`` is a dynamic
-array anchored at Sensitivity!B6 whose ``ref`` covers the rates delivered; it reads
-:data:`RATE_ROOM` rate cells, so rates typed below the last one join the grid in Excel 365.
+array anchored at Sensitivity!A6 whose ``ref`` covers the rates delivered; it reads the
+:data:`RATE_ROOM` cells of ``SensitivityRates``, so rates typed below the last one join the grid in
+Excel 365.
 
 Nothing here computes the waterfall: the workbook's numbers come from the add-in (or from the engine
 a test registers in its place).
@@ -64,15 +67,18 @@ TITLE = "xlspv template: the cash split of one US-Japan strategic-investment SPV
 
 INPUTS, TERMS, RESULTS, SENSITIVITY, CONFIG = "Inputs", "Terms", "Results", "Sensitivity", "xlwings.conf"
 FLOWS = "Flows"  # the Excel table of cash flows
-TERMS_NAME = "Terms"  # the workbook name of the two-column name/value range
+TERMS_NAME = "Terms"  # the workbook name of the three-column name/value/effective-date range
 TOLERANCE_NAME = "CheckTolerance"
 FLOW_COLUMNS = ("Date", "Value", "Note")
 FLOW_UNITS = ("date", example.UNIT, "text")
 
 # Inputs: units row, table header, first data row.
 FLOWS_UNIT_ROW, FLOWS_HEADER_ROW = 4, 5
-# Terms: header row and first term row.
+# Terms: header row and columns; the first term row is just below the header.
 TERMS_HEADER_ROW = 4
+TERMS_COLUMNS = ("Term", "Value", "Effective from", "Unit", "Explanation")
+#: Blank rows at the end of the ``Terms`` range for the later rates of a dated deemed-rate schedule.
+SPARE_RATE_ROWS = 4
 # Results: the waterfall's units row, its anchor (header) row and columns; the headline block.
 WATERFALL_UNIT_ROW, WATERFALL_ROW = 5, 6
 WATERFALL_FIRST_COL = 2  # column B; column A holds the row labels
@@ -94,28 +100,17 @@ HEADLINE = (
     "Japan multiple of money",
 )
 
-# Sensitivity: the units row, the grid's anchor (header) row; rates in column A, the spill from column B.
+# Sensitivity: the units row and the grid's anchor (header) row; the spill from column A.
 GRID_UNIT_ROW, GRID_ROW = 5, 6
-RATES_NAME = "SensitivityRates"  # the workbook name of the rate cells SPV_RATE_GRID reads
+RATES_NAME = "SensitivityRates"  # the workbook name of the rate cells (on Terms) SPV_RATE_GRID reads
 #: The rates delivered: the example's deemed rate -2 to +2 points, in 1-point steps.
 RATE_STEPS = (-0.02, -0.01, 0.0, 0.01, 0.02)
-#: Rate cells (input-styled, validated) below the grid's header; blank ones at the end are ignored.
+#: Rate cells (input-styled, validated, on Terms) under ``SensitivityRates``; blank ones at the end are
+#: ignored, so the grid may spill this many rows below its header.
 RATE_ROOM = 20
 GRID_COLUMNS = ("deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered")
 GRID_UNITS = ("% a year", "% a year", "date", example.UNIT, example.UNIT)
 GRID_FORMATS = (PERCENT, PERCENT, DATE, MONEY, MONEY)
-GRID_NOTES = (
-    f"Each row recomputes the waterfall of {FLOWS} at the deemed rate of column A, every other term from "
-    f"{TERMS}.",
-    "Japan received includes the partner's part; unrecovered is the deemed allocation still due after the "
-    "last row.",
-    "#N/A: the threshold is not reached at that rate; #NUM!: Japan has no XIRR.",
-    "SPV_RATE_GRID computes the cumulative reading: with allocation_basis = scheduled it shows #VALUE!.",
-    f"Excel 365 spills the grid to fit the rates in A{GRID_ROW + 1}:A{GRID_ROW + RATE_ROOM} (blank cells at "
-    "the end are ignored);",
-    "  older Excel and LibreOffice show a fixed range sized for the rates delivered.",
-    f"Needs the xlspv add-in: without it the grid shows #NAME? (see {RESULTS}, 'Connecting the functions').",
-)
 
 CHECK_TOLERANCE = 1e-9
 PARTIES = ("Japan", "US", "Partner", "Project")
@@ -156,6 +151,43 @@ _TERM_NOTES = {
         "Whole years over which principal is due under the scheduled basis; leave blank under cumulative.",
     ),
 }
+
+#: The Terms sheet's rows: the terms (one per name, then the spare schedule rows), the check tolerance,
+#: and the rates to compare, each block after a blank row and a subtitle row.
+TERMS_FIRST_ROW = TERMS_HEADER_ROW + 1
+TERMS_LAST_ROW = TERMS_FIRST_ROW + len(_TERM_NOTES) + SPARE_RATE_ROWS - 1
+TOLERANCE_ROW = TERMS_LAST_ROW + 3
+RATES_FIRST_ROW = TOLERANCE_ROW + 3
+RATES_LAST_ROW = RATES_FIRST_ROW + RATE_ROOM - 1
+RATES_CELLS = f"{TERMS}!B{RATES_FIRST_ROW}:B{RATES_LAST_ROW}"
+
+SCHEDULE_NOTE = (
+    f"A dated schedule: enter the first rate's effective date in column C of this row, and each later rate "
+    f"in a spare row below (rows {TERMS_LAST_ROW - SPARE_RATE_ROWS + 1}-{TERMS_LAST_ROW}: deemed_rate, the "
+    "rate, its effective date). Each rate applies from its date on; the first date must be on or before "
+    "the first cash flow."
+)
+SPARE_NOTE = (
+    "Spare row for a dated deemed-rate schedule: pick deemed_rate, enter the rate and the date it applies "
+    "from; leave blank otherwise."
+)
+RATES_NOTE = (
+    f"The deemed rates the {SENSITIVITY} sheet compares (the range {RATES_NAME}), one per row from the top, "
+    "no blank row between rates; blank cells at the end are ignored. Each replaces deemed_rate, a "
+    "schedule too; every other term applies."
+)
+GRID_NOTES = (
+    f"Each row recomputes the waterfall of {FLOWS} at that row's deemed rate (column A), every other term "
+    f"from {TERMS}.",
+    "Japan received includes the partner's part; unrecovered is the deemed allocation still due after the "
+    "last row.",
+    "#N/A: the threshold is not reached at that rate; #NUM!: Japan has no XIRR.",
+    "SPV_RATE_GRID computes the cumulative reading: with allocation_basis = scheduled it shows #VALUE!.",
+    f"The rates to compare are inputs on {TERMS} ({RATES_CELLS}, named {RATES_NAME}); Excel 365 spills the "
+    "grid to fit them (blank cells at the end are ignored);",
+    "  older Excel and LibreOffice show a fixed range sized for the rates delivered.",
+    f"Needs the xlspv add-in: without it the grid shows #NAME? (see {RESULTS}, 'Connecting the functions').",
+)
 
 CONNECT_NOTES = (
     "The Results, Sensitivity and Checks cells that call SPV_WATERFALL, SPV_IRR, THRESHOLD_DATE, "
@@ -218,11 +250,12 @@ def build_template(*, generated: dt.datetime | None = None) -> tuple[Workbook, d
     wb = Workbook()
     flows = example.flows()
     _inputs_sheet(wb.active, flows)
-    _terms_sheet(wb.create_sheet(TERMS))
+    rates = rates_to_compare()
+    _terms_sheet(wb.create_sheet(TERMS), rates=rates)
     results = wb.create_sheet(RESULTS)
     anchors = _results_sheet(results, n_rows=len(flows))
     sensitivity = wb.create_sheet(SENSITIVITY)
-    grid_anchors = _sensitivity_sheet(sensitivity, rates=rates_to_compare())
+    grid_anchors = _sensitivity_sheet(sensitivity, n_rates=len(rates))
     master = add_checks(wb, _checks())
     _config_sheet(wb.create_sheet(CONFIG))
     for ws in (results, sensitivity):
@@ -233,8 +266,9 @@ def build_template(*, generated: dt.datetime | None = None) -> tuple[Workbook, d
         wb,
         title=TITLE,
         description=(
-            f"Type one SPV's cash flows on {INPUTS} and its terms on {TERMS}; {RESULTS} computes the "
-            f"waterfall with the xlspv Excel functions, {SENSITIVITY} compares deemed rates and "
+            f"Type one SPV's cash flows on {INPUTS}, its terms and the deemed rates to compare on {TERMS}; "
+            f"{RESULTS} computes the waterfall with the xlspv Excel functions, {SENSITIVITY} compares the "
+            f"deemed rates and "
             f"{CHECKS_SHEET} verifies the waterfall. Money in US$ millions."
         ),
         terms=example.TERMS,
@@ -308,40 +342,116 @@ def _inputs_sheet(ws: Worksheet, rows: Sequence[tuple[dt.date, float, str]]) -> 
     print_setup(ws, title_rows=f"{FLOWS_UNIT_ROW}:{FLOWS_HEADER_ROW}", area=f"A1:D{last}")
 
 
-def _terms_sheet(ws: Worksheet) -> None:
-    """Name/value rows (the workbook name ``Terms``), a unit and an explanation each; then Conventions."""
+def _terms_sheet(ws: Worksheet, *, rates: Sequence[float]) -> None:
+    """The ``Terms`` range, the model settings and the rates to compare (all inputs); then Conventions."""
     write_title(
         ws,
         "Terms",
-        f"The SPV's terms, read by every add-in formula as the range named {TERMS_NAME} (columns A:B). "
-        "Yellow cells are inputs; a blank value means the default.",
+        f"The SPV's terms, read by every add-in formula as the range named {TERMS_NAME} (columns A:C, "
+        f"rows {TERMS_FIRST_ROW}-{TERMS_LAST_ROW}; blank rows are skipped). Yellow cells are inputs; a blank "
+        f"value means the default. Below: the model settings and the deemed rates the {SENSITIVITY} sheet "
+        "compares.",
     )
-    write_header(ws, TERMS_HEADER_ROW, ["Term", "Value", "Unit", "Explanation"])
-    first = TERMS_HEADER_ROW + 1
-    row = first
-    for name, value in example.TERMS.as_rows():
+    write_header(ws, TERMS_HEADER_ROW, list(TERMS_COLUMNS))
+    _term_rows(ws)
+    _define(ws.parent, TERMS_NAME, f"{quote_sheetname(ws.title)}!$A${TERMS_FIRST_ROW}:$C${TERMS_LAST_ROW}")
+    _tolerance_rows(ws)
+    _rates_rows(ws, rates)
+
+    row = RATES_LAST_ROW + 2
+    ws.cell(row=row, column=1, value="Conventions").font = SUBTITLE_FONT
+    write_text(
+        ws,
+        row,
+        2,
+        "Written for the terms delivered with this template; the live values are in the table above.",
+    ).font = NOTE_FONT
+    row += 1
+    for label, text in conventions_rows(example.TERMS):
+        write_text(ws, row, 1, label)
+        write_text(ws, row, 2, text)
+        row += 1
+    set_widths(ws, {"A": 26, "B": 16, "C": 14, "D": 10, "E": 96})
+    ws.freeze_panes = f"A{TERMS_FIRST_ROW}"
+    print_setup(ws, title_rows=f"{TERMS_HEADER_ROW}:{TERMS_HEADER_ROW}", area=f"A1:E{row - 1}")
+
+
+def _term_rows(ws: Worksheet) -> None:
+    """One row per term (value an input; effective date an input on deemed_rate only), then spare rows.
+
+    The spare rows are blank inputs inside the ``Terms`` range: a dated schedule's later rates go there
+    (``Terms.from_mapping`` skips blank rows). A schedule among the example's terms fills them from the top.
+    """
+    rows = example.TERMS.as_range()  # a schedule's rates first, in date order
+    later_rates = [row for row in rows[1:] if row[0] == "deemed_rate"]
+    firsts = [row for row in rows if row not in later_rates]
+    spare_first = TERMS_FIRST_ROW + len(firsts)
+    assert tuple(name for name, _, _ in firsts) == tuple(_TERM_NOTES)
+    assert len(later_rates) <= SPARE_RATE_ROWS
+    for row, (name, value, effective) in enumerate(firsts, start=TERMS_FIRST_ROW):
         unit, note = _TERM_NOTES[name]
         write_text(ws, row, 1, name)
         cell = write_text(ws, row, 2, value)
         style_input(cell, _term_format(unit))
-        write_text(ws, row, 3, unit)
-        write_text(ws, row, 4, note).alignment = Alignment(wrap_text=True, vertical="top")
         _validate(ws, cell.coordinate, _term_validation(name), **_term_messages(name))
-        row += 1
-    last = row - 1
-    _define(ws.parent, TERMS_NAME, f"{quote_sheetname(ws.title)}!$A${first}:$B${last}")
+        if name == "deemed_rate":
+            _effective_input(ws, row, effective)
+            note = f"{note} {SCHEDULE_NOTE}"
+        write_text(ws, row, 4, unit)
+        write_text(ws, row, 5, note).alignment = Alignment(wrap_text=True, vertical="top")
+    spares = [*later_rates, *[(None, None, None)] * (SPARE_RATE_ROWS - len(later_rates))]
+    for row, (name, value, effective) in enumerate(spares, start=spare_first):
+        style_input(write_text(ws, row, 1, name))
+        style_input(write_text(ws, row, 2, value), PERCENT)
+        _effective_input(ws, row, effective)
+        write_text(ws, row, 4, "% a year")
+        write_text(ws, row, 5, SPARE_NOTE).font = NOTE_FONT
+    _validate(
+        ws,
+        f"A{spare_first}:A{TERMS_LAST_ROW}",
+        DataValidation(type="list", formula1='"deemed_rate"', allow_blank=True),
+        title="A later deemed rate",
+        prompt="Pick deemed_rate to add a rate to a dated schedule; leave blank otherwise.",
+        error="Only deemed_rate may take several rows (a dated schedule); pick deemed_rate or leave blank.",
+    )
+    rate = _term_validation("deemed_rate")
+    rate.allow_blank = True
+    _validate(ws, f"B{spare_first}:B{TERMS_LAST_ROW}", rate, **_term_messages("deemed_rate"))
+    _validate(
+        ws,
+        f"C{TERMS_FIRST_ROW + 1}:C{spare_first - 1}",
+        DataValidation(type="custom", formula1="FALSE"),
+        title="Effective from",
+        prompt="Only deemed_rate rows take an effective date; leave blank.",
+        error="Only deemed_rate rows take an effective date (a dated schedule); leave this cell blank.",
+    )
+    effective_cells = f"C{TERMS_FIRST_ROW} C{spare_first}:C{TERMS_LAST_ROW}"
+    _validate(
+        ws,
+        effective_cells,
+        DataValidation(type="date", operator="between", formula1="61", formula2="2958465", allow_blank=True),
+        title="Effective from",
+        prompt="For a dated schedule only: the date this deemed rate applies from. Leave blank for one rate.",
+        error="Enter a date between 1 March 1900 and 31 December 9999, e.g. 2026-03-31, or leave blank.",
+    )
 
-    row += 1
-    ws.cell(row=row, column=1, value="Model settings").font = SUBTITLE_FONT
-    row += 1
+
+def _effective_input(ws: Worksheet, row: int, effective: dt.date | None) -> None:
+    style_input(ws.cell(row=row, column=3, value=effective), DATE)
+
+
+def _tolerance_rows(ws: Worksheet) -> None:
+    """The model settings: the Checks sheet's relative tolerance (``CheckTolerance``)."""
+    row = TOLERANCE_ROW
+    ws.cell(row=row - 1, column=1, value="Model settings").font = SUBTITLE_FONT
     write_text(ws, row, 1, "check_tolerance")
     cell = ws.cell(row=row, column=2, value=CHECK_TOLERANCE)
     style_input(cell, "0.0E+00")
-    write_text(ws, row, 3, "ratio")
+    write_text(ws, row, 4, "ratio")
     write_text(
         ws,
         row,
-        4,
+        5,
         "Relative tolerance of the Checks sheet's sums (1E-09 = one part in a billion); "
         "not a term of the SPV.",
     )
@@ -355,22 +465,26 @@ def _terms_sheet(ws: Worksheet) -> None:
     )
     _define(ws.parent, TOLERANCE_NAME, f"{quote_sheetname(ws.title)}!${cell.column_letter}${cell.row}")
 
-    row += 2
-    ws.cell(row=row, column=1, value="Conventions").font = SUBTITLE_FONT
-    write_text(
+
+def _rates_rows(ws: Worksheet, rates: Sequence[float]) -> None:
+    """The deemed rates to compare (``SensitivityRates``): :data:`RATE_ROOM` input cells in column B."""
+    first, last = RATES_FIRST_ROW, RATES_LAST_ROW
+    ws.cell(row=first - 1, column=1, value="Sensitivity: deemed rates to compare").font = SUBTITLE_FONT
+    write_text(ws, first - 1, 5, RATES_NOTE).font = NOTE_FONT
+    for row in range(first, last + 1):
+        rate = rates[row - first] if row - first < len(rates) else None
+        write_text(ws, row, 1, f"rate to compare {row - first + 1}")
+        style_input(ws.cell(row=row, column=2, value=rate), PERCENT)
+        write_text(ws, row, 4, "% a year")
+    _validate(
         ws,
-        row,
-        2,
-        "Written for the terms delivered with this template; the live values are in the table above.",
-    ).font = NOTE_FONT
-    row += 1
-    for label, text in conventions_rows(example.TERMS):
-        write_text(ws, row, 1, label)
-        write_text(ws, row, 2, text)
-        row += 1
-    set_widths(ws, {"A": 26, "B": 16, "C": 10, "D": 96})
-    ws.freeze_panes = f"A{first}"
-    print_setup(ws, title_rows=f"{TERMS_HEADER_ROW}:{TERMS_HEADER_ROW}", area=f"A1:D{row - 1}")
+        f"B{first}:B{last}",
+        DataValidation(type="decimal", operator="greaterThan", formula1="-1", allow_blank=True),
+        title="Deemed rate to compare",
+        prompt="An annual deemed rate to compare, e.g. 5.5%; one per row, no blank row between rates.",
+        error="Enter a rate above -100%, e.g. 5.5%.",
+    )
+    _define(ws.parent, RATES_NAME, f"{quote_sheetname(ws.title)}!$B${first}:$B${last}")
 
 
 def _term_format(unit: str) -> str | None:
@@ -491,9 +605,10 @@ def _results_sheet(ws: Worksheet, *, n_rows: int) -> list[str]:
         (
             "Japan multiple of money",
             "x",
-            f"={_headline_ref('Japan received')}/{_headline_ref('Japan funded')}",
+            f'=IF({_headline_ref("Japan funded")}=0,"",'
+            f"{_headline_ref('Japan received')}/{_headline_ref('Japan funded')})",
             MULTIPLE,
-            "Japan received / Japan funded.",
+            "Japan received / Japan funded; blank when nothing is funded.",
         ),
     ]
     row = WATERFALL_ROW
@@ -576,47 +691,33 @@ def rates_to_compare() -> list[float]:
     return [round(rate + step, 10) for step in RATE_STEPS]  # typed as a user would: 3.5%, not 3.4999...%
 
 
-def _sensitivity_sheet(ws: Worksheet, *, rates: Sequence[float]) -> list[str]:
-    """Rates to compare (inputs, column A) and ``SPV_RATE_GRID`` spilling a row per rate from B.
+def _sensitivity_sheet(ws: Worksheet, *, n_rates: int) -> list[str]:
+    """``SPV_RATE_GRID`` spilling a row per rate of ``SensitivityRates`` (inputs on Terms) from A6.
 
     Returns the anchor of the sheet's dynamic array.
     """
     write_title(
         ws,
         "Sensitivity: Japan's returns over a grid of deemed rates",
-        f"Computed from {INPUTS}!{FLOWS} and {TERMS} with each deemed rate of column A; money in "
-        f"{example.UNIT}. Yellow cells are inputs: type the rates to compare, one per row.",
+        f"Computed from {INPUTS}!{FLOWS} and {TERMS}, once per deemed rate to compare (typed on {TERMS}, "
+        f"the range {RATES_NAME}); money in {example.UNIT}. Every value here is a formula: do not type "
+        "over it.",
     )
     first, last = GRID_ROW + 1, GRID_ROW + RATE_ROOM
-    units = ("% a year", *GRID_UNITS)
-    for offset, unit in enumerate(units):
+    for offset, unit in enumerate(GRID_UNITS):
         ws.cell(row=GRID_UNIT_ROW, column=1 + offset, value=unit).font = NOTE_FONT
-    note_col = len(units) + 2  # one spacer column after the grid
+    note_col = len(GRID_UNITS) + 2  # one spacer column after the grid
     ws.cell(row=GRID_UNIT_ROW, column=note_col, value="<- unit of each column").font = NOTE_FONT
-    write_header(ws, GRID_ROW, ["rate to compare"])
-    for row in range(first, last + 1):
-        rate = rates[row - first] if row - first < len(rates) else None
-        style_input(ws.cell(row=row, column=1, value=rate), PERCENT)
-    _validate(
-        ws,
-        f"A{first}:A{last}",
-        DataValidation(type="decimal", operator="greaterThan", formula1="-1", allow_blank=True),
-        title="Deemed rate to compare",
-        prompt="An annual deemed rate to compare, e.g. 5.5%; one per row, no blank row between rates.",
-        error="Enter a rate above -100%, e.g. 5.5%.",
-    )
-    _define(ws.parent, RATES_NAME, f"{quote_sheetname(ws.title)}!$A${first}:$A${last}")
 
     # The grid: SPV_RATE_GRID's header row, then one row per rate; styled over the room it may spill into.
-    for offset, number_format in enumerate(GRID_FORMATS):
-        column = 2 + offset
+    for column, number_format in enumerate(GRID_FORMATS, start=1):
         ws.cell(row=GRID_ROW, column=column).font = HEADER_FONT
         ws.cell(row=GRID_ROW, column=column).fill = HEADER_FILL
         ws.column_dimensions[get_column_letter(column)].number_format = number_format
         for row in range(first, last + 1):
             ws.cell(row=row, column=column).number_format = number_format
-    anchor = f"B{GRID_ROW}"
-    ref = f"{anchor}:{get_column_letter(1 + len(GRID_COLUMNS))}{GRID_ROW + len(rates)}"
+    anchor = f"A{GRID_ROW}"
+    ref = f"{anchor}:{get_column_letter(len(GRID_COLUMNS))}{GRID_ROW + n_rates}"
     args = f"{_flows_ref('Value')},{_flows_ref('Date')},{TERMS_NAME},{RATES_NAME}"
     ws[anchor] = ArrayFormula(ref, f"=SPV_RATE_GRID({args})")
 
@@ -626,8 +727,7 @@ def _sensitivity_sheet(ws: Worksheet, *, rates: Sequence[float]) -> list[str]:
     set_widths(
         ws,
         {
-            "A": 16,
-            **{get_column_letter(c): 15 for c in range(2, note_col - 1)},
+            **{get_column_letter(c): 15 for c in range(1, note_col - 1)},
             get_column_letter(note_col - 1): 3,
             note_letter: 100,
         },
@@ -713,7 +813,8 @@ def _validate(ws: Worksheet, sqref: str, dv: DataValidation, *, title: str, prom
     dv.showErrorMessage = True
     dv.errorStyle = "stop"
     ws.add_data_validation(dv)
-    dv.add(sqref)
+    for ref in sqref.split():  # "C5 C13:C16": several ranges under one rule
+        dv.add(ref)
 
 
 def _define(wb: Workbook, name: str, ref: str) -> None:
