@@ -32,6 +32,7 @@ lint: $(TEST)
 bench: $(TEST)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_portfolio.py
+	$(BIN)/python benchmarks/bench_udfs.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis
