@@ -46,7 +46,7 @@ from xlspv.portfolio import (
 )
 from xlspv.workbooks import style
 from xlspv.workbooks.files import OutputError, sha256_of
-from xlspv.workbooks.portfolio_report import write_portfolio_report
+from xlspv.workbooks.portfolio_report import CAP_FLAG_LABEL, write_portfolio_report
 
 D = dt.date
 TEN = Terms(0.10)
@@ -197,8 +197,9 @@ def test_batch_result_equals_compute_per_spv(example):
 
 
 def test_padding_is_neutral_under_30_360_at_the_end_of_february():
-    # A short 30/360 schedule ending on 28 February beside a longer one: the short one is padded, and
-    # its result must equal the single-SPV core (zero rows on the last date would accrue -2 days there).
+    # A short 30/360 schedule ending on 28 February beside a longer one: the short one is padded (at
+    # the front, where its balance is 0), and its result must equal the single-SPV core's. Excel's
+    # DAYS360 counts 28 February 2027 to itself as -2 days; neither the padding nor the core accrues it.
     spvs = [_spv("S", day_count="30/360", deemed_rate=0.1), _spv("L")]
     flows = {
         "spv_id": ["S", "S", "L", "L", "L", "L"],
@@ -368,7 +369,8 @@ def _spv(spv_id="A", **kw):
             [_spv("A")],
             _flows(["A", "A"], values=[-1.0, "abc"]),
             SpvInputError,
-            "Flows, row 2, column value: 'abc' is not a number; enter a number.",
+            "Flows, row 2, column value: 'abc' is not a number; write a plain number such as -1500 or 200.5 "
+            "(no thousands separators or currency signs).",
         ),
         (
             [_spv("A")],
@@ -380,7 +382,8 @@ def _spv(spv_id="A", **kw):
             [_spv("A")],
             _flows(["A", "A"], values=[-1.0, True]),
             SpvInputError,
-            "Flows, row 2, column value: True is not a number; enter a number.",
+            "Flows, row 2, column value: True is not a number; enter a number (fundings negative, "
+            "distributions positive).",
         ),
         (
             [_spv("A")],
@@ -392,7 +395,8 @@ def _spv(spv_id="A", **kw):
             [_spv("A")],
             _flows(["A", "A"], dates=[D(2026, 3, 1), "31/04/2026"]),
             SpvInputError,
-            "Flows, row 2, column date: '31/04/2026' is not a date; write dates as YYYY-MM-DD.",
+            "Flows, row 2, column date: '31/04/2026' is not a date; write dates as YYYY-MM-DD, e.g. "
+            "2026-03-31.",
         ),
         (
             [_spv("A")],
@@ -404,7 +408,8 @@ def _spv(spv_id="A", **kw):
             [_spv("A", notice_date="soon")],
             _flows(["A"]),
             SpvInputError,
-            "SPVs, row 1, column notice_date: 'soon' is not a date; write dates as YYYY-MM-DD.",
+            "SPVs, row 1, column notice_date: 'soon' is not a date; write dates as YYYY-MM-DD, e.g. "
+            "2026-03-31.",
         ),
         (
             [_spv("A", committed=-5)],
@@ -540,27 +545,33 @@ SPVS_CSV = (
     "B,Mine,metals,2025-06-01,50,10%\n"
 )
 FLOWS_CSV = (
+    "\n"  # a blank line above the column names: skipped
     "spv_id,date,value\n"
     "A,2025-01-01,-100\n"
-    "\n"  # a blank line: skipped, and the next row keeps its own line number
     "A,2026-01-01,60\n"
-    'A,2027-01-01,"200"\n'
-    "B,2025-07-01,(50)\n"
-    'B,2026-07-01,"1,000"\n'
+    'A,2027-01-01,"200"\n'  # quoted or not, a CSV cell is text: parsed as a plain decimal
+    "B,2025-07-01,-5e1\n"
+    "B,2026-07-01, 20 \n"
+    ",,\n"  # blank lines after the data: ignored
+    "\n"
 )
 
 
-def test_csv_folder_loads_with_unit_blank_rows_and_number_texts(tmp_path):
+def test_csv_folder_loads_with_unit_line_numbers_and_plain_numbers(tmp_path):
     folder = _write_csv(tmp_path / "in", SPVS_CSV, FLOWS_CSV)
     (folder / "terms.csv").write_text("term,value\ndeemed_rate,0.1\n", encoding="utf-8")
     for path in (folder, folder / "spvs.csv"):
         p = load_portfolio(path)
         assert p.unit == "$bn" and p.terms == TEN
-        assert p.flow_rows.tolist() == [2, 4, 5, 6, 7]  # line 3 is blank
-        np.testing.assert_allclose(p.flow_values, [-100, 60, 200, -50, 1000])
+        assert p.flow_rows.tolist() == [3, 4, 5, 6, 7]  # CSV line numbers (line 1 is blank)
+        np.testing.assert_allclose(p.flow_values, [-100, 60, 200, -50, 20])
         assert p.spvs[1].terms == (("deemed_rate", 0.1),)
     result = analyse(load_portfolio(folder))
     assert result.spvs["japan_received"][0] == pytest.approx(120.4)
+    assert result.flags["source"].tolist() == ["flows.csv, line 6"]  # B: 30 days after notice
+
+
+CSV_SPVS = "id,name,sector,notice_date,committed\nA,P,energy,2024-11-01,1\n"
 
 
 @pytest.mark.parametrize(
@@ -568,31 +579,86 @@ def test_csv_folder_loads_with_unit_blank_rows_and_number_texts(tmp_path):
     [
         (
             "spv_id,date,value\nA,2025-01-01,-100\nA,31/04/2026,5\n",
-            "flows.csv, row 3, column date: '31/04/2026' is not a date; write dates as YYYY-MM-DD.",
+            "flows.csv, line 3, column date: '31/04/2026' is not a date; write dates as YYYY-MM-DD, e.g. "
+            "2026-03-31.",
         ),
         (
             "spv_id,date,value\nA,2025-01-01,-100\nA,2026-01-01,\n",
-            "flows.csv, row 3, column value: the cell is blank; enter a number (0 if nothing).",
+            "flows.csv, line 3, column value: the cell is blank; enter a number (0 if nothing).",
         ),
         (
             "spv_id,date,value\nA,2025-01-01,-100\nQ,2026-01-01,3\n",
-            "flows.csv, row 3, column spv_id: SPV 'Q' is not in the SPV table; add the SPV there or "
+            "flows.csv, line 3, column spv_id: SPV 'Q' is not in the SPV table; add the SPV there or "
             "correct the id.",
         ),
         (
             "spv_id,date,value\nA,2025-01-01,-100\nA,2026-01-01,3,extra\n",
-            "flows.csv, row 3: column 4 holds 'extra' but has no column name; name the column or clear it.",
+            "flows.csv, line 3: column 4 holds 'extra' but has no column name; name the column or clear it.",
+        ),
+        (
+            'spv_id,date,value\nA,2025-01-01,-100\nA,2026-01-01,"1,500"\n',
+            "flows.csv, line 3, column value: '1,500' is not a number; write a plain number such as -1500 or "
+            "200.5 (no thousands separators or currency signs).",
+        ),
+        (
+            "spv_id,date,value\nA,2025-01-01,(100)\n",
+            "flows.csv, line 2, column value: '(100)' is not a number; write a plain number such as -1500 or "
+            "200.5 (no thousands separators or currency signs).",
+        ),
+        (
+            "spv_id,date,value\nA,2025-01-01,-100\nA,2026-01-01,inf\n",
+            "flows.csv, line 3, column value: 'inf' is not a finite number; enter a number.",
+        ),
+        (
+            "spv_id,date,value\nA,2025-01-01,-100\n,,\nA,2026-01-01,60\n",
+            "flows.csv: line 3 is blank inside the data (it goes on at line 4); delete the blank lines or "
+            "fill them in.",
+        ),
+        (
+            "spv_id,date,value\n\n , ,\nA,2025-01-01,-100\n",
+            "flows.csv: lines 2-3 are blank inside the data (it goes on at line 4); delete the blank lines "
+            "or fill them in.",
         ),
     ],
-    ids=["bad-date", "blank-value", "unknown-spv", "unnamed-column"],
+    ids=[
+        "bad-date",
+        "blank-value",
+        "unknown-spv",
+        "unnamed-column",
+        "thousands-separator",
+        "parentheses",
+        "infinite",
+        "blank-line-inside",
+        "blank-lines-below-header",
+    ],
 )
-def test_csv_errors_name_file_row_and_column(tmp_path, flows, message):
-    folder = _write_csv(
-        tmp_path / "in", "id,name,sector,notice_date,committed\nA,P,energy,2024-11-01,1\n", flows
-    )
+def test_csv_errors_name_file_line_and_column(tmp_path, flows, message):
+    folder = _write_csv(tmp_path / "in", CSV_SPVS, flows)
     with pytest.raises(SpvInputError) as err:
         load_portfolio(folder)
     assert str(err.value) == message
+
+
+def test_a_csv_file_the_csv_module_cannot_read_is_one_message(tmp_path):
+    flows = 'spv_id,date,value\nA,2025-01-01,"' + "x" * 200_000 + '"\n'  # above csv's field size limit
+    folder = _write_csv(tmp_path / "in", CSV_SPVS, flows)
+    with pytest.raises(SpvInputError) as err:
+        load_portfolio(folder)
+    assert str(err.value) == (
+        f"{folder}: a CSV file cannot be read as CSV (field larger than field limit (131072)); save it "
+        "again as CSV."
+    )
+
+
+def test_csv_blank_line_inside_the_spv_table_is_an_error(tmp_path):
+    spvs = "id,name,sector,notice_date,committed\nA,P,energy,2024-11-01,1\n,,,,\nB,Q,metals,2024-11-01,2\n"
+    folder = _write_csv(tmp_path / "in", spvs, "spv_id,date,value\nA,2025-01-01,-1\nB,2025-01-01,-2\n")
+    with pytest.raises(SpvInputError) as err:
+        load_portfolio(folder)
+    assert str(err.value) == (
+        "spvs.csv: line 3 is blank inside the data (it goes on at line 4); delete the blank lines or fill "
+        "them in."
+    )
 
 
 def test_missing_inputs_are_named(tmp_path):
@@ -611,8 +677,12 @@ def test_missing_inputs_are_named(tmp_path):
         == "p.xlsx: no sheet 'Flows'; the workbook needs sheets 'SPVs' and 'Flows' (it has 'SPVs')."
     )
     (tmp_path / "bad.xlsx").write_text("not a zip")
-    with pytest.raises(SpvInputError, match=r"^.*bad\.xlsx: not a readable xlsx workbook"):
+    with pytest.raises(SpvInputError) as err:
         load_portfolio(tmp_path / "bad.xlsx")
+    assert str(err.value) == (  # the one-SPV reader's package check
+        "bad.xlsx: cannot be read as an .xlsx workbook (it is not an Office Open XML file); open it in "
+        "Excel or LibreOffice and save it as .xlsx."
+    )
 
 
 def test_xlsx_round_trip_gives_the_same_result(tmp_path, example):
@@ -625,23 +695,191 @@ def test_xlsx_round_trip_gives_the_same_result(tmp_path, example):
     assert again.flags["source"].tolist()[0].startswith("example.xlsx, sheet Flows, row ")
 
 
-def test_xlsx_blank_date_names_sheet_row_and_hints_at_formulas(tmp_path):
+XLSX_SPVS = [["id", "name", "sector", "notice_date", "committed"], [1, "P", "energy", D(2024, 11, 1), 100]]
+XLSX_FLOWS = [["spv_id", "date", "value"], [1.0, D(2025, 1, 1), -100], [1, D(2026, 1, 1), 60]]
+
+
+def _write_xlsx(path: Path, spvs=XLSX_SPVS, flows=XLSX_FLOWS) -> Path:
+    """An input workbook with sheets SPVs and Flows holding ``spvs`` and ``flows`` from row 1."""
     wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "SPVs"
-    ws.append(["id", "name", "sector", "notice_date", "committed"])
-    ws.append([1, "P", "energy", D(2024, 11, 1), 100])
-    wf = wb.create_sheet("Flows")
-    wf.append(["spv_id", "date", "value"])
-    wf.append([1.0, D(2025, 1, 1), -100])
-    wf.append([1, None, 60])
-    wb.save(tmp_path / "p.xlsx")
+    for ws, rows in ((wb.active, spvs), (wb.create_sheet("Flows"), flows)):
+        for r, cells in enumerate(rows, start=1):
+            for c, value in enumerate(cells, start=1):
+                ws.cell(row=r, column=c, value=value)
+    wb.active.title = "SPVs"
+    wb.save(path)
+    return path
+
+
+def _with(rows, row, column, value):
+    """``rows`` with one cell (1-based sheet row, 0-based column) replaced."""
+    rows = [list(r) for r in rows]
+    rows[row - 1][column] = value
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("spvs", "flows", "message"),
+    [
+        (
+            XLSX_SPVS,
+            _with(XLSX_FLOWS, 3, 2, "-2500"),
+            "p.xlsx, sheet Flows, row 3, column value: '-2500' is text, not a number; enter a number "
+            "(fundings negative, distributions positive).",
+        ),
+        (
+            XLSX_SPVS,
+            _with(XLSX_FLOWS, 3, 2, "#N/A"),
+            "p.xlsx, sheet Flows, row 3, column value: holds the error #N/A; fix its formula or enter a "
+            "number.",
+        ),
+        (
+            XLSX_SPVS,
+            _with(XLSX_FLOWS, 3, 2, D(2026, 1, 1)),
+            "p.xlsx, sheet Flows, row 3, column value: holds a date or time, not a number; enter a number "
+            "(fundings negative, distributions positive).",
+        ),
+        (
+            XLSX_SPVS,
+            _with(XLSX_FLOWS, 3, 2, True),
+            "p.xlsx, sheet Flows, row 3, column value: True is not a number; enter a number (fundings "
+            "negative, distributions positive).",
+        ),
+        (
+            XLSX_SPVS,
+            _with(XLSX_FLOWS, 3, 1, "2026-01-01"),
+            "p.xlsx, sheet Flows, row 3, column date: '2026-01-01' is text, not a date; enter a real date "
+            "(type it as 2026-03-31 in a date-formatted cell).",
+        ),
+        (
+            XLSX_SPVS,
+            _with(XLSX_FLOWS, 3, 1, dt.time(12, 0)),
+            "p.xlsx, sheet Flows, row 3, column date: datetime.time(12, 0) is not a date; enter a date.",
+        ),
+        (
+            XLSX_SPVS,
+            _with(XLSX_FLOWS, 3, 1, None),
+            "p.xlsx, sheet Flows, row 3, column date: the date is blank (a formula saved without its value "
+            "reads as blank: open and save it in Excel); enter a date.",
+        ),
+        (
+            _with(XLSX_SPVS, 2, 4, "100"),
+            XLSX_FLOWS,
+            "p.xlsx, sheet SPVs, row 2, column committed: '100' is text, not a number; enter the amount "
+            "committed as a number.",
+        ),
+        (
+            _with(XLSX_SPVS, 2, 3, "2024-11-01"),
+            XLSX_FLOWS,
+            "p.xlsx, sheet SPVs, row 2, column notice_date: '2024-11-01' is text, not a date; enter a real "
+            "date (type it as 2026-03-31 in a date-formatted cell).",
+        ),
+        (
+            XLSX_SPVS,
+            [*XLSX_FLOWS[:2], [None, None, None], *XLSX_FLOWS[2:]],
+            "p.xlsx, sheet Flows: row 3 is blank inside the data (it goes on at row 4); delete the blank "
+            "rows or fill them in.",
+        ),
+        (
+            [*XLSX_SPVS, [], ["  ", None, None, None, ""], [2, "Q", "metals", D(2024, 11, 1), 5]],
+            [*XLSX_FLOWS, [2, D(2025, 1, 1), -5]],
+            "p.xlsx, sheet SPVs: rows 3-4 are blank inside the data (it goes on at row 5); delete the blank "
+            "rows or fill them in.",
+        ),
+    ],
+    ids=[
+        "text-number",
+        "error-value",
+        "date-in-value",
+        "boolean-value",
+        "text-date",
+        "time-as-date",
+        "blank-date",
+        "text-commitment",
+        "text-notice-date",
+        "blank-row-inside-flows",
+        "blank-rows-inside-spvs",
+    ],
+)
+def test_xlsx_cells_follow_the_one_spv_readers_rules(tmp_path, spvs, flows, message):
+    path = _write_xlsx(tmp_path / "p.xlsx", spvs, flows)
     with pytest.raises(SpvInputError) as err:
-        load_portfolio(tmp_path / "p.xlsx")
-    assert str(err.value) == (
-        "p.xlsx, sheet Flows, row 3, column date: the date is blank (a formula saved "
-        "without its value reads as blank: open and save it in Excel); enter a date."
-    )
+        load_portfolio(path)
+    assert str(err.value) == message
+
+
+def test_xlsx_trailing_blank_rows_are_ignored_and_date_serials_read(tmp_path):
+    flows = [*XLSX_FLOWS, [None, None, None], [None, None, None]]
+    flows[2][1] = 46023  # the Excel serial of 2026-01-01, as a General-formatted date cell reads
+    path = _write_xlsx(tmp_path / "p.xlsx", XLSX_SPVS, flows)
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:  # styled but empty rows below the data: saved in the file, blank
+        ws["A9"].number_format = style.MONEY
+    wb.save(path)
+    p = load_portfolio(path)
+    assert p.flow_rows.tolist() == [2, 3]
+    assert [xlspv.dates.to_date(d) for d in p.flow_days] == [D(2025, 1, 1), D(2026, 1, 1)]
+    np.testing.assert_allclose(p.flow_values, [-100, 60])
+
+
+# ---- macro-enabled workbooks are refused, as xlspv report refuses them -----------------------------
+
+
+def _repack(source: Path, target: Path, *, add: str | None = None, macro_content_type: bool = False) -> Path:
+    """A copy of an xlsx package with a part added, or with its workbook declared macro-enabled."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if macro_content_type and item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                )
+                assert b"macroEnabled" in data
+            zout.writestr(item, data)
+        if add:
+            zout.writestr(add, b"not really VBA")
+    return target
+
+
+MACRO_MESSAGES = {
+    "prog.xlsm": "prog.xlsm: macro-enabled workbooks (.xlsm) are refused; save a copy as .xlsx (Excel "
+    "Workbook) and give that.",
+    "vba.xlsx": "vba.xlsx: the workbook contains macros (vbaProject.bin) and is refused; save a copy as "
+    ".xlsx (Excel Workbook, no macros) and give that.",
+    "macro-type.xlsx": "macro-type.xlsx: the workbook is macro-enabled ([Content_Types].xml declares macro "
+    "content) and is refused; save a copy as .xlsx (Excel Workbook, no macros) and give that.",
+}
+
+
+@pytest.fixture(scope="module")
+def macro_inputs(tmp_path_factory, hand_input) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("macro")
+    return {
+        "prog.xlsm": _repack(hand_input, folder / "prog.xlsm"),  # a plain package, but named .xlsm
+        "vba.xlsx": _repack(hand_input, folder / "vba.xlsx", add="xl/vbaProject.bin"),
+        "macro-type.xlsx": _repack(hand_input, folder / "macro-type.xlsx", macro_content_type=True),
+    }
+
+
+@pytest.mark.parametrize("name", list(MACRO_MESSAGES))
+def test_load_portfolio_refuses_macro_enabled_workbooks(macro_inputs, name):
+    from xlspv.workbooks.reader import MacroWorkbookError
+
+    with pytest.raises(MacroWorkbookError) as err:
+        load_portfolio(macro_inputs[name])
+    assert str(err.value) == MACRO_MESSAGES[name]
+
+
+@pytest.mark.parametrize("name", list(MACRO_MESSAGES))
+def test_cli_portfolio_refuses_macro_enabled_workbooks_in_one_line(macro_inputs, tmp_path, name):
+    out = tmp_path / "r.xlsx"
+    result = _cli(str(macro_inputs[name]), "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"xlspv: error: {MACRO_MESSAGES[name]}\n"
+    assert not out.exists()
 
 
 # ---- sensitivity ---------------------------------------------------------------------------------
@@ -816,7 +1054,35 @@ def test_report_checks_recalculate_true_and_a_broken_value_turns_the_master_fals
     assert checks["C4"].value is True
     cap = openpyxl.load_workbook(good, data_only=True)["Cap & deadline"]
     assert cap["C8"].value == pytest.approx(PROGRAM_CAP_USD_M - result.cap.committed)
+    assert (cap["A10"].value, cap["C10"].value) == (CAP_FLAG_LABEL, True)
     assert openpyxl.load_workbook(bad, data_only=True)["Checks"]["C4"].value is False
+
+
+def test_over_the_cap_is_a_visible_flag_and_every_check_still_holds(tmp_path):
+    """Issue 5: commitments over the cap are a flag the user sees, not a broken model."""
+    over = [dict(SPVS[0], committed=600_000), *SPVS[1:]]  # $m: 600,055 committed against 550,000
+    result = analyse(Portfolio.from_tables(over, FLOWS), TEN, rates=())
+    path = write_portfolio_report(result, tmp_path / "over.xlsx")
+    formulas = openpyxl.load_workbook(path)
+    labels = [row[0] for row in formulas["Checks"].iter_rows(min_row=7, values_only=True) if row[0]]
+    assert labels and not [label for label in labels if "$550bn cap" in label]  # no compliance row
+    ws = formulas["Cap & deadline"]
+    assert [ws["A10"].value, ws["B10"].value, ws["C10"].value] == [CAP_FLAG_LABEL, "flag", "=C7<=C6"]
+    rules = {str(rng.sqref): [rule.formula for rule in rng.rules] for rng in ws.conditional_formatting}
+    assert rules == {"C10": [["C10=TRUE"], ["C10=FALSE"]]}
+    (good,) = libreoffice.recalculate([path], tmp_path / "lo")
+    values = openpyxl.load_workbook(good, data_only=True)
+    checks = values["Checks"]
+    results = {row[0]: row[2] for row in checks.iter_rows(min_row=7, values_only=True) if row[0]}
+    assert results and all(r is True for r in results.values()), results
+    assert checks["C4"].value is True  # the master check: the model is sound
+    cap = values["Cap & deadline"]
+    assert cap["C8"].value == pytest.approx(-50_055)  # headroom
+    assert cap["C10"].value is False  # the compliance flag: over the cap
+    flags = [row for row in values["Flags"].iter_rows(min_row=6, values_only=True) if row[0]]
+    assert flags[0][1:3] == ("cap", None) and flags[0][7] == (
+        "Commitments of 600,055.0 $m exceed the $550bn program cap (550,000.0 $m) by 50,055.0 $m."
+    )
 
 
 # ---- nothing partial -----------------------------------------------------------------------------

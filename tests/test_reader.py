@@ -577,3 +577,23 @@ def test_the_example_input_is_the_built_in_example() -> None:
     assert spv.source is None
     assert spv.values == example.values()
     assert spv.terms() == example.TERMS
+
+
+def test_a_renamed_macro_workbook_is_refused_by_its_content_types(tmp_path: Path) -> None:
+    # an .xlsm saved under .xlsx without its VBA part still declares itself macro-enabled
+    plain = filled_workbook(tmp_path / "plain.xlsx")
+    renamed = tmp_path / "renamed.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(renamed, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"spreadsheetml.sheet.main+xml", b"sheet.macroEnabled.main+xml"
+                )
+            dst.writestr(item, data)
+    with pytest.raises(MacroWorkbookError) as info:
+        read_input(renamed)
+    assert str(info.value) == (
+        "renamed.xlsx: the workbook is macro-enabled ([Content_Types].xml declares macro content) and is "
+        "refused; save a copy as .xlsx (Excel Workbook, no macros) and give that."
+    )

@@ -48,10 +48,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .dates import ordinal_from_serial, to_date, to_datetime64, to_ordinal
+from .dates import to_date, to_datetime64, to_ordinal
 from .errors import SpvError, SpvInputError, TermsError
 from .terms import RateSchedule, Terms
-from .waterfall import compute, waterfall_batch
+from .waterfall import Batch, compute, waterfall_batch
 from .xirr import xirr_many
 
 # ---- Constants of the agreement, in one place ----------------------------------------------------
@@ -185,9 +185,10 @@ class Portfolio:
 
     ``flow_spv`` (index into ``spvs``), ``flow_days`` (date ordinals) and ``flow_values`` (money in
     ``unit``; negative = a Japan funding, positive = distributable cash) have one entry per flow row, in
-    input order; ``flow_rows`` is each row's number in its source (sheet row or CSV line) and
-    ``flow_label`` names that source. ``terms`` are default terms read with the input (a ``Terms``
-    sheet or ``terms.csv``), if any; ``sources`` are the files read.
+    input order; ``flow_rows`` is each row's number in its source (sheet row or CSV line), ``flow_label``
+    names that source and ``row_word`` is how it numbers them ("row", or "line" for a CSV file).
+    ``terms`` are default terms read with the input (a ``Terms`` sheet or ``terms.csv``), if any;
+    ``sources`` are the files read.
     """
 
     spvs: tuple[Spv, ...]
@@ -200,6 +201,7 @@ class Portfolio:
     sources: tuple[Path, ...] = ()
     spv_label: str = "SPVs"
     flow_label: str = "Flows"
+    row_word: str = "row"
 
     def __len__(self) -> int:
         return len(self.spvs)
@@ -207,6 +209,10 @@ class Portfolio:
     @property
     def ids(self) -> list[str]:
         return [s.id for s in self.spvs]
+
+    def flow_where(self, j: int) -> str:
+        """Where flow row ``j`` came from, for messages and flags ("Flows, row 4")."""
+        return f"{self.flow_label}, {self.row_word} {int(self.flow_rows[j])}"
 
     @cached_property
     def committed(self) -> np.ndarray:
@@ -226,10 +232,13 @@ class Portfolio:
         """Values and day ordinals shaped (SPVs, longest schedule), rows in input order per SPV.
 
         Short schedules are padded at the front with zero values dated on their own first date. Before
-        an SPV's first row its balance is 0, so nothing accrues over those zero-length spans whatever
-        the day count, no cash moves, and the threshold row stays where it was. (Padding on the last
-        date, the core's suggestion, is not used: under 30/360 the core counts a span from the last
-        day of February to the same day as -2 days, so a zero row there would shrink the balance.)
+        an SPV's first row its balance is 0, and nothing accrues on a zero balance (the spec's rule 1),
+        so the padding is neutral by the rule itself: no cash moves, no interest, and the threshold row
+        stays where it was. Padding on the last date (the core's suggestion) would be neutral too, as
+        the core's ``year_fraction`` is 0 for a same-date span under every day count, but there the
+        balance may be above 0, so its neutrality would rest on that same-date rule (Excel's
+        ``DAYS360`` counts 28 February of a common year to itself as -2 days; the core guards 30/360
+        against it). The front needs no such guard.
         """
         n = len(self.spvs)
         idx = self.flow_spv
@@ -290,7 +299,9 @@ class Portfolio:
         terms : Terms, optional
             Default terms kept with the portfolio (used by :func:`analyse` when it is given none).
 
-        Messages name the table ("SPVs", "Flows") and the data row (1 = the first data row).
+        Messages name the table ("SPVs", "Flows") and the data row (1 = the first data row). Typed
+        cells (numbers; dates, datetimes, ``numpy.datetime64``, Excel serials) are taken as they are,
+        texts as in a CSV file (plain decimals such as ``-1500``, dates ``YYYY-MM-DD``).
         """
         spv_table = _table_from_memory("SPVs", spvs, _SPV_COLUMNS)
         flow_table = _table_from_memory("Flows", flows, _FLOW_COLUMNS)
@@ -298,6 +309,12 @@ class Portfolio:
 
 
 # ---- reading tables ------------------------------------------------------------------------------
+
+#: The kinds of source a table comes from, and the word its messages number the rows with. The cell
+#: rules differ by kind (see :func:`_parse_number` and :func:`_parse_date`): an xlsx cell is typed, so
+#: a number must be a number and a date a date; a CSV cell is text, parsed (plain decimals, ISO dates);
+#: an in-memory cell may be either (typed values are taken as they are, texts parsed as CSV texts).
+_ROW_WORDS = {"xlsx": "row", "csv": "line", "memory": "row"}
 
 
 @dataclass
@@ -308,10 +325,14 @@ class _Table:
     columns: dict[str, Any]
     rows: np.ndarray
     header_units: dict[str, str] = field(default_factory=dict)
-    is_xlsx: bool = False
+    source: str = "memory"  # "xlsx", "csv" or "memory" (the keys of _ROW_WORDS)
+
+    @property
+    def row_word(self) -> str:
+        return _ROW_WORDS[self.source]
 
     def where(self, i: int) -> str:
-        return f"{self.label}, row {int(self.rows[i])}"
+        return f"{self.label}, {self.row_word} {int(self.rows[i])}"
 
     def __len__(self) -> int:
         return int(self.rows.size)
@@ -373,9 +394,16 @@ def _table_from_rows(
     spec: Mapping[str, tuple[str, ...]],
     required: Sequence[str],
     *,
-    is_xlsx: bool = False,
+    source: str,
 ) -> _Table:
-    """A table from numbered rows: the first non-blank row is the header; blank rows are skipped."""
+    """A table from numbered rows: the first non-blank row is the header, the data follow it.
+
+    Blank rows above the header and after the last data row are skipped; a blank row between the
+    header and a later data row is an error naming it, as the one-SPV reader's (a blank in the middle
+    of the data is an error, not a row to drop: ``shared/spec/waterfall.md``, "Excel error
+    conventions").
+    """
+    word = _ROW_WORDS[source]
     it = iter(rows)
     header = None
     for _, cells in it:
@@ -389,21 +417,33 @@ def _table_from_rows(
     extras = [p for p in range(len(header)) if p not in used]
     numbers: list[int] = []
     data: list[Sequence[Any]] = []
+    gap: int | None = None  # the first of the blank rows seen since the last data row
     for number, cells in it:
-        if any(c is not None and c != "" for c in cells):  # short-circuits on the first filled cell
-            if extras or len(cells) > len(header):
-                for p in range(len(cells)):
-                    if p not in used and not _blank(cells[p]):
-                        raise SpvInputError(
-                            f"{label}, row {number}: column {p + 1} holds {cells[p]!r} but has no column "
-                            "name; name the column or clear it."
-                        )
-            numbers.append(number)
-            data.append(cells)
+        for c in cells:  # a plain loop: it stops at the first filled cell (most rows: the first)
+            if c is not None and c != "" and not (c.__class__ is str and c.isspace()):
+                break
+        else:
+            gap = number if gap is None else gap
+            continue
+        if gap is not None:
+            rows_are = f"{word} {gap} is" if gap == number - 1 else f"{word}s {gap}-{number - 1} are"
+            raise SpvInputError(
+                f"{label}: {rows_are} blank inside the data (it goes on at {word} {number}); delete the "
+                f"blank {word}s or fill them in."
+            )
+        if extras or len(cells) > len(header):
+            for p in range(len(cells)):
+                if p not in used and not _blank(cells[p]):
+                    raise SpvInputError(
+                        f"{label}, {word} {number}: column {p + 1} holds {cells[p]!r} but has no column "
+                        "name; name the column or clear it."
+                    )
+        numbers.append(number)
+        data.append(cells)
     columns = {
         name: [cells[pos] if pos < len(cells) else None for cells in data] for name, pos in positions.items()
     }
-    return _Table(label, columns, np.asarray(numbers, dtype=np.int64), units, is_xlsx)
+    return _Table(label, columns, np.asarray(numbers, dtype=np.int64), units, source)
 
 
 def _table_from_memory(label: str, table: Any, spec: Mapping[str, tuple[str, ...]]) -> _Table:
@@ -436,54 +476,87 @@ def _table_from_memory(label: str, table: Any, spec: Mapping[str, tuple[str, ...
 # ---- cells ---------------------------------------------------------------------------------------
 
 
-def _parse_date(cell: Any, where: str, *, is_xlsx: bool = False) -> int:
-    """Ordinal of a date cell: a date, a datetime, an ISO text (YYYY-MM-DD) or an Excel serial."""
+#: What an xlsx cell holds when its formula failed (read as text by openpyxl).
+_EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
+#: Appended to a blank xlsx cell's message: openpyxl reads a formula's saved result, and there is none
+#: when the file was written by a program that does not calculate.
+_UNSAVED_FORMULA = " (a formula saved without its value reads as blank: open and save it in Excel)"
+#: The fix of a bad number cell, by column.
+_NUMBER_FIXES = {
+    "value": "enter a number (fundings negative, distributions positive)",
+    "committed": "enter the amount committed as a number",
+}
+
+
+def _parse_date(cell: Any, where: str, source: str) -> int:
+    """Ordinal of a date cell, by the rules of its ``source`` (a kind of :data:`_ROW_WORDS`).
+
+    - xlsx: an Excel date (read as a date or datetime) or a date serial; a text is refused, as the
+      one-SPV reader refuses it (``'2026-03-31' is text, not a date``).
+    - csv: an ISO text, ``YYYY-MM-DD`` (a time after it is allowed and dropped).
+    - memory: a date, datetime, ``numpy.datetime64`` or Excel serial as it is; a text as in a CSV.
+    """
     if _blank(cell):
-        hint = (
-            " (a formula saved without its value reads as blank: open and save it in Excel)"
-            if is_xlsx
-            else ""
-        )
+        hint = _UNSAVED_FORMULA if source == "xlsx" else ""
         raise SpvInputError(f"{where}: the date is blank{hint}; enter a date.")
     if isinstance(cell, str):
         text = cell.strip()
+        if source == "xlsx":
+            if text.upper() in _EXCEL_ERRORS:
+                raise SpvInputError(f"{where}: holds the error {text}; fix its formula or enter a date.")
+            raise SpvInputError(
+                f"{where}: {cell!r} is text, not a date; enter a real date (type it as 2026-03-31 in a "
+                "date-formatted cell)."
+            )
         try:
-            return dt.date.fromisoformat(text).toordinal()
+            return dt.datetime.fromisoformat(text).toordinal()
         except ValueError:
-            try:
-                return dt.datetime.fromisoformat(text).date().toordinal()
-            except ValueError:
-                raise SpvInputError(f"{where}: {cell!r} is not a date; write dates as YYYY-MM-DD.") from None
-    if isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(cell, (bool, np.bool_)):
-        return ordinal_from_serial(float(cell), what=where)
-    return to_ordinal(cell, what=where)
+            raise SpvInputError(
+                f"{where}: {cell!r} is not a date; write dates as YYYY-MM-DD, e.g. 2026-03-31."
+            ) from None
+    if isinstance(cell, (bool, np.bool_, dt.time, dt.timedelta)):
+        raise SpvInputError(f"{where}: {cell!r} is not a date; enter a date.")
+    return to_ordinal(cell, what=where)  # dates, datetimes and Excel serials (range-checked)
 
 
-def _parse_number(cell: Any, where: str, *, is_xlsx: bool = False) -> float:
-    """A finite float from a number or a numeric text (thousands separators allowed)."""
+def _parse_number(cell: Any, where: str, source: str, fix: str = "enter a number") -> float:
+    """A finite float from a number cell, by the rules of its ``source`` (a kind of :data:`_ROW_WORDS`).
+
+    - xlsx: a number; a text (even ``'-2500'``), a date or a boolean is refused, as the one-SPV
+      reader refuses it.
+    - csv: a plain decimal text (``-1500``, ``200.5``, ``1e3``); no thousands separators, currency
+      signs or parentheses.
+    - memory: a number as it is; a text as in a CSV.
+
+    ``fix`` ends the message of a cell that is not a number (what to enter instead).
+    """
     if _blank(cell):
-        hint = (
-            " (a formula saved without its value reads as blank: open and save it in Excel)"
-            if is_xlsx
-            else ""
-        )
+        hint = _UNSAVED_FORMULA if source == "xlsx" else ""
         raise SpvInputError(f"{where}: the cell is blank{hint}; enter a number (0 if nothing).")
-    if isinstance(cell, (bool, np.bool_)):
-        raise SpvInputError(f"{where}: {cell!r} is not a number; enter a number.")
     if isinstance(cell, str):
-        text = cell.strip().replace(",", "").replace("_", "")
-        negative = text.startswith("(") and text.endswith(")")
+        text = cell.strip()
+        if source == "xlsx":
+            if text.upper() in _EXCEL_ERRORS:
+                raise SpvInputError(f"{where}: holds the error {text}; fix its formula or enter a number.")
+            raise SpvInputError(f"{where}: {cell!r} is text, not a number; {fix}.")
         try:
-            number = float(text.strip("()"))
+            number = float(text)
         except ValueError:
-            raise SpvInputError(f"{where}: {cell!r} is not a number; enter a number.") from None
-        number = -number if negative else number
+            raise SpvInputError(
+                f"{where}: {cell!r} is not a number; write a plain number such as -1500 or 200.5 (no "
+                "thousands separators or currency signs)."
+            ) from None
+    elif isinstance(cell, (bool, np.bool_)):
+        raise SpvInputError(f"{where}: {cell!r} is not a number; {fix}.")
+    elif isinstance(cell, (dt.date, dt.time, dt.timedelta, np.datetime64)):
+        raise SpvInputError(f"{where}: holds a date or time, not a number; {fix}.")
     elif isinstance(cell, (int, float, np.integer, np.floating)):
         number = float(cell)
     else:
-        raise SpvInputError(f"{where}: {cell!r} is not a number; enter a number.")
+        raise SpvInputError(f"{where}: {cell!r} is not a number; {fix}.")
     if not math.isfinite(number):
-        raise SpvInputError(f"{where}: {cell!r} is not a finite number; enter a number.")
+        shown = cell if isinstance(cell, str) else number  # inf, not np.float64(inf)
+        raise SpvInputError(f"{where}: {shown!r} is not a finite number; enter a number.")
     return number
 
 
@@ -530,10 +603,10 @@ def _spv_rows(table: _Table) -> tuple[list[Spv], str | None]:
                 f"{where}, column sector: {raw_sector!r} is not a sector; "
                 f"enter one of {', '.join(NAMED_SECTORS)}."
             )
-        notice = to_date(
-            _parse_date(cols["notice_date"][i], f"{where}, column notice_date", is_xlsx=table.is_xlsx)
+        notice = to_date(_parse_date(cols["notice_date"][i], f"{where}, column notice_date", table.source))
+        committed = _parse_number(
+            cols["committed"][i], f"{where}, column committed", table.source, _NUMBER_FIXES["committed"]
         )
-        committed = _parse_number(cols["committed"][i], f"{where}, column committed", is_xlsx=table.is_xlsx)
         if committed < 0:
             raise SpvInputError(
                 f"{where}, column committed: {committed!r} is negative; enter the amount committed (>= 0)."
@@ -628,11 +701,11 @@ def _flow_days(table: _Table) -> np.ndarray:
     codes, uniques = pd.factorize(pd.Series(np.asarray(raw, dtype=object), dtype=object))
     blank = np.flatnonzero(codes < 0)
     if blank.size:
-        _parse_date(None, f"{table.where(int(blank[0]))}, column date", is_xlsx=table.is_xlsx)
+        _parse_date(None, f"{table.where(int(blank[0]))}, column date", table.source)
     first = _first_rows(codes, len(uniques))
     parsed = np.array(
         [
-            _parse_date(u, f"{table.where(int(first[k]))}, column date", is_xlsx=table.is_xlsx)
+            _parse_date(u, f"{table.where(int(first[k]))}, column date", table.source)
             for k, u in enumerate(uniques)
         ],
         dtype=np.int64,
@@ -642,22 +715,26 @@ def _flow_days(table: _Table) -> np.ndarray:
 
 def _flow_values(table: _Table) -> np.ndarray:
     raw = table.columns["value"]
-    arr = None
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iuf":
         arr = raw.astype(np.float64)
-    elif not any(isinstance(v, (bool, np.bool_)) for v in raw):
+    else:
+        # The fast path takes what _parse_number would take anyway: numbers (any source) or texts (a
+        # CSV's, or in memory; numpy parses texts as float() does). Anything else, a non-finite number,
+        # or a text that is no number goes through the careful path, which names the first bad row.
+        kinds = set(map(type, raw))
+        numbers = all(issubclass(k, (int, float, np.integer, np.floating)) for k in kinds) and not any(
+            issubclass(k, (bool, np.bool_)) for k in kinds
+        )
+        texts = kinds == {str} and table.source != "xlsx"
         try:
-            arr = np.asarray(raw, dtype=np.float64)  # numbers, and numeric texts (CSV), in one pass
+            arr = np.asarray(raw, dtype=np.float64) if numbers or texts else None
         except (TypeError, ValueError):
             arr = None
     if arr is not None and np.isfinite(arr).all():
         return arr
-    # the careful path: converts texts such as "1,500" or "(20)", and names the first bad row
+    fix = _NUMBER_FIXES["value"]
     return np.array(
-        [
-            _parse_number(v, f"{table.where(i)}, column value", is_xlsx=table.is_xlsx)
-            for i, v in enumerate(raw)
-        ],
+        [_parse_number(v, f"{table.where(i)}, column value", table.source, fix) for i, v in enumerate(raw)],
         dtype=np.float64,
     )
 
@@ -704,6 +781,7 @@ def _build(
         sources=sources,
         spv_label=spv_table.label,
         flow_label=flow_table.label,
+        row_word=flow_table.row_word,
     )
 
 
@@ -716,10 +794,14 @@ def load_portfolio(path: str | Path) -> Portfolio:
     Parameters
     ----------
     path : str or Path
-        An ``.xlsx``/``.xlsm`` workbook with sheets ``SPVs`` and ``Flows`` (and optionally ``Terms``:
-        name/value rows as an Excel Terms range); or a folder holding ``spvs.csv`` and ``flows.csv``
-        (and optionally ``terms.csv``), or the path of that ``spvs.csv``. The first row of each table
-        holds the column names; blank rows are skipped.
+        An ``.xlsx`` workbook with sheets ``SPVs`` and ``Flows`` (and optionally ``Terms``: name/value
+        rows as an Excel Terms range); or a folder holding ``spvs.csv`` and ``flows.csv`` (and
+        optionally ``terms.csv``), or the path of that ``spvs.csv``. The first non-blank row of each
+        table holds the column names; blank rows (CSV: lines) after the data are ignored.
+
+    The cells follow the one-SPV reader's rules (``xlspv report``): in a workbook a number must be a
+    number and a date a date (a text such as ``'-2500'`` is refused); in a CSV file, numbers are plain
+    decimals and dates ``YYYY-MM-DD``. A blank row (line) between data rows is an error naming it.
 
     Returns
     -------
@@ -729,17 +811,22 @@ def load_portfolio(path: str | Path) -> Portfolio:
     ------
     SpvInputError
         A file or sheet is missing; a column is missing or unknown; a cell cannot be used (the message
-        names the file, the sheet, the row and the column); two SPVs share an id; a flow names an SPV
-        the SPV table lacks; an SPV has no flows.
+        names the file, the sheet and row or the CSV line, and the column); a blank row inside the data;
+        two SPVs share an id; a flow names an SPV the SPV table lacks; an SPV has no flows.
+    MacroWorkbookError
+        A macro-enabled workbook (``.xlsm``, or a package carrying VBA): refused before it is parsed,
+        as ``xlspv report`` refuses it (a :class:`SpvInputError` too).
     TermsError
         A term (in ``Terms`` or an SPV's term column) is invalid.
     """
     p = Path(path)
     if p.is_dir():
         return _load_csv(p / "spvs.csv", p / "flows.csv", p / "terms.csv", folder=p)
+    from .workbooks.files import MACRO_SUFFIXES
+
     suffix = p.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _load_xlsx(p)
+    if suffix == ".xlsx" or suffix in MACRO_SUFFIXES:
+        return _load_xlsx(p)  # which refuses a macro-enabled workbook before parsing it
     if suffix == ".csv" and p.name.lower() == "spvs.csv":
         return _load_csv(p, p.with_name("flows.csv"), p.with_name("terms.csv"), folder=p.parent)
     if not p.exists():
@@ -758,8 +845,11 @@ def _load_xlsx(path: Path) -> Portfolio:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from .workbooks.files import check_workbook_package
+
     if not path.is_file():
         raise SpvInputError(f"{path}: no such file; give the portfolio workbook (.xlsx).")
+    check_workbook_package(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError) as exc:
@@ -783,7 +873,7 @@ def _load_xlsx(path: Path) -> Portfolio:
                 )
         tables = {
             kind: _table_from_rows(
-                f"{path.name}, sheet {kind}", rows(kind) or (), spec, required, is_xlsx=True
+                f"{path.name}, sheet {kind}", rows(kind) or (), spec, required, source="xlsx"
             )
             for kind, spec, required in (
                 ("SPVs", _SPV_COLUMNS, _SPV_REQUIRED),
@@ -798,8 +888,11 @@ def _load_xlsx(path: Path) -> Portfolio:
 
 
 def _csv_rows(path: Path) -> Iterable[tuple[int, Sequence[Any]]]:
+    """The file's records, each numbered by its line (the last line of a record that spans several)."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
-        yield from enumerate(csv.reader(handle), start=1)
+        reader = csv.reader(handle)
+        for record in reader:
+            yield reader.line_num, record
 
 
 def _load_csv(spvs: Path, flows: Path, terms: Path, *, folder: Path) -> Portfolio:
@@ -809,12 +902,18 @@ def _load_csv(spvs: Path, flows: Path, terms: Path, *, folder: Path) -> Portfoli
                 f"{folder}: no {needed.name}; a CSV portfolio is spvs.csv and flows.csv in one folder."
             )
     try:
-        spv_table = _table_from_rows(spvs.name, _csv_rows(spvs), _SPV_COLUMNS, _SPV_REQUIRED)
-        flow_table = _table_from_rows(flows.name, _csv_rows(flows), _FLOW_COLUMNS, _FLOW_REQUIRED)
+        spv_table = _table_from_rows(spvs.name, _csv_rows(spvs), _SPV_COLUMNS, _SPV_REQUIRED, source="csv")
+        flow_table = _table_from_rows(
+            flows.name, _csv_rows(flows), _FLOW_COLUMNS, _FLOW_REQUIRED, source="csv"
+        )
         term_values = _terms_from_rows(terms.name, _csv_rows(terms)) if terms.is_file() else None
     except UnicodeDecodeError as exc:
         raise SpvInputError(
             f"{folder}: a CSV file is not UTF-8 text ({exc}); save it as CSV UTF-8."
+        ) from None
+    except csv.Error as exc:
+        raise SpvInputError(
+            f"{folder}: a CSV file cannot be read as CSV ({exc}); save it again as CSV."
         ) from None
     sources = tuple(p for p in (spvs, flows, terms) if p.is_file())
     return _build(spv_table, flow_table, unit=None, terms=term_values, sources=sources)
@@ -1126,53 +1225,102 @@ def analyse(
     )
     batch = waterfall_batch(values, to_datetime64(days), term_list)
     _say(progress, f"computed {n:,} waterfalls in one batch ({n:,} x {width:,})")
-
-    fund = np.where(values < 0.0, -values, 0.0)
-    dist = np.where(values > 0.0, values, 0.0)
+    fund = np.where(values < 0.0, -values, 0.0)  # Japan's fundings, as positive amounts
+    dist = np.where(values > 0.0, values, 0.0)  # distributable cash
     funded = fund.sum(axis=1)
-    distributed = dist.sum(axis=1)
-    japan = batch.japan.sum(axis=1)
-    us = batch.us.sum(axis=1)
-    partner_share = batch.partner_share
-    partner = partner_share * japan
-    none = np.full(n, np.nan)
-    xirr = {p: batch.xirr(p) for p in ("japan", "project")}
-    # the US never funds (its payouts are never negative), so it has no IRR: skip the search unless it could
-    xirr["us"] = batch.xirr("us") if (batch.us < 0.0).any() else none
-    xirr["partner"] = batch.xirr("partner") if (partner_share > 0).any() else none
+    xirr = _party_xirrs(batch)
     _say(progress, f"computed the XIRRs of {n:,} SPVs")
+    flags = _flags(portfolio, funded)
+    spv_rows = _spv_table(
+        portfolio, term_list, batch, values, days, funded, dist.sum(axis=1), xirr, _flag_counts(flags, n)
+    )
+    years = _cash_by_year(days, fund, dist, batch)
+    _say(progress, f"summed cash by year ({len(years)} years) and by sector; {len(flags):,} flags")
+    result = PortfolioResult(
+        portfolio=portfolio,
+        terms=base,
+        unit=portfolio.unit,
+        spvs=spv_rows,
+        years=years,
+        sectors=_sectors(spv_rows),
+        flags=flags.drop(columns="spv_index"),
+        cap=_cap_status(portfolio, funded),
+        program=_program_summary(portfolio, spv_rows, batch, days),
+    )
+    del batch
+    if readings:
+        result = dataclasses.replace(result, readings=compare_readings(result, progress))
+    if rates is None or len(rates):
+        grid = default_rates(base) if rates is None else rates
+        sens = sensitivity(portfolio, base, grid, scales, progress=progress)
+        result = dataclasses.replace(result, sensitivity=sens)
+    return result
 
-    start = days.min(axis=1)
+
+def _party_xirrs(batch: Batch) -> dict[str, np.ndarray]:
+    """Each SPV's XIRR per party (NaN where its flows have none).
+
+    The US never funds (its payouts are never negative), so it has no IRR: its search runs only when
+    some US flow is negative; the partner's only when some SPV has a partner share.
+    """
+    none = np.full(batch.japan.shape[0], np.nan)
+    xirr = {party: batch.xirr(party) for party in ("japan", "project")}
+    xirr["us"] = batch.xirr("us") if (batch.us < 0.0).any() else none
+    xirr["partner"] = batch.xirr("partner") if (batch.partner_share > 0).any() else none
+    return xirr
+
+
+def _flag_counts(flags: pd.DataFrame, n: int) -> np.ndarray:
+    """How many flags each of the ``n`` SPVs has (program-wide flags, ``spv_index`` -1, count for none)."""
+    if not len(flags):
+        return np.zeros(n, dtype=np.int64)
+    return flags["spv_index"].value_counts().reindex(range(n), fill_value=0).to_numpy()
+
+
+def _funding_dates(values: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each SPV's first and last funding day (ordinals; -1 for an SPV that never funds)."""
+    never = np.iinfo(np.int64).max
+    first = np.where(values < 0.0, days, never).min(axis=1)
+    last = np.where(values < 0.0, days, -1).max(axis=1)
+    return np.where(first == never, -1, first), last
+
+
+def _spv_table(
+    portfolio: Portfolio,
+    term_list: Sequence[Terms],
+    batch: Batch,
+    values: np.ndarray,
+    days: np.ndarray,
+    funded: np.ndarray,
+    distributed: np.ndarray,
+    xirr: Mapping[str, np.ndarray],
+    flag_counts: np.ndarray,
+) -> pd.DataFrame:
+    """One row per SPV: row sums of the batch's arrays, the XIRRs, threshold and funding dates."""
+    japan = batch.japan.sum(axis=1)
+    partner_share = batch.partner_share
     thr = batch.threshold_days
     reached = thr >= 0
-    years_to = np.where(reached, (thr - start) / 365.25, np.nan)
-    funding_days = np.where(values < 0.0, days, np.iinfo(np.int64).max)
-    first_funding = np.where(funding_days.min(axis=1) == np.iinfo(np.int64).max, -1, funding_days.min(axis=1))
-    last_funding = np.where(values < 0.0, days, -1).max(axis=1)
+    first_funding, last_funding = _funding_dates(values, days)
     with np.errstate(divide="ignore", invalid="ignore"):
         multiple = np.where(funded > 0.0, japan / funded, np.nan)
-    flags = _flags(portfolio, funded)
-    flag_counts = (
-        flags["spv_index"].value_counts().reindex(range(n), fill_value=0).to_numpy()
-        if len(flags)
-        else np.zeros(n, dtype=np.int64)
-    )
-    spv_rows = pd.DataFrame(
+    spvs = portfolio.spvs
+    return pd.DataFrame(
         {
             "id": portfolio.ids,
-            "name": [s.name for s in portfolio.spvs],
-            "sector": [s.sector for s in portfolio.spvs],
-            "named_sector": [s.named_sector for s in portfolio.spvs],
-            "notice_date": [s.notice_date for s in portfolio.spvs],
+            "name": [s.name for s in spvs],
+            "sector": [s.sector for s in spvs],
+            "named_sector": [s.named_sector for s in spvs],
+            "notice_date": [s.notice_date for s in spvs],
             "committed": portfolio.committed,
             "funded": funded,
             "distributed": distributed,
             "japan_received": japan,
-            "us_received": us,
-            "partner_received": partner,
+            "us_received": batch.us.sum(axis=1),
+            "partner_received": partner_share * japan,
             "unrecovered": batch.unrecovered,
             "threshold_date": _dates_or_none(np.where(reached, thr, -1)),
-            "years_to_threshold": years_to,
+            "years_to_threshold": np.where(reached, (thr - days.min(axis=1)) / 365.25, np.nan),
             "xirr_japan": xirr["japan"],
             "xirr_us": xirr["us"],
             "xirr_partner": xirr["partner"],
@@ -1186,58 +1334,50 @@ def analyse(
         }
     )
 
+
+def _cash_by_year(days: np.ndarray, fund: np.ndarray, dist: np.ndarray, batch: Batch) -> pd.DataFrame:
+    """The program's cash by calendar year: the batch's per-row amounts summed with ``np.bincount``."""
     year_of = _years(days)
     y0 = int(year_of.min())
     idx = (year_of - y0).ravel()
     n_years = int(idx.max()) + 1
     by_year = lambda w: np.bincount(idx, weights=w.ravel(), minlength=n_years)  # noqa: E731
-    years = pd.DataFrame(
+    return pd.DataFrame(
         {
             "year": np.arange(y0, y0 + n_years),
             "japan_funded": by_year(fund),
             "distributed": by_year(dist),
             "japan_received": by_year(batch.japan),
-            "partner_received": by_year(partner_share[:, None] * batch.japan),
+            "partner_received": by_year(batch.partner_share[:, None] * batch.japan),
             "us_received": by_year(batch.us),
         }
     )
-    _say(progress, f"summed cash by year ({n_years} years) and by sector; {len(flags):,} flags")
 
+
+def _program_summary(
+    portfolio: Portfolio, spvs: pd.DataFrame, batch: Batch, days: np.ndarray
+) -> ProgramSummary:
+    """The headline figures: the per-SPV table's totals, the program threshold and Japan's program XIRR."""
+    total = lambda column: float(spvs[column].to_numpy().sum())  # noqa: E731
+    thr = batch.threshold_days
+    reached = thr >= 0
     program_xirr = _program_xirr(batch.party_flows("japan")[None], days)[0]
-    result = PortfolioResult(
-        portfolio=portfolio,
-        terms=base,
-        unit=portfolio.unit,
-        spvs=spv_rows,
-        years=years,
-        sectors=_sectors(spv_rows),
-        flags=flags.drop(columns="spv_index"),
-        cap=_cap_status(portfolio, funded),
-        program=ProgramSummary(
-            spvs=n,
-            flow_rows=int(portfolio.flow_values.size),
-            committed=float(portfolio.committed.sum()),
-            funded=float(funded.sum()),
-            distributed=float(distributed.sum()),
-            japan_received=float(japan.sum()),
-            us_received=float(us.sum()),
-            partner_received=float(partner.sum()),
-            unrecovered=float(batch.unrecovered.sum()),
-            reached=int(reached.sum()),
-            threshold_date=to_date(int(thr.max())) if reached.all() else None,
-            xirr_japan=None if math.isnan(program_xirr) else float(program_xirr),
-            first_date=to_date(int(days.min())),
-            last_date=to_date(int(days.max())),
-        ),
+    return ProgramSummary(
+        spvs=len(spvs),
+        flow_rows=int(portfolio.flow_values.size),
+        committed=float(portfolio.committed.sum()),
+        funded=total("funded"),
+        distributed=total("distributed"),
+        japan_received=total("japan_received"),
+        us_received=total("us_received"),
+        partner_received=total("partner_received"),
+        unrecovered=total("unrecovered"),
+        reached=int(reached.sum()),
+        threshold_date=to_date(int(thr.max())) if reached.all() else None,
+        xirr_japan=None if math.isnan(program_xirr) else float(program_xirr),
+        first_date=to_date(int(days.min())),
+        last_date=to_date(int(days.max())),
     )
-    del batch
-    if readings:
-        result = dataclasses.replace(result, readings=compare_readings(result, progress))
-    if rates is None or len(rates):
-        grid = default_rates(base) if rates is None else rates
-        sens = sensitivity(portfolio, base, grid, scales, progress=progress)
-        result = dataclasses.replace(result, sensitivity=sens)
-    return result
 
 
 def default_rates(terms: Terms) -> np.ndarray:
@@ -1368,7 +1508,7 @@ def _flags(portfolio: Portfolio, funded: np.ndarray) -> pd.DataFrame:
                 int(spv[j]),
                 to_date(days[j]),
                 float(-values[j]),
-                f"{portfolio.flow_label}, row {portfolio.flow_rows[j]}",
+                portfolio.flow_where(j),
                 f"Funding dated {to_date(days[j])} is {abs(int(gap[j]))} days {when} the notice of "
                 f"{s.notice_date}; the MOU requires at least {MIN_NOTICE_DAYS} days after notice.",
             )
@@ -1380,7 +1520,7 @@ def _flags(portfolio: Portfolio, funded: np.ndarray) -> pd.DataFrame:
                 int(spv[j]),
                 to_date(days[j]),
                 float(-values[j]),
-                f"{portfolio.flow_label}, row {portfolio.flow_rows[j]}",
+                portfolio.flow_where(j),
                 f"Funding dated {to_date(days[j])} is {int(days[j] - deadline)} days after the program "
                 f"deadline of {FUNDING_DEADLINE:%d %B %Y}.",
             )

@@ -3,7 +3,8 @@
 - The output is written to a temporary file beside it and renamed into place (``os.replace``), so a
   failure leaves no half-written file and a reader never sees one.
 - An existing output is never overwritten without ``force``, and the input is never the output.
-- Untrusted workbooks are parsed with ``defusedxml`` installed (openpyxl uses it when present).
+- Untrusted workbooks are parsed with ``defusedxml`` installed (openpyxl uses it when present), and
+  only after :func:`check_workbook_package` has refused macro-enabled and damaged packages.
 """
 
 from __future__ import annotations
@@ -11,15 +12,67 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import SpvError
+from ..errors import SpvError, SpvInputError
 
 
 class OutputError(SpvError):
     """The output path cannot be written as asked (exists without --force, is the input, ...)."""
+
+
+class MacroWorkbookError(SpvInputError):
+    """A macro-enabled workbook was given: xlspv never opens files that carry VBA."""
+
+
+#: Workbook suffixes that announce macros; such files are refused before they are opened.
+MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlam")
+
+
+def check_workbook_package(path: str | os.PathLike[str]) -> None:
+    """Refuse, before openpyxl parses it, a file that is not an xlsx package or that carries macros.
+
+    Refused: a macro-enabled suffix (.xlsm, .xltm, .xlam); a file that is not a zip package or has no
+    ``xl/workbook.xml``; a package holding ``vbaProject.bin``; a package whose ``[Content_Types].xml``
+    declares macro content (a renamed .xlsm). Every message names the file and the fix.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in MACRO_SUFFIXES:
+        raise MacroWorkbookError(
+            f"{p.name}: macro-enabled workbooks ({suffix}) are refused; save a copy as .xlsx "
+            "(Excel Workbook) and give that."
+        )
+    if not zipfile.is_zipfile(p):
+        raise SpvInputError(
+            f"{p.name}: cannot be read as an .xlsx workbook (it is not an Office Open XML file); "
+            "open it in Excel or LibreOffice and save it as .xlsx."
+        )
+    try:
+        with zipfile.ZipFile(p) as package:
+            names = package.namelist()
+            types = package.read("[Content_Types].xml").lower() if "[Content_Types].xml" in names else b""
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SpvInputError(
+            f"{p.name}: cannot be read as an .xlsx workbook ({exc}); save it again as .xlsx."
+        ) from None
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        raise MacroWorkbookError(
+            f"{p.name}: the workbook contains macros (vbaProject.bin) and is refused; save a copy as .xlsx "
+            "(Excel Workbook, no macros) and give that."
+        )
+    if any(word in types for word in (b"macroenabled", b"vbaproject", b"macrosheet")):
+        raise MacroWorkbookError(
+            f"{p.name}: the workbook is macro-enabled ([Content_Types].xml declares macro content) and "
+            "is refused; save a copy as .xlsx (Excel Workbook, no macros) and give that."
+        )
+    if "xl/workbook.xml" not in names:
+        raise SpvInputError(
+            f"{p.name}: cannot be read as an .xlsx workbook (no xl/workbook.xml); save it as .xlsx."
+        )
 
 
 def sha256_of(path: str | os.PathLike[str]) -> str:

@@ -7,6 +7,9 @@ Every figure comes from :func:`xlspv.portfolio.analyse` (the waterfall is never 
 derived columns (net cash, cumulative sums, shares, multiples, cap headroom) are native formulas copied
 down their column, and every check is a native formula, so they recalculate when a reviewer edits a
 value. Money is in the portfolio's unit; the cap and the check tolerance are the only input cells.
+The Checks sheet (and so the master check) holds the model's integrity checks, ties and sums; whether
+the program complies (commitments within the cap, fundings by the deadline and after notice) is shown
+as flags, on Cap & deadline and Flags, never as a failed check.
 
 What a committee reads is per-SPV and per-year: the report never writes the flow rows themselves (a
 1,000-SPV program has about 480,000), only their sums and the flagged ones.
@@ -22,8 +25,8 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.formatting.rule import ColorScaleRule
-from openpyxl.styles import Alignment
+from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -40,6 +43,7 @@ from ..portfolio import (
 from .cover import add_checks, add_cover, add_master_check_line
 from .files import OutputError, check_output, save_workbook, sha256_of
 from .style import (
+    CHECK_OK_FILL,
     DATE,
     INTEGER,
     MONEY,
@@ -63,6 +67,11 @@ TOLERANCE_CELL = f"{TERMS_SHEET}!$C$8"
 #: Largest difference (in the money unit) the checks accept between two totals summed in different orders.
 CHECK_TOLERANCE = 0.001
 TABLE_STYLE = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+#: The Cap & deadline row that says whether commitments are within the cap: a compliance flag the
+#: committee sees (green TRUE, red FALSE), kept out of the Checks, which hold the model's integrity
+#: checks (ties and sums) only; being over the cap is a flag, not a broken model (issue 5).
+CAP_FLAG_LABEL = "Within the $550bn cap (compliance flag)"
+FLAG_FILL = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
 
 Progress = Callable[[str], None]
 
@@ -403,6 +412,14 @@ def _cap_sheet(wb: Workbook, result: PortfolioResult, spv_cols: _Columns, spv_la
         ("Commitments selected", unit, f"=SUM({committed})", MONEY, "Sum of the SPVs' committed amounts."),
         ("Cap headroom", unit, "=C6-C7", MONEY, "Cap less commitments; negative: over the cap."),
         ("Cap used", "%", "=IF(C6=0,0,C7/C6)", PERCENT, "Commitments as a share of the cap."),
+        (
+            CAP_FLAG_LABEL,
+            "flag",
+            "=C7<=C6",
+            None,
+            "TRUE: commitments are within the cap. FALSE: over the cap (a Flags row too). A compliance "
+            "flag for the committee, not a model check: it stays out of the master check.",
+        ),
         ("Funded by Japan", unit, f"=SUM({funded})", MONEY, "Sum of every funding."),
         ("Funding deadline", "date", f"={TERMS_SHEET}!$C$6", DATE, "From Terms."),
         (
@@ -443,6 +460,8 @@ def _cap_sheet(wb: Workbook, result: PortfolioResult, spv_cols: _Columns, spv_la
         cell.number_format = fmt or "General"
         write_text(ws, row, 4, comment)
         refs[label] = f"'Cap & deadline'!$C${row}"
+        if label == CAP_FLAG_LABEL:
+            _flag_colours(ws, f"C{row}")
     by_year = cap.by_year
     top = FIRST_ROW + len(items) + 2
     ws.cell(row=top, column=1, value="Commitments and fundings by year").font = SUBTITLE_FONT
@@ -486,6 +505,14 @@ def _cap_sheet(wb: Workbook, result: PortfolioResult, spv_cols: _Columns, spv_la
     ws.freeze_panes = f"A{FIRST_ROW}"
     print_setup(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
     return refs
+
+
+def _flag_colours(ws: Worksheet, cell: str) -> None:
+    """Colour a TRUE/FALSE compliance flag: green while it holds, red when it does not."""
+    ws.conditional_formatting.add(cell, FormulaRule(formula=[f"{cell}=TRUE"], fill=CHECK_OK_FILL))
+    ws.conditional_formatting.add(
+        cell, FormulaRule(formula=[f"{cell}=FALSE"], fill=FLAG_FILL, font=Font(bold=True, color="FF9C0006"))
+    )
 
 
 def _flags_sheet(wb: Workbook, result: PortfolioResult) -> None:
@@ -894,7 +921,6 @@ def _checks(
             "SPVs past their threshold have nothing unrecovered",
             f'=SUMPRODUCT(({spv("threshold_date")}<>"")*({spv("unrecovered")}>{tol}))=0',
         ),
-        ("Commitments are within the $550bn cap (headroom not negative)", f"={cap_refs['Cap headroom']}>=0"),
     ]
 
 

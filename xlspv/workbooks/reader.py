@@ -25,7 +25,6 @@ import datetime as dt
 import math
 import re
 import warnings
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,20 +33,16 @@ from typing import Any
 from ..dates import ordinal_from_serial, to_date
 from ..errors import SpvInputError, TermsError
 from ..terms import Terms
-from .files import sha256_of
+from .files import MACRO_SUFFIXES, check_workbook_package, sha256_of
+from .files import MacroWorkbookError as MacroWorkbookError  # part of this module's interface
 
 FLOWS_TABLE = "Flows"
 FLOWS_SHEET = "Inputs"
 TERMS_TABLE = "Terms"
 TERMS_SHEET = "Terms"
-MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlam")
 WORKBOOK_SUFFIXES = (".xlsx", ".xltx")
 _EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
 _HEADER_SEARCH_ROWS = 30
-
-
-class MacroWorkbookError(SpvInputError):
-    """A macro-enabled workbook was given: xlspv never opens files that carry VBA."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +159,7 @@ def read_input(path: str | Path) -> SpvInput:
     >>> read_input(macro)
     Traceback (most recent call last):
     ...
-    xlspv.workbooks.reader.MacroWorkbookError: flows.xlsm: macro-enabled workbooks (.xlsm) are refused; ...
+    xlspv.workbooks.files.MacroWorkbookError: flows.xlsm: macro-enabled workbooks (.xlsm) are refused; ...
     """
     p = Path(path)
     if not p.exists():
@@ -174,10 +169,7 @@ def read_input(path: str | Path) -> SpvInput:
     digest = sha256_of(p)
     suffix = p.suffix.lower()
     if suffix in MACRO_SUFFIXES:
-        raise MacroWorkbookError(
-            f"{p.name}: macro-enabled workbooks ({suffix}) are refused; save a copy as .xlsx "
-            "(Excel Workbook) and give that."
-        )
+        check_workbook_package(p)  # refuses it, naming the suffix
     if suffix == ".csv":
         return dataclasses.replace(read_csv(p), sha256=digest)
     if suffix == ".xls":
@@ -191,31 +183,6 @@ def read_input(path: str | Path) -> SpvInput:
 
 
 # --- workbooks ------------------------------------------------------------------------------------
-
-
-def _check_package(p: Path) -> None:
-    """Refuse what is not an xlsx package, and any package carrying VBA, before openpyxl parses it."""
-    if not zipfile.is_zipfile(p):
-        raise SpvInputError(
-            f"{p.name}: cannot be read as an .xlsx workbook (it is not an Office Open XML file); "
-            "open it in Excel or LibreOffice and save it as .xlsx."
-        )
-    try:
-        with zipfile.ZipFile(p) as package:
-            names = package.namelist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise SpvInputError(
-            f"{p.name}: cannot be read as an .xlsx workbook ({exc}); save it again as .xlsx."
-        ) from None
-    if any(name.lower().endswith("vbaproject.bin") for name in names):
-        raise MacroWorkbookError(
-            f"{p.name}: the workbook contains macros (vbaProject.bin) and is refused; save a copy as .xlsx "
-            "(Excel Workbook, no macros) and give that."
-        )
-    if "xl/workbook.xml" not in names:
-        raise SpvInputError(
-            f"{p.name}: cannot be read as an .xlsx workbook (no xl/workbook.xml); save it as .xlsx."
-        )
 
 
 def _load(p: Path, *, data_only: bool) -> Any:
@@ -540,7 +507,7 @@ def _read_terms(block: _Block) -> list[TermRow]:
 def read_workbook(path: str | Path) -> SpvInput:
     """Read the Flows table and the Terms of a filled template (see the module's docstring)."""
     p = Path(path)
-    _check_package(p)
+    check_workbook_package(p)
     wb = _load(p, data_only=True)
     try:
         dates, values, notes = _read_flows(p, _flows_block(p, wb))
