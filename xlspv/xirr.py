@@ -29,11 +29,13 @@ from typing import Any
 import numpy as np
 
 from ._jit import njit, prange
+from .dates import FIRST_SAFE_SERIAL
 from .errors import SpvInputError
 from .inputs import prepare
 
 _MAX_NEWTON = 100
 _NUMPY_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+_PERIODS = np.arange(1200, dtype=np.int64) * 365  # periodic flows as days: 365 per period
 _SCAN_LO, _SCAN_HI, _SCAN_STEPS = -20.0, 20.0, 4000
 
 
@@ -353,11 +355,15 @@ def irr(values: Any, guess: float = 0.1) -> float | None:
     >>> round(irr([-100, 60, 60]), 10)
     0.1306623863
     """
-    v = np.ascontiguousarray(values, dtype=np.float64).ravel()
-    if v.size == 0 or not np.all(np.isfinite(v)):
-        raise SpvInputError("values: give finite numbers, one per period.")
-    periods = np.arange(v.size, dtype=np.int64) * 365
-    rate = _xirr_sorted(v, periods, _check_rate(guess))
+    g = guess if type(guess) is float and -1.0 < guess < math.inf else _check_rate(guess)
+    v = _fast_values(values)
+    rate = _NOT_FINITE
+    if v is not None and v.size:
+        periods = _PERIODS[: v.size] if v.size <= _PERIODS.size else np.arange(v.size, dtype=np.int64) * 365
+        rate = _xirr_any_order(v, periods, g)
+    if rate == _NOT_FINITE:  # the careful path names the bad row (dates are stand-ins, one per period)
+        v = prepare(values, np.arange(FIRST_SAFE_SERIAL, FIRST_SAFE_SERIAL + len(values))).values
+        rate = _xirr_any_order(v, np.arange(v.size, dtype=np.int64) * 365, g)
     return None if math.isnan(rate) else float(rate)
 
 
