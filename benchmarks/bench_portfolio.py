@@ -39,19 +39,17 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import xlspv  # noqa: E402
 from xlspv.dates import to_datetime64  # noqa: E402
-from xlspv.portfolio import Portfolio, analyse, compare_readings, load_portfolio, sensitivity  # noqa: E402
+from xlspv.portfolio import (  # noqa: E402
+    NAMED_SECTORS,
+    Portfolio,
+    analyse,
+    compare_readings,
+    load_portfolio,
+    sensitivity,
+)
 from xlspv.workbooks.portfolio_report import write_portfolio_report  # noqa: E402
 
 RATES = (0.035, 0.045, 0.05, 0.055, 0.06, 0.065, 0.075)
-SECTORS = (
-    "semiconductors",
-    "pharmaceuticals",
-    "metals",
-    "critical minerals",
-    "shipbuilding",
-    "energy",
-    "AI and quantum computing",
-)
 
 
 def synthetic(
@@ -81,7 +79,7 @@ def synthetic(
         {
             "id": f"SPV-{i:04d}",
             "name": f"Synthetic SPV {i}",
-            "sector": SECTORS[i % len(SECTORS)],
+            "sector": NAMED_SECTORS[i % len(NAMED_SECTORS)],
             "notice_date": notice[i].item(),
             "committed": float(funding[i].sum().round(1)),
         }
