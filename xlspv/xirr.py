@@ -187,15 +187,32 @@ def _scan(v: np.ndarray, t: np.ndarray, guess: float) -> float:
 def _xirr_sorted(values: np.ndarray, days: np.ndarray, guess: float) -> float:
     """XIRR of flows sorted by day; NaN where there is none."""
     v, t = _aggregate(values, days)
-    has_neg = False
-    has_pos = False
+    changes = 0  # sign changes in date order (zeros skipped)
+    last = 0.0
+    paid = received = paid_t = received_t = 0.0
     for i in range(v.size):
+        if v[i] != 0.0:
+            if last != 0.0 and (v[i] < 0.0) != (last < 0.0):
+                changes += 1
+            last = v[i]
         if v[i] < 0.0:
-            has_neg = True
-        elif v[i] > 0.0:
-            has_pos = True
-    if not (has_neg and has_pos):
+            paid -= v[i]
+            paid_t -= v[i] * t[i]
+        else:
+            received += v[i]
+            received_t += v[i] * t[i]
+    if changes == 0:
         return np.nan
+    if changes == 1 and received_t * paid != paid_t * received:
+        # One sign change: exactly one root (Descartes' rule for exponential sums), so any start that
+        # converges finds the root Newton from the guess would. Start from the money multiple spread
+        # over the mean gap between paying and receiving: a few steps fewer on long schedules.
+        growth = math.log(received / paid) / ((received_t / received - paid_t / paid) / 365.0)
+        start = math.expm1(growth) if growth < 700.0 else math.inf  # no overflow, compiled or not
+        if math.isfinite(start) and start > -1.0:
+            rate = _newton(v, t, start)
+            if math.isfinite(rate) and rate > -1.0:
+                return rate
     rate = _newton(v, t, guess)
     if math.isfinite(rate) and rate > -1.0:
         return rate
