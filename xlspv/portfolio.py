@@ -1228,7 +1228,8 @@ def analyse(
     fund = np.where(values < 0.0, -values, 0.0)  # Japan's fundings, as positive amounts
     dist = np.where(values > 0.0, values, 0.0)  # distributable cash
     funded = fund.sum(axis=1)
-    xirr = _party_xirrs(batch)
+    japan_flows = batch.party_flows("japan")  # minus fundings plus payouts, per SPV and row
+    xirr = _party_xirrs(batch, japan_flows)
     _say(progress, f"computed the XIRRs of {n:,} SPVs")
     flags = _flags(portfolio, funded)
     spv_rows = _spv_table(
@@ -1245,7 +1246,7 @@ def analyse(
         sectors=_sectors(spv_rows),
         flags=flags.drop(columns="spv_index"),
         cap=_cap_status(portfolio, funded),
-        program=_program_summary(portfolio, spv_rows, batch, days),
+        program=_program_summary(portfolio, spv_rows, batch, days, japan_flows),
     )
     del batch
     if readings:
@@ -1257,14 +1258,17 @@ def analyse(
     return result
 
 
-def _party_xirrs(batch: Batch) -> dict[str, np.ndarray]:
+def _party_xirrs(batch: Batch, japan_flows: np.ndarray) -> dict[str, np.ndarray]:
     """Each SPV's XIRR per party (NaN where its flows have none).
 
     The US never funds (its payouts are never negative), so it has no IRR: its search runs only when
     some US flow is negative; the partner's only when some SPV has a partner share.
     """
     none = np.full(batch.japan.shape[0], np.nan)
-    xirr = {party: batch.xirr(party) for party in ("japan", "project")}
+    xirr = {
+        "japan": xirr_many(japan_flows, np.broadcast_to(batch.days, japan_flows.shape)),
+        "project": batch.xirr("project"),
+    }
     xirr["us"] = batch.xirr("us") if (batch.us < 0.0).any() else none
     xirr["partner"] = batch.xirr("partner") if (batch.partner_share > 0).any() else none
     return xirr
@@ -1277,11 +1281,15 @@ def _flag_counts(flags: pd.DataFrame, n: int) -> np.ndarray:
     return flags["spv_index"].value_counts().reindex(range(n), fill_value=0).to_numpy()
 
 
-def _funding_dates(values: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _funding_dates(portfolio: Portfolio) -> tuple[np.ndarray, np.ndarray]:
     """Each SPV's first and last funding day (ordinals; -1 for an SPV that never funds)."""
+    funding = np.flatnonzero(portfolio.flow_values < 0.0)  # a few rows per SPV, not every flow
+    spv, days = portfolio.flow_spv[funding], portfolio.flow_days[funding]
     never = np.iinfo(np.int64).max
-    first = np.where(values < 0.0, days, never).min(axis=1)
-    last = np.where(values < 0.0, days, -1).max(axis=1)
+    first = np.full(len(portfolio.spvs), never, dtype=np.int64)
+    last = np.full(len(portfolio.spvs), -1, dtype=np.int64)
+    np.minimum.at(first, spv, days)
+    np.maximum.at(last, spv, days)
     return np.where(first == never, -1, first), last
 
 
@@ -1301,7 +1309,7 @@ def _spv_table(
     partner_share = batch.partner_share
     thr = batch.threshold_days
     reached = thr >= 0
-    first_funding, last_funding = _funding_dates(values, days)
+    first_funding, last_funding = _funding_dates(portfolio)
     with np.errstate(divide="ignore", invalid="ignore"):
         multiple = np.where(funded > 0.0, japan / funded, np.nan)
     spvs = portfolio.spvs
@@ -1342,26 +1350,29 @@ def _cash_by_year(days: np.ndarray, fund: np.ndarray, dist: np.ndarray, batch: B
     idx = (year_of - y0).ravel()
     n_years = int(idx.max()) + 1
     by_year = lambda w: np.bincount(idx, weights=w.ravel(), minlength=n_years)  # noqa: E731
+    japan_by_year = by_year(batch.japan)
     return pd.DataFrame(
         {
             "year": np.arange(y0, y0 + n_years),
             "japan_funded": by_year(fund),
             "distributed": by_year(dist),
-            "japan_received": by_year(batch.japan),
-            "partner_received": by_year(batch.partner_share[:, None] * batch.japan),
+            "japan_received": japan_by_year,
+            "partner_received": by_year(batch.partner_share[:, None] * batch.japan)
+            if (batch.partner_share != batch.partner_share[0]).any()
+            else batch.partner_share[0] * japan_by_year,
             "us_received": by_year(batch.us),
         }
     )
 
 
 def _program_summary(
-    portfolio: Portfolio, spvs: pd.DataFrame, batch: Batch, days: np.ndarray
+    portfolio: Portfolio, spvs: pd.DataFrame, batch: Batch, days: np.ndarray, japan_flows: np.ndarray
 ) -> ProgramSummary:
     """The headline figures: the per-SPV table's totals, the program threshold and Japan's program XIRR."""
     total = lambda column: float(spvs[column].to_numpy().sum())  # noqa: E731
     thr = batch.threshold_days
     reached = thr >= 0
-    program_xirr = _program_xirr(batch.party_flows("japan")[None], days)[0]
+    program_xirr = _program_xirr(japan_flows[None], days)[0]
     return ProgramSummary(
         spvs=len(spvs),
         flow_rows=int(portfolio.flow_values.size),
@@ -1432,24 +1443,24 @@ def _sectors(spvs: pd.DataFrame) -> pd.DataFrame:
 def _cap_status(portfolio: Portfolio, funded: np.ndarray) -> CapStatus:
     deadline = FUNDING_DEADLINE.toordinal()
     values, days = portfolio.flow_values, portfolio.flow_days
-    funding = values < 0.0
-    after = funding & (days > deadline)
-    short = funding & (days - portfolio.notice_days[portfolio.flow_spv] < MIN_NOTICE_DAYS)
+    funding = np.flatnonzero(values < 0.0)  # the funding rows: a few per SPV, not every flow
+    after = funding[days[funding] > deadline]
+    short = days[funding] - portfolio.notice_days[portfolio.flow_spv[funding]] < MIN_NOTICE_DAYS
     committed = portfolio.committed
     notice_years = _years(portfolio.notice_days)
-    flow_years = _years(days)
-    y0 = int(min(notice_years.min(), flow_years.min()))
-    n_years = int(max(notice_years.max(), flow_years[funding].max() if funding.any() else y0)) - y0 + 1
+    fund_years = _years(days[funding])
+    first_flow_year = _years(days.min(keepdims=True))[0] if days.size else notice_years.min()
+    y0 = int(min(notice_years.min(), first_flow_year))
+    n_years = int(max(notice_years.max(), fund_years.max() if funding.size else y0)) - y0 + 1
     count = lambda idx, w=None: np.bincount(idx - y0, weights=w, minlength=n_years)  # noqa: E731
-    fund_years = flow_years[funding]
     by_year = pd.DataFrame(
         {
             "year": np.arange(y0, y0 + n_years),
             "spvs_noticed": count(notice_years).astype(np.int64),
             "committed": count(notice_years, committed),
             "funded": count(fund_years, -values[funding]),
-            "funded_after_deadline": count(flow_years[after], -values[after])
-            if after.any()
+            "funded_after_deadline": count(_years(days[after]), -values[after])
+            if after.size
             else np.zeros(n_years),
         }
     )
@@ -1465,7 +1476,7 @@ def _cap_status(portfolio: Portfolio, funded: np.ndarray) -> CapStatus:
         deadline=FUNDING_DEADLINE,
         min_notice_days=MIN_NOTICE_DAYS,
         funded_after_deadline=float(-values[after].sum()),
-        fundings_after_deadline=int(after.sum()),
+        fundings_after_deadline=int(after.size),
         fundings_short_notice=int(short.sum()),
         late_notices=int((portfolio.notice_days > deadline - MIN_NOTICE_DAYS).sum()),
         by_year=by_year,
@@ -1497,11 +1508,13 @@ def _flags(portfolio: Portfolio, funded: np.ndarray) -> pd.DataFrame:
                 f"{unit}) by {total - portfolio.cap:,.1f} {unit}.",
             )
         )
-    funding = values < 0.0
-    gap = days - portfolio.notice_days[spv]
-    for j in np.flatnonzero(funding & (gap < MIN_NOTICE_DAYS)).tolist():
+    funding = np.flatnonzero(values < 0.0)  # the funding rows: a few per SPV, not every flow
+    gap = days[funding] - portfolio.notice_days[spv[funding]]
+    for j, days_after_notice in zip(
+        funding[gap < MIN_NOTICE_DAYS].tolist(), gap[gap < MIN_NOTICE_DAYS].tolist(), strict=True
+    ):
         s = spvs[spv[j]]
-        when = "after" if gap[j] >= 0 else "before"
+        when = "after" if days_after_notice >= 0 else "before"
         rows.append(
             (
                 "notice",
@@ -1509,11 +1522,11 @@ def _flags(portfolio: Portfolio, funded: np.ndarray) -> pd.DataFrame:
                 to_date(days[j]),
                 float(-values[j]),
                 portfolio.flow_where(j),
-                f"Funding dated {to_date(days[j])} is {abs(int(gap[j]))} days {when} the notice of "
+                f"Funding dated {to_date(days[j])} is {abs(days_after_notice)} days {when} the notice of "
                 f"{s.notice_date}; the MOU requires at least {MIN_NOTICE_DAYS} days after notice.",
             )
         )
-    for j in np.flatnonzero(funding & (days > deadline)).tolist():
+    for j in funding[days[funding] > deadline].tolist():
         rows.append(
             (
                 "deadline",
