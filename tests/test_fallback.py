@@ -29,10 +29,15 @@ SCRIPT = textwrap.dedent(
     s = w.summary()
     b = xlspv.waterfall_batch(example.values(), example.dates(), example.TERMS,
                               deemed_rates=[0.0, 0.055, 0.2])
+    from xlspv import example_portfolio
+    from xlspv.portfolio import analyse
+    p = analyse(example_portfolio.portfolio(), rates=())
     print(json.dumps({
         "japan": w.japan.tolist(), "balance": w.balance.tolist(), "tiers": w.tiers.tolist(),
         "threshold": str(s.threshold_date), "xirr_japan": s.xirr_japan,
         "batch_japan": b.japan.tolist(), "batch_xirr": b.xirr("japan").tolist(),
+        "portfolio_japan": p.spvs["japan_received"].tolist(),
+        "portfolio_years": p.years["japan_received"].tolist(),
     }))
     """
 )
@@ -59,3 +64,12 @@ def test_plain_python_batch_matches_compiled_batch(plain_python: dict) -> None:
     b = xlspv.waterfall_batch(example.values(), example.dates(), example.TERMS, deemed_rates=rates)
     np.testing.assert_allclose(plain_python["batch_japan"], b.japan, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(plain_python["batch_xirr"], b.xirr("japan"), rtol=1e-12)
+
+
+def test_plain_python_portfolio_matches_compiled_portfolio(plain_python: dict) -> None:
+    from xlspv import example_portfolio
+    from xlspv.portfolio import analyse
+
+    p = analyse(example_portfolio.portfolio(), rates=())
+    np.testing.assert_allclose(plain_python["portfolio_japan"], p.spvs["japan_received"], rtol=1e-12)
+    np.testing.assert_allclose(plain_python["portfolio_years"], p.years["japan_received"], rtol=1e-12)

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._jit import njit
 from .dates import to_date, to_datetime64, to_ordinal
 from .errors import SpvError, SpvInputError, TermsError
 from .terms import RateSchedule, Terms
@@ -1142,6 +1143,50 @@ def _day_index(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unique, (np.cumsum(present) - 1)[offset]
 
 
+#: Columns of :func:`_rollup`'s sums, per SPV and per year.
+_FUNDED, _DISTRIBUTED, _JAPAN, _US, _PARTNER = range(5)
+
+
+@njit(cache=True, nogil=True)
+def _rollup_kernel(values, japan, us, partner_share, days, year_of_day, lo, n_years):  # type: ignore[no-untyped-def]  # noqa: E501
+    """One pass over the batch: per SPV and per calendar year, the amounts funded and distributed and
+    the payouts to Japan, the US and the partner (columns ``_FUNDED`` ... ``_PARTNER``)."""
+    n_spv, n_rows = values.shape
+    per_spv = np.zeros((n_spv, 5))
+    per_year = np.zeros((n_years, 5))
+    for s in range(n_spv):
+        share = partner_share[s]
+        for r in range(n_rows):
+            y = year_of_day[days[s, r] - lo]
+            v = values[s, r]
+            if v < 0.0:
+                per_spv[s, _FUNDED] -= v
+                per_year[y, _FUNDED] -= v
+            elif v > 0.0:
+                per_spv[s, _DISTRIBUTED] += v
+                per_year[y, _DISTRIBUTED] += v
+            per_spv[s, _JAPAN] += japan[s, r]
+            per_year[y, _JAPAN] += japan[s, r]
+            per_spv[s, _US] += us[s, r]
+            per_year[y, _US] += us[s, r]
+            per_year[y, _PARTNER] += share * japan[s, r]
+    per_spv[:, _PARTNER] = partner_share * per_spv[:, _JAPAN]
+    return per_spv, per_year
+
+
+def _rollup(batch: Batch, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-SPV and per-year sums of the batch (see :func:`_rollup_kernel`), and the years they cover."""
+    lo, hi = int(days.min()), int(days.max())
+    calendar = _years(np.arange(lo, hi + 1, dtype=np.int64))
+    y0 = int(calendar[0])
+    year_of_day = (calendar - y0).astype(np.int64)
+    per_spv, per_year = _rollup_kernel(
+        batch.values, batch.japan, batch.us, batch.partner_share, np.ascontiguousarray(days),
+        year_of_day, lo, int(year_of_day[-1]) + 1,
+    )
+    return per_spv, per_year, np.arange(y0, y0 + per_year.shape[0])
+
+
 def _say(progress: Progress | None, message: str) -> None:
     if progress is not None:
         progress(message)
@@ -1225,17 +1270,23 @@ def analyse(
     )
     batch = waterfall_batch(values, to_datetime64(days), term_list)
     _say(progress, f"computed {n:,} waterfalls in one batch ({n:,} x {width:,})")
-    fund = np.where(values < 0.0, -values, 0.0)  # Japan's fundings, as positive amounts
-    dist = np.where(values > 0.0, values, 0.0)  # distributable cash
-    funded = fund.sum(axis=1)
+    per_spv, per_year, calendar_years = _rollup(batch, days)
+    funded = per_spv[:, _FUNDED]
     japan_flows = batch.party_flows("japan")  # minus fundings plus payouts, per SPV and row
     xirr = _party_xirrs(batch, japan_flows)
     _say(progress, f"computed the XIRRs of {n:,} SPVs")
     flags = _flags(portfolio, funded)
-    spv_rows = _spv_table(
-        portfolio, term_list, batch, values, days, funded, dist.sum(axis=1), xirr, _flag_counts(flags, n)
+    spv_rows = _spv_table(portfolio, term_list, batch, days, per_spv, xirr, _flag_counts(flags, n))
+    years = pd.DataFrame(
+        {
+            "year": calendar_years,
+            "japan_funded": per_year[:, _FUNDED],
+            "distributed": per_year[:, _DISTRIBUTED],
+            "japan_received": per_year[:, _JAPAN],
+            "partner_received": per_year[:, _PARTNER],
+            "us_received": per_year[:, _US],
+        }
     )
-    years = _cash_by_year(days, fund, dist, batch)
     _say(progress, f"summed cash by year ({len(years)} years) and by sector; {len(flags):,} flags")
     result = PortfolioResult(
         portfolio=portfolio,
@@ -1297,15 +1348,13 @@ def _spv_table(
     portfolio: Portfolio,
     term_list: Sequence[Terms],
     batch: Batch,
-    values: np.ndarray,
     days: np.ndarray,
-    funded: np.ndarray,
-    distributed: np.ndarray,
+    per_spv: np.ndarray,
     xirr: Mapping[str, np.ndarray],
     flag_counts: np.ndarray,
 ) -> pd.DataFrame:
-    """One row per SPV: row sums of the batch's arrays, the XIRRs, threshold and funding dates."""
-    japan = batch.japan.sum(axis=1)
+    """One row per SPV: the batch's sums (:func:`_rollup`), the XIRRs, threshold and funding dates."""
+    funded, japan = per_spv[:, _FUNDED], per_spv[:, _JAPAN]
     partner_share = batch.partner_share
     thr = batch.threshold_days
     reached = thr >= 0
@@ -1322,10 +1371,10 @@ def _spv_table(
             "notice_date": [s.notice_date for s in spvs],
             "committed": portfolio.committed,
             "funded": funded,
-            "distributed": distributed,
+            "distributed": per_spv[:, _DISTRIBUTED],
             "japan_received": japan,
-            "us_received": batch.us.sum(axis=1),
-            "partner_received": partner_share * japan,
+            "us_received": per_spv[:, _US],
+            "partner_received": per_spv[:, _PARTNER],
             "unrecovered": batch.unrecovered,
             "threshold_date": _dates_or_none(np.where(reached, thr, -1)),
             "years_to_threshold": np.where(reached, (thr - days.min(axis=1)) / 365.25, np.nan),
@@ -1339,28 +1388,6 @@ def _spv_table(
             "first_funding": _dates_or_none(first_funding),
             "last_funding": _dates_or_none(last_funding),
             "flags": flag_counts,
-        }
-    )
-
-
-def _cash_by_year(days: np.ndarray, fund: np.ndarray, dist: np.ndarray, batch: Batch) -> pd.DataFrame:
-    """The program's cash by calendar year: the batch's per-row amounts summed with ``np.bincount``."""
-    year_of = _years(days)
-    y0 = int(year_of.min())
-    idx = (year_of - y0).ravel()
-    n_years = int(idx.max()) + 1
-    by_year = lambda w: np.bincount(idx, weights=w.ravel(), minlength=n_years)  # noqa: E731
-    japan_by_year = by_year(batch.japan)
-    return pd.DataFrame(
-        {
-            "year": np.arange(y0, y0 + n_years),
-            "japan_funded": by_year(fund),
-            "distributed": by_year(dist),
-            "japan_received": japan_by_year,
-            "partner_received": by_year(batch.partner_share[:, None] * batch.japan)
-            if (batch.partner_share != batch.partner_share[0]).any()
-            else batch.partner_share[0] * japan_by_year,
-            "us_received": by_year(batch.us),
         }
     )
 
