@@ -1232,9 +1232,8 @@ def analyse(
     -----
     One :func:`~xlspv.waterfall.waterfall_batch` call computes every SPV (scenarios = SPVs, dates per
     SPV, terms per SPV, short schedules padded with zero values on their first date: see
-    :attr:`Portfolio.padded`). The year table
-    sums the batch's per-row payouts by calendar year with ``np.bincount``; the per-SPV table is row
-    sums of the batch arrays and :meth:`~xlspv.waterfall.Batch.xirr`.
+    :attr:`Portfolio.padded`). One compiled pass (:func:`_rollup`) then sums the batch's rows per SPV
+    and per calendar year; the per-SPV XIRRs come from :meth:`~xlspv.waterfall.Batch.xirr`.
 
     Examples
     --------
