@@ -13,8 +13,6 @@ import datetime as dt
 import importlib.util
 import os
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,22 +22,12 @@ os.environ["XLWINGS_LICENSE_KEY"] = "noncommercial"  # xlwings.server's gate; th
 
 import xlwings  # noqa: E402
 import xlwings.server as server  # noqa: E402
+from bench_core import best_of  # noqa: E402  (this folder is on sys.path when run as a script)
 
 import xlspv  # noqa: E402
 from xlspv import example  # noqa: E402
 
 EPOCH = dt.date(1899, 12, 30)
-
-
-def best_of(func: Callable[[], object], number: int, repeats: int = 5) -> float:
-    func()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            func()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
 
 
 def main() -> None:

@@ -51,6 +51,7 @@ import pandas as pd
 from ._jit import njit
 from .dates import to_date, to_datetime64, to_ordinal
 from .errors import SpvError, SpvInputError, TermsError
+from .scheduled import DEFAULT_USEFUL_LIFE
 from .terms import RateSchedule, Terms
 from .waterfall import Batch, compute, waterfall_batch
 from .xirr import xirr_many
@@ -1733,10 +1734,8 @@ def sensitivity(
 
 # ---- both readings of the deemed allocation --------------------------------------------------------
 
-#: Useful life (years) the scheduled reading uses for an SPV whose terms give none (neither the SPV
-#: table's ``useful_life`` column nor the default terms); labelled "default" wherever it is used. The
-#: single-SPV report's Readings use the same default.
-DEFAULT_USEFUL_LIFE = 20
+#: Useful life for an SPV whose terms give none (neither the SPV table's ``useful_life`` column nor the
+#: default terms) is :data:`xlspv.scheduled.DEFAULT_USEFUL_LIFE`, labelled "default" wherever used.
 #: The figures each reading gives, per SPV and for the program (the one-SPV report's Readings figures).
 READING_FIGURES = ("threshold_date", "xirr_japan", "japan_received", "us_received", "unrecovered")
 #: Where an SPV's useful life came from, as the Readings table labels it.

@@ -56,6 +56,11 @@ from .inputs import Flows
 from .rows import AFTER, BEFORE, FUNDING, THRESHOLD, Rows
 from .terms import RateSchedule, Terms
 
+#: Useful life (years) the side-by-side comparison of the two readings uses when the terms give none
+#: (the report's Summary and the portfolio's Readings sheet, which label it as this default). The
+#: scheduled basis itself never defaults it: ``Terms`` requires ``useful_life`` there.
+DEFAULT_USEFUL_LIFE = 20
+
 #: Columns of the per-year table (``Waterfall.schedule``), in order.
 SCHEDULE_COLUMNS = (
     "year",

@@ -46,6 +46,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..dates import to_date, to_ordinal
 from ..errors import SpvError
+from ..scheduled import DEFAULT_USEFUL_LIFE
 from ..terms import COMPOUNDINGS, DAY_COUNTS, RateSchedule, Terms
 from ..waterfall import Waterfall, compute
 from .cover import add_checks, add_cover, add_master_check_line
@@ -68,8 +69,6 @@ from .style import (
     write_title,
 )
 
-#: Useful life used for the scheduled reading's comparison when the terms give none (labelled so).
-DEFAULT_USEFUL_LIFE = 20
 #: Tolerances of the Checks sheet (inputs on Terms): relative for money, absolute for rates.
 CHECK_TOLERANCE = 1e-9
 RATE_TOLERANCE = 1e-8
