@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 APP := $(VENV)/.installed-app
 TEST := $(VENV)/.installed-test
+OOXML := $(VENV)/ooxml/.installed
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: demo test lint bench clean
@@ -19,10 +20,14 @@ $(TEST): pyproject.toml | $(BIN)/python
 	$(PIP) -e '.[test]'
 	touch $(APP) $(TEST)
 
+# Microsoft's Open XML SDK validator for tests/test_ooxml.py: its own venv, wheels pinned by sha256.
+$(OOXML): tools/ooxml-requirements.txt | $(BIN)/python
+	$(BIN)/python tools/ooxml_validate.py --install $(VENV)/ooxml
+
 demo: $(APP)
 	$(BIN)/xlspv report --force -o out/xlspv_report.xlsx
 
-test: $(TEST)
+test: $(TEST) $(OOXML)
 	@bash tools/ensure_libreoffice.sh || true
 	$(BIN)/python -m pytest -n auto -q
 
