@@ -14,7 +14,8 @@ from click.testing import CliRunner, Result
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.table import Table
 
-from xlspv import __version__, example
+from xlspv import __version__
+from xlspv.examples import spv as example
 from xlspv.cli import main
 
 HAS_TEMPLATE = importlib.util.find_spec("xlspv.workbooks.template") is not None

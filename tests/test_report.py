@@ -29,9 +29,10 @@ from openpyxl import load_workbook
 from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.formula.translate import Translator
 
-from xlspv import Terms, __version__, compute, example
+from xlspv import Terms, __version__, compute
+from xlspv.examples import spv as example
+from xlspv.errors import OutputError
 from xlspv.workbooks import style
-from xlspv.workbooks.files import OutputError
 from xlspv.workbooks.reader import SpvInput, example_input, read_input
 from xlspv.workbooks.report import write_report
 

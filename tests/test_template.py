@@ -25,12 +25,12 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 import udfs
 import xlspv
-from xlspv import example
 from xlspv.daycount import DAY_COUNTS
+from xlspv.errors import OutputError
+from xlspv.examples import spv as example
 from xlspv.terms import ALLOCATION_BASES, COMPOUNDINGS, Terms
 from xlspv.workbooks import style
 from xlspv.workbooks.dynamic import METADATA_XML
-from xlspv.workbooks.files import OutputError
 from xlspv.workbooks.template import write_template
 
 COMMITTED = Path(__file__).resolve().parents[1] / "workbooks" / "spv_template.xlsx"

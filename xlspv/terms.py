@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .cells import is_blank
 from .dates import to_date, to_ordinal
 from .daycount import DAY_COUNTS, canonical_day_count
 from .errors import RateScheduleError, TermsError
@@ -220,7 +221,7 @@ class Terms:
                     "in two columns."
                 )
             row = tuple(row)
-            if not row or all(_blank(c) for c in row):
+            if not row or all(is_blank(c) for c in row):
                 continue
             raw_name = row[0]
             if not isinstance(raw_name, str) or not raw_name.strip():
@@ -231,7 +232,7 @@ class Terms:
                     f"terms row {i + 1}: {raw_name!r} is not a term; use one of {', '.join(sorted(known))}."
                 )
             value = row[1] if len(row) > 1 else None
-            effective = row[2] if len(row) > 2 and not _blank(row[2]) else None
+            effective = row[2] if len(row) > 2 and not is_blank(row[2]) else None
             if name == "deemed_rate" and effective is not None:
                 schedule.append((effective, value))
                 continue
@@ -242,7 +243,7 @@ class Terms:
                     else ""
                 )
                 raise TermsError(f"terms row {i + 1}: {name} is given twice; {fix}.")
-            if _blank(value):
+            if is_blank(value):
                 continue  # a blank value means "use the default" (deemed_rate stays required)
             values[name] = value
         if schedule:
@@ -287,10 +288,6 @@ class Terms:
         return rows
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _compounding(value: Any) -> str:
     key = str(value).strip().lower() if isinstance(value, str) else None
     key = _COMPOUNDING_ALIASES.get(key, key) if key is not None else None
@@ -302,7 +299,7 @@ def _compounding(value: Any) -> str:
 
 
 def _useful_life(value: Any, basis: str) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if is_blank(value):
         if basis == "scheduled":
             raise TermsError(
                 "useful_life: required when allocation_basis is 'scheduled'; enter whole years, e.g. 20."
@@ -314,4 +311,41 @@ def _useful_life(value: Any, basis: str) -> int | None:
     return int(years)
 
 
-__all__ = ["Terms", "RateSchedule", "COMPOUNDINGS", "DAY_COUNTS", "ALLOCATION_BASES"]
+#: The columns of a deemed-rate sensitivity grid (``SPV_RATE_GRID``, the template's Sensitivity sheet),
+#: named as :class:`~xlspv.waterfall.Summary` names them.
+GRID_COLUMNS = ("deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered")
+#: The steps of a deemed-rate sensitivity around a rate: -2 to +2 points, in 1-point steps (decimals).
+#: The template's rates to compare and the portfolio report's default grid are these.
+SENSITIVITY_STEPS = (-0.02, -0.01, 0.0, 0.01, 0.02)
+
+
+def rates_around(terms: Terms) -> list[float]:
+    """The deemed rates of a sensitivity: the terms' rate plus each of :data:`SENSITIVITY_STEPS`.
+
+    With a rate schedule the grid is centred on its first rate (each grid point is a flat rate).
+    Rates are rounded to 10 decimals, as a user would type them (3.5%, not 3.4999...%), and rates at
+    or below -100% are left out.
+
+    >>> rates_around(Terms(0.055))
+    [0.035, 0.045, 0.055, 0.065, 0.075]
+    >>> rates_around(Terms(-0.985))
+    [-0.995, -0.985, -0.975, -0.965]
+    """
+    rate = terms.flat_rate
+    if rate is None:
+        assert isinstance(terms.deemed_rate, RateSchedule)
+        rate = terms.deemed_rate.rates[0]
+    grid = [round(rate + step, 10) for step in SENSITIVITY_STEPS]
+    return [r for r in grid if r > -1.0]
+
+
+__all__ = [
+    "ALLOCATION_BASES",
+    "COMPOUNDINGS",
+    "DAY_COUNTS",
+    "GRID_COLUMNS",
+    "SENSITIVITY_STEPS",
+    "RateSchedule",
+    "Terms",
+    "rates_around",
+]

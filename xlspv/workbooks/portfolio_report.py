@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..errors import OutputError
 from ..portfolio import (
     FUNDING_DEADLINE,
     LIFE_FROM_DEFAULT,
@@ -40,8 +41,9 @@ from ..portfolio import (
     READING_FIGURES,
     PortfolioResult,
 )
+from ..progress import Progress, say
 from .cover import add_checks, add_cover, add_master_check_line
-from .files import OutputError, check_output, save_workbook, sha256_of
+from .files import check_output, save_workbook, sha256_of
 from .style import (
     CHECK_OK_FILL,
     DATE,
@@ -72,9 +74,6 @@ TABLE_STYLE = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
 #: checks (ties and sums) only; being over the cap is a flag, not a broken model (issue 5).
 CAP_FLAG_LABEL = "Within the $550bn cap (compliance flag)"
 FLAG_FILL = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
-
-Progress = Callable[[str], None]
-
 
 class _Columns:
     """Column letters by key for a sheet laid out from a column spec."""
@@ -1068,9 +1067,7 @@ def write_portfolio_report(
         input_sha256=digest,
         master_check=master,
     )
-    if progress is not None:
-        progress(f"built the report ({len(wb.sheetnames)} sheets); saving {path.name}")
+    say(progress, f"built the report ({len(wb.sheetnames)} sheets); saving {path.name}")
     saved = save_workbook(wb, path)
-    if progress is not None:
-        progress(f"wrote {saved}")
+    say(progress, f"wrote {saved}")
     return saved

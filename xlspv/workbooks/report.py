@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib.util
+import functools
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -46,6 +46,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..dates import to_date, to_ordinal
 from ..errors import SpvError
+from ..progress import Progress
+from ..progress import say as tell
 from ..scheduled import DEFAULT_USEFUL_LIFE
 from ..terms import COMPOUNDINGS, DAY_COUNTS, RateSchedule, Terms
 from ..waterfall import Waterfall, compute
@@ -76,13 +78,6 @@ EXPONENT = "0.000000000"
 DATE_OR_DASH = f'{DATE};;"-"'
 FLAG = "0"
 TABLE_STYLE = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    """Progress callback that says nothing."""
-
 
 # --- layout ---------------------------------------------------------------------------------------
 
@@ -282,7 +277,7 @@ def write_report(
     Raises
     ------
     xlspv.errors.SpvError
-        Bad inputs or terms; :class:`~xlspv.workbooks.files.OutputError` for the output path.
+        Bad inputs or terms; :class:`~xlspv.errors.OutputError` for the output path.
 
     Notes
     -----
@@ -299,7 +294,7 @@ def write_report(
     >>> openpyxl.load_workbook(path).sheetnames[:6]
     ['Cover', 'Inputs', 'Terms', 'Audit', 'Summary', 'Waterfall']
     """
-    say = progress or _quiet
+    say = functools.partial(tell, progress)
     source = Path(input_path) if input_path is not None else spv.source
     path = check_output(out, force=force, inputs=[source])
     say("computing the waterfall")
@@ -371,8 +366,6 @@ def _readings(spv: SpvInput, terms: Terms, w: Waterfall) -> list[Reading]:
     label = f"Scheduled (useful life {life_note})"
     if terms.allocation_basis == "scheduled":
         readings.append(Reading(label, w))
-    elif importlib.util.find_spec("xlspv.scheduled") is None:
-        readings.append(Reading(label, None, "not available in this version of xlspv"))
     else:
         scheduled = dataclasses.replace(
             terms, allocation_basis="scheduled", useful_life=life or DEFAULT_USEFUL_LIFE

@@ -10,7 +10,7 @@ Results (``SPV_WATERFALL`` spilling the table, ``SPV_IRR`` per party, ``THRESHOL
 deemed allocation per rate to compare), Checks (native formulas) and ``xlwings.conf`` (``UDF Modules``
 = ``udfs``, read by the classic add-in). Input cells live on Inputs and Terms only.
 
-The inputs hold the built-in example (:mod:`xlspv.example`), so a fresh template shows its waterfall
+The inputs hold the built-in example (:mod:`xlspv.examples.spv`), so a fresh template shows its waterfall
 as soon as the add-in is connected. ``SPV_WATERFALL`` is a dynamic array anchored at Results!B6 whose
 ``ref`` covers the example's rows: Excel 365 spills it to fit ``Flows``; older Excel, LibreOffice and
 the ``formulas`` engine show that fixed range. Totals and checks read the spill's columns down to
@@ -39,9 +39,9 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import example
 from ..daycount import DAY_COUNTS
-from ..terms import ALLOCATION_BASES, COMPOUNDINGS
+from ..examples import spv as example
+from ..terms import ALLOCATION_BASES, COMPOUNDINGS, GRID_COLUMNS, rates_around
 from .cover import CHECKS_SHEET, add_checks, add_cover, add_master_check_line, conventions_rows
 from .files import check_output, save_workbook
 from .style import (
@@ -103,12 +103,9 @@ HEADLINE = (
 # Sensitivity: the units row and the grid's anchor (header) row; the spill from column A.
 GRID_UNIT_ROW, GRID_ROW = 5, 6
 RATES_NAME = "SensitivityRates"  # the workbook name of the rate cells (on Terms) SPV_RATE_GRID reads
-#: The rates delivered: the example's deemed rate -2 to +2 points, in 1-point steps.
-RATE_STEPS = (-0.02, -0.01, 0.0, 0.01, 0.02)
 #: Rate cells (input-styled, validated, on Terms) under ``SensitivityRates``; blank ones at the end are
 #: ignored, so the grid may spill this many rows below its header.
 RATE_ROOM = 20
-GRID_COLUMNS = ("deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered")
 GRID_UNITS = ("% a year", "% a year", "date", example.UNIT, example.UNIT)
 GRID_FORMATS = (PERCENT, PERCENT, DATE, MONEY, MONEY)
 
@@ -238,7 +235,7 @@ def write_template(
     >>> write_template(path)
     Traceback (most recent call last):
     ...
-    xlspv.workbooks.files.OutputError: .../spv.xlsx: the file exists; pass --force to replace it, ...
+    xlspv.errors.OutputError: .../spv.xlsx: the file exists; pass --force to replace it, ...
     """
     target = check_output(path, force=force)
     wb, dynamic_arrays = build_template(generated=generated)
@@ -685,10 +682,7 @@ def rates_to_compare() -> list[float]:
     >>> rates_to_compare()
     [0.035, 0.045, 0.055, 0.065, 0.075]
     """
-    rate = example.TERMS.flat_rate
-    if rate is None:  # pragma: no cover - the example's rate is one number
-        raise ValueError("the example's deemed rate is a schedule; give the rates to compare")
-    return [round(rate + step, 10) for step in RATE_STEPS]  # typed as a user would: 3.5%, not 3.4999...%
+    return rates_around(example.TERMS)
 
 
 def _sensitivity_sheet(ws: Worksheet, *, n_rates: int) -> list[str]:
