@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import re
 import zipfile
 from pathlib import Path
@@ -15,10 +14,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.table import Table
 
 from xlspv import __version__
-from xlspv.examples import spv as example
 from xlspv.cli import main
-
-HAS_TEMPLATE = importlib.util.find_spec("xlspv.workbooks.template") is not None
+from xlspv.examples import spv as example
 
 
 def run(*args: str) -> Result:
@@ -314,7 +311,6 @@ def test_summary_of_a_csv(tmp_path: Path) -> None:
     assert "  threshold_date       2027-01-01" in result.output
 
 
-@pytest.mark.skipif(not HAS_TEMPLATE, reason="xlspv.workbooks.template is not there yet")
 def test_template_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
     path = tmp_path / "t.xlsx"
     result = run("template", str(path))

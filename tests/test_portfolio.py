@@ -1142,7 +1142,7 @@ def test_save_inputs_round_trips_terms_columns(tmp_path):
 
 # ---- both readings of the deemed allocation (issue 6) ----------------------------------------------
 #
-# Hand-worked scheduled values (shared/spec/waterfall.md, "Second reading") for the three SPVs above at
+# Hand-worked scheduled values (docs/waterfall.md, "Second reading") for the three SPVs above at
 # 10%, A with a useful life of 2 years in the SPV table, B and C with the 20-year default (every
 # allocation year below is 365 days, so a year's interest is 10% of the scheduled principal):
 # - A: 100 funded on 2025-01-01, installments 50 in years 1 and 2. Year 1 is due 10 + 50 = 60 and has
@@ -1516,5 +1516,7 @@ def test_cli_portfolio_and_report_on_a_truncated_sheet_print_the_same_one_line_a
         assert run.exception is None or isinstance(run.exception, SystemExit)
         lines[command] = run.output.strip()
         assert len(run.output.strip().splitlines()) == 1
-        assert lines[command].startswith("xlspv: error: truncated.xlsx: cannot be read as an .xlsx workbook (")
+        assert lines[command].startswith(
+            "xlspv: error: truncated.xlsx: cannot be read as an .xlsx workbook ("
+        )
     assert lines["portfolio"] == lines["report"]

@@ -18,6 +18,7 @@ import click
 from . import __version__
 from .errors import SpvError
 from .scheduled import DEFAULT_USEFUL_LIFE
+from .terms import TERM_INFO
 
 
 class SpvCommand(click.Group):
@@ -54,19 +55,19 @@ def main() -> None:
 
 INPUT = click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(dir_okay=False))
 
+#: The term options, in the order --help lists them; their help is :data:`xlspv.terms.TERM_INFO`'s.
+_OPTION_ORDER = (
+    "deemed_rate",
+    "day_count",
+    "compounding",
+    "japan_share_before",
+    "japan_share_after",
+    "partner_share",
+    "allocation_basis",
+    "useful_life",
+)
 TERM_OPTIONS: list[tuple[str, str, str]] = [
-    ("--deemed-rate", "deemed_rate", "Annual deemed interest rate, e.g. 0.055 or 5.5% (required for a CSV)."),
-    ("--day-count", "day_count", "ACT/365F (default), ACT/360 or 30/360."),
-    (
-        "--compounding",
-        "compounding",
-        "annual (default), semiannual, quarterly, monthly, continuous or simple.",
-    ),
-    ("--japan-share-before", "japan_share_before", "Japan's share before the threshold (default 0.5)."),
-    ("--japan-share-after", "japan_share_after", "Japan's share after the threshold (default 0.1)."),
-    ("--partner-share", "partner_share", "Part of Japan's side held by a foreign partner (default 0)."),
-    ("--allocation-basis", "allocation_basis", "cumulative (default) or scheduled."),
-    ("--useful-life", "useful_life", "Whole years; required by the scheduled basis."),
+    ("--" + name.replace("_", "-"), name, TERM_INFO[name].option) for name in _OPTION_ORDER
 ]
 
 

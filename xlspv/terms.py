@@ -114,7 +114,7 @@ def _share(value: Any, name: str) -> float:
 
 @dataclass(frozen=True)
 class Terms:
-    """Terms of one SPV, validated on construction (see ``shared/spec/waterfall.md``, Inputs).
+    """Terms of one SPV, validated on construction (see ``docs/waterfall.md``, Inputs).
 
     Parameters
     ----------
@@ -311,6 +311,101 @@ def _useful_life(value: Any, basis: str) -> int | None:
     return int(years)
 
 
+@dataclass(frozen=True)
+class TermInfo:
+    """What a term is, for people: its unit, whether it is a percentage, and its help at three lengths.
+
+    ``help`` is one line (the report's Terms sheet), ``note`` a sentence or two (the template's Terms
+    sheet, beside the input cell), ``option`` the command line's option help.
+    """
+
+    name: str
+    unit: str
+    percent: bool
+    help: str
+    note: str
+    option: str
+
+
+#: The one table of term metadata, in the Terms range's order; the command line, the template and
+#: both reports read it.
+TERM_INFO: dict[str, TermInfo] = {
+    info.name: info
+    for info in (
+        TermInfo(
+            "deemed_rate",
+            "% a year",
+            True,
+            "Annual deemed interest rate (benchmark + spread); a dated rate has one row per change.",
+            "Annual deemed interest rate: the benchmark (six-month SOFR is the usual reading) plus the "
+            "project's spread and any guarantee fee. Required.",
+            "Annual deemed interest rate, e.g. 0.055 or 5.5% (required for a CSV).",
+        ),
+        TermInfo(
+            "japan_share_before",
+            "%",
+            True,
+            "Japan's share of distributions until its deemed allocation is recovered.",
+            "Japan's share of distributions until it has received its deemed allocation (MOU: 50%).",
+            "Japan's share before the threshold (default 0.5).",
+        ),
+        TermInfo(
+            "japan_share_after",
+            "%",
+            True,
+            "Japan's share of distributions after the threshold.",
+            "Japan's share of distributions after that threshold (MOU: 10%).",
+            "Japan's share after the threshold (default 0.1).",
+        ),
+        TermInfo(
+            "day_count",
+            "text",
+            False,
+            "ACT/365F, ACT/360 or 30/360 (Excel's DAYS360(start, end, FALSE)/360).",
+            "How days count as years for deemed interest: ACT/365F, ACT/360 (the SOFR convention) or "
+            "30/360 (Excel's DAYS360).",
+            "ACT/365F (default), ACT/360 or 30/360.",
+        ),
+        TermInfo(
+            "compounding",
+            "text",
+            False,
+            "annual, semiannual, quarterly, monthly, continuous or simple.",
+            "How deemed interest compounds: annual, semiannual, quarterly, monthly, continuous, or simple "
+            "(interest paid first, never compounded).",
+            "annual (default), semiannual, quarterly, monthly, continuous or simple.",
+        ),
+        TermInfo(
+            "partner_share",
+            "%",
+            True,
+            "Part of Japan's side held by a foreign partner (funds and receives pro rata).",
+            "Part of Japan's side held by a foreign partner investing alongside; it funds and receives "
+            "that part of Japan's flows.",
+            "Part of Japan's side held by a foreign partner (default 0).",
+        ),
+        TermInfo(
+            "allocation_basis",
+            "text",
+            False,
+            "cumulative (one running balance) or scheduled (the yearly second reading).",
+            "cumulative: one running balance (the default reading); scheduled: a yearly allocation of "
+            "interest plus principal / useful_life.",
+            "cumulative (default) or scheduled.",
+        ),
+        TermInfo(
+            "useful_life",
+            "years",
+            False,
+            "Whole years; used by the scheduled reading only.",
+            "Whole years over which principal is due under the scheduled basis; leave blank under "
+            "cumulative.",
+            "Whole years; required by the scheduled basis.",
+        ),
+    )
+}
+
+
 #: The columns of a deemed-rate sensitivity grid (``SPV_RATE_GRID``, the template's Sensitivity sheet),
 #: named as :class:`~xlspv.waterfall.Summary` names them.
 GRID_COLUMNS = ("deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered")
@@ -345,6 +440,8 @@ __all__ = [
     "DAY_COUNTS",
     "GRID_COLUMNS",
     "SENSITIVITY_STEPS",
+    "TERM_INFO",
+    "TermInfo",
     "RateSchedule",
     "Terms",
     "rates_around",

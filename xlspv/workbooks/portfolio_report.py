@@ -42,6 +42,7 @@ from ..portfolio import (
     PortfolioResult,
 )
 from ..progress import Progress, say
+from ..terms import TERM_INFO
 from .cover import add_checks, add_cover, add_master_check_line
 from .files import check_output, save_workbook, sha256_of
 from .style import (
@@ -204,12 +205,12 @@ def _terms_sheet(wb: Workbook, result: PortfolioResult) -> None:
     row += 2
     for name, value in result.terms.as_rows():
         ws.cell(row=row, column=1, value=name)
-        is_rate = name in ("deemed_rate",) and isinstance(value, float)
-        is_share = name.endswith("share") or name.startswith("japan_share")
-        term_unit = "%" if (is_rate or is_share) else "years" if name == "useful_life" else "text"
+        info = TERM_INFO[name]
+        percent = info.percent and isinstance(value, float)  # a dated rate's rows are texts
+        term_unit = "%" if percent else "text" if info.percent else info.unit
         ws.cell(row=row, column=2, value=term_unit)
         cell = write_text(ws, row, 3, "" if value is None else value)
-        if is_rate or is_share:
+        if percent:
             cell.number_format = PERCENT
         row += 1
     ws.cell(row=row, column=1, value="Money unit")

@@ -41,7 +41,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..daycount import DAY_COUNTS
 from ..examples import spv as example
-from ..terms import ALLOCATION_BASES, COMPOUNDINGS, GRID_COLUMNS, rates_around
+from ..terms import ALLOCATION_BASES, COMPOUNDINGS, GRID_COLUMNS, TERM_INFO, rates_around
 from .cover import CHECKS_SHEET, add_checks, add_cover, add_master_check_line, conventions_rows
 from .files import check_output, save_workbook
 from .style import (
@@ -112,42 +112,8 @@ GRID_FORMATS = (PERCENT, PERCENT, DATE, MONEY, MONEY)
 CHECK_TOLERANCE = 1e-9
 PARTIES = ("Japan", "US", "Partner", "Project")
 
-_TERM_NOTES = {
-    "deemed_rate": (
-        "% a year",
-        "Annual deemed interest rate: the benchmark (six-month SOFR is the usual reading) plus the "
-        "project's spread and any guarantee fee. Required.",
-    ),
-    "japan_share_before": (
-        "%",
-        "Japan's share of distributions until it has received its deemed allocation (MOU: 50%).",
-    ),
-    "japan_share_after": ("%", "Japan's share of distributions after that threshold (MOU: 10%)."),
-    "day_count": (
-        "text",
-        "How days count as years for deemed interest: ACT/365F, ACT/360 (the SOFR convention) or "
-        "30/360 (Excel's DAYS360).",
-    ),
-    "compounding": (
-        "text",
-        "How deemed interest compounds: annual, semiannual, quarterly, monthly, continuous, or simple "
-        "(interest paid first, never compounded).",
-    ),
-    "partner_share": (
-        "%",
-        "Part of Japan's side held by a foreign partner investing alongside; it funds and receives "
-        "that part of Japan's flows.",
-    ),
-    "allocation_basis": (
-        "text",
-        "cumulative: one running balance (the default reading); scheduled: a yearly allocation of "
-        "interest plus principal / useful_life.",
-    ),
-    "useful_life": (
-        "years",
-        "Whole years over which principal is due under the scheduled basis; leave blank under cumulative.",
-    ),
-}
+#: The Terms sheet's term rows, in order: one per term of :data:`xlspv.terms.TERM_INFO`.
+_TERM_NOTES = {name: (info.unit, info.note) for name, info in TERM_INFO.items()}
 
 #: The Terms sheet's rows: the terms (one per name, then the spare schedule rows), the check tolerance,
 #: and the rates to compare, each block after a blank row and a subtitle row.
@@ -401,7 +367,7 @@ def _term_rows(ws: Worksheet) -> None:
         style_input(write_text(ws, row, 1, name))
         style_input(write_text(ws, row, 2, value), PERCENT)
         _effective_input(ws, row, effective)
-        write_text(ws, row, 4, "% a year")
+        write_text(ws, row, 4, TERM_INFO["deemed_rate"].unit)
         write_text(ws, row, 5, SPARE_NOTE).font = NOTE_FONT
     _validate(
         ws,
@@ -472,7 +438,7 @@ def _rates_rows(ws: Worksheet, rates: Sequence[float]) -> None:
         rate = rates[row - first] if row - first < len(rates) else None
         write_text(ws, row, 1, f"rate to compare {row - first + 1}")
         style_input(ws.cell(row=row, column=2, value=rate), PERCENT)
-        write_text(ws, row, 4, "% a year")
+        write_text(ws, row, 4, TERM_INFO["deemed_rate"].unit)
     _validate(
         ws,
         f"B{first}:B{last}",
