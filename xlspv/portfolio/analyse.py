@@ -77,8 +77,14 @@ def _rollup(batch: Batch, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     y0 = int(calendar[0])
     year_of_day = (calendar - y0).astype(np.int64)
     per_spv, per_year = _rollup_kernel(
-        batch.values, batch.japan, batch.us, batch.partner_share, np.ascontiguousarray(days),
-        year_of_day, lo, int(year_of_day[-1]) + 1,
+        batch.values,
+        batch.japan,
+        batch.us,
+        batch.partner_share,
+        np.ascontiguousarray(days),
+        year_of_day,
+        lo,
+        int(year_of_day[-1]) + 1,
     )
     return per_spv, per_year, np.arange(y0, y0 + per_year.shape[0])
 
@@ -335,8 +341,6 @@ def _sectors(spvs: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return table.iloc[order].reset_index(drop=True)
-
-
 
 
 __all__ = ["analyse"]

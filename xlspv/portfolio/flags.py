@@ -162,8 +162,6 @@ def find_flags(portfolio: Portfolio, funded: np.ndarray) -> pd.DataFrame:
     return table[["kind", "spv_id", "spv_name", "date", "amount", "source", "reason", "spv_index"]]
 
 
-
-
 def flag_counts(flags: pd.DataFrame, n: int) -> np.ndarray:
     """How many flags each of the ``n`` SPVs has (program-wide flags, ``spv_index`` -1, count for none)."""
     if not len(flags):

@@ -430,5 +430,4 @@ def default_terms(portfolio: Portfolio, terms: Terms | None) -> Terms:
     return base
 
 
-
 __all__ = ["Portfolio", "Spv", "build", "default_terms"]

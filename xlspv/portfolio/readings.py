@@ -32,7 +32,6 @@ READING_FIGURES = ("threshold_date", "xirr_japan", "japan_received", "us_receive
 LIFE_FROM_SPV, LIFE_FROM_TERMS, LIFE_FROM_DEFAULT = "SPV table", "terms", "default: the terms give none"
 
 
-
 def compare_readings(
     result: PortfolioResult,
     progress: Progress | None = None,
@@ -194,7 +193,6 @@ def _program_readings(
             **{name: float(table[f"scheduled_{name}"].sum()) for name in READING_FIGURES[2:]},
         )
     return pd.DataFrame([cumulative, scheduled], index=pd.Index(["cumulative", "scheduled"], name="reading"))
-
 
 
 __all__ = ["LIFE_FROM_DEFAULT", "LIFE_FROM_SPV", "LIFE_FROM_TERMS", "READING_FIGURES", "compare_readings"]

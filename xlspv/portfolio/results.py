@@ -145,5 +145,4 @@ class Readings:
     program: pd.DataFrame
 
 
-
 __all__ = ["CapStatus", "PortfolioResult", "ProgramSummary", "Readings", "Sensitivity"]

@@ -150,6 +150,4 @@ def sensitivity(
     )
 
 
-
-
 __all__ = ["default_rates", "sensitivity"]

@@ -257,6 +257,7 @@ NUMBER_FIXES = {
     "committed": "enter the amount committed as a number",
 }
 
+
 def canonical_sector(text: str) -> str:
     clean = " ".join(text.split())
     return _SECTOR_ALIASES.get(clean.lower(), clean)
@@ -278,7 +279,6 @@ def terms_from_rows(label: str, rows: Iterable[tuple[int, Sequence[Any]]]) -> Te
         return Terms.from_mapping(pairs)
     except TermsError as exc:
         raise TermsError(f"{label}: {exc}") from None
-
 
 
 __all__ = [

@@ -61,7 +61,6 @@ WATERFALL_COLUMNS: list[tuple[str, str, str, str | None]] = [
 W = {key: get_column_letter(i + 1) for i, (key, *_rest) in enumerate(WATERFALL_COLUMNS)}
 
 
-
 def flows_in_date_order(spv: SpvInput, w: Waterfall) -> tuple[np.ndarray, list[dt.date], list[str]]:
     order = w.flows.order
     return order, [spv.dates[i] for i in order], [spv.notes[i] for i in order]
@@ -124,5 +123,3 @@ class Report:
     def n_periods(self) -> int:
         rate = self.terms.deemed_rate
         return len(rate.rates) if isinstance(rate, RateSchedule) else 1
-
-
