@@ -10,16 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import run_cli as run
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.table import Table
 
 from xlspv import __version__
 from xlspv.cli import main
 from xlspv.examples import spv as example
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args))
 
 
 def sha(path: Path) -> str:

@@ -30,6 +30,7 @@ import libreoffice
 import numpy as np
 import openpyxl
 import pytest
+from conftest import run_cli
 
 import xlspv
 from xlspv import SpvInputError, Terms, TermsError
@@ -1399,11 +1400,7 @@ def test_readings_checks_recalculate_true_and_a_broken_scheduled_value_turns_the
 
 
 def _cli(*args: str):
-    from click.testing import CliRunner
-
-    from xlspv.cli import main
-
-    return CliRunner().invoke(main, ["portfolio", "-q", "--rates", "none", *args])
+    return run_cli("portfolio", "-q", "--rates", "none", *args)
 
 
 @pytest.fixture(scope="module")
@@ -1504,14 +1501,10 @@ def test_a_truncated_sheet_is_one_message_naming_the_file(tmp_path):
 
 
 def test_cli_portfolio_and_report_on_a_truncated_sheet_print_the_same_one_line_and_exit_2(tmp_path):
-    from click.testing import CliRunner
-
-    from xlspv.cli import main
-
     source = _truncated_flows_sheet(tmp_path)
     lines = {}
     for command in ("portfolio", "report"):
-        run = CliRunner().invoke(main, [command, "-q", str(source), "-o", str(tmp_path / f"{command}.xlsx")])
+        run = run_cli(command, "-q", str(source), "-o", str(tmp_path / f"{command}.xlsx"))
         assert run.exit_code == 2, run.output
         assert run.exception is None or isinstance(run.exception, SystemExit)
         lines[command] = run.output.strip()

@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 import libreoffice
 import openpyxl
 import pytest
+from conftest import serial
 from formulas_engine import UDF_ARGUMENTS, Evaluation, evaluate
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
@@ -74,10 +75,6 @@ BUILTINS = {
     "SUMPRODUCT",
     "VLOOKUP",
 }
-
-
-def serial(day: dt.date) -> float:
-    return float((day - dt.date(1899, 12, 30)).days)
 
 
 @pytest.fixture(scope="module")
