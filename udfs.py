@@ -37,8 +37,8 @@ from xlspv.cells import NUMBER_TYPES, is_blank
 from xlspv.dates import to_date, to_datetime64
 from xlspv.errors import SpvError
 from xlspv.inputs import prepare, trim_trailing_blanks
-from xlspv.terms import GRID_COLUMNS
-from xlspv.waterfall import as_terms, waterfall_batch
+from xlspv.terms import GRID_COLUMNS, as_terms
+from xlspv.waterfall import waterfall_batch
 
 __all__ = ["SPV_IRR", "SPV_PAYOUT", "SPV_RATE_GRID", "SPV_VERSION", "SPV_WATERFALL", "THRESHOLD_DATE"]
 

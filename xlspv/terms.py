@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -409,6 +409,27 @@ TERM_INFO: dict[str, TermInfo] = {
 #: The columns of a deemed-rate sensitivity grid (``SPV_RATE_GRID``, the template's Sensitivity sheet),
 #: named as :class:`~xlspv.waterfall.Summary` names them.
 GRID_COLUMNS = ("deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered")
+#: What the functions accept as terms: a :class:`Terms`, a bare deemed rate, or name/value pairs.
+TermsLike = Terms | float | int | Mapping[str, Any] | Sequence[Any]
+
+
+def as_terms(terms: TermsLike) -> Terms:
+    """Terms from a :class:`Terms`, a bare deemed rate, or name/value pairs.
+
+    >>> as_terms(0.055) == Terms(0.055), as_terms([("deemed_rate", 0.05)]).deemed_rate
+    (True, 0.05)
+    """
+    if isinstance(terms, Terms):
+        return terms
+    if isinstance(terms, bool):
+        raise TermsError(f"terms: {terms!r} is not a deemed rate or a terms table.")
+    if isinstance(terms, (int, float, np.integer, np.floating)):
+        return Terms(float(terms))
+    if isinstance(terms, (Mapping, list, tuple)):
+        return Terms.from_mapping(terms)
+    raise TermsError(f"terms: {terms!r} is not a deemed rate or a terms table.")
+
+
 #: The steps of a deemed-rate sensitivity around a rate: -2 to +2 points, in 1-point steps (decimals).
 #: The template's rates to compare and the portfolio report's default grid are these.
 SENSITIVITY_STEPS = (-0.02, -0.01, 0.0, 0.01, 0.02)
@@ -442,6 +463,8 @@ __all__ = [
     "SENSITIVITY_STEPS",
     "TERM_INFO",
     "TermInfo",
+    "TermsLike",
+    "as_terms",
     "RateSchedule",
     "Terms",
     "rates_around",

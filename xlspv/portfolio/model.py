@@ -27,8 +27,7 @@ import pandas as pd
 from ..cells import is_missing, parse_date, parse_id, parse_number
 from ..dates import NUMPY_EPOCH_ORDINAL, to_date
 from ..errors import SpvInputError, TermsError
-from ..terms import Terms
-from ..waterfall import as_terms
+from ..terms import Terms, as_terms
 from .agreement import NAMED_SECTORS, PROGRAM_CAP_USD_M
 from .tables import (
     FLOW_COLUMNS,
