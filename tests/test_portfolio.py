@@ -1513,3 +1513,13 @@ def test_cli_portfolio_and_report_on_a_truncated_sheet_print_the_same_one_line_a
             "xlspv: error: truncated.xlsx: cannot be read as an .xlsx workbook ("
         )
     assert lines["portfolio"] == lines["report"]
+
+
+def test_the_default_sensitivity_grid_is_the_templates_rates_to_compare():
+    """One grid (``terms.rates_around``): the deemed rate -2 to +2 points in 1-point steps (5.5% here)."""
+    from xlspv.portfolio import default_rates
+    from xlspv.workbooks.template import rates_to_compare
+
+    expected = [0.035, 0.045, 0.055, 0.065, 0.075]
+    assert default_rates(ep.TERMS).tolist() == rates_to_compare() == expected
+    assert analyse(ep.portfolio()).sensitivity.rates.tolist() == expected
