@@ -33,6 +33,8 @@ test: $(TEST) $(OOXML)
 
 lint: $(TEST)
 	$(BIN)/ruff check xlspv tests udfs.py benchmarks
+	$(BIN)/ruff format --check xlspv tests udfs.py benchmarks
+	$(BIN)/mypy xlspv udfs.py
 
 bench: $(TEST)
 	$(BIN)/python benchmarks/bench_core.py

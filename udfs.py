@@ -33,10 +33,12 @@ import numpy as np
 import xlwings as xw
 
 import xlspv
+from xlspv.cells import NUMBER_TYPES, is_blank
 from xlspv.dates import to_date, to_datetime64
 from xlspv.errors import SpvError
 from xlspv.inputs import prepare, trim_trailing_blanks
-from xlspv.waterfall import as_terms, waterfall_batch
+from xlspv.terms import GRID_COLUMNS, as_terms
+from xlspv.waterfall import waterfall_batch
 
 __all__ = ["SPV_IRR", "SPV_PAYOUT", "SPV_RATE_GRID", "SPV_VERSION", "SPV_WATERFALL", "THRESHOLD_DATE"]
 
@@ -47,8 +49,6 @@ PAYOUT_PARTIES = ("japan", "us", "partner")
 IRR_PARTIES = (*PAYOUT_PARTIES, "project")
 NOT_AVAILABLE = "#N/A"
 NO_NUMBER = "#NUM!"
-#: SPV_RATE_GRID's columns, named as the core's Summary names them.
-GRID_COLUMNS = ("deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered")
 
 _VALUES_DOC = (
     "The SPV's cash flows, one column or one row: negative = a Japan funding, positive = cash "
@@ -131,7 +131,7 @@ def _flows(values: Any, dates: Any) -> tuple[list[Any], list[Any]]:
 def _terms(terms: Any) -> xlspv.Terms:
     """Terms from one number (the deemed rate) or a name/value range."""
     rows = [list(row) for row in terms or []]
-    while rows and all(cell is None for cell in rows[-1]):
+    while rows and all(cell is None for cell in rows[-1]):  # an over-long range's empty rows
         rows.pop()
     if not rows:
         raise ExcelInputError(
@@ -271,11 +271,11 @@ def _rates(rates: Any) -> np.ndarray:
             "or one row."
         )
     for row, cell in enumerate(cells, start=1):
-        if cell is None or (isinstance(cell, str) and not cell.strip()):
+        if is_blank(cell):
             raise ExcelInputError(
                 f"#VALUE! rates row {row}: the cell is blank inside the rates; enter a rate or remove it."
             )
-        if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, (int, float, np.integer, np.floating)):
+        if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, NUMBER_TYPES):
             raise ExcelInputError(
                 f"#VALUE! rates row {row}: {cell!r} is not a number; enter a rate, e.g. 0.055."
             )

@@ -25,7 +25,7 @@ import xlwings.server as server  # noqa: E402
 from bench_core import best_of  # noqa: E402  (this folder is on sys.path when run as a script)
 
 import xlspv  # noqa: E402
-from xlspv import example  # noqa: E402
+from xlspv.examples import spv as example  # noqa: E402
 
 EPOCH = dt.date(1899, 12, 30)
 

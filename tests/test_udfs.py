@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 import xlspv
-from xlspv import example
+from xlspv.examples import spv as example
 
 ROOT = Path(__file__).resolve().parents[1]
 UDFS = ROOT / "udfs.py"

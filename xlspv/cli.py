@@ -17,6 +17,8 @@ import click
 
 from . import __version__
 from .errors import SpvError
+from .scheduled import DEFAULT_USEFUL_LIFE
+from .terms import TERM_INFO
 
 
 class SpvCommand(click.Group):
@@ -53,19 +55,19 @@ def main() -> None:
 
 INPUT = click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(dir_okay=False))
 
+#: The term options, in the order --help lists them; their help is :data:`xlspv.terms.TERM_INFO`'s.
+_OPTION_ORDER = (
+    "deemed_rate",
+    "day_count",
+    "compounding",
+    "japan_share_before",
+    "japan_share_after",
+    "partner_share",
+    "allocation_basis",
+    "useful_life",
+)
 TERM_OPTIONS: list[tuple[str, str, str]] = [
-    ("--deemed-rate", "deemed_rate", "Annual deemed interest rate, e.g. 0.055 or 5.5% (required for a CSV)."),
-    ("--day-count", "day_count", "ACT/365F (default), ACT/360 or 30/360."),
-    (
-        "--compounding",
-        "compounding",
-        "annual (default), semiannual, quarterly, monthly, continuous or simple.",
-    ),
-    ("--japan-share-before", "japan_share_before", "Japan's share before the threshold (default 0.5)."),
-    ("--japan-share-after", "japan_share_after", "Japan's share after the threshold (default 0.1)."),
-    ("--partner-share", "partner_share", "Part of Japan's side held by a foreign partner (default 0)."),
-    ("--allocation-basis", "allocation_basis", "cumulative (default) or scheduled."),
-    ("--useful-life", "useful_life", "Whole years; required by the scheduled basis."),
+    ("--" + name.replace("_", "-"), name, TERM_INFO[name].option) for name in _OPTION_ORDER
 ]
 
 
@@ -178,10 +180,8 @@ def template_command(path: str, force: bool) -> None:
     Example:
         xlspv template my_spv.xlsx
     """
-    try:
-        from .workbooks.template import write_template
-    except ImportError as exc:  # the template writer ships separately from this command
-        raise SpvError(f"the template writer is not available in this installation ({exc}).") from None
+    from .workbooks.template import write_template
+
     written = write_template(path, force=force)
     click.echo(str(written or path))
 
@@ -264,8 +264,9 @@ def _decimals(text: str, option: str) -> list[float]:
     default=None,
     help="Add the Readings sheet: every SPV and the program under both readings of the deemed "
     "allocation, cumulative and scheduled (useful life: the SPV table's useful_life column, else "
-    "--useful-life or the Terms, else 20 years, labelled as the default). The scheduled reading runs "
-    "one SPV at a time (some 25-35 ms per 480-row SPV). Default: on for the built-in example, off for INPUT.",
+    f"--useful-life or the Terms, else {DEFAULT_USEFUL_LIFE} years, labelled as the default). The "
+    "scheduled reading runs one SPV at a time (some 25-35 ms per 480-row SPV). Default: on for the "
+    "built-in example, off for INPUT.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Do not print progress to stderr.")
 @term_options
@@ -295,53 +296,23 @@ def portfolio_command(
         xlspv portfolio program.xlsx -o program_report.xlsx
         xlspv portfolio program.xlsx --readings --useful-life 25 -o program_with_readings.xlsx
     """
-    import dataclasses
-
-    from .errors import TermsError
-    from .portfolio import analyse, load_portfolio
-    from .terms import Terms
+    from .examples import portfolio as example_portfolio
+    from .portfolio import analyse, program_terms
     from .workbooks.files import check_output
+    from .workbooks.portfolio_reader import load_portfolio
     from .workbooks.portfolio_report import write_portfolio_report
 
     check_output(out, force=force, inputs=[input_path])  # before reading: fail fast
     say = _stage(quiet)
     if input_path is None:
-        from . import example_portfolio
-
         say("using the built-in example portfolio (no INPUT given)")
         portfolio = example_portfolio.portfolio()
     else:
         say(f"reading {input_path}")
         portfolio = load_portfolio(input_path)
-    given = {name: value for name, value in terms.items() if value is not None}
-    if portfolio.terms is None and "deemed_rate" not in given:
-        raise TermsError(
-            "deemed_rate: required (no default); pass --deemed-rate (e.g. 0.055) or add a Terms sheet "
-            "(terms.csv beside spvs.csv) to the input."
-        )
     if readings is None:
         readings = input_path is None
-    basis = given.get("allocation_basis")
-    from_option = basis is not None
-    if not from_option and portfolio.terms is not None:
-        basis = portfolio.terms.allocation_basis
-    if isinstance(basis, str) and basis.strip().lower() == "scheduled":
-        where = "--allocation-basis" if from_option else "the input's Terms"
-        if not readings:
-            raise TermsError(
-                f"allocation_basis: 'scheduled' ({where}): the portfolio view runs on the batch path, which "
-                "computes the cumulative basis only; pass --readings to see the scheduled basis beside it "
-                "on the Readings sheet (useful life from --useful-life or the Terms, else 20 years)."
-            )
-        given["allocation_basis"] = "cumulative"  # useful_life then optional: the readings default it
-        say(
-            f"allocation basis 'scheduled' ({where}): the program view uses the cumulative basis (the "
-            "batch path); the scheduled basis is on the Readings sheet"
-        )
-    if portfolio.terms is None:
-        chosen = Terms.from_mapping(given)
-    else:
-        chosen = dataclasses.replace(portfolio.terms, **given)
+    chosen = program_terms(portfolio, terms, readings=readings, progress=say)
     grid = None if rates is None else _decimals(rates, "--rates")
     result = analyse(
         portfolio,

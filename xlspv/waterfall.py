@@ -18,7 +18,7 @@ schedules, batches, summaries, the Excel functions, the workbooks) calls it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,24 +31,8 @@ from .daycount import year_fraction
 from .errors import SpvInputError, TermsError
 from .inputs import Flows, prepare
 from .rows import AFTER, BEFORE, FUNDING, THRESHOLD, TIER_NAMES, Rows
-from .terms import Terms
+from .terms import Terms, TermsLike, as_terms
 from .xirr import xirr_many
-
-TermsLike = Terms | float | int | Mapping[str, Any] | Sequence[Any]
-
-
-def as_terms(terms: TermsLike) -> Terms:
-    """Terms from a :class:`Terms`, a bare deemed rate, or name/value pairs."""
-    if isinstance(terms, Terms):
-        return terms
-    if isinstance(terms, bool):
-        raise TermsError(f"terms: {terms!r} is not a deemed rate or a terms table.")
-    if isinstance(terms, (int, float, np.integer, np.floating)):
-        return Terms(float(terms))
-    if isinstance(terms, (Mapping, list, tuple)):
-        return Terms.from_mapping(terms)
-    raise TermsError(f"terms: {terms!r} is not a deemed rate or a terms table.")
-
 
 #: A distribution whose before-share falls short of the balance by less than this (relative) clears it:
 #: cash computed to clear the balance "exactly" is often one unit in the last place short, and leaving
