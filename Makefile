@@ -16,7 +16,7 @@ $(APP): pyproject.toml | $(BIN)/python
 	touch $(APP)
 
 $(TEST): pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[test]'
+	$(PIP) -e '.[test,server]'
 	touch $(APP) $(TEST)
 
 demo: $(APP)

@@ -359,5 +359,45 @@ def portfolio_command(
     click.echo(str(path))
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option("--ssl-keyfile", default=None, type=click.Path(dir_okay=False), help="TLS key (Excel needs HTTPS).")
+@click.option("--ssl-certfile", default=None, type=click.Path(dir_okay=False), help="TLS certificate.")
+def serve_command(host: str, port: int, ssl_keyfile: str | None, ssl_certfile: str | None) -> None:
+    """Run an xlwings Server with the xlspv functions, for Excel on Windows, macOS and the web.
+
+    Serves the add-in manifest at /manifest.xml and the six functions as =XLWINGS.SPV_IRR(...) etc.
+    Needs xlwings Server (pip install "xlspv[server]") and XLWINGS_LICENSE_KEY: 'noncommercial' for
+    non-commercial use, else a paid xlwings licence key. Stop it with Ctrl+C.
+
+    \b
+    Example:
+        XLWINGS_LICENSE_KEY=noncommercial xlspv serve --port 8000
+    """
+    from .excel.server import serve
+
+    serve(host, port, ssl_keyfile=ssl_keyfile, ssl_certfile=ssl_certfile)
+
+
+@main.command("lite")
+@click.argument("folder", metavar="[FOLDER]", required=False, default="xlspv_lite", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Replace main.py and requirements.txt if they exist.")
+def lite_command(folder: str, force: bool) -> None:
+    """Write main.py and requirements.txt to paste into xlwings Lite.
+
+    FOLDER defaults to xlspv_lite. Paste requirements.txt into xlwings Lite's requirements tab (then
+    restart), and main.py into its editor; the functions are then =SPV_IRR(...) etc.
+
+    \b
+    Example:
+        xlspv lite my_lite
+    """
+    from .workbooks.lite import write_lite
+
+    for path in write_lite(folder, force=force):
+        click.echo(str(path))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
