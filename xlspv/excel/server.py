@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 import sys
-import tempfile
+from pathlib import Path
 from typing import Any
 
 from ..errors import SpvError
@@ -46,12 +45,14 @@ def check_ready() -> None:
         raise ServerError(LICENSE_HELP + ".")
 
 
-def build_app(project_dir: str) -> Any:
-    """xlwings Server's ASGI app with ``udfs`` as its ``custom_functions`` module.
+#: xlwings Server's project folder, where it looks for overrides (``config.py``, ``.env``, ``static/``,
+#: ``routers/``, ``lifespan.py``): a folder that does not exist, so only the package's own files serve
+#: and nothing has to be created or cleaned up.
+NO_PROJECT_DIR = Path(__file__).resolve().parent / "no-xlwings-server-project"
 
-    ``project_dir`` is xlwings Server's project folder (where it looks for overrides such as
-    ``config.py`` or ``static/``): an empty folder, so only the package's own files are served.
-    """
+
+def build_app(project_dir: str | os.PathLike[str] = NO_PROJECT_DIR) -> Any:
+    """xlwings Server's ASGI app with ``udfs`` as its ``custom_functions`` module."""
     xlwings = sys.modules.get("xlwings")
     if xlwings is not None and not getattr(xlwings, "on_server", False):
         raise ServerError(
@@ -60,7 +61,7 @@ def build_app(project_dir: str) -> Any:
         )
     # Both before the first import of xlwings: it picks its Office.js decorators once, at import.
     os.environ["XLWINGS_ON_SERVER"] = "true"
-    os.environ["XLWINGS_PROJECT_DIR"] = project_dir
+    os.environ["XLWINGS_PROJECT_DIR"] = str(project_dir)
     import udfs
 
     sys.modules["custom_functions"] = udfs  # xlwings Server imports its functions by this name
@@ -91,11 +92,5 @@ def serve(
     check_ready()
     import uvicorn
 
-    project_dir = tempfile.mkdtemp(prefix="xlspv-server-")
-    try:
-        app = build_app(project_dir)
-        uvicorn.run(
-            app, host=host, port=port, ssl_keyfile=ssl_keyfile, ssl_certfile=ssl_certfile, log_level="info"
-        )
-    finally:
-        shutil.rmtree(project_dir, ignore_errors=True)
+    app = build_app()
+    uvicorn.run(app, host=host, port=port, ssl_keyfile=ssl_keyfile, ssl_certfile=ssl_certfile, log_level="info")
