@@ -168,7 +168,15 @@ def report_command(
     "path", metavar="[PATH]", required=False, default="spv_template.xlsx", type=click.Path(dir_okay=False)
 )
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
-def template_command(path: str, force: bool) -> None:
+@click.option(
+    "--runtime",
+    type=click.Choice(["classic", "server", "lite"]),
+    default="classic",
+    show_default=True,
+    help="The Excel add-in the formulas are stored for: classic (Windows xlwings add-in), server "
+    "(xlwings Server: =XLWINGS.SPV_IRR) or lite (xlwings Lite).",
+)
+def template_command(path: str, force: bool, runtime: str) -> None:
     """Write the input template to PATH.
 
     PATH defaults to spv_template.xlsx. Fill its Flows table and Terms, then run `xlspv report` on
@@ -182,7 +190,7 @@ def template_command(path: str, force: bool) -> None:
         from .workbooks.template import write_template
     except ImportError as exc:  # the template writer ships separately from this command
         raise SpvError(f"the template writer is not available in this installation ({exc}).") from None
-    written = write_template(path, force=force)
+    written = write_template(path, force=force, runtime=runtime)
     click.echo(str(written or path))
 
 
