@@ -391,19 +391,22 @@ def serve_command(host: str, port: int, ssl_keyfile: str | None, ssl_certfile: s
 @main.command("lite")
 @click.argument("folder", metavar="[FOLDER]", required=False, default="xlspv_lite", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Replace main.py and requirements.txt if they exist.")
-def lite_command(folder: str, force: bool) -> None:
+@click.option("--wheel-url", default=None, help="The https URL where the xlspv wheel is served (CORS on).")
+def lite_command(folder: str, force: bool, wheel_url: str | None) -> None:
     """Write main.py and requirements.txt to paste into xlwings Lite.
 
     FOLDER defaults to xlspv_lite. Paste requirements.txt into xlwings Lite's requirements tab (then
-    restart), and main.py into its editor; the functions are then =SPV_IRR(...) etc.
+    restart), and main.py into its editor; the functions are then =SPV_IRR(...) etc. xlspv is not on
+    PyPI: build its wheel (pip wheel --no-deps -w dist .), serve it over HTTPS with CORS and give its
+    URL with --wheel-url (otherwise requirements.txt ends with a comment to replace).
 
     \b
     Example:
-        xlspv lite my_lite
+        xlspv lite my_lite --wheel-url https://example.org/xlspv-0.1.0-py3-none-any.whl
     """
     from .workbooks.lite import write_lite
 
-    for path in write_lite(folder, force=force):
+    for path in write_lite(folder, force=force, wheel_url=wheel_url):
         click.echo(str(path))
 
 

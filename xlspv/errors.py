@@ -22,3 +22,7 @@ class TermsError(SpvError):
 
 class RateScheduleError(TermsError):
     """A dated deemed-rate schedule is empty, has two rates on one date, or starts too late."""
+
+
+class ServerError(SpvError):
+    """``xlspv serve`` cannot start as asked: xlwings Server missing, no licence key, xlwings loaded."""

@@ -21,17 +21,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import SpvError
+from ..errors import ServerError
 
 LICENSE_HELP = (
     "xlwings Server needs XLWINGS_LICENSE_KEY: set it to 'noncommercial' for non-commercial use (PolyForm "
     "Noncommercial License 1.0.0) or to your paid xlwings licence key, e.g. "
     "XLWINGS_LICENSE_KEY=noncommercial xlspv serve"
 )
-
-
-class ServerError(SpvError):
-    """xlwings Server cannot be started as asked (not installed, no licence key, xlwings already loaded)."""
 
 
 def check_ready() -> None:
