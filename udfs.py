@@ -52,6 +52,7 @@ CLASSIC_ADDIN = getattr(xw.func, "__module__", "") == "xlwings.udfs"
 #: cell (some 60 us; 31-39 ms for 480 rows). ``tests/test_udfs.py`` pins this list to the installed
 #: xlwings, so an upgrade fails a test until the probe is checked again.
 PYODIDE_PROBE_XLWINGS = ("0.37.8",)
+_PYODIDE_MODULES = ("pyodide", "pyodide.ffi")
 
 
 def _skip_pyodide_probe() -> bool:
@@ -68,7 +69,10 @@ def _skip_pyodide_probe() -> bool:
         return False
     if "pyodide" in sys.modules or importlib.util.find_spec("pyodide") is not None:
         return False
-    sys.modules["pyodide"] = None  # type: ignore[assignment]
+    # Both names: xlwings imports ``pyodide.ffi``, which Python looks up by its full name first; with
+    # only the parent marked it would still take the import lock and load the parent on every cell.
+    for name in _PYODIDE_MODULES:
+        sys.modules[name] = None  # type: ignore[assignment]
     return True
 
 

@@ -120,8 +120,9 @@ def excel():
     for name in _xlwings_modules():
         del sys.modules[name]
     sys.modules.update(saved)
-    if "pyodide" in sys.modules and sys.modules["pyodide"] is None:  # udfs's marker (see below)
-        del sys.modules["pyodide"]
+    for name in ("pyodide", "pyodide.ffi"):  # udfs's markers (see below)
+        if name in sys.modules and sys.modules[name] is None:
+            del sys.modules[name]
 
 
 def assert_no_nan_or_inf(payload: Any) -> None:
@@ -870,7 +871,7 @@ def test_the_probe_guard_matches_the_installed_xlwings(excel):
 
 def test_the_probe_is_skipped_on_the_office_js_path_only(excel):
     assert excel.module.PYODIDE_PROBE_SKIPPED is True
-    assert "pyodide" in sys.modules and sys.modules["pyodide"] is None
+    assert sys.modules["pyodide"] is None and sys.modules["pyodide.ffi"] is None
     plain = subprocess.run(
         [sys.executable, "-c", "import sys, udfs; print(udfs.PYODIDE_PROBE_SKIPPED, 'pyodide' in sys.modules)"],
         capture_output=True,
@@ -886,10 +887,10 @@ def test_results_are_the_same_with_the_probe(excel, core_calls):
     values = [*EXAMPLE_VALUES, [None], [""], [None]]  # blank cells at the end: what the probe looks for
     dates = [*EXAMPLE_DATES, [None], [None], [None]]
     skipped = excel.call("SPV_WATERFALL", values, dates, 0.055, None)
-    del sys.modules["pyodide"]
+    del sys.modules["pyodide"], sys.modules["pyodide.ffi"]
     try:
         excel.module._MEMO.clear()
         probed = excel.call("SPV_WATERFALL", values, dates, 0.055, None)
     finally:
-        sys.modules["pyodide"] = None
+        sys.modules["pyodide"] = sys.modules["pyodide.ffi"] = None
     assert probed == skipped
