@@ -98,7 +98,10 @@ def in_process(udfs) -> dict[str, float]:
     sheet = [
         payload("SPV_WATERFALL", [values, dates, [[0.055]], [[None]]]),
         payload("THRESHOLD_DATE", [values, dates, [[0.055]]]),
-        *[payload("SPV_IRR", [values, dates, [[p]], [[0.055]], [[None]]]) for p in ("Japan", "US", "Partner", "Project")],
+        *[
+            payload("SPV_IRR", [values, dates, [[p]], [[0.055]], [[None]]])
+            for p in ("Japan", "US", "Partner", "Project")
+        ],
     ]
 
     def results_sheet(memo: bool) -> None:
@@ -134,7 +137,9 @@ def live_server() -> float | None:
     env = {k: v for k, v in os.environ.items() if k != "XLWINGS_ON_SERVER"}
     process = subprocess.Popen(
         [sys.executable, "-m", "xlspv.cli", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -152,8 +157,10 @@ def live_server() -> float | None:
 
         def call() -> None:
             request = urllib.request.Request(
-                base + "/xlwings/custom-functions-call", data=body,
-                headers={"Content-Type": "application/json"}, method="POST",
+                base + "/xlwings/custom-functions-call",
+                data=body,
+                headers={"Content-Type": "application/json"},
+                method="POST",
             )
             urllib.request.urlopen(request, timeout=30).read()
 
@@ -168,17 +175,26 @@ def main() -> None:
     t = in_process(udfs)
     print(f"SPV_IRR, {ROWS} rows (medians; each call computes):")
     print(f"  udfs.SPV_IRR called directly           {t['direct'] * 1e3:8.2f} ms  (reference)")
-    print(f"  custom_functions_call, probe skipped   {t['through'] * 1e3:8.2f} ms  ({t['through'] / t['direct']:.1f}x)")
-    print(f"  custom_functions_call, xlwings as is   {t['through_probe'] * 1e3:8.2f} ms  "
-          f"({t['through_probe'] / t['direct']:.1f}x)")
-    print(f"Results sheet (6 functions), custom_functions_call: memo {t['sheet_memo'] * 1e3:.2f} ms, "
-          f"no memo {t['sheet_nomemo'] * 1e3:.2f} ms ({t['sheet_nomemo'] / t['sheet_memo']:.1f}x)")
+    print(
+        f"  custom_functions_call, probe skipped   {t['through'] * 1e3:8.2f} ms  "
+        f"({t['through'] / t['direct']:.1f}x)"
+    )
+    print(
+        f"  custom_functions_call, xlwings as is   {t['through_probe'] * 1e3:8.2f} ms  "
+        f"({t['through_probe'] / t['direct']:.1f}x)"
+    )
+    print(
+        f"Results sheet (6 functions), custom_functions_call: memo {t['sheet_memo'] * 1e3:.2f} ms, "
+        f"no memo {t['sheet_nomemo'] * 1e3:.2f} ms ({t['sheet_nomemo'] / t['sheet_memo']:.1f}x)"
+    )
     http = live_server()
     if http is None:
         print("live server: xlwings Server not installed (pip install '.[server]')")
     else:
-        print(f"live xlspv serve, HTTP round trip of SPV_IRR: {http * 1e3:.2f} ms "
-              f"({http / t['through']:.1f}x custom_functions_call in process)")
+        print(
+            f"live xlspv serve, HTTP round trip of SPV_IRR: {http * 1e3:.2f} ms "
+            f"({http / t['through']:.1f}x custom_functions_call in process)"
+        )
 
 
 if __name__ == "__main__":

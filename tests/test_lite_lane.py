@@ -41,7 +41,12 @@ def _project() -> dict:
 def test_lite_writes_main_and_requirements(tmp_path):
     written = write_lite(tmp_path / "lite", wheel_url=URL)
     assert [p.name for p in written] == ["main.py", "requirements.txt"]
-    assert (tmp_path / "lite" / "requirements.txt").read_text().splitlines() == [XLWINGS_PIN, "numpy", "pandas", URL]
+    assert (tmp_path / "lite" / "requirements.txt").read_text().splitlines() == [
+        XLWINGS_PIN,
+        "numpy",
+        "pandas",
+        URL,
+    ]
     assert (tmp_path / "lite" / "main.py").read_text() == MAIN_PY
 
 
@@ -73,7 +78,10 @@ def test_without_a_url_the_wheel_line_is_a_comment_to_replace():
 def test_cli_lite(tmp_path):
     result = CliRunner().invoke(main, ["lite", str(tmp_path / "x"), "--wheel-url", URL])
     assert result.exit_code == 0, result.output
-    assert result.output.split() == [str(tmp_path / "x" / "main.py"), str(tmp_path / "x" / "requirements.txt")]
+    assert result.output.split() == [
+        str(tmp_path / "x" / "main.py"),
+        str(tmp_path / "x" / "requirements.txt"),
+    ]
     again = CliRunner().invoke(main, ["lite", str(tmp_path / "x")])
     assert again.exit_code == 2 and "the file exists; pass --force" in again.output
 
@@ -94,7 +102,7 @@ def test_lite_installs_only_what_it_can():
 def test_xlwings_pin_is_the_tested_version():
     import udfs
 
-    assert XLWINGS_PIN == f"xlwings=={udfs.PYODIDE_PROBE_XLWINGS[-1]}"
+    assert f"xlwings=={udfs.PYODIDE_PROBE_XLWINGS[-1]}" == XLWINGS_PIN
 
 
 def test_lane_packages_are_pyprojects_without_numba():

@@ -96,7 +96,10 @@ def test_every_call_is_stored_as_excel_stores_an_office_js_function(templates, r
         assert names and all(n.startswith(function_name("", runtime)) for n in names), (ref, formula)
         assert all(n.removeprefix(function_name("", runtime)) in FUNCTIONS for n in names)
         assert "." not in formula.split("(")[0], "never the dotted form: it stays #NAME? (office-js #6611)"
-        assert 't="array"' in f_attrs and 'cm="1"' in attrs, (part, ref)  # a dynamic array, as Excel writes it
+        assert 't="array"' in f_attrs and 'cm="1"' in attrs, (
+            part,
+            ref,
+        )  # a dynamic array, as Excel writes it
         if "WATERFALL" not in formula and "RATE_GRID" not in formula:
             assert f'ref="{ref}"' in f_attrs  # one cell
 

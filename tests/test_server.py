@@ -217,7 +217,9 @@ def test_threshold_date_and_not_reached(server, runtime):
     # hand-worked (the spec's example): cleared by the last row, 1 January 2027
     small = [[-100.0], [60.0], [200.0]]
     days = [[serial(dt.date(2025, 1, 1))], [serial(dt.date(2026, 1, 1))], [serial(dt.date(2027, 1, 1))]]
-    assert server.call("THRESHOLD_DATE", small, days, [[0.10]], runtime=runtime) == [[serial(dt.date(2027, 1, 1))]]
+    assert server.call("THRESHOLD_DATE", small, days, [[0.10]], runtime=runtime) == [
+        [serial(dt.date(2027, 1, 1))]
+    ]
     short = server.call("THRESHOLD_DATE", small[:2], days[:2], [[0.10]], runtime=runtime)
     assert short == [[error_value("#N/A", runtime)]]
 
@@ -225,7 +227,9 @@ def test_threshold_date_and_not_reached(server, runtime):
 def test_threshold_date_is_a_formatted_number_on_runtime_14(server):
     expected = xlspv.compute(VALUES, DATES, RATE).threshold_date
     result = server.call("THRESHOLD_DATE", CELLS_V, CELLS_D, [[RATE]], runtime="1.4", date_format="m/d/yyyy")
-    assert result == [[{"type": "FormattedNumber", "basicValue": serial(expected), "numberFormat": "m/d/yyyy"}]]
+    assert result == [
+        [{"type": "FormattedNumber", "basicValue": serial(expected), "numberFormat": "m/d/yyyy"}]
+    ]
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
@@ -244,10 +248,14 @@ def test_waterfall_table_is_the_cores(server, runtime):
 def test_rate_grid_is_the_cores_batch(server, runtime):
     rates = [0.035, 0.055, 0.075]
     batch = xlspv.waterfall_batch(
-        np.array(VALUES), np.array(DATES, dtype="datetime64[D]"), xlspv.Terms(deemed_rate=RATE),
+        np.array(VALUES),
+        np.array(DATES, dtype="datetime64[D]"),
+        xlspv.Terms(deemed_rate=RATE),
         deemed_rates=np.array(rates),
     )
-    result = server.call("SPV_RATE_GRID", CELLS_V, CELLS_D, [[RATE]], [[r] for r in rates], [[None]], runtime=runtime)
+    result = server.call(
+        "SPV_RATE_GRID", CELLS_V, CELLS_D, [[RATE]], [[r] for r in rates], [[None]], runtime=runtime
+    )
     assert result[0] == ["deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered"]
     assert [row[1] for row in result[1:]] == pytest.approx(batch.xirr("japan").tolist(), rel=1e-12)
     assert [row[3] for row in result[1:]] == pytest.approx(batch.japan.sum(axis=1).tolist(), rel=1e-12)

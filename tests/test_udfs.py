@@ -807,7 +807,7 @@ def results_sheet(excel, values, dates, terms):
     return [
         excel.call("SPV_WATERFALL", values, dates, terms, None),
         excel.call("THRESHOLD_DATE", values, dates, terms),
-        *[excel.call("SPV_IRR", values, dates, party, terms, None) for party in ("Japan", "US", "Partner", "Project")],
+        *[excel.call("SPV_IRR", values, dates, p, terms, None) for p in ("Japan", "US", "Partner", "Project")],  # noqa: E501
     ]
 
 
@@ -826,7 +826,8 @@ def test_a_results_sheet_computes_the_waterfall_once(excel, core_calls):
     ]:
         excel.module._MEMO.clear()
         if func == "SPV_IRR":
-            each.append(excel.call(func, EXAMPLE_VALUES, EXAMPLE_DATES, args[0], [["deemed_rate", 0.055]], None))
+            terms = [["deemed_rate", 0.055]]
+            each.append(excel.call(func, EXAMPLE_VALUES, EXAMPLE_DATES, args[0], terms, None))
         else:
             each.append(excel.call(func, EXAMPLE_VALUES, EXAMPLE_DATES, [["deemed_rate", 0.055]], *args))
     assert each == first  # the memo changes no result
@@ -873,7 +874,7 @@ def test_the_probe_is_skipped_on_the_office_js_path_only(excel):
     assert excel.module.PYODIDE_PROBE_SKIPPED is True
     assert sys.modules["pyodide"] is None and sys.modules["pyodide.ffi"] is None
     plain = subprocess.run(
-        [sys.executable, "-c", "import sys, udfs; print(udfs.PYODIDE_PROBE_SKIPPED, 'pyodide' in sys.modules)"],
+        [sys.executable, "-c", "import sys, udfs; print(udfs.PYODIDE_PROBE_SKIPPED, 'pyodide' in sys.modules)"],  # noqa: E501
         capture_output=True,
         text=True,
         env={k: v for k, v in os.environ.items() if k != "XLWINGS_ON_SERVER"},

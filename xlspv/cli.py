@@ -370,7 +370,9 @@ def portfolio_command(
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
-@click.option("--ssl-keyfile", default=None, type=click.Path(dir_okay=False), help="TLS key (Excel needs HTTPS).")
+@click.option(
+    "--ssl-keyfile", default=None, type=click.Path(dir_okay=False), help="TLS key (Excel needs HTTPS)."
+)
 @click.option("--ssl-certfile", default=None, type=click.Path(dir_okay=False), help="TLS certificate.")
 def serve_command(host: str, port: int, ssl_keyfile: str | None, ssl_certfile: str | None) -> None:
     """Run an xlwings Server with the xlspv functions, for Excel on Windows, macOS and the web.
@@ -389,7 +391,9 @@ def serve_command(host: str, port: int, ssl_keyfile: str | None, ssl_certfile: s
 
 
 @main.command("lite")
-@click.argument("folder", metavar="[FOLDER]", required=False, default="xlspv_lite", type=click.Path(file_okay=False))
+@click.argument(
+    "folder", metavar="[FOLDER]", required=False, default="xlspv_lite", type=click.Path(file_okay=False)
+)
 @click.option("--force", is_flag=True, help="Replace main.py and requirements.txt if they exist.")
 @click.option("--wheel-url", default=None, help="The https URL where the xlspv wheel is served (CORS on).")
 def lite_command(folder: str, force: bool, wheel_url: str | None) -> None:

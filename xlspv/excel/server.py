@@ -34,7 +34,7 @@ def check_ready() -> None:
     """Refuse to start without xlwings Server installed or without a licence key, with the fix."""
     if importlib.util.find_spec("xlwings_server") is None:
         raise ServerError(
-            "xlwings Server is not installed; install it with: pip install \"xlspv[server]\" "
+            'xlwings Server is not installed; install it with: pip install "xlspv[server]" '
             "(xlwings-server, PolyForm Noncommercial unless you hold an xlwings licence)."
         )
     if not os.environ.get("XLWINGS_LICENSE_KEY", "").strip():
@@ -89,4 +89,6 @@ def serve(
     import uvicorn
 
     app = build_app()
-    uvicorn.run(app, host=host, port=port, ssl_keyfile=ssl_keyfile, ssl_certfile=ssl_certfile, log_level="info")
+    uvicorn.run(
+        app, host=host, port=port, ssl_keyfile=ssl_keyfile, ssl_certfile=ssl_certfile, log_level="info"
+    )

@@ -23,8 +23,8 @@ PYODIDE_PACKAGES = ("numpy", "pandas")
 XLWINGS_PIN = "xlwings==0.37.8"
 WHEEL_PLACEHOLDER = "# https://<your host>/xlspv-0.1.0-py3-none-any.whl  <- the URL of the xlspv wheel"
 
-MAIN_PY = '''"""xlspv's Excel functions in xlwings Lite: =SPV_IRR(...), =SPV_PAYOUT(...), =THRESHOLD_DATE(...),
-=SPV_WATERFALL(...), =SPV_RATE_GRID(...) and =SPV_VERSION().
+MAIN_PY = '''"""xlspv's Excel functions in xlwings Lite: =SPV_IRR(...), =SPV_PAYOUT(...),
+=THRESHOLD_DATE(...), =SPV_WATERFALL(...), =SPV_RATE_GRID(...) and =SPV_VERSION().
 
 Written by `xlspv lite`. The functions live in udfs.py, installed with the xlspv wheel named in
 requirements.txt; xlwings Lite registers the functions imported here.
@@ -73,7 +73,9 @@ def write_lite(
     files = {target / "main.py": MAIN_PY, target / "requirements.txt": requirements(wheel_url)}
     for path in files:
         if path.exists() and not force:
-            raise OutputError(f"{path}: the file exists; pass --force to replace it, or choose another folder.")
+            raise OutputError(
+                f"{path}: the file exists; pass --force to replace it, or choose another folder."
+            )
     for path, text in files.items():
         write_atomically(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
     return list(files)
