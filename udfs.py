@@ -23,9 +23,13 @@ which Office.js runtimes >= 1.4 turn into real error values. No result holds NaN
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
+import importlib.util
 import math
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -44,6 +48,37 @@ __all__ = ["SPV_IRR", "SPV_PAYOUT", "SPV_RATE_GRID", "SPV_VERSION", "SPV_WATERFA
 
 #: The classic add-in's decorators live in ``xlwings.udfs``; Office.js runtimes use ``xlwings.server``.
 CLASSIC_ADDIN = getattr(xw.func, "__module__", "") == "xlwings.udfs"
+
+#: xlwings versions whose Office.js argument conversion calls ``xlwings.utils.is_jsnull`` once per cell,
+#: which tries ``from pyodide.ffi import JsNull`` each time: on CPython a failed search of sys.path per
+#: cell (some 60 us; 31-39 ms for 480 rows). ``tests/test_udfs.py`` pins this list to the installed
+#: xlwings, so an upgrade fails a test until the probe is checked again.
+PYODIDE_PROBE_XLWINGS = ("0.37.8",)
+_PYODIDE_MODULES = ("pyodide", "pyodide.ffi")
+
+
+def _skip_pyodide_probe() -> bool:
+    """Off Pyodide, mark ``pyodide`` as absent so xlwings's per-cell probe fails at once.
+
+    ``sys.modules["pyodide"] = None`` is Python's own "this module does not exist" marker: the import
+    raises ``ModuleNotFoundError`` without searching sys.path, and xlwings catches it exactly as before
+    (the cell is not Pyodide's JsNull). Done only on the Office.js path, only for the xlwings versions
+    measured, and never where Pyodide is present. Returns whether the marker was set.
+    """
+    if not getattr(xw, "on_server", False) or sys.platform == "emscripten":
+        return False  # classic add-in, plain import, or Pyodide itself: no probe to skip
+    if xw.__version__ not in PYODIDE_PROBE_XLWINGS:
+        return False
+    if "pyodide" in sys.modules or importlib.util.find_spec("pyodide") is not None:
+        return False
+    # Both names: xlwings imports ``pyodide.ffi``, which Python looks up by its full name first; with
+    # only the parent marked it would still take the import lock and load the parent on every cell.
+    for name in _PYODIDE_MODULES:
+        sys.modules[name] = None  # type: ignore[assignment]
+    return True
+
+
+PYODIDE_PROBE_SKIPPED = _skip_pyodide_probe()
 
 PAYOUT_PARTIES = ("japan", "us", "partner")
 IRR_PARTIES = (*PAYOUT_PARTIES, "project")
@@ -151,10 +186,74 @@ def _terms(terms: Any) -> xlspv.Terms:
 
 
 def _waterfall(values: Any, dates: Any, terms: Any) -> xlspv.Waterfall:
-    """The one place inputs are prepared: converted, checked, and handed to the core."""
+    """The one place inputs are prepared: converted, checked, and handed to the core (once per inputs)."""
     vals, days = _flows(values, dates)
+    key = _memo_key(vals, days, terms)
+    found = _MEMO.get(key)
+    if found is not None:
+        return found
     with _core_errors_as_value_errors():
-        return xlspv.compute(vals, days, _terms(terms))
+        computed = xlspv.compute(vals, days, _terms(terms))
+    _MEMO.put(key, computed)
+    return computed
+
+
+class _Memo:
+    """The last few computed waterfalls, keyed on their inputs (least recently used dropped first).
+
+    A Results sheet calls SPV_WATERFALL, THRESHOLD_DATE and SPV_IRR per party over the same ranges; the
+    core's waterfall is pure, so each recalculation computes it once and the other calls reuse it.
+    Bounded by entries and by cells, so a whole-column reference cannot pile up memory. Errors are
+    never stored: a bad input is checked again on every call.
+    """
+
+    def __init__(self, entries: int, cells: int) -> None:
+        self.entries, self.cells = entries, cells
+        self._items: collections.OrderedDict[Any, xlspv.Waterfall] = collections.OrderedDict()
+        self._lock = threading.Lock()  # xlwings Server may run calls in worker threads
+
+    def get(self, key: Any) -> xlspv.Waterfall | None:
+        if key is None:
+            return None
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Any, waterfall: xlspv.Waterfall) -> None:
+        if key is None:
+            return
+        with self._lock:
+            self._items[key] = waterfall
+            self._items.move_to_end(key)
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+#: Up to 16 input sets of up to 200,000 cells each (values + dates + terms) are remembered.
+_MEMO = _Memo(entries=16, cells=200_000)
+
+
+def _memo_key(vals: list[Any], days: list[Any], terms: Any) -> Any:
+    """The inputs as a hashable key, each cell with its type (1, 1.0 and TRUE differ); None if unusable."""
+    rows = [list(row) for row in terms] if isinstance(terms, (list, tuple)) else [[terms]]
+    if len(vals) + len(days) + sum(len(row) for row in rows) > _MEMO.cells:
+        return None
+    try:
+        key = (
+            tuple((type(c), c) for c in vals),
+            tuple((type(c), c) for c in days),
+            tuple(tuple((type(c), c) for c in row) for row in rows),
+        )
+        hash(key)
+    except TypeError:  # a cell type that cannot be hashed: compute without the memo
+        return None
+    return key
 
 
 def _party(party: Any, allowed: tuple[str, ...]) -> str:
@@ -173,7 +272,7 @@ def _number(x: float) -> float | str:
     return x if math.isfinite(x) else NO_NUMBER
 
 
-@xw.func
+@xw.func(cache=True)
 @xw.arg("values", ndim=2, err_to_str=True, doc=_VALUES_DOC)
 @xw.arg("dates", ndim=2, err_to_str=True, doc=_DATES_DOC)
 @xw.arg("party", doc='"Japan", "US" or "Partner" (not case-sensitive).')
@@ -188,7 +287,7 @@ def _payouts(party: str, waterfall: xlspv.Waterfall) -> list[list[float | str]]:
     return [[_number(x)] for x in getattr(waterfall, party)]
 
 
-@xw.func
+@xw.func(cache=True)
 @xw.arg("values", ndim=2, err_to_str=True, doc=_VALUES_DOC)
 @xw.arg("dates", ndim=2, err_to_str=True, doc=_DATES_DOC)
 @xw.arg("party", doc='"Japan", "US", "Partner" or "Project" (not case-sensitive).')
@@ -206,7 +305,7 @@ def _irr(party: str, waterfall: xlspv.Waterfall, guess: Any) -> float | str:
     return NO_NUMBER if rate is None else _number(rate)
 
 
-@xw.func
+@xw.func(cache=True)
 @xw.arg("values", ndim=2, err_to_str=True, doc=_VALUES_DOC)
 @xw.arg("dates", ndim=2, err_to_str=True, doc=_DATES_DOC)
 @xw.arg("terms", ndim=2, err_to_str=True, doc=_TERMS_DOC)
@@ -216,7 +315,7 @@ def THRESHOLD_DATE(values, dates, terms):
     return _waterfall(values, dates, terms).threshold_date or NOT_AVAILABLE
 
 
-@xw.func
+@xw.func(cache=True)
 @xw.arg("values", ndim=2, err_to_str=True, doc=_VALUES_DOC)
 @xw.arg("dates", ndim=2, err_to_str=True, doc=_DATES_DOC)
 @xw.arg("terms", ndim=2, err_to_str=True, doc=_TERMS_DOC)
@@ -248,7 +347,7 @@ def _table(header: bool, waterfall: xlspv.Waterfall) -> list[list[Any]]:
     return [list(table.columns), *rows] if header else rows
 
 
-@xw.func
+@xw.func(cache=True)
 @xw.arg("values", ndim=2, err_to_str=True, doc=_VALUES_DOC)
 @xw.arg("dates", ndim=2, err_to_str=True, doc=_DATES_DOC)
 @xw.arg("terms", ndim=2, err_to_str=True, doc=_TERMS_DOC)

@@ -170,7 +170,15 @@ def report_command(
     "path", metavar="[PATH]", required=False, default="spv_template.xlsx", type=click.Path(dir_okay=False)
 )
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
-def template_command(path: str, force: bool) -> None:
+@click.option(
+    "--runtime",
+    type=click.Choice(["classic", "server", "lite"]),
+    default="classic",
+    show_default=True,
+    help="The Excel add-in the formulas are stored for: classic (Windows xlwings add-in), server "
+    "(xlwings Server: =XLWINGS.SPV_IRR) or lite (xlwings Lite).",
+)
+def template_command(path: str, force: bool, runtime: str) -> None:
     """Write the input template to PATH.
 
     PATH defaults to spv_template.xlsx. Fill its Flows table and Terms, then run `xlspv report` on
@@ -182,7 +190,7 @@ def template_command(path: str, force: bool) -> None:
     """
     from .workbooks.template import write_template
 
-    written = write_template(path, force=force)
+    written = write_template(path, force=force, runtime=runtime)
     click.echo(str(written or path))
 
 
@@ -328,6 +336,53 @@ def portfolio_command(
         f"{result.cap.cap:,.1f} cap, {len(result.flags):,} flags"
     )
     click.echo(str(path))
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option(
+    "--ssl-keyfile", default=None, type=click.Path(dir_okay=False), help="TLS key (Excel needs HTTPS)."
+)
+@click.option("--ssl-certfile", default=None, type=click.Path(dir_okay=False), help="TLS certificate.")
+def serve_command(host: str, port: int, ssl_keyfile: str | None, ssl_certfile: str | None) -> None:
+    """Run an xlwings Server with the xlspv functions, for Excel on Windows, macOS and the web.
+
+    Serves the add-in manifest at /manifest.xml and the six functions as =XLWINGS.SPV_IRR(...) etc.
+    Needs xlwings Server (pip install "xlspv[server]") and XLWINGS_LICENSE_KEY: 'noncommercial' for
+    non-commercial use, else a paid xlwings licence key. Stop it with Ctrl+C.
+
+    \b
+    Example:
+        XLWINGS_LICENSE_KEY=noncommercial xlspv serve --port 8000
+    """
+    from .excel.server import serve
+
+    serve(host, port, ssl_keyfile=ssl_keyfile, ssl_certfile=ssl_certfile)
+
+
+@main.command("lite")
+@click.argument(
+    "folder", metavar="[FOLDER]", required=False, default="xlspv_lite", type=click.Path(file_okay=False)
+)
+@click.option("--force", is_flag=True, help="Replace main.py and requirements.txt if they exist.")
+@click.option("--wheel-url", default=None, help="The https URL where the xlspv wheel is served (CORS on).")
+def lite_command(folder: str, force: bool, wheel_url: str | None) -> None:
+    """Write main.py and requirements.txt to paste into xlwings Lite.
+
+    FOLDER defaults to xlspv_lite. Paste requirements.txt into xlwings Lite's requirements tab (then
+    restart), and main.py into its editor; the functions are then =SPV_IRR(...) etc. xlspv is not on
+    PyPI: build its wheel (pip wheel --no-deps -w dist .), serve it over HTTPS with CORS and give its
+    URL with --wheel-url (otherwise requirements.txt ends with a comment to replace).
+
+    \b
+    Example:
+        xlspv lite my_lite --wheel-url https://example.org/xlspv-0.1.0-py3-none-any.whl
+    """
+    from .workbooks.lite import write_lite
+
+    for path in write_lite(folder, force=force, wheel_url=wheel_url):
+        click.echo(str(path))
 
 
 if __name__ == "__main__":  # pragma: no cover

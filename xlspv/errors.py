@@ -36,11 +36,16 @@ class DynamicArrayError(SpvError):
     """An anchor cannot be marked: unknown sheet, no array formula there, or not the top-left cell."""
 
 
+class ServerError(SpvError):
+    """``xlspv serve`` cannot start as asked: xlwings Server missing, no licence key, xlwings loaded."""
+
+
 __all__ = [
     "DynamicArrayError",
     "MacroWorkbookError",
     "OutputError",
     "RateScheduleError",
+    "ServerError",
     "SpvError",
     "SpvInputError",
     "TermsError",

@@ -44,6 +44,7 @@ from ..examples import spv as example
 from ..terms import ALLOCATION_BASES, COMPOUNDINGS, GRID_COLUMNS, TERM_INFO, rates_around
 from .cover import CHECKS_SHEET, add_checks, add_cover, add_master_check_line, conventions_rows
 from .files import check_output, save_workbook
+from .runtimes import apply_runtime
 from .style import (
     DATE,
     HEADER_FILL,
@@ -169,7 +170,11 @@ CONNECT_NOTES = (
 
 
 def write_template(
-    path: str | os.PathLike[str], *, force: bool = False, generated: dt.datetime | None = None
+    path: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    generated: dt.datetime | None = None,
+    runtime: str = "classic",
 ) -> Path:
     """Write the template workbook to ``path`` (atomically); refuse to replace a file without ``force``.
 
@@ -181,6 +186,8 @@ def write_template(
         Replace ``path`` if it exists (default: refuse).
     generated : datetime, optional
         The generation time the Cover shows (default: now, UTC).
+    runtime : {"classic", "server", "lite"}
+        The Excel runtime whose function names the formulas store (:mod:`.runtimes`).
 
     Returns
     -------
@@ -204,11 +211,13 @@ def write_template(
     xlspv.errors.OutputError: .../spv.xlsx: the file exists; pass --force to replace it, ...
     """
     target = check_output(path, force=force)
-    wb, dynamic_arrays = build_template(generated=generated)
+    wb, dynamic_arrays = build_template(generated=generated, runtime=runtime)
     return save_workbook(wb, target, dynamic_arrays=dynamic_arrays)
 
 
-def build_template(*, generated: dt.datetime | None = None) -> tuple[Workbook, dict[str, list[str]]]:
+def build_template(
+    *, generated: dt.datetime | None = None, runtime: str = "classic"
+) -> tuple[Workbook, dict[str, list[str]]]:
     """The template as an openpyxl workbook, and the anchors of its dynamic arrays per sheet."""
     wb = Workbook()
     flows = example.flows()
@@ -243,7 +252,7 @@ def build_template(*, generated: dt.datetime | None = None) -> tuple[Workbook, d
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws is cover
     wb.active = 0
-    return wb, {RESULTS: anchors, SENSITIVITY: grid_anchors}
+    return wb, apply_runtime(wb, runtime, {RESULTS: anchors, SENSITIVITY: grid_anchors})
 
 
 def _flows_ref(column: str) -> str:
