@@ -45,7 +45,7 @@ WRITERS: dict[str, list[list[str]]] = {
     "report": [["report", "-q"], ["report", "-q", "{template}"]],  # the example; a filled template
     "portfolio": [["portfolio", "-q", "--readings"]],
 }
-WRITES_NO_WORKBOOK = {"summary"}
+WRITES_NO_WORKBOOK = {"summary", "serve", "lite"}
 
 
 def validate(paths: list[Path]) -> dict[str, Any]:

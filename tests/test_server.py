@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 import xlspv
-from xlspv import example
+from xlspv.examples import spv as example
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("xlwings_server") is None,
