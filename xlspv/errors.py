@@ -22,3 +22,7 @@ class TermsError(SpvError):
 
 class RateScheduleError(TermsError):
     """A dated deemed-rate schedule is empty, has two rates on one date, or starts too late."""
+
+
+class RiskModelError(SpvError):
+    """A risk-model parameter or a simulation setting (scenarios, seed, scheduler) cannot be used."""
