@@ -15,6 +15,7 @@ import numpy as np
 from ..xirr import xirr_many
 from .model import RiskModel
 from .scenarios import (
+    RATE_HORIZON_DAYS,
     Problem,
     Schedule,
     add_months,
@@ -115,7 +116,7 @@ def run_chunk(problem: Problem, model: RiskModel, seed: int, chunk: int, n: int)
         stop = d.stop_exponentials / model.stop_hazard if model.stop_hazard > 0.0 else \
             np.full(d.stop_exponentials.shape, math.inf)
     flows = [scenario_flows(s, factor[:, i], delay[:, i], stop[:, i]) for i, s in enumerate(problem.spvs)]
-    paths_of = _rate_path_maker(problem, model, d.rate_normals, n, max(int(f[1].max()) for f in flows))
+    paths_of = _rate_path_maker(problem, model, d.rate_normals, n)
     columns = k + (1 if problem.program else 0)
     threshold = np.empty((n, columns), dtype=np.int64)
     unrecovered = np.empty((n, columns))
@@ -149,11 +150,11 @@ def _subset(paths: tuple | None, n: int) -> tuple | None:
     return None if paths is None else (paths[0], paths[1][:n])
 
 
-def _rate_path_maker(problem: Problem, model: RiskModel, rng: np.random.Generator, n: int, last: int):  # type: ignore[no-untyped-def]
+def _rate_path_maker(problem: Problem, model: RiskModel, rng: np.random.Generator, n: int):  # type: ignore[no-untyped-def]
     """A function giving each SPV's rate paths (or None when the benchmark does not move)."""
     if model.rate_vol == 0.0:
         return lambda spv: None
-    resets = reset_days(problem.origin, last)
+    resets = reset_days(problem.origin, problem.last_day + RATE_HORIZON_DAYS)
     shifts = benchmark_shifts(model, rng, n, resets.size)
     return lambda spv: rate_paths(spv.terms, resets, shifts)
 

@@ -133,7 +133,10 @@ def assemble(problem: Problem, model: RiskModel, scenarios: int, seed: int, chun
         name: column_figures(threshold[:, i], unrecovered[:, i], xirr[:, i], starts[i])
         for i, name in enumerate(names)
     }
-    summary = pd.DataFrame(columns, index=[f for f, _ in FIGURES])
+    index = [f for f, _ in FIGURES]
+    summary = pd.DataFrame(  # object columns: a figure that does not exist stays None, not NaN
+        {name: pd.Series([col[f] for f in index], index=index, dtype=object) for name, col in columns.items()}
+    )
     head = threshold[:, -1]
     distributions = pd.DataFrame(
         {

@@ -26,6 +26,10 @@ CHUNK = 8192
 YEAR_DAYS = 365.25
 #: The benchmark resets every six months.
 RESET_MONTHS = 6
+#: The benchmark is simulated to this many days past the schedule's last row and held after it (rows a
+#: long delay moves further out accrue at its last level; with the default 12-month mean delay, a delay
+#: over ten years has probability (12/13)**120, under 1e-4).
+RATE_HORIZON_DAYS = 3653
 
 
 @dataclass(frozen=True)
@@ -174,9 +178,10 @@ def benchmark_shifts(model: RiskModel, rng: np.random.Generator, n: int, periods
     k, level = model.rate_reversion, model.rate_level
     a = math.exp(-k * h)
     sd = model.rate_vol * (math.sqrt((1.0 - a * a) / (2.0 * k)) if k > 0.0 else math.sqrt(h))
+    normals = rng.standard_normal((n, periods - 1))  # scenario by scenario: a chunk's prefix is stable
     rate = np.full(n, model.rate_start)
     for p in range(1, periods):
-        rate = level + (rate - level) * a + sd * rng.standard_normal(n)
+        rate = level + (rate - level) * a + sd * normals[:, p - 1]
         out[:, p] = rate - model.rate_start
     return out
 
