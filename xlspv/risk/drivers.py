@@ -82,7 +82,7 @@ def _on_cluster(address: str, problem: Problem, model: RiskModel, seed: int, siz
             "scheduler: dask.distributed is not installed; pip install 'xlspv[cluster]'."
         ) from None
     try:
-        client = Client(address, timeout="10s", set_as_default=False)
+        client = Client(address, timeout="10s")
     except OSError as exc:
         raise RiskModelError(f"scheduler: cannot reach {address} ({exc}); start `dask scheduler` there.") from None
     total, done = sum(sizes), 0
