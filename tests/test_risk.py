@@ -191,3 +191,42 @@ def test_same_seed_same_figures_on_dask_local_schedulers(scheduler):
 def test_unknown_scheduler_is_refused():
     with pytest.raises(RiskModelError, match="is not a scheduler"):
         simulate(*KNOWN, Terms(0.05), scenarios=10, scheduler="gpu")
+
+
+# ---- the command and the workbook -----------------------------------------------------------------
+
+
+def test_cli_prints_name_value_lines_and_refuses_bad_model_values_with_exit_2():
+    from click.testing import CliRunner
+
+    from xlspv.cli import main
+
+    ok = CliRunner().invoke(main, ["risk", "--scenarios", "500", "--seed", "3", "--stop-hazard", "0.02"])
+    assert ok.exit_code == 0, ok.output
+    lines = ok.output.splitlines()
+    assert lines[1].split()[0] == "recovery_probability" and lines[-1].split() == ["scenarios", "500"]
+    bad = CliRunner().invoke(main, ["risk", "--correlation", "2"])
+    assert bad.exit_code == 2
+    assert bad.output.strip().endswith("correlation: 2.0 is outside [-1, 1]; enter a correlation such as 0.3.")
+
+
+def test_risk_workbook_checks_hold_after_libreoffice_recalculation(tmp_path):
+    from openpyxl import load_workbook
+
+    from libreoffice import recalculate
+    from xlspv.risk import simulate
+    from xlspv.workbooks.risk_report import write_risk_report
+
+    r = simulate(example.values(), example.dates(), example.TERMS, scenarios=3000, seed=1)
+    single = write_risk_report(r, example.TERMS, tmp_path / "risk.xlsx", input_path=None)
+    p = example_portfolio.portfolio()
+    rp = simulate_program(p, Terms(0.05), model=RiskModel(stop_hazard=0.0), scenarios=300, seed=1)
+    program = write_risk_report(rp, Terms(0.05), tmp_path / "program.xlsx", input_path=None)
+    for path in recalculate([single, program], tmp_path / "lo"):
+        wb = load_workbook(path, data_only=True)
+        checks = wb["Checks"]
+        results = [checks.cell(row=r, column=3).value for r in range(7, checks.max_row + 1)]
+        assert results and all(v is True for v in results), (path.name, results)
+        assert checks["C4"].value is True
+    wb = load_workbook(program)
+    assert [c.value for c in wb["Figures"][4]][-1] == "Program" and wb.sheetnames[0] == "Cover"
