@@ -211,9 +211,9 @@ def test_cli_prints_name_value_lines_and_refuses_bad_model_values_with_exit_2():
 
 
 def test_risk_workbook_checks_hold_after_libreoffice_recalculation(tmp_path):
+    from libreoffice import recalculate
     from openpyxl import load_workbook
 
-    from libreoffice import recalculate
     from xlspv.risk import simulate
     from xlspv.workbooks.risk_report import write_risk_report
 

@@ -21,7 +21,17 @@ from ..risk import FIGURES, RiskResult
 from ..terms import Terms
 from .cover import add_checks, add_cover, add_master_check_line
 from .files import save_workbook, sha256_of
-from .style import DATE, INTEGER, MONEY, PERCENT, print_setup, set_widths, write_header, write_text, write_title
+from .style import (
+    DATE,
+    INTEGER,
+    MONEY,
+    PERCENT,
+    print_setup,
+    set_widths,
+    write_header,
+    write_text,
+    write_title,
+)
 
 _FORMATS = {"probability": "0.0000", "date": DATE, "money": MONEY, "rate": PERCENT, "count": INTEGER}
 HISTOGRAM_BINS = 40
