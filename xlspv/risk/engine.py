@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..dates import to_datetime64
 from ..xirr import xirr_many
 from .model import RiskModel
 from .scenarios import (
@@ -67,7 +68,8 @@ def _summary(spv: Schedule, values: np.ndarray, days: np.ndarray, paths: tuple |
         japan, _, threshold, unrecovered = _rows_bridge(spv, values, days, paths)
         return threshold, unrecovered, xirr_many(japan, days)
     rate_dates, rates = paths if paths is not None else (None, None)
-    res = waterfall_summary(values, days, spv.terms, deemed_rates=rates, rate_dates=rate_dates, xirr=True)
+    res = waterfall_summary(values, to_datetime64(days), spv.terms, deemed_rates=rates,
+                            rate_dates=None if rate_dates is None else to_datetime64(rate_dates), xirr=True)
     return res.threshold_days, res.unrecovered, res.xirr_japan
 
 
@@ -75,13 +77,13 @@ def _rows(spv: Schedule, values: np.ndarray, days: np.ndarray, paths: tuple | No
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(Japan's flows, balance) per scenario and row, threshold day, unrecovered: the full batch."""
     try:
-        from ..batch import waterfall_summary  # noqa: F401  (the rate-path form comes with it)
+        from ..batch import waterfall_batch  # the rate-path form comes with the summary mode
     except ImportError:  # pragma: no cover
         return _rows_bridge(spv, values, days, paths)
-    from ..waterfall import waterfall_batch
 
     rate_dates, rates = paths if paths is not None else (None, None)
-    b = waterfall_batch(values, days, spv.terms, deemed_rates=rates, rate_dates=rate_dates)
+    b = waterfall_batch(values, to_datetime64(days), spv.terms, deemed_rates=rates,
+                        rate_dates=None if rate_dates is None else to_datetime64(rate_dates))
     return b.party_flows("japan"), b.balance, b.threshold_days, b.unrecovered
 
 
