@@ -45,6 +45,7 @@ from xlspv.terms import GRID_COLUMNS, as_terms
 from xlspv.waterfall import waterfall_batch
 
 __all__ = ["SPV_IRR", "SPV_PAYOUT", "SPV_RATE_GRID", "SPV_VERSION", "SPV_WATERFALL", "THRESHOLD_DATE"]
+__all__ += ["SPV_RISK"]  # issue 17
 
 #: The classic add-in's decorators live in ``xlwings.udfs``; Office.js runtimes use ``xlwings.server``.
 CLASSIC_ADDIN = getattr(xw.func, "__module__", "") == "xlwings.udfs"
@@ -424,3 +425,43 @@ def _threshold(day: int) -> Any:
 def SPV_VERSION():
     """The version of xlspv computing these functions, e.g. 0.1.0."""
     return xlspv.__version__
+
+
+# ---- SPV_RISK (issue 17): the risk figures as a name/value spill ------------------------------------
+
+#: Scenarios SPV_RISK runs at most: a recalculation should take about a second, not minutes.
+RISK_SCENARIO_CAP = 100_000
+
+
+@xw.func
+@xw.arg("values", ndim=2, err_to_str=True, doc=_VALUES_DOC)
+@xw.arg("dates", ndim=2, err_to_str=True, doc=_DATES_DOC)
+@xw.arg("terms", ndim=2, err_to_str=True, doc=_TERMS_DOC)
+@xw.arg("scenarios", doc="Optional: scenarios, 1 to 100,000 (default 10,000).")
+@xw.arg("seed", doc="Optional: a whole number >= 0 (default 0); the same seed gives the same figures.")
+@xw.arg("model", ndim=2, err_to_str=True, doc="Optional: a name/value range of risk-model parameters "
+        "(rate_vol, rate_reversion, rate_mean, rate_start, cash_vol, delay_months, stop_hazard, correlation).")
+@_shown_as_text_on_classic
+def SPV_RISK(values, dates, terms, scenarios=None, seed=None, model=None):
+    """Monte Carlo risk figures (name/value rows): recovery probability, threshold and unrecovered quantiles, XIRR. At most 100,000 scenarios."""
+    return _risk_rows(values, dates, terms, scenarios, seed, model)
+
+
+def _risk_rows(values: Any, dates: Any, terms: Any, scenarios: Any, seed: Any, model: Any) -> list[list[Any]]:
+    from xlspv.risk import FIGURES, RiskModel, check_scenarios, simulate
+
+    vals, days = _flows(values, dates)
+    with _core_errors_as_value_errors():
+        n = check_scenarios(10_000 if scenarios is None else scenarios, RISK_SCENARIO_CAP)
+        chosen = RiskModel() if model is None else RiskModel.from_mapping([list(r) for r in model])
+        result = simulate(vals, days, _terms(terms), model=chosen, scenarios=n, seed=0 if seed is None else seed)
+    figures = result.figures
+    return [[name, _risk_value(figures[name], kind)] for name, kind in FIGURES]
+
+
+def _risk_value(value: Any, kind: str) -> Any:
+    if value is None:
+        return NOT_AVAILABLE
+    if kind == "count":
+        return int(value)
+    return value if kind == "date" else _number(value)

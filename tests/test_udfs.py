@@ -41,6 +41,7 @@ FUNCTIONS = {
     "SPV_WATERFALL": ["values", "dates", "terms", "header"],
     "SPV_VERSION": [],
     "SPV_RATE_GRID": ["values", "dates", "terms", "rates", "header"],
+    "SPV_RISK": ["values", "dates", "terms", "scenarios", "seed", "model"],
 }
 RUNTIMES = ["1.3", "1.4"]
 ERROR_VALUES_14 = {"#N/A": "NotAvailable", "#NUM!": "Num"}
@@ -551,7 +552,9 @@ def test_meta_optional_arguments_are_guess_and_header_with_defaults_in_their_hel
         for p in f["parameters"]
         if p.get("optional")
     }
-    assert set(optional) == {("SPV_IRR", "guess"), ("SPV_WATERFALL", "header"), ("SPV_RATE_GRID", "header")}
+    risk = {("SPV_RISK", "scenarios"), ("SPV_RISK", "seed"), ("SPV_RISK", "model")}  # issue 17
+    assert set(optional) - risk == {("SPV_IRR", "guess"), ("SPV_WATERFALL", "header"), ("SPV_RATE_GRID", "header")}
+    assert "default 10,000" in optional["SPV_RISK", "scenarios"] and "default 0" in optional["SPV_RISK", "seed"]
     assert "default 0.1" in optional["SPV_IRR", "guess"]
     assert "default TRUE" in optional["SPV_WATERFALL", "header"]
     assert "default TRUE" in optional["SPV_RATE_GRID", "header"]
@@ -895,3 +898,14 @@ def test_results_are_the_same_with_the_probe(excel, core_calls):
     finally:
         sys.modules["pyodide"] = sys.modules["pyodide.ffi"] = None
     assert probed == skipped
+
+
+def test_risk_spills_name_value_rows_and_caps_the_scenarios(excel):
+    """SPV_RISK (issue 17): the degenerate model's figures are the waterfall's own; the cap is enforced."""
+    off = [["rate_vol", 0], ["cash_vol", 0], ["delay_months", 0], ["stop_hazard", 0]]
+    rows = excel.call("SPV_RISK", column(SMALL_VALUES), column(SERIALS), [[0.1]], 50, 1, off)
+    figures = {r[0]: r[1] for r in rows}
+    assert figures["recovery_probability"] == 1.0 and figures["scenarios"] == 50
+    assert figures["unrecovered_p95"] == 0.0
+    with pytest.raises(Exception, match="scenarios: 100,001 is outside 1 to 100,000"):
+        excel.call("SPV_RISK", column(SMALL_VALUES), column(SERIALS), [[0.1]], 100001, 1, None)

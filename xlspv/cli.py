@@ -385,5 +385,116 @@ def lite_command(folder: str, force: bool, wheel_url: str | None) -> None:
         click.echo(str(path))
 
 
+# --- risk (issue 17) -------------------------------------------------------------------------------
+
+
+def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The risk model's parameters as options (``--rate-vol`` ...), from :data:`xlspv.risk.PARAMETERS`."""
+    from .risk import PARAMETERS
+
+    for name, unit, default, text in reversed(PARAMETERS):
+        shown = "rate_start" if default is None else default
+        func = click.option(f"--{name.replace('_', '-')}", name, default=None, metavar="VALUE",
+                            help=f"{text} Unit: {unit}. Default {shown}.")(func)
+    return func
+
+
+def _risk_line(name: str, kind: str, value: Any, unit: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "n/a"
+    if kind == "probability":
+        return f"{value:.4f}"
+    if kind == "rate":
+        return f"{value:.4%}"
+    if kind == "money":
+        return f"{value + 0.0:,.2f} {unit}"
+    return str(value)
+
+
+@main.command("risk")
+@INPUT
+@click.option("--scenarios", default="10000", show_default=True, help="Number of scenarios (1 to 10,000,000).")
+@click.option("--seed", default="0", show_default=True, help="Seed: the same seed gives the same figures.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the chunks on Dask: threads, processes, or a dask.distributed scheduler's address "
+              "(tcp://host:port). Default: in this process.")
+@click.option("-o", "--output", "out", default=None, type=click.Path(dir_okay=False),
+              help="Also write the risk workbook (.xlsx).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--unit", default="$m", show_default=True, help="The money unit of the values, for labels.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@model_options
+@term_options
+def risk_command(input_path: str | None, scenarios: str, seed: str, scheduler: str | None, out: str | None,
+                 force: bool, unit: str, quiet: bool, **options: Any) -> None:
+    """Print how likely Japan is to recover its deemed allocation (Monte Carlo).
+
+    INPUT is a one-SPV input (as for `xlspv report`) or a program input (as for `xlspv portfolio`);
+    without INPUT, the built-in example SPV. Prints `name value` lines (the program's figures for a
+    program); -o also writes the risk workbook. Runs of 100,000 scenarios or more show a progress bar.
+
+    \b
+    Example:
+        xlspv risk --scenarios 100000 --seed 1 --stop-hazard 0.02 -o out/risk.xlsx
+        xlspv risk program.xlsx --scenarios 10000 --scheduler tcp://127.0.0.1:8786
+    """
+    from .risk import FIGURES, PARAMETERS, RiskModel, check_scenarios, simulate, simulate_program
+
+    model_names = {name for name, _, _, _ in PARAMETERS}
+    model = RiskModel(**{k: v for k, v in options.items() if k in model_names and v is not None})
+    terms = {k: v for k, v in options.items() if k not in model_names}
+    n = check_scenarios(scenarios)
+    if out is not None:
+        from .workbooks.files import check_output
+
+        check_output(out, force=force, inputs=[input_path])
+    kind, source = ("spv", None) if input_path is None else _risk_input(input_path)
+    bar = None
+    if not quiet and n >= 100_000:
+        bar = click.progressbar(length=n, label="xlspv: scenarios", file=sys.stderr)
+        bar.__enter__()
+    last = [0]
+
+    def tick(done: int, total: int) -> None:
+        if bar is not None:
+            bar.update(done - last[0])
+            last[0] = done
+
+    try:
+        if kind == "program":
+            import dataclasses
+
+            from .terms import Terms
+
+            given = {k: v for k, v in terms.items() if v is not None}
+            chosen = (dataclasses.replace(source.terms, **given) if source.terms is not None
+                      else Terms.from_mapping(given))
+            result = simulate_program(source, chosen, model=model, scenarios=n, seed=seed,
+                                      scheduler=scheduler, progress=tick)
+            title = "Program"
+        else:
+            spv, chosen = _load(input_path, terms, lambda _: None)
+            result = simulate(spv.values, spv.dates, chosen, model=model, scenarios=n, seed=seed,
+                              scheduler=scheduler, progress=tick, name=spv.name or "SPV")
+            title = spv.name
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(title)
+    figures = result.figures
+    for name, fig_kind in FIGURES:
+        click.echo(f"  {name:<24} {_risk_line(name, fig_kind, figures[name], unit)}")
+    if out is not None:
+        from .workbooks.risk_report import write_risk_report
+
+        click.echo(str(write_risk_report(result, chosen, out, input_path=input_path, unit=unit)))
+
+
+def _risk_input(input_path: str) -> tuple[str, Any]:
+    from .workbooks.risk_report import load_risk_input
+
+    return load_risk_input(input_path)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -40,11 +40,16 @@ class ServerError(SpvError):
     """``xlspv serve`` cannot start as asked: xlwings Server missing, no licence key, xlwings loaded."""
 
 
+class RiskModelError(SpvError):
+    """A risk-model parameter or a simulation setting (scenarios, seed, scheduler) cannot be used."""
+
+
 __all__ = [
     "DynamicArrayError",
     "MacroWorkbookError",
     "OutputError",
     "RateScheduleError",
+    "RiskModelError",
     "ServerError",
     "SpvError",
     "SpvInputError",
