@@ -301,9 +301,12 @@ def portfolio_command(
     from .portfolio import analyse, load_portfolio
     from .terms import Terms
     from .workbooks.files import check_output
+    from .workbooks.package import check_grid
     from .workbooks.portfolio_report import write_portfolio_report
 
     check_output(out, force=force, inputs=[input_path])  # before reading: fail fast
+    if rates is not None:  # the Sensitivity sheet has two columns and one a rate: said before any work
+        check_grid(columns=2 + len(_decimals(rates, "--rates")), what="--rates")
     say = _stage(quiet)
     if input_path is None:
         from . import example_portfolio

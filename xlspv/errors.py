@@ -22,3 +22,11 @@ class TermsError(SpvError):
 
 class RateScheduleError(TermsError):
     """A dated deemed-rate schedule is empty, has two rates on one date, or starts too late."""
+
+
+class InputLimitError(SpvInputError):
+    """An input is refused for what it is (not a regular file) or for how large it is or would become."""
+
+
+class GridLimitError(SpvError):
+    """A workbook to write would not fit Excel's grid (1,048,576 rows, 16,384 columns)."""

@@ -54,6 +54,7 @@ from .errors import SpvError, SpvInputError, TermsError
 from .scheduled import DEFAULT_USEFUL_LIFE
 from .terms import RateSchedule, Terms
 from .waterfall import Batch, compute, waterfall_batch
+from .workbooks.package import guarded_reader
 from .xirr import xirr_many
 
 # ---- Constants of the agreement, in one place ----------------------------------------------------
@@ -790,6 +791,7 @@ def _build(
 # ---- loaders -------------------------------------------------------------------------------------
 
 
+@guarded_reader(members=("spvs.csv", "flows.csv", "terms.csv"))  # refuse pipes; name a damaged file
 def load_portfolio(path: str | Path) -> Portfolio:
     """Read a portfolio from one xlsx, or from a folder (or its ``spvs.csv``) holding CSV files.
 

@@ -1070,7 +1070,7 @@ def write_portfolio_report(
     )
     if progress is not None:
         progress(f"built the report ({len(wb.sheetnames)} sheets); saving {path.name}")
-    saved = save_workbook(wb, path)
+    saved = save_workbook(wb, path, force=force)
     if progress is not None:
         progress(f"wrote {saved}")
     return saved

@@ -35,6 +35,7 @@ from ..errors import SpvInputError, TermsError
 from ..terms import Terms
 from .files import MACRO_SUFFIXES, check_workbook_package, sha256_of
 from .files import MacroWorkbookError as MacroWorkbookError  # part of this module's interface
+from .package import EXCEL_MAX_ROWS, guarded_reader
 
 FLOWS_TABLE = "Flows"
 FLOWS_SHEET = "Inputs"
@@ -139,6 +140,7 @@ def _header_key(value: Any) -> str:
 _NOTE_HEADERS = ("note", "notes", "comment", "comments", "description")
 
 
+@guarded_reader()  # a device, pipe or oversized file is refused before it is hashed
 def read_input(path: str | Path) -> SpvInput:
     """Read a filled template (.xlsx) or a CSV file; see the module's docstring.
 
@@ -354,6 +356,8 @@ def _read_flows(p: Path, block: _Block) -> tuple[list[dt.date], list[float], lis
     raw: list[tuple[int, Any, Any, Any]] = []
     row = block.first_row
     while True:  # the table's rows, then any typed just below it
+        if row > EXCEL_MAX_ROWS:
+            break  # the grid ends at row 1,048,576
         date = ws.cell(row=row, column=date_col).value
         value = ws.cell(row=row, column=value_col).value
         if row > block.last_row and _is_blank(date) and _is_blank(value):
