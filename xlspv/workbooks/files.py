@@ -6,8 +6,8 @@
   started together to one new output exactly one wins. SIGTERM and SIGINT remove the temporary file;
   one a SIGKILL left is removed by the next run to that output (its process id is gone).
 - An existing output is never overwritten without ``force``, and the input is never the output.
-- Sheets are checked against Excel's grid before saving; a text over 32,767 characters is cut and
-  says so in its cell.
+- Sheets are checked against Excel's grid before saving (user text over 32,767 characters is cut,
+  saying so in its cell, where it is written: ``style.write_text``).
 - Untrusted workbooks are parsed with ``defusedxml`` installed (openpyxl uses it when present), and
   only after :func:`check_workbook_package` has refused macro-enabled and damaged packages.
 """
@@ -28,12 +28,10 @@ from typing import Any
 
 from ..errors import InputLimitError, SpvError, SpvInputError
 from .package import (
-    EXCEL_MAX_CELL_CHARS,
     check_grid,
     check_package_sizes,
     check_regular_file,
     check_xml_parts,
-    fit_cell_text,
 )
 
 
@@ -299,25 +297,16 @@ def _umask() -> int:
     return mask
 
 
-def fit_to_excel(wb: Any) -> list[str]:
-    """Check every sheet against Excel's grid and cut texts over 32,767 characters, saying so.
+def fit_to_excel(wb: Any) -> None:
+    """Refuse a workbook with a sheet past row 1,048,576 or column XFD: Excel would not open it.
 
-    Returns the cells whose text was cut (``"sheet Inputs, cell C7"``); each cut text ends with a
-    note saying it was cut. Raises :class:`~xlspv.errors.GridLimitError` for a sheet past row
-    1,048,576 or column XFD: Excel would refuse the file.
+    Texts need no check here: openpyxl cuts a text at 32,767 characters when it is assigned, without
+    a word, so the writers put user text through :func:`~xlspv.workbooks.package.fit_cell_text`
+    (``style.write_text``), which says in the cell that it was cut.
     """
-    cut: list[str] = []
     for ws in getattr(wb, "worksheets", ()):
-        cells = getattr(ws, "_cells", None)
-        if cells is None:  # a write-only sheet: its writer checks as it goes
-            continue
-        check_grid(rows=ws.max_row, columns=ws.max_column, what=f"sheet {ws.title}")
-        for cell in cells.values():
-            value = cell._value
-            if type(value) is str and len(value) > EXCEL_MAX_CELL_CHARS:
-                cell._value, _ = fit_cell_text(value)
-                cut.append(f"sheet {ws.title}, cell {cell.coordinate}")
-    return cut
+        if getattr(ws, "_cells", None) is not None:  # a write-only sheet has no grid to measure
+            check_grid(rows=ws.max_row, columns=ws.max_column, what=f"sheet {ws.title}")
 
 
 def save_workbook(
@@ -330,7 +319,7 @@ def save_workbook(
     """Save an openpyxl workbook atomically; mark the listed array formulas as dynamic arrays.
 
     ``force`` replaces an existing file (see :func:`write_atomically`). Sheets past Excel's grid are
-    refused and texts over 32,767 characters cut, saying so in the cell (:func:`fit_to_excel`).
+    refused before anything is written (:func:`fit_to_excel`).
     ``dynamic_arrays`` maps a sheet title to the anchor cells (``"A5"``) of its array formulas; the
     marking (the ``cm`` attribute and ``xl/metadata.xml``) is applied as the last step, because
     openpyxl drops it when it saves.

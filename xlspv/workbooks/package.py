@@ -232,8 +232,17 @@ def guarded_reader(members: Iterable[str] = ()) -> Callable[[Callable[..., R]], 
                 return reader(path, *args, **kwargs)
             except SpvError:
                 raise
-            except (ValueError, KeyError, TypeError, IndexError, AttributeError, EOFError, OverflowError,
-                    zipfile.BadZipFile, zlib.error) as exc:
+            except (
+                ValueError,
+                KeyError,
+                TypeError,
+                IndexError,
+                AttributeError,
+                EOFError,
+                OverflowError,
+                zipfile.BadZipFile,
+                zlib.error,
+            ) as exc:
                 if not _raised_by_parser(exc):
                     raise
                 text = " ".join(str(exc).split())[:200] or type(exc).__name__
