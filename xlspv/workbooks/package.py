@@ -178,7 +178,7 @@ def check_xml_parts(package: zipfile.ZipFile, name: str) -> None:
     for info in package.infolist():
         if not info.filename.lower().endswith(_XML_SUFFIXES) or info.is_dir():
             continue
-        parser = expat.ParserCreate()
+        parser = expat.ParserCreate(namespace_separator=" ")  # also refuses an unbound prefix
         parser.StartDoctypeDeclHandler = _refuse_doctype
         parser.EntityDeclHandler = _refuse_doctype
         try:
@@ -240,6 +240,7 @@ def guarded_reader(members: Iterable[str] = ()) -> Callable[[Callable[..., R]], 
                 AttributeError,
                 EOFError,
                 OverflowError,
+                SyntaxError,  # xml.etree's ParseError
                 zipfile.BadZipFile,
                 zlib.error,
             ) as exc:
