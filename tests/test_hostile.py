@@ -102,6 +102,10 @@ SHEET_HEAD = b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://sc
 ROW = b'<row><c t="n"><v>0</v></c><c t="n"><v>0</v></c></row>'
 
 
+CONTENT_TYPES = b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+WORKBOOK = b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+
+
 class _Precompressed:
     """Stands in for zipfile's compressor: emits a deflate stream prepared once, whatever it is given.
 
@@ -119,12 +123,13 @@ class _Precompressed:
         return self.tail
 
 
-def bomb(path: Path, *, inflated: int, declared_only: int | None = None) -> Path:
+def bomb(path: Path, *, inflated: int, declared_only: int | None = None, base: Path | None = None) -> Path:
     """A workbook package whose first sheet inflates to ``inflated`` bytes (about 900 to 1).
 
     The CRC and sizes written are those of the real inflated bytes, so the package is valid: read to
     the end, it really is ``inflated`` bytes. With ``declared_only``, the zip directory declares only
-    that many bytes (the first block's worth) while the stream still inflates to ``inflated``.
+    that many bytes (the first block's worth) while the stream still inflates to ``inflated``. With
+    ``base``, every other part is copied from that valid workbook, so only the sheet's size is wrong.
     """
     block = SHEET_HEAD + b" " * (16 * MiB - len(SHEET_HEAD))
     deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
@@ -136,14 +141,14 @@ def bomb(path: Path, *, inflated: int, declared_only: int | None = None) -> Path
     tail_c = zlib.compressobj(9, zlib.DEFLATED, -15)
     tail = tail_c.compress(end) + tail_c.flush()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(
-            "[Content_Types].xml",
-            b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
-        )  # noqa: E501
-        z.writestr(
-            "xl/workbook.xml",
-            b'<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>',
-        )  # noqa: E501
+        if base is None:
+            z.writestr("[Content_Types].xml", CONTENT_TYPES)
+            z.writestr("xl/workbook.xml", WORKBOOK)
+        else:
+            with zipfile.ZipFile(base) as valid:
+                for name in valid.namelist():
+                    if name != "xl/worksheets/sheet1.xml":
+                        z.writestr(name, valid.read(name))
         info = zipfile.ZipInfo("xl/worksheets/sheet1.xml")
         info.compress_type = zipfile.ZIP_DEFLATED
         with z.open(info, "w", force_zip64=True) as part:
@@ -402,8 +407,10 @@ def _run_limited(
 
 
 @pytest.fixture(scope="module")
-def bomb_4gb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = bomb(tmp_path_factory.mktemp("bomb") / "bomb.xlsx", inflated=4 * GiB)
+def bomb_4gb(tmp_path_factory: pytest.TempPathFactory, bases: dict[str, Path]) -> Path:
+    """The portfolio workbook with its first sheet (SPVs) inflating to 4 GB: valid but for the size."""
+    folder = tmp_path_factory.mktemp("bomb")
+    path = bomb(folder / "bomb.xlsx", inflated=4 * GiB, base=bases["portfolio"])
     assert path.stat().st_size < 6 * 10**6  # a 5 MB file ...
     with zipfile.ZipFile(path) as z:  # ... whose sheet inflates to 4 GB
         assert z.getinfo("xl/worksheets/sheet1.xml").file_size > 4 * 10**9
