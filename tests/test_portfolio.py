@@ -1494,8 +1494,9 @@ def test_a_truncated_sheet_is_one_message_naming_the_file(tmp_path):
     with pytest.raises(SpvInputError) as err:
         load_portfolio(_truncated_flows_sheet(tmp_path))
     assert re.fullmatch(
-        r"truncated\.xlsx: cannot be read as an \.xlsx workbook \(ParseError: [^)]*\); open it in Excel or "
-        r"LibreOffice and save it as \.xlsx\.",
+        r"truncated\.xlsx: cannot be read as an \.xlsx workbook \(part xl/worksheets/sheet2\.xml is not "
+        r"well-formed XML: [^;]*; damaged or cut short\); open it in Excel or LibreOffice and save it "
+        r"again as \.xlsx\.",
         str(err.value),
     ), str(err.value)
 

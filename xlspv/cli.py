@@ -307,10 +307,13 @@ def portfolio_command(
     from .examples import portfolio as example_portfolio
     from .portfolio import analyse, program_terms
     from .workbooks.files import check_output
+    from .workbooks.package import check_grid
     from .workbooks.portfolio_reader import load_portfolio
     from .workbooks.portfolio_report import write_portfolio_report
 
     check_output(out, force=force, inputs=[input_path])  # before reading: fail fast
+    if rates is not None:  # the Sensitivity sheet has two columns and one a rate: said before any work
+        check_grid(columns=2 + len(_decimals(rates, "--rates")), what="--rates")
     say = _stage(quiet)
     if input_path is None:
         say("using the built-in example portfolio (no INPUT given)")
@@ -487,7 +490,7 @@ def risk_command(input_path: str | None, scenarios: str, seed: str, scheduler: s
     if out is not None:
         from .workbooks.risk_report import write_risk_report
 
-        click.echo(str(write_risk_report(result, chosen, out, input_path=input_path, unit=unit)))
+        click.echo(str(write_risk_report(result, chosen, out, input_path=input_path, unit=unit, force=force)))
 
 
 def _risk_input(input_path: str) -> tuple[str, Any]:

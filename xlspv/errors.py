@@ -44,8 +44,18 @@ class RiskModelError(SpvError):
     """A risk-model parameter or a simulation setting (scenarios, seed, scheduler) cannot be used."""
 
 
+class InputLimitError(SpvInputError):
+    """An input is refused for what it is (not a regular file) or for how large it is or would become."""
+
+
+class GridLimitError(SpvError):
+    """A workbook to write would not fit Excel's grid (1,048,576 rows, 16,384 columns)."""
+
+
 __all__ = [
     "DynamicArrayError",
+    "GridLimitError",
+    "InputLimitError",
     "MacroWorkbookError",
     "OutputError",
     "RateScheduleError",

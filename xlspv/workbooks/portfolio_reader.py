@@ -24,9 +24,11 @@ from ..portfolio.tables import (
 )
 from ..terms import Terms
 from .files import MACRO_SUFFIXES
+from .package import guarded_reader
 from .sources import csv_lines, open_workbook, parsing
 
 
+@guarded_reader(members=("spvs.csv", "flows.csv", "terms.csv"))  # refuse pipes; name a damaged file
 def load_portfolio(path: str | Path) -> Portfolio:
     """Read a portfolio from one xlsx, or from a folder (or its ``spvs.csv``) holding CSV files.
 

@@ -675,6 +675,6 @@ def write_portfolio_report(
         master_check=master,
     )
     say(progress, f"built the report ({len(wb.sheetnames)} sheets); saving {path.name}")
-    saved = save_workbook(wb, path)
+    saved = save_workbook(wb, path, force=force)
     say(progress, f"wrote {saved}")
     return saved

@@ -198,7 +198,7 @@ def write_report(
         ws.sheet_view.tabSelected = ws.title == "Cover"
     report.wb.active = 0
     say(f"saving {path}")
-    return save_workbook(report.wb, path)
+    return save_workbook(report.wb, path, force=force)
 
 
 def _input_sha256(spv: SpvInput, source: Path | None) -> str | None:

@@ -212,7 +212,7 @@ def write_template(
     """
     target = check_output(path, force=force)
     wb, dynamic_arrays = build_template(generated=generated, runtime=runtime)
-    return save_workbook(wb, target, dynamic_arrays=dynamic_arrays)
+    return save_workbook(wb, target, force=force, dynamic_arrays=dynamic_arrays)
 
 
 def build_template(
