@@ -138,12 +138,52 @@ def compare_readings(
         column = figures[name]
         table[f"scheduled_{name}"] = column if name == "threshold_date" else _none_to_nan(column)
     table["note"] = notes
+    program = _program_readings(result, table, japan_flows, complete=not any(notes))
+    _add_pooled(result, table)
+    program.loc["pooled"] = _pooled_program(result)
     return Readings(
         unit=result.unit,
         default_useful_life=default_useful_life,
         spvs=table,
-        program=_program_readings(result, table, japan_flows, complete=not any(notes)),
+        program=program,
     )
+
+
+def _add_pooled(result: PortfolioResult, table: pd.DataFrame) -> None:
+    """The pooled reading's columns (:mod:`.pooled`): every SPV's payouts against one program balance.
+
+    The threshold date is the program's (one balance); an SPV's unrecovered amount is not defined
+    under that reading (NaN: only the program has one). Blank, with a note, where the pooled reading
+    cannot run (an SPV with its own terms).
+    """
+    pooled = result.pooled
+    n = len(table)
+    if pooled is None:
+        for name in READING_FIGURES:
+            table[f"pooled_{name}"] = [None] * n if name == "threshold_date" else np.full(n, np.nan)
+        table["pooled_note"] = "not computed: some SPV has its own terms (the pooled reading has one set)"
+        return
+    table["pooled_threshold_date"] = [pooled.threshold_date] * n
+    table["pooled_xirr_japan"] = pooled.spvs["xirr_japan"].to_numpy()
+    table["pooled_japan_received"] = pooled.spvs["japan_received"].to_numpy()
+    table["pooled_us_received"] = pooled.spvs["us_received"].to_numpy()
+    table["pooled_unrecovered"] = np.full(n, np.nan)
+    table["pooled_note"] = ""
+
+
+def _pooled_program(result: PortfolioResult) -> dict[str, Any]:
+    pooled = result.pooled
+    if pooled is None:
+        return {"threshold_date": None, "xirr_japan": np.nan, "japan_received": np.nan,
+                "us_received": np.nan, "unrecovered": np.nan, "reached": 0}
+    return {
+        "threshold_date": pooled.threshold_date,
+        "xirr_japan": np.nan if pooled.xirr_japan is None else pooled.xirr_japan,
+        "japan_received": pooled.japan_received,
+        "us_received": pooled.us_received,
+        "unrecovered": pooled.unrecovered,
+        "reached": len(result.spvs) if pooled.threshold_date is not None else 0,
+    }
 
 
 def _useful_lives(
