@@ -353,7 +353,8 @@ class Terms:
             rows += [("deemed_rate", r, to_date(d)) for d, r in schedule]
         else:
             rows.append(("deemed_rate", float(own), None))
-        rows.append(("guarantee_fee", self.guarantee_fee, None))
+        if self.guarantee_fee:  # only when given: a Terms range without the row reads as 0
+            rows.append(("guarantee_fee", self.guarantee_fee, None))
         for name in ("japan_share_before", "japan_share_after", "day_count", "compounding",
                      "partner_share", "allocation_basis", "useful_life"):
             rows.append((name, getattr(self, name), None))
@@ -472,7 +473,7 @@ TERM_INFO: dict[str, TermInfo] = {
             "cumulative (one running balance), scheduled (the yearly second reading) or pooled (one "
             "balance for the whole program; program view only).",
             "cumulative: one running balance (the default reading); scheduled: a yearly allocation of "
-            "interest plus principal / useful_life; pooled: one balance across a program's SPVs.",
+            "interest plus principal / useful_life.",
             "cumulative (default), scheduled, or pooled (the portfolio command only).",
         ),
         TermInfo(

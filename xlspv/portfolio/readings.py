@@ -98,7 +98,7 @@ def compare_readings(
     >>> r.spvs["scheduled_threshold_date"].tolist()
     [datetime.date(2027, 1, 1), None]
     >>> r.program[["japan_received", "unrecovered", "reached"]].round(6).values.tolist()
-    [[130.4, 45.0, 1.0], [128.0, 47.5, 1.0]]
+    [[130.4, 45.0, 1.0], [128.0, 47.5, 1.0], [130.4, 45.0, 0.0]]
     """
     portfolio = result.portfolio
     spv_terms = portfolio.terms_for(result.terms)
