@@ -19,9 +19,9 @@ from .style import DATE, MONEY, PERCENT, SUBTITLE_FONT, print_setup, set_widths,
 
 SHEET = "Program & values"
 VALUE_LABELS = {
-    "japan_received": "PV of the investor's receipts",
-    "japan_funded": "PV of the investor's fundings",
-    "npv_japan": "NPV to the investor",
+    "japan_received": "PV of receipts: the investor",
+    "japan_funded": "PV of fundings: the investor",
+    "npv_japan": "NPV: the investor",
     "us_received": "PV of the US's receipts",
     "japan_received_no_switch": "PV investor receipts, 50/50 for ever",
     "us_received_no_switch": "PV US receipts, 50/50 for ever",
@@ -135,4 +135,23 @@ def _declined_block(ws: Worksheet, result: PortfolioResult, row: int) -> int:
     return row + 2
 
 
-__all__ = ["SHEET", "add_program_rules", "program_sheet"]
+def add_values_block(ws: Worksheet, waterfall: Any, row: int, unit: str) -> int:
+    """The one-SPV report's present values (Summary sheet), from ``row`` down; returns the last row."""
+    from ..value import present_values
+
+    pv = present_values(waterfall)
+    ws.cell(row=row, column=1, value=(
+        f"Present values at the deemed rate, {pv.discount_rate:.4%} a year, at the first funding "
+        f"({pv.start})"
+    )).font = SUBTITLE_FONT
+    row += 1
+    write_header(ws, row, ["Item", "Unit", "Value"])
+    for name in VALUE_FIGURES:
+        row += 1
+        write_text(ws, row, 1, VALUE_LABELS[name].replace("the investor", "Japan").replace("investor", "Japan"))
+        ws.cell(row=row, column=2, value=unit)
+        ws.cell(row=row, column=3, value=float(getattr(pv, name))).number_format = MONEY
+    return row
+
+
+__all__ = ["SHEET", "add_program_rules", "add_values_block", "program_sheet"]
