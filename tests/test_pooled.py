@@ -47,8 +47,11 @@ def test_two_interleaving_spvs_share_one_balance():
 def test_same_date_rows_go_in_spv_table_order_then_input_order():
     """B's distribution is listed first in the input but A is first in the SPV table: on 1 Jan 2026 A's
     funding of 100 comes before B's distribution of 100, so Japan gets 50 of it (balance 200 > 50)."""
-    flows = {"spv_id": ["B", "B", "A"], "date": [D(2025, 1, 1), D(2026, 1, 1), D(2026, 1, 1)],
-             "value": [-100.0, 100.0, -100.0]}
+    flows = {
+        "spv_id": ["B", "B", "A"],
+        "date": [D(2025, 1, 1), D(2026, 1, 1), D(2026, 1, 1)],
+        "value": [-100.0, 100.0, -100.0],
+    }
     r = pooled(Portfolio.from_tables(SPVS, flows), Terms(0.0))
     assert r.order.tolist() == [0, 2, 1]
     assert r.balance.tolist() == pytest.approx([100, 150, 200])
@@ -71,11 +74,16 @@ flows_strategy = st.lists(
 
 
 def _portfolio(rows, ids):
-    spvs = [{"id": i, "name": "", "sector": "energy", "notice_date": D(2020, 1, 1), "committed": 1} for i in ids]
+    spvs = [
+        {"id": i, "name": "", "sector": "energy", "notice_date": D(2020, 1, 1), "committed": 1} for i in ids
+    ]
     return Portfolio.from_tables(
         spvs,
-        {"spv_id": [r[0] for r in rows], "date": [D(2021, 1, 1) + dt.timedelta(days=r[1]) for r in rows],
-         "value": [r[2] for r in rows]},
+        {
+            "spv_id": [r[0] for r in rows],
+            "date": [D(2021, 1, 1) + dt.timedelta(days=r[1]) for r in rows],
+            "value": [r[2] for r in rows],
+        },
     )
 
 
@@ -98,7 +106,9 @@ def test_with_one_spv_pooled_equals_cumulative(rows, rate):
     rows = [("A", d, v) for _, d, v in rows]
     p = _portfolio(rows, ["A"])
     r = pooled(p, Terms(rate))
-    w = compute([v for *_, v in rows], [D(2021, 1, 1) + dt.timedelta(days=d) for _, d, _ in rows], Terms(rate))
+    w = compute(
+        [v for *_, v in rows], [D(2021, 1, 1) + dt.timedelta(days=d) for _, d, _ in rows], Terms(rate)
+    )
     assert r.japan.tolist() == pytest.approx(w.japan.tolist(), rel=1e-12, abs=1e-12)
     assert r.unrecovered == pytest.approx(w.unrecovered, rel=1e-12, abs=1e-12)
     assert r.threshold_date == w.threshold_date

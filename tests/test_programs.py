@@ -6,12 +6,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import libreoffice
 import numpy as np
 import openpyxl
 import pytest
-
-import libreoffice
 from conftest import run_cli
+
 from xlspv import Terms, compute
 from xlspv.examples import korea
 from xlspv.portfolio import Portfolio, analyse
@@ -100,8 +100,11 @@ def test_declined_funding_redirects_until_covered_beside_the_base_case():
     110 on 1 Jan 2026, when 40 of the 80 is Korea's and all of it goes to the US (10 still due); on
     1 Jan 2027 the balance is 70 x 1.1 = 77, Korea's 40 pays the last 10 to the US and keeps 30."""
     spvs = [{"id": "K", "name": "", "sector": "energy", "notice_date": D(2024, 9, 1), "committed": 150}]
-    flows = {"spv_id": ["K"] * 4, "date": [D(2025, 1, 1), D(2025, 7, 1), D(2026, 1, 1), D(2027, 1, 1)],
-             "value": [-100, -50, 80, 80]}
+    flows = {
+        "spv_id": ["K"] * 4,
+        "date": [D(2025, 1, 1), D(2025, 7, 1), D(2026, 1, 1), D(2027, 1, 1)],
+        "value": [-100, -50, 80, 80],
+    }
     d = declined_funding(_one(spvs, flows), "K", TEN, funding_date=D(2025, 7, 1))
     assert d.rows["redirected"].tolist() == pytest.approx([0, 0, 40, 10])
     assert d.rows["declined_japan"].tolist() == pytest.approx([0, 0, 0, 30])

@@ -84,20 +84,40 @@ class Program:
             ("Cash cap", f"${self.cap_usd_m / 1000:,.0f} billion funded by {self.investor}"),
         ]
         if self.annual_cap_usd_m is not None:
-            rows.append(("Yearly cap", f"at most ${self.annual_cap_usd_m / 1000:,.0f} billion funded in any "
-                                       "calendar year (checked year by year)"))
+            rows.append(
+                (
+                    "Yearly cap",
+                    f"at most ${self.annual_cap_usd_m / 1000:,.0f} billion funded in any "
+                    "calendar year (checked year by year)",
+                )
+            )
         rows.append(("Funding deadline", f"{self.deadline:%d %B %Y}" if self.deadline else "none stated"))
         basis = "US federal business days" if self.notice_basis == "business" else "calendar days"
         rows.append(("Notice", f"each funding at least {self.notice_days} {basis} after the notice"))
         if self.recovery_years is not None:
-            rows.append(("Recovery review", f"flag an SPV whose deemed allocation is not recovered within "
-                                            f"{self.recovery_years} years of its first funding"))
+            rows.append(
+                (
+                    "Recovery review",
+                    f"flag an SPV whose deemed allocation is not recovered within "
+                    f"{self.recovery_years} years of its first funding",
+                )
+            )
         if self.declined_funding_redirect:
-            rows.append(("Declined funding", f"the US takes {self.investor}'s distributions until the "
-                                             "unpaid amount is covered (a scenario, beside the base case)"))
+            rows.append(
+                (
+                    "Declined funding",
+                    f"the US takes {self.investor}'s distributions until the "
+                    "unpaid amount is covered (a scenario, beside the base case)",
+                )
+            )
         if self.outside_waterfall_usd_m:
-            rows.append(("Outside the waterfall", f"${self.outside_waterfall_usd_m / 1000:,.0f} billion "
-                                                  f"{self.outside_waterfall_label} (shown, not split)"))
+            rows.append(
+                (
+                    "Outside the waterfall",
+                    f"${self.outside_waterfall_usd_m / 1000:,.0f} billion "
+                    f"{self.outside_waterfall_label} (shown, not split)",
+                )
+            )
         rows.append(("Sources", "; ".join(self.sources)))
         return rows
 

@@ -19,14 +19,14 @@ import pandas as pd
 
 from .._jit import njit
 from ..dates import distinct_days, to_date, to_datetime64, years_of
-from ..progress import Progress, say
 from ..errors import TermsError
+from ..progress import Progress, say
 from ..terms import Terms
 from ..waterfall import Batch, waterfall_batch
 from ..xirr import xirr_many
 from .agreement import NAMED_SECTORS
-from .flags import cap_status, find_flags, flag_counts
 from .declined import declined_funding
+from .flags import cap_status, find_flags, flag_counts
 from .model import Portfolio, default_terms
 from .pooled import Pooled, own_terms_error, pooled
 from .readings import compare_readings
@@ -188,7 +188,9 @@ def analyse(
     )
     batch = waterfall_batch(values, to_datetime64(days), term_list)
     say(progress, f"computed {n:,} waterfalls in one batch ({n:,} x {width:,})")
-    pooled_result = pooled(portfolio, base) if is_pooled or (readings and not own_terms_error(portfolio)) else None
+    pooled_result = (
+        pooled(portfolio, base) if is_pooled or (readings and not own_terms_error(portfolio)) else None
+    )
     if is_pooled:
         assert pooled_result is not None
         batch = _pooled_batch(portfolio, batch, pooled_result)
@@ -223,10 +225,15 @@ def analyse(
         program=_program_summary(portfolio, spv_rows, batch, days, japan_flows),
         pooled=pooled_result,
         values=program_values(
-            portfolio, base, portfolio.from_padded(batch.japan), portfolio.from_padded(batch.us), discount_rate
+            portfolio,
+            base,
+            portfolio.from_padded(batch.japan),
+            portfolio.from_padded(batch.us),
+            discount_rate,
         ),
-        declined=None if declined is None else declined_funding(portfolio, declined[0], base,
-                                                                 funding_date=declined[1]),
+        declined=None
+        if declined is None
+        else declined_funding(portfolio, declined[0], base, funding_date=declined[1]),
     )
     if is_pooled:
         assert pooled_result is not None
@@ -269,8 +276,9 @@ def _pooled_batch(portfolio: Portfolio, batch: Batch, result: Pooled) -> Batch:
     us = np.zeros_like(batch.us)
     japan[spv_sorted, pos] = result.japan[order]
     us[spv_sorted, pos] = result.us[order]
-    funded = np.bincount(portfolio.flow_spv, weights=np.maximum(-portfolio.flow_values, 0.0),
-                         minlength=len(portfolio))
+    funded = np.bincount(
+        portfolio.flow_spv, weights=np.maximum(-portfolio.flow_values, 0.0), minlength=len(portfolio)
+    )
     share = funded / funded.sum() if funded.sum() > 0 else np.zeros(len(portfolio))
     thr = -1 if result.threshold_date is None else result.threshold_date.toordinal()
     return dataclasses.replace(

@@ -154,8 +154,13 @@ def declined_funding(
 
 
 def _case(
-    values: np.ndarray, days: np.ndarray, japan: np.ndarray, us: np.ndarray, redirected: float,
-    threshold: dt.date | None, unrecovered: float,
+    values: np.ndarray,
+    days: np.ndarray,
+    japan: np.ndarray,
+    us: np.ndarray,
+    redirected: float,
+    threshold: dt.date | None,
+    unrecovered: float,
 ) -> dict[str, object]:
     from ..xirr import xirr_many
 

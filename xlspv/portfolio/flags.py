@@ -94,9 +94,7 @@ def cap_status(portfolio: Portfolio, funded: np.ndarray) -> CapStatus:
 
 
 #: Flag kinds, in the order the Flags table lists them.
-FLAG_KINDS = (
-    "cap", "annual cap", "notice", "deadline", "overfunded", "late notice", "sector", "recovery"
-)
+FLAG_KINDS = ("cap", "annual cap", "notice", "deadline", "overfunded", "late notice", "sector", "recovery")
 
 
 def find_flags(

@@ -22,6 +22,7 @@ from ..terms import Terms
 from ..waterfall import compute
 from ..xirr import xirr_many
 from .model import Portfolio
+from .pooled import own_terms_error, pooled
 from .results import PortfolioResult, Readings
 
 #: Useful life for an SPV whose terms give none (neither the SPV table's ``useful_life`` column nor the
@@ -97,8 +98,11 @@ def compare_readings(
     [['A', 2, 120.4, 118.0, 0.0, 0.0], ['B', 2, 10.0, 10.0, 45.0, 47.5]]
     >>> r.spvs["scheduled_threshold_date"].tolist()
     [datetime.date(2027, 1, 1), None]
-    >>> r.program[["japan_received", "unrecovered", "reached"]].round(6).values.tolist()
-    [[130.4, 45.0, 1.0], [128.0, 47.5, 1.0], [130.4, 45.0, 0.0]]
+    >>> r.program.loc[["cumulative", "scheduled"], ["japan_received", "unrecovered", "reached"]].round(6
+    ...     ).values.tolist()
+    [[130.4, 45.0, 1.0], [128.0, 47.5, 1.0]]
+    >>> r.program.index.tolist()  # and the pooled reading: one balance for the program
+    ['cumulative', 'scheduled', 'pooled']
     """
     portfolio = result.portfolio
     spv_terms = portfolio.terms_for(result.terms)
@@ -139,6 +143,8 @@ def compare_readings(
         table[f"scheduled_{name}"] = column if name == "threshold_date" else _none_to_nan(column)
     table["note"] = notes
     program = _program_readings(result, table, japan_flows, complete=not any(notes))
+    if result.pooled is None and own_terms_error(portfolio) is None:
+        result = dataclasses.replace(result, pooled=pooled(portfolio, result.terms))
     _add_pooled(result, table)
     program.loc["pooled"] = _pooled_program(result)
     return Readings(
@@ -174,8 +180,14 @@ def _add_pooled(result: PortfolioResult, table: pd.DataFrame) -> None:
 def _pooled_program(result: PortfolioResult) -> dict[str, Any]:
     pooled = result.pooled
     if pooled is None:
-        return {"threshold_date": None, "xirr_japan": np.nan, "japan_received": np.nan,
-                "us_received": np.nan, "unrecovered": np.nan, "reached": 0}
+        return {
+            "threshold_date": None,
+            "xirr_japan": np.nan,
+            "japan_received": np.nan,
+            "us_received": np.nan,
+            "unrecovered": np.nan,
+            "reached": 0,
+        }
     return {
         "threshold_date": pooled.threshold_date,
         "xirr_japan": np.nan if pooled.xirr_japan is None else pooled.xirr_japan,

@@ -41,8 +41,10 @@ def program_values(
     ``japan`` and ``us`` are the payouts of each flow row under the reading computed (cumulative or
     pooled); the counterfactual uses each SPV's ``japan_share_before``.
     """
-    rate = default_discount_rate(terms) if discount_rate is None else check_discount_rate(
-        discount_rate, "--discount-rate"
+    rate = (
+        default_discount_rate(terms)
+        if discount_rate is None
+        else check_discount_rate(discount_rate, "--discount-rate")
     )
     share = np.array([t.japan_share_before for t in portfolio.terms_for(terms)])
     args = (portfolio.flow_values, portfolio.flow_days, japan, us)
@@ -73,12 +75,26 @@ def _program_sums(
     row_share = share[portfolio.flow_spv]
     scaled = np.where(values > 0.0, values * row_share, values)  # Japan's counterfactual part
     one = group_values(
-        values, portfolio.flow_days, japan, us, np.zeros(values.size, dtype=np.int64), 1,
-        rate=rate, day_count=day_count, share_before=1.0,
+        values,
+        portfolio.flow_days,
+        japan,
+        us,
+        np.zeros(values.size, dtype=np.int64),
+        1,
+        rate=rate,
+        day_count=day_count,
+        share_before=1.0,
     )
     cf = group_values(
-        scaled, portfolio.flow_days, japan, us, np.zeros(values.size, dtype=np.int64), 1,
-        rate=rate, day_count=day_count, share_before=1.0,
+        scaled,
+        portfolio.flow_days,
+        japan,
+        us,
+        np.zeros(values.size, dtype=np.int64),
+        1,
+        rate=rate,
+        day_count=day_count,
+        share_before=1.0,
     )
     # one["japan_received_no_switch"] is PV of all distributions; cf's is PV of Japan's counterfactual part
     one["us_received_no_switch"] = one["japan_received_no_switch"] - cf["japan_received_no_switch"]

@@ -15,7 +15,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..portfolio import PortfolioResult
 from ..value import VALUE_FIGURES
-from .style import DATE, MONEY, PERCENT, SUBTITLE_FONT, print_setup, set_widths, write_header, write_text, write_title
+from .style import (
+    DATE,
+    MONEY,
+    PERCENT,
+    SUBTITLE_FONT,
+    print_setup,
+    set_widths,
+    write_header,
+    write_text,
+    write_title,
+)
 
 SHEET = "Program & values"
 VALUE_LABELS = {
@@ -64,14 +74,21 @@ def program_sheet(wb: Workbook, result: PortfolioResult) -> list[tuple[str, str]
         last = first + len(by_year) - 1
         over = float(by_year["over_annual_cap"].sum())
         checks.append(
-            (f"{SHEET}: yearly excess = the program view's ({over:,.1f} {unit})",
-             f"=ABS(SUM('{SHEET}'!D{first}:D{last})-{over!r})<=1E-6*MAX(1,{abs(over)!r})")
+            (
+                f"{SHEET}: yearly excess = the program view's ({over:,.1f} {unit})",
+                f"=ABS(SUM('{SHEET}'!D{first}:D{last})-{over!r})<=1E-6*MAX(1,{abs(over)!r})",
+            )
         )
         row = last + 2
     if program.outside_waterfall_usd_m:
         write_text(ws, row, 1, "Outside the waterfall")
-        write_text(ws, row, 2, f"${program.outside_waterfall_usd_m / 1000:,.0f} billion "
-                               f"{program.outside_waterfall_label}: shown, not split.")
+        write_text(
+            ws,
+            row,
+            2,
+            f"${program.outside_waterfall_usd_m / 1000:,.0f} billion "
+            f"{program.outside_waterfall_label}: shown, not split.",
+        )
         row += 2
     if result.values is not None:
         row = _values_block(ws, result, row, checks)
@@ -84,10 +101,14 @@ def program_sheet(wb: Workbook, result: PortfolioResult) -> list[tuple[str, str]
 
 def _values_block(ws: Worksheet, result: PortfolioResult, row: int, checks: list[tuple[str, str]]) -> int:
     values = result.values
-    ws.cell(row=row, column=1, value=(
-        f"Present values at {values.discount_rate:.4%} a year ({values.rate_from}), each SPV at its first "
-        f"funding, the program at its first ({result.unit})"
-    )).font = SUBTITLE_FONT
+    ws.cell(
+        row=row,
+        column=1,
+        value=(
+            f"Present values at {values.discount_rate:.4%} a year ({values.rate_from}), each SPV at its "
+            f"first funding, the program at its first ({result.unit})"
+        ),
+    ).font = SUBTITLE_FONT
     row += 1
     write_header(ws, row, ["SPV ID", "Discounted to", *(VALUE_LABELS[n] for n in VALUE_FIGURES)])
     first = row + 1
@@ -101,8 +122,10 @@ def _values_block(ws: Worksheet, result: PortfolioResult, row: int, checks: list
     for r in range(first, prog + 1):  # the NPV as the formula it is
         ws.cell(row=r, column=npv_col, value=f"=C{r}-D{r}").number_format = MONEY
     checks.append(
-        (f"{SHEET}: the switch moves as much from the investor as to the US (program)",
-         f"=ABS('{SHEET}'!I{prog}-'{SHEET}'!J{prog})<=1E-6*MAX(1,ABS('{SHEET}'!I{prog}))")
+        (
+            f"{SHEET}: the switch moves as much from the investor as to the US (program)",
+            f"=ABS('{SHEET}'!I{prog}-'{SHEET}'!J{prog})<=1E-6*MAX(1,ABS('{SHEET}'!I{prog}))",
+        )
     )
     return prog + 2
 
@@ -116,14 +139,25 @@ def _values_row(ws: Worksheet, r: int, label: str, rec: dict[str, Any]) -> None:
 
 def _declined_block(ws: Worksheet, result: PortfolioResult, row: int) -> int:
     d = result.declined
-    ws.cell(row=row, column=1, value=(
-        f"Declined funding: SPV {d.spv_id}, {d.declined_amount:,.1f} {result.unit} on {d.declined_date}; "
-        f"redirected {d.redirected:,.1f}, covered "
-        f"{d.covered_date if d.covered_date else 'not by the schedule end'}"
-    )).font = SUBTITLE_FONT
+    ws.cell(
+        row=row,
+        column=1,
+        value=(
+            f"Declined funding: SPV {d.spv_id}, {d.declined_amount:,.1f} {result.unit} on {d.declined_date}; "
+            f"redirected {d.redirected:,.1f}, covered "
+            f"{d.covered_date if d.covered_date else 'not by the schedule end'}"
+        ),
+    ).font = SUBTITLE_FONT
     row += 1
-    columns = ["japan_funded", "japan_received", "us_received", "redirected", "threshold_date", "unrecovered",
-               "xirr_japan"]
+    columns = [
+        "japan_funded",
+        "japan_received",
+        "us_received",
+        "redirected",
+        "threshold_date",
+        "unrecovered",
+        "xirr_japan",
+    ]
     write_header(ws, row, ["Case", *columns])
     for case, rec in d.table.iterrows():
         row += 1
@@ -131,7 +165,9 @@ def _declined_block(ws: Worksheet, result: PortfolioResult, row: int) -> int:
         for k, name in enumerate(columns):
             value = rec[name]
             cell = ws.cell(row=row, column=2 + k, value=value if value is not None else "n/a")
-            cell.number_format = DATE if name == "threshold_date" else PERCENT if name == "xirr_japan" else MONEY
+            cell.number_format = (
+                DATE if name == "threshold_date" else PERCENT if name == "xirr_japan" else MONEY
+            )
     return row + 2
 
 
@@ -140,15 +176,21 @@ def add_values_block(ws: Worksheet, waterfall: Any, row: int, unit: str) -> int:
     from ..value import present_values
 
     pv = present_values(waterfall)
-    ws.cell(row=row, column=1, value=(
-        f"Present values at the deemed rate, {pv.discount_rate:.4%} a year, at the first funding "
-        f"({pv.start})"
-    )).font = SUBTITLE_FONT
+    ws.cell(
+        row=row,
+        column=1,
+        value=(
+            f"Present values at the deemed rate, {pv.discount_rate:.4%} a year, at the first funding "
+            f"({pv.start})"
+        ),
+    ).font = SUBTITLE_FONT
     row += 1
     write_header(ws, row, ["Item", "Unit", "Value"])
     for name in VALUE_FIGURES:
         row += 1
-        write_text(ws, row, 1, VALUE_LABELS[name].replace("the investor", "Japan").replace("investor", "Japan"))
+        write_text(
+            ws, row, 1, VALUE_LABELS[name].replace("the investor", "Japan").replace("investor", "Japan")
+        )
         ws.cell(row=row, column=2, value=unit)
         ws.cell(row=row, column=3, value=float(getattr(pv, name))).number_format = MONEY
     return row

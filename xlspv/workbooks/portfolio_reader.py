@@ -99,8 +99,10 @@ def _program_row(label: str, rows: Iterable[tuple[int, Sequence[Any]]]) -> tuple
     for number, values in rows:
         first = values[0] if len(values) else None
         if isinstance(first, str) and first.strip().lower() == "program":
-            program = {"program": values[1] if len(values) > 1 else None,
-                       "program_where": f"{label}, row {number}"}
+            program = {
+                "program": values[1] if len(values) > 1 else None,
+                "program_where": f"{label}, row {number}",
+            }
             continue
         kept.append((number, values))
     return kept, program
@@ -142,8 +144,11 @@ def _has_terms(rows: list[Any], program: dict[str, Any]) -> bool:
     """Whether Terms rows are to be read: always, unless they only name the program (then none)."""
     if not program:
         return True
-    return any(isinstance(v[0], str) and v[0].strip().lower() not in ("term", "name", "terms")
-               for _, v in rows if len(v) and v[0] is not None and str(v[0]).strip())
+    return any(
+        isinstance(v[0], str) and v[0].strip().lower() not in ("term", "name", "terms")
+        for _, v in rows
+        if len(v) and v[0] is not None and str(v[0]).strip()
+    )
 
 
 def _load_csv(spvs: Path, flows: Path, terms: Path, *, folder: Path) -> Portfolio:
@@ -155,7 +160,9 @@ def _load_csv(spvs: Path, flows: Path, terms: Path, *, folder: Path) -> Portfoli
     spv_table = table_from_rows(spvs.name, csv_lines(spvs), SPV_COLUMNS, SPV_REQUIRED, source="csv")
     flow_table = table_from_rows(flows.name, csv_lines(flows), FLOW_COLUMNS, FLOW_REQUIRED, source="csv")
     kept, program = _program_row(terms.name, csv_lines(terms)) if terms.is_file() else (None, {})
-    term_values = terms_from_rows(terms.name, kept) if kept is not None and _has_terms(kept, program) else None
+    term_values = (
+        terms_from_rows(terms.name, kept) if kept is not None and _has_terms(kept, program) else None
+    )
     sources = tuple(p for p in (spvs, flows, terms) if p.is_file())
     return build(spv_table, flow_table, terms=term_values, sources=sources, **program)
 

@@ -44,8 +44,6 @@ from .cover import add_checks, add_cover, add_master_check_line
 from .files import check_output, save_workbook, sha256_of
 from .portfolio_checks import program_checks, readings_checks
 from .portfolio_grids import readings_sheet, sensitivity_sheet
-from .portfolio_program import SHEET as PROGRAM_SHEET
-from .portfolio_program import add_program_rules, program_sheet
 from .portfolio_layout import (
     CAP_CELL,
     CAP_FLAG_LABEL,
@@ -62,6 +60,8 @@ from .portfolio_layout import (
     table_header,
     units_row,
 )
+from .portfolio_program import SHEET as PROGRAM_SHEET
+from .portfolio_program import add_program_rules, program_sheet
 from .style import (
     CHECK_OK_FILL,
     DATE,
