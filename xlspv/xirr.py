@@ -424,7 +424,7 @@ def _fast_values(values: Any) -> np.ndarray | None:
     kind = type(values)
     if kind is list:
         values = np.array(values)  # numbers give a numeric dtype; a text, a blank or a nested list does not
-    if kind is not np.ndarray:
+    elif kind is not np.ndarray:
         if not hasattr(values, "to_numpy") or not hasattr(values, "dtype"):
             return None
         values = values.values  # a pandas Series or Index (``.values``: far quicker than ``to_numpy()``)
@@ -433,6 +433,17 @@ def _fast_values(values: Any) -> np.ndarray | None:
     if values.ndim == 1 and values.dtype.kind in "if":
         return values if values.dtype == np.float64 else values.astype(np.float64)
     return None
+
+
+@njit(cache=True, nogil=True)
+def _ordinals_from_ticks(ticks: np.ndarray, per_day: int) -> np.ndarray:
+    """Ordinals of datetime64 ticks (``per_day`` ticks a day); an empty array if one is NaT."""
+    out = np.empty(ticks.size, dtype=np.int64)
+    for i in range(ticks.size):
+        if ticks[i] == _NAT:
+            return out[:0]
+        out[i] = ticks[i] // per_day + _NUMPY_EPOCH_ORDINAL  # floor: a time before 1970 is its own day
+    return out
 
 
 def _fast_days(dates: Any) -> np.ndarray | None:
@@ -452,15 +463,13 @@ def _fast_days(dates: Any) -> np.ndarray | None:
             return None
     if dates.ndim != 1 or dates.dtype.kind != "M":
         return None
-    ticks = dates.view(np.int64)
-    if ticks.size and ticks.min() == _NAT:  # NaT is the smallest int64
-        return None
-    per_day = _TICKS_PER_DAY.get(dates.dtype.str[-3:-1] if dates.dtype.str.endswith("]") else "")
-    if per_day is None:
-        days = dates.astype(_DAY).view(np.int64)
-    else:  # whole days since 1970 (floor: a time of day before 1970 belongs to its own day)
-        days = ticks // per_day if per_day > 1 else ticks
-    return days + _NUMPY_EPOCH_ORDINAL
+    per_day = _TICKS_PER_DAY.get(dates.dtype.str[-3:-1])
+    if per_day is None:  # hours, minutes, months, years: numpy's own conversion to days
+        if np.isnat(dates).any():
+            return None
+        return dates.astype(_DAY).view(np.int64) + _NUMPY_EPOCH_ORDINAL
+    days = _ordinals_from_ticks(dates.view(np.int64), per_day)
+    return days if days.size == dates.size else None
 
 
 def xirr_many(values: np.ndarray, days: np.ndarray, guess: float = 0.1) -> np.ndarray:
