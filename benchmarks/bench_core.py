@@ -112,8 +112,10 @@ def bench_summary() -> dict[str, float]:
     xirr = median_of(lambda: xlspv.waterfall_summary(values, dates, terms, xirr=True), repeats=3)
     resets = np.arange(np.datetime64("2025-07"), np.datetime64("2025-07") + 6 * 80, 6).astype("datetime64[D]")
     paths = np.random.default_rng(3).uniform(0.0, 0.1, size=(n_scen, resets.size))
-    path = median_of(lambda: xlspv.waterfall_summary(values, dates, terms, deemed_rates=paths, rate_dates=resets),
-                     repeats=3)
+    def with_paths() -> object:
+        return xlspv.waterfall_summary(values, dates, terms, deemed_rates=paths, rate_dates=resets)
+
+    path = median_of(with_paths, repeats=3)
     return {"whole_s": whole, "one_thread_s": one, "loop_s": compiled, "cumsum_s": cumsum, "xirr_s": xirr,
             "rate_path_s": path}
 
@@ -143,7 +145,8 @@ def bench_million() -> dict[str, float]:
     """1,000,000 scenarios x 480 rows in a fresh process: time of the call and the process's peak RSS."""
     here = os.path.dirname(os.path.abspath(__file__))
     script = MILLION.format(root=os.path.join(here, ".."))
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=here)
+    command = [sys.executable, "-c", script]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=here)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -43,7 +43,15 @@ def _two_roots(r1: float, r2: float) -> list[float]:
 
 @pytest.mark.parametrize(
     "form",
-    ["list", "numpy_float", "numpy_int", "numpy_datetime_ns", "pandas_series", "pandas_index", "series_time_of_day"],
+    [
+        "list",
+        "numpy_float",
+        "numpy_int",
+        "numpy_datetime_ns",
+        "pandas_series",
+        "pandas_index",
+        "series_time_of_day",
+    ],
 )
 def test_xirr_every_input_form_gives_the_list_result(form):
     dates = [D(2025, 1, 1) + dt.timedelta(days=30 * i) for i in range(40)]

@@ -1,4 +1,4 @@
-"""The default reading (``allocation_basis = "cumulative"``), compiled: the rule once, for any number of scenarios.
+"""The default reading (``allocation_basis = "cumulative"``), compiled: the rule once, for any scenarios.
 
 The rule (``docs/waterfall.md``, "The rule, event by event") keeps one number, Japan's outstanding
 deemed balance ``B``:

@@ -277,16 +277,21 @@ def _scan(v: np.ndarray, t: np.ndarray, guess: float) -> float:
             pass
         elif f1 != 0.0 and (f0 < 0.0) != (f1 < 0.0):
             best = _accept(_bisect(s0, s1, f0, v, t), best, guess, v, t, True)
-        elif f1 != 0.0 and not math.isnan(prev_f) and (prev_f < 0.0) == (f0 < 0.0):
-            if abs(f0) < abs(prev_f) and abs(f0) < abs(f1):  # a dip towards 0: two close roots?
-                sign = 1.0 if f0 > 0.0 else -1.0
-                m = _lowest(prev_s, s1, sign, v, t)
-                fm = _sign_at(m, v, t)
-                if fm == 0.0:
-                    best = _accept(m, best, guess, v, t, False)
-                elif (fm < 0.0) != (f0 < 0.0):
-                    best = _accept(_bisect(prev_s, m, prev_f, v, t), best, guess, v, t, True)
-                    best = _accept(_bisect(m, s1, fm, v, t), best, guess, v, t, True)
+        elif (
+            f1 != 0.0
+            and not math.isnan(prev_f)
+            and (prev_f < 0.0) == (f0 < 0.0)
+            and abs(f0) < abs(prev_f)
+            and abs(f0) < abs(f1)
+        ):  # NPV dips towards 0 between neighbours of one sign: two close roots?
+            sign = 1.0 if f0 > 0.0 else -1.0
+            m = _lowest(prev_s, s1, sign, v, t)
+            fm = _sign_at(m, v, t)
+            if fm == 0.0:
+                best = _accept(m, best, guess, v, t, False)
+            elif (fm < 0.0) != (f0 < 0.0):
+                best = _accept(_bisect(prev_s, m, prev_f, v, t), best, guess, v, t, True)
+                best = _accept(_bisect(m, s1, fm, v, t), best, guess, v, t, True)
         prev_s, prev_f = s0, f0
         s0, f0 = s1, f1
     if f0 == 0.0:
