@@ -1,19 +1,28 @@
 """Core speed, measured side by side in one run (numbers go to the README and the issue notes).
 
-- Batch waterfall: 10,000 scenarios x 480 monthly rows, against a bare numpy cumulative sum over the
+- Batch waterfall, 10,000 scenarios x 480 monthly rows, against a bare numpy cumulative sum over the
   same array (the floor for any pass over that much data).
-- XIRR of 40 annual flows: per call against ``pyxirr.xirr`` (Rust) and ``numpy_financial.irr`` on the
-  equivalent periodic flows.
+- Summary mode (:func:`xlspv.waterfall_summary`), 100,000 x 480: the whole call against the compiled
+  loop alone (the rule over prepared inputs, every row written) and numpy's cumsum of the same array,
+  on the default threads and on one; and 1,000,000 scenarios x 480 rows (a deemed rate each, shared
+  values) in a fresh process, with its peak memory.
+- XIRR of 40 and 480 flows as lists, numpy arrays and pandas Series, against ``pyxirr.xirr`` (Rust);
+  IRR of 40 periodic flows against ``numpy_financial.irr``.
+- The scheduled reading, 1,000 / 10,000 / 100,000 daily rows, against the cumulative reading.
 
-Run: ``make bench`` (or ``.venv/bin/python benchmarks/bench_core.py``). Each figure is the best of
-several repeats, after a warm-up call that also compiles the numba kernels.
+Run: ``make bench`` (or ``.venv/bin/python benchmarks/bench_core.py``; ``--quick`` skips the 100,000-row
+scheduled reading and the 1,000,000-scenario run). Figures are medians of several repeats after a
+warm-up call that also compiles the numba kernels (``best_of`` gives the best, for older figures).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
+import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -35,6 +44,18 @@ def best_of(func: Callable[[], object], repeats: int = 5, number: int = 1) -> fl
             func()
         best = min(best, (time.perf_counter() - start) / number)
     return best
+
+
+def median_of(func: Callable[[], object], repeats: int = 7, number: int = 1) -> float:
+    """Median time per call over ``repeats`` runs of ``number`` calls, in seconds (after a warm-up)."""
+    func()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            func()
+        times.append((time.perf_counter() - start) / number)
+    return statistics.median(times)
 
 
 def monthly_dates(n: int, start: dt.date = dt.date(2026, 1, 31)) -> np.ndarray:
@@ -64,6 +85,71 @@ def bench_batch() -> dict[str, float]:
     return {"batch_s": batch, "cumsum_s": cumsum, "ratio": batch / cumsum, "rate_grid_s": grid}
 
 
+def bench_summary() -> dict[str, float]:
+    """Summary mode 100,000 x 480 against the compiled loop and numpy's cumsum, medians."""
+    from xlspv.batch import _accrual, _conventions
+    from xlspv.cumulative import _rows_parallel
+    from xlspv.inputs import prepare_batch
+
+    n_scen, n_rows = 100_000, 480
+    values = scenarios(n_scen, n_rows)
+    dates = monthly_dates(n_rows)
+    terms = xlspv.Terms(0.05)
+    whole = median_of(lambda: xlspv.waterfall_summary(values, dates, terms))
+    one = median_of(lambda: xlspv.waterfall_summary(values, dates, terms, threads=1))
+    part = prepare_batch(values, dates).chunk(0, n_scen)
+    conv = _conventions(terms, n_scen, None, None)
+    acc = _accrual(part, conv, None)
+    outs = [np.empty((n_scen, n_rows)) for _ in range(3)]
+    tier, thr = np.empty((n_scen, n_rows), dtype=np.int8), np.empty(n_scen, dtype=np.int64)
+
+    def loop() -> None:
+        _rows_parallel(part.values, acc.growth, acc.fractions, acc.period, acc.ends, acc.annual, conv.simple,
+                       conv.before, conv.after, *outs, tier, thr)
+
+    compiled = median_of(loop)
+    cumsum = median_of(lambda: np.cumsum(values, axis=1))
+    xirr = median_of(lambda: xlspv.waterfall_summary(values, dates, terms, xirr=True), repeats=3)
+    resets = np.arange(np.datetime64("2025-07"), np.datetime64("2025-07") + 6 * 80, 6).astype("datetime64[D]")
+    paths = np.random.default_rng(3).uniform(0.0, 0.1, size=(n_scen, resets.size))
+    def with_paths() -> object:
+        return xlspv.waterfall_summary(values, dates, terms, deemed_rates=paths, rate_dates=resets)
+
+    path = median_of(with_paths, repeats=3)
+    return {"whole_s": whole, "one_thread_s": one, "loop_s": compiled, "cumsum_s": cumsum, "xirr_s": xirr,
+            "rate_path_s": path}
+
+
+MILLION = """
+import sys, time, json
+import numpy as np
+sys.path.insert(0, {root!r})
+import xlspv
+from bench_core import monthly_dates, scenarios
+values = scenarios(1, 480)[0]
+dates = monthly_dates(480)
+rates = np.linspace(0.0, 0.12, 1_000_000)
+terms = xlspv.Terms(0.05)
+xlspv.waterfall_summary(values, dates, terms, deemed_rates=rates[:1000])  # compile / load the kernels
+start = time.perf_counter()
+s = xlspv.waterfall_summary(values, dates, terms, deemed_rates=rates)
+took = time.perf_counter() - start
+# VmHWM, not ru_maxrss: a child keeps the parent's ru_maxrss across exec, VmHWM starts afresh
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM")][0]
+print(json.dumps({{"s": took, "peak_mib": int(hwm.split()[1]) / 1024,
+                  "reached": float((s.threshold_row >= 0).mean())}}))
+"""
+
+
+def bench_million() -> dict[str, float]:
+    """1,000,000 scenarios x 480 rows in a fresh process: time of the call and the process's peak RSS."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    script = MILLION.format(root=os.path.join(here, ".."))
+    command = [sys.executable, "-c", script]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=here)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def bench_xirr() -> dict[str, float]:
     import numpy_financial as npf
     import pyxirr
@@ -85,18 +171,75 @@ def bench_xirr() -> dict[str, float]:
     }
 
 
+def bench_xirr_forms() -> list[tuple[int, str, float, float]]:
+    """Median per call of xlspv.xirr and pyxirr.xirr on lists, numpy arrays and pandas Series."""
+    import pandas as pd
+    import pyxirr
+
+    rows = []
+    for n in (40, 480):
+        dates = [dt.date(2025, 1, 1) + dt.timedelta(days=30 * i) for i in range(n)]
+        values = [-1000.0] + [1500.0 / n + 0.01 * i for i in range(n - 1)]
+        forms = {
+            "list": (values, dates),
+            "numpy": (np.array(values), np.array(dates, dtype="datetime64[D]")),
+            "pandas": (pd.Series(values), pd.Series(pd.to_datetime(dates))),
+        }
+        for form, (v, d) in forms.items():
+            assert abs(xlspv.xirr(v, d) - pyxirr.xirr(d, v)) < 1e-9
+            ours = median_of(lambda v=v, d=d: xlspv.xirr(v, d), repeats=9, number=300)
+            theirs = median_of(lambda v=v, d=d: pyxirr.xirr(d, v), repeats=9, number=300)
+            rows.append((n, form, ours * 1e6, theirs * 1e6))
+    return rows
+
+
+def bench_scheduled(sizes: tuple[int, ...]) -> list[tuple[int, float, float]]:
+    """The scheduled reading against the cumulative reading on the same daily rows (useful life 20)."""
+    rows = []
+    for n in sizes:
+        rng = np.random.default_rng(n)
+        dates = np.datetime64("2026-01-01") + np.arange(n).astype("timedelta64[D]")
+        values = rng.uniform(0, 10, size=n)
+        values[:: max(1, n // 50)] = -rng.uniform(50, 150, size=values[:: max(1, n // 50)].size)
+        cumulative = xlspv.Terms(0.05)
+        scheduled = xlspv.Terms(0.05, allocation_basis="scheduled", useful_life=20)
+        repeats = 3 if n <= 10_000 else 1
+        s = median_of(lambda v=values, d=dates, t=scheduled: xlspv.compute(v, d, t), repeats=repeats)
+        c = median_of(lambda v=values, d=dates, t=cumulative: xlspv.compute(v, d, t), repeats=repeats)
+        rows.append((n, s, c))
+    return rows
+
+
 def main() -> None:
+    quick = "--quick" in sys.argv
     print(f"xlspv {xlspv.__version__}, Python {platform.python_version()}, numpy {np.__version__}, "
-          f"{os.cpu_count()} cores")
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     b = bench_batch()
-    print(f"batch waterfall 10,000 x 480: {b['batch_s'] * 1e3:8.1f} ms "
+    print(f"batch waterfall 10,000 x 480 (best): {b['batch_s'] * 1e3:8.1f} ms "
           f"(numpy cumsum same array {b['cumsum_s'] * 1e3:.1f} ms; ratio {b['ratio']:.2f}x)")
-    print(f"deemed-rate grid 10,000 rates x 480 rows: {b['rate_grid_s'] * 1e3:8.1f} ms")
+    print(f"deemed-rate grid 10,000 rates x 480 rows (best): {b['rate_grid_s'] * 1e3:8.1f} ms")
+    s = bench_summary()
+    print(f"summary mode 100,000 x 480 (medians): whole call {s['whole_s'] * 1e3:.0f} ms, one thread "
+          f"{s['one_thread_s'] * 1e3:.0f} ms; compiled loop alone {s['loop_s'] * 1e3:.0f} ms "
+          f"(whole / loop {s['whole_s'] / s['loop_s']:.2f}x); numpy cumsum {s['cumsum_s'] * 1e3:.0f} ms "
+          f"(whole / cumsum {s['whole_s'] / s['cumsum_s']:.2f}x)")
+    print(f"  with Japan's XIRR {s['xirr_s'] * 1e3:.0f} ms; with a rate path (80 resets) each "
+          f"{s['rate_path_s'] * 1e3:.0f} ms")
+    if not quick:
+        m = bench_million()
+        print(f"summary mode 1,000,000 x 480 (a deemed rate each, fresh process): {m['s']:.2f} s, "
+              f"peak RSS {m['peak_mib']:.0f} MiB")
     x = bench_xirr()
-    print(f"xirr 40 annual flows: {x['xirr_us']:.2f} us per call; pyxirr {x['pyxirr_us']:.2f} us "
+    print(f"xirr 40 annual flows (best): {x['xirr_us']:.2f} us per call; pyxirr {x['pyxirr_us']:.2f} us "
           f"(ratio {x['ratio_vs_pyxirr']:.2f}x)")
-    print(f"irr 40 periodic flows: {x['irr_us']:.2f} us; numpy_financial.irr {x['npf_irr_us']:.1f} us "
+    print(f"irr 40 periodic flows (best): {x['irr_us']:.2f} us; numpy_financial.irr {x['npf_irr_us']:.1f} us "
           f"(npf / xlspv.xirr = {x['npf_over_xirr']:.0f}x)")
+    for n, form, ours, theirs in bench_xirr_forms():
+        print(f"xirr {n:3d} flows, {form:6s} (medians): {ours:7.2f} us; pyxirr {theirs:7.2f} us "
+              f"(ratio {ours / theirs:.2f}x)")
+    for n, sched, cum in bench_scheduled((1_000, 10_000) if quick else (1_000, 10_000, 100_000)):
+        print(f"scheduled reading {n:7,d} daily rows (median): {sched * 1e3:9.1f} ms; cumulative "
+              f"{cum * 1e3:7.2f} ms (ratio {sched / cum:.0f}x)")
 
 
 if __name__ == "__main__":

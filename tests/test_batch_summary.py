@@ -151,8 +151,9 @@ def test_summary_is_the_same_in_any_chunks_and_on_any_threads():
     values, dates = _scenarios(500, 60, seed=9), _monthly(60)
     rates = np.random.default_rng(1).uniform(0.0, 0.2, size=(500, 6))
     resets = np.arange(np.datetime64("2025-12"), np.datetime64("2031-01"), 12).astype("datetime64[D]")
-    base = xlspv.waterfall_summary(values, dates, Terms(0.1), deemed_rates=rates, rate_dates=resets, xirr=True,
-                                   threads=1)
+    base = xlspv.waterfall_summary(
+        values, dates, Terms(0.1), deemed_rates=rates, rate_dates=resets, xirr=True, threads=1
+    )
     for chunk, threads in [(1, 2), (64, 2), (77, 1), (10_000, 2)]:
         other = xlspv.waterfall_summary(values, dates, Terms(0.1), deemed_rates=rates, rate_dates=resets,
                                         xirr=True, chunk=chunk, threads=threads)
@@ -177,12 +178,12 @@ def test_summary_threshold_dates_are_nat_where_not_reached():
         ({"rate_dates": ["2025-01-01"]}, TermsError, ["rate_dates", "deemed_rates"]),
         ({"deemed_rates": [[0.1, 0.2]]}, TermsError, ["rate_dates"]),
         (
-            {"deemed_rates": [[0.1, 0.2]], "rate_dates": np.array(["2025-06-01", "2026-01-01"], "datetime64[D]")},
+            {"deemed_rates": [[0.1, 0.2]], "rate_dates": np.array(["2025-06-01", "2026-01-01"], "M8[D]")},
             RateScheduleError,
             ["rate_dates", "2025-06-01", "2025-01-01"],
         ),
         (
-            {"deemed_rates": [[0.1, 0.2]], "rate_dates": np.array(["2026-01-01", "2025-01-01"], "datetime64[D]")},
+            {"deemed_rates": [[0.1, 0.2]], "rate_dates": np.array(["2026-01-01", "2025-01-01"], "M8[D]")},
             TermsError,
             ["rate_dates", "increase"],
         ),

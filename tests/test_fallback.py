@@ -33,7 +33,18 @@ SCRIPT = textwrap.dedent(
     from xlspv.examples import portfolio as example_portfolio
     from xlspv.portfolio import analyse
     p = analyse(example_portfolio.portfolio(), rates=())
+    paths = np.array([[0.05, 0.07, 0.02], [0.0, 0.1, 0.3], [0.2, -0.1, 0.05]])
+    resets = np.array(["2020-01-01", "2027-06-30", "2031-12-31"], dtype="datetime64[D]")
+    sm = xlspv.waterfall_summary(np.array(example.values(), dtype=float), example.dates(), example.TERMS,
+                                 deemed_rates=paths, rate_dates=resets, xirr=True, balance_at=[5, -1])
+    from xlspv.xirr import _scan
+    close = [-1.0, 2.2001, -1.21011]
     print(json.dumps({
+        "summary": [sm.unrecovered.tolist(), sm.japan_received.tolist(), sm.us_received.tolist(),
+                    sm.threshold_row.tolist(), sm.xirr_japan.tolist(), sm.balance_at.tolist()],
+        "scan": [_scan(np.array([-1e-6, 1e6]), np.array([0.0, 365.0]), 0.1),
+                 _scan(np.array(close), np.array([0.0, 365.0, 730.0]), 0.0),
+                 _scan(np.array(close), np.array([0.0, 365.0, 730.0]), 1.0)],
         "japan": w.japan.tolist(), "balance": w.balance.tolist(), "tiers": w.tiers.tolist(),
         "threshold": str(s.threshold_date), "xirr_japan": s.xirr_japan,
         "batch_japan": b.japan.tolist(), "batch_xirr": b.xirr("japan").tolist(),
@@ -74,3 +85,21 @@ def test_plain_python_portfolio_matches_compiled_portfolio(plain_python: dict) -
     p = analyse(example_portfolio.portfolio(), rates=())
     np.testing.assert_allclose(plain_python["portfolio_japan"], p.spvs["japan_received"], rtol=1e-12)
     np.testing.assert_allclose(plain_python["portfolio_years"], p.years["japan_received"], rtol=1e-12)
+
+
+def test_plain_python_summary_and_root_scan_match_compiled(plain_python: dict) -> None:
+    from xlspv.xirr import _scan
+
+    paths = np.array([[0.05, 0.07, 0.02], [0.0, 0.1, 0.3], [0.2, -0.1, 0.05]])
+    resets = np.array(["2020-01-01", "2027-06-30", "2031-12-31"], dtype="datetime64[D]")
+    sm = xlspv.waterfall_summary(np.array(example.values(), dtype=float), example.dates(), example.TERMS,
+                                 deemed_rates=paths, rate_dates=resets, xirr=True, balance_at=[5, -1])
+    compiled = [sm.unrecovered, sm.japan_received, sm.us_received, sm.threshold_row, sm.xirr_japan,
+                sm.balance_at]
+    for plain, fast in zip(plain_python["summary"], compiled, strict=True):
+        np.testing.assert_allclose(plain, fast, rtol=1e-12, atol=1e-9)
+    close = [-1.0, 2.2001, -1.21011]
+    scans = [_scan(np.array([-1e-6, 1e6]), np.array([0.0, 365.0]), 0.1),
+             _scan(np.array(close), np.array([0.0, 365.0, 730.0]), 0.0),
+             _scan(np.array(close), np.array([0.0, 365.0, 730.0]), 1.0)]
+    np.testing.assert_allclose(plain_python["scan"], scans, rtol=1e-9)

@@ -203,6 +203,43 @@ def test_a_funding_after_the_threshold_reopens_it():
     assert w.unrecovered == approx(500)  # year 1: the new 500, no distribution after it
 
 
+def test_rule_6_threshold_is_not_before_a_funding_made_later_in_the_year():
+    # useful_life 1: year 0's due (fixed at the year's start, rule 4) includes the 1 July funding:
+    # interest 0.1 * 50 * 184 / 365 + installment 50. The 1 January distribution's before-share (100)
+    # meets it, so nothing is ever due again; but the 50 is not recovered before it is funded: the
+    # threshold is the funding's row (1 July), not 1 January.
+    values = [200, -50]
+    dates = [D(2025, 1, 1), D(2025, 7, 1)]
+    w = xlspv.compute(values, dates, scheduled(0.10, 1))
+    due = 0.1 * 50 * 184 / 365 + 50
+    assert year(w, 0)["due"] == approx(due)
+    assert w.japan[0] == approx(due + 0.1 * (200 - due / 0.5))
+    assert w.tiers.tolist() == ["threshold", "funding"]
+    assert w.balance.tolist() == [0.0, 0.0]
+    assert w.threshold_date == D(2025, 7, 1)
+    assert w.unrecovered == 0.0
+
+
+def test_rule_6_threshold_is_not_before_the_last_of_several_fundings_in_the_year():
+    # 1,000 funded on 1 January, 50 more on 1 June, useful life 1, rate 0: due 1,050 at the year's
+    # start; the 1 March distribution's before-share (2,500) meets it. Threshold: the 1 June funding.
+    values = [-1_000, 5_000, -50, 10]
+    dates = [D(2025, 1, 1), D(2025, 3, 1), D(2025, 6, 1), D(2025, 9, 1)]
+    w = xlspv.compute(values, dates, scheduled(0.0, 1))
+    assert year(w, 0)["due"] == approx(1_050)
+    assert w.tiers.tolist() == ["funding", "threshold", "funding", "after"]
+    assert w.threshold_date == D(2025, 6, 1)
+    assert w.summary().threshold_date == D(2025, 6, 1)
+
+
+def test_rule_6_threshold_after_the_last_funding_is_unchanged():
+    # the last funding comes first: the paying row is the threshold, as before
+    values = [-1_000, 5_000]
+    dates = [D(2025, 1, 1), D(2025, 3, 1)]
+    w = xlspv.compute(values, dates, scheduled(0.0, 1))
+    assert w.threshold_date == D(2025, 3, 1)
+
+
 # --- rule 3: rates, day counts, 29 February -------------------------------------------------------
 
 

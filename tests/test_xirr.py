@@ -421,7 +421,8 @@ def test_xirr_is_a_root_or_none_only_when_npv_never_changes_sign(flows):
             # near -100% the rounding of the rate itself moves XNPV more than that: then ask only that
             # the root lies within 1e-9 (relative) of the result, i.e. XNPV changes sign around it
             delta = 1e-9 * abs(result)
-            below, above = npv_at(max(result - delta, -1 + 1e-300))[0], npv_at(result + delta)[0]
+            lowest = math.nextafter(-1.0, 0.0)  # the rate nearest -100% that log1p accepts
+            below, above = npv_at(max(result - delta, lowest))[0], npv_at(result + delta)[0]
             assert below == 0 or above == 0 or (below < 0) != (above < 0), (result, value, scale)
     else:
         # ln(1 + r) from ln(0.001) to ln(101): rates from -99.9% to +10,000%

@@ -1,4 +1,4 @@
-"""The default reading (``allocation_basis = "cumulative"``), compiled: the rule once, for any number of scenarios.
+"""The default reading (``allocation_basis = "cumulative"``), compiled: the rule once, for any scenarios.
 
 The rule (``docs/waterfall.md``, "The rule, event by event") keeps one number, Japan's outstanding
 deemed balance ``B``:
@@ -137,18 +137,18 @@ def _block_sum(a, lo, n):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def pairwise_sum(a, n):  # type: ignore[no-untyped-def]
+def pairwise_sum(a, n, tasks_lo, tasks_n, sums):  # type: ignore[no-untyped-def]
     """``a[:n].sum()`` exactly as numpy computes it, so per-scenario totals equal ``sum(axis=1)`` bitwise.
 
     numpy halves the range (at a multiple of 8) until a piece has at most 128 values, sums each piece
     with :func:`_block_sum` and adds the halves. Written with explicit stacks (numba cannot cache a
-    recursive function): tasks are (start, count) to sum, or -1 to add the last two sums.
+    recursive function): tasks are (start, count) to sum, or -1 to add the last two sums. The stacks
+    (``tasks_lo``, ``tasks_n``: 128 entries each; ``sums``: 64) are the caller's scratch, reused.
     """
     if n <= 128:
         return _block_sum(a, 0, n)
-    task_lo = np.empty(128, dtype=np.int64)
-    task_n = np.empty(128, dtype=np.int64)
-    sums = np.empty(64)
+    task_lo = tasks_lo
+    task_n = tasks_n
     tasks = 1
     task_lo[0] = 0
     task_n[0] = n
@@ -216,22 +216,26 @@ def _summary_block(b, values, days, growth, fractions, period, ends, annual, sim
     balance = np.empty(n)
     tier = np.empty(n, dtype=np.int8)
     side = np.empty(n)
+    funds = np.empty(n)
+    tasks_lo = np.empty(128, dtype=np.int64)
+    tasks_n = np.empty(128, dtype=np.int64)
+    sums = np.empty(64)
     for s in range(b * BLOCK, min((b + 1) * BLOCK, n_scen)):
         k = s % simple.shape[0]
         v = values[s % values.shape[0]]
         g = _growth_for(s, growth, fractions, period, ends, annual, simple, scratch)
         threshold[s] = rule_row(v, g, simple[k], before[k], after[k], japan, interest, balance, tier)
         unrecovered[s] = balance[n - 1]
-        received[s] = pairwise_sum(japan, n)
+        received[s] = pairwise_sum(japan, n, tasks_lo, tasks_n, sums)
         m = 0
         for r in range(n):  # the US's part of each distribution; Japan's fundings, in date order
-            side[r] = v[r] - japan[r] if v[r] > 0.0 else 0.0
-        us_received[s] = pairwise_sum(side, n)
-        for r in range(n):
-            if v[r] < 0.0:
-                side[m] = v[r]
+            c = v[r]
+            side[r] = c - japan[r] if c > 0.0 else 0.0
+            if c < 0.0:
+                funds[m] = c
                 m += 1
-        funded[s] = -pairwise_sum(side, m)
+        us_received[s] = pairwise_sum(side, n, tasks_lo, tasks_n, sums)
+        funded[s] = -pairwise_sum(funds, m, tasks_lo, tasks_n, sums)
         row_at = at[s % at.shape[0]]
         for j in range(row_at.size):
             balance_at[s, j] = balance[row_at[j]]

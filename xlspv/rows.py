@@ -32,7 +32,9 @@ def threshold_split(value: float, owed: float, before: float, after: float) -> f
 PARTIES = ("japan", "us", "partner", "project")
 
 
-def party_flows(party: str, values: np.ndarray, japan: np.ndarray, partner_share: np.ndarray | float) -> np.ndarray:
+def party_flows(
+    party: str, values: np.ndarray, japan: np.ndarray, partner_share: np.ndarray | float
+) -> np.ndarray:
     """Cash flows of a party per row (any shape): 'japan', 'us', 'partner' or 'project'.
 
     Japan: minus its fundings plus its payouts (``japan``, the whole Japanese side's); the partner:

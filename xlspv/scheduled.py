@@ -17,8 +17,10 @@ Some analysts read the deemed allocation amount as a *yearly* amount rather than
    (the row that meets it is split inside, tier "threshold"), and ``japan_share_after`` of the rest;
 5. what stays unpaid at the year's end is carried into the next year as a shortfall, without
    interest; years with no rows still count;
-6. the threshold is the row that pays off the last amount ever due; if the schedule ends before, the
-   unrecovered deemed allocation is what is still due in the last row's year plus later installments.
+6. the threshold is the row that pays off the last amount ever due, never before the last funding
+   (when a year's earlier receipts already meet a funding made later that year, the threshold is
+   that funding's row); if the schedule ends before, the unrecovered deemed allocation is what is
+   still due in the last row's year plus later installments.
 
 How the default reading's per-row outputs carry over:
 
@@ -214,12 +216,18 @@ def _split(value: float, remaining: float, terms: Terms) -> tuple[float, float, 
     return after * value, 0.0, AFTER
 
 
-def _threshold_position(balance: np.ndarray, any_funding: bool) -> int:
-    """Rule 6: the row after which nothing is ever due again, or -1 (still due, or nothing funded)."""
-    if not any_funding or balance[-1] > 0.0:
+def _threshold_position(balance: np.ndarray, funding_positions: np.ndarray) -> int:
+    """Rule 6: the row after which nothing is ever due again, or -1 (still due, or nothing funded).
+
+    Never before the last funding: an amount is not recovered before it is funded. The amount due
+    in a year is fixed at the year's start (rule 4), so earlier receipts of the year can meet a
+    funding made later that year; then the threshold is that funding's row.
+    """
+    if not funding_positions.size or balance[-1] > 0.0:
         return -1
     owing = np.flatnonzero(balance > 0.0)
-    return int(owing[-1]) + 1 if owing.size else 0
+    first_clear = int(owing[-1]) + 1 if owing.size else 0
+    return max(first_clear, int(funding_positions[-1]))
 
 
 def scheduled_rows(flows: Flows, terms: Terms) -> Rows:
@@ -299,7 +307,7 @@ def scheduled_rows(flows: Flows, terms: Terms) -> Rows:
         interest=interest[None, :],
         balance=balance[None, :],
         tier=tier[None, :],
-        threshold_pos=np.array([_threshold_position(balance, plan.funded.size > 0)]),
+        threshold_pos=np.array([_threshold_position(balance, plan.funding_positions)]),
         unrecovered=balance[-1:].copy(),
         schedule=_schedule_table(records, plan.anniversaries),
     )

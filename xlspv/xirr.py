@@ -6,9 +6,13 @@ without both a negative and a positive flow has no IRR.
 
 The search is Newton's method from ``guess``, as Excel's. Where Newton converges to a root above -100%,
 that root is returned. Where it fails (a step to -100% or below, no convergence in 100 steps), xlspv
-scans ``s = ln(1 + rate)`` over [-20, 20] (rates from -99.99999998% to 4.85e8) in steps of 0.01 for sign
-changes, refines each bracket and returns the root nearest ``guess``. Where no root exists, the result
-is ``None`` (``#NUM!`` in Excel), never a wrong number.
+scans ``s = ln(1 + rate)`` for sign changes over [-20, 20] (rates from -99.99999998% to 4.85e8) in steps
+of 0.01 and beyond, as far as the flows' own bounds on a root reach (an earliest flow of 1e-6 against
+later ones of 1 can have an IRR of 1e15), in steps of 0.1% of ``s``. Each sign change is bisected; where
+NPV comes closer to 0 at a scan point than at both neighbours without changing sign, the lowest point
+between them is found and, if NPV changes sign there, both roots are bisected. The root nearest
+``guess`` is returned. Where no root exists, the result is ``None`` (``#NUM!`` in Excel), never a wrong
+number.
 
 Differences from Excel
 ----------------------
@@ -16,8 +20,8 @@ Differences from Excel
   Excel and LibreOffice to better than 1e-9 relative on every case where they converge.
 - Excel returns ``#NUM!`` where Newton fails even if a root exists; xlspv returns that root.
 - A series can have several roots (flows that change sign more than once). Newton from ``guess``
-  decides which one; the fallback returns the one nearest ``guess``. Two roots closer than one scan
-  step (0.01 in ln(1 + rate)) with no sign change between them are not found.
+  decides which one; the fallback returns the one nearest ``guess``. Roots where NPV touches 0
+  without changing sign are returned only where XNPV there is 0 to 1e-9 of the flows' size.
 """
 
 from __future__ import annotations
@@ -29,14 +33,16 @@ from typing import Any
 import numpy as np
 
 from ._jit import njit, prange
-from .dates import FIRST_SAFE_SERIAL
+from .dates import _NUMPY_EPOCH_ORDINAL, FIRST_SAFE_SERIAL
 from .errors import SpvInputError
 from .inputs import prepare
 
 _MAX_NEWTON = 100
-_NUMPY_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+_DAY = np.dtype("datetime64[D]")
+_NAT = np.iinfo(np.int64).min
+_TICKS_PER_DAY = {"[D": 1, "ns": 86_400 * 10**9, "us": 86_400 * 10**6, "ms": 86_400_000, "[s": 86_400}
 _PERIODS = np.arange(1200, dtype=np.int64) * 365  # periodic flows as days: 365 per period
-_SCAN_LO, _SCAN_HI, _SCAN_STEPS = -20.0, 20.0, 4000
+_SCAN_LO, _SCAN_HI = -20.0, 20.0
 
 
 @njit(cache=True, nogil=True)
@@ -145,41 +151,151 @@ def _newton(v: np.ndarray, t: np.ndarray, guess: float) -> float:
 
 
 @njit(cache=True, nogil=True)
+def _bounds(v: np.ndarray, t: np.ndarray) -> tuple[float, float]:
+    """Bounds on ``s = ln(1 + rate)`` outside which the flows cannot sum to zero.
+
+    For ``s > 0`` the earliest flow ``v_a`` outweighs the rest once ``|v_a| e^(-s t_a)`` exceeds
+    ``(V - |v_a|) e^(-s (t_a + d))`` (``V`` the sum of sizes, ``d`` the gap to the next flow), i.e.
+    above ``s = ln((V - |v_a|) / |v_a|) / d``; for ``s < 0`` the last flow does, by the same argument.
+    The scan covers at least [-20, 20] and these bounds (one unit wider).
+    """
+    first = -1
+    last = -1
+    total = 0.0
+    for i in range(v.size):
+        if v[i] != 0.0:
+            if first < 0:
+                first = i
+            last = i
+            total += abs(v[i])
+    lo, hi = _SCAN_LO, _SCAN_HI
+    if first < 0 or first == last:
+        return lo, hi
+    after = first + 1
+    while v[after] == 0.0:
+        after += 1
+    before = last - 1
+    while v[before] == 0.0:
+        before -= 1
+    rest = total - abs(v[first])
+    if rest > 0.0:
+        hi = max(hi, math.log(rest / abs(v[first])) / ((t[after] - t[first]) / 365.0) + 1.0)
+    rest = total - abs(v[last])
+    if rest > 0.0:
+        lo = min(lo, -math.log(rest / abs(v[last])) / ((t[last] - t[before]) / 365.0) - 1.0)
+    return lo, hi
+
+
+@njit(cache=True, nogil=True)
+def _scan_step(s: float) -> float:
+    """Scan step at ``s``: 0.01 within [-20, 20], then 0.1% of ``|s|`` (the bounds can be far out)."""
+    return 0.01 if abs(s) <= _SCAN_HI else 0.001 * abs(s)
+
+
+@njit(cache=True, nogil=True)
+def _bisect(a: float, b: float, fa: float, v: np.ndarray, t: np.ndarray) -> float:
+    """The sign change of NPV between ``a`` and ``b`` (in ``s``), to the last bit."""
+    for _ in range(200):
+        mid = 0.5 * (a + b)
+        if mid in (a, b):
+            break
+        fm = _sign_at(mid, v, t)
+        if fm == 0.0:
+            return mid
+        if (fm < 0.0) == (fa < 0.0):
+            a, fa = mid, fm
+        else:
+            b = mid
+    return 0.5 * (a + b)
+
+
+@njit(cache=True, nogil=True)
+def _lowest(a: float, b: float, sign: float, v: np.ndarray, t: np.ndarray) -> float:
+    """Where ``sign * NPV`` is lowest between ``a`` and ``b`` (golden-section search)."""
+    ratio = 0.6180339887498949
+    c = b - ratio * (b - a)
+    d = a + ratio * (b - a)
+    fc = sign * _sign_at(c, v, t)
+    fd = sign * _sign_at(d, v, t)
+    for _ in range(80):
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - ratio * (b - a)
+            fc = sign * _sign_at(c, v, t)
+        else:
+            a, c, fc = c, d, fd
+            d = a + ratio * (b - a)
+            fd = sign * _sign_at(d, v, t)
+    return c if fc < fd else d
+
+
+@njit(cache=True, nogil=True)
+def _accept(root_s: float, best: float, guess: float, v: np.ndarray, t: np.ndarray, bracketed: bool) -> float:
+    """``best`` or the root at ``root_s`` (polished by Newton), whichever is nearer ``guess``.
+
+    A root between two signs of NPV (``bracketed``) is a root; any other is kept only where XNPV is
+    zero to the flows' scale (never a wrong number). A rate that rounds to -100% or overflows is not
+    a number xlspv can return.
+    """
+    root = math.expm1(root_s)
+    if not (root > -1.0 and math.isfinite(root)):
+        return best
+    polished = _newton(v, t, root)
+    if math.isfinite(polished) and abs(polished - root) <= 1e-6 * max(1.0, abs(root)):
+        root = polished
+    else:  # Newton cannot polish it (a root where NPV only touches 0): keep it where XNPV is ~0
+        f, _, scale = _npv_and_slope(root, v, t, np.empty((2, _GAP_CACHE)))
+        if not abs(f) <= 1e-9 * scale and not bracketed:
+            return best
+    if math.isnan(best) or abs(root - guess) < abs(best - guess):
+        return root
+    return best
+
+
+@njit(cache=True, nogil=True)
 def _scan(v: np.ndarray, t: np.ndarray, guess: float) -> float:
-    """Every sign change of NPV over ln(1 + rate) in the scan range, refined; the root nearest guess."""
+    """Every root of NPV over ``s = ln(1 + rate)`` within the flows' bounds; the one nearest ``guess``.
+
+    Sign changes between scan points are bisected. Where NPV keeps its sign but comes closer to 0 at a
+    point than at both neighbours, two roots may lie between them (closer than a step): the lowest
+    point of ``|NPV|`` there is found, and if NPV changes sign at it, both roots are bisected.
+    """
     best = np.nan
-    h = (_SCAN_HI - _SCAN_LO) / _SCAN_STEPS
-    s0 = _SCAN_LO
+    lo, hi = _bounds(v, t)
+    s0 = lo
     f0 = _sign_at(s0, v, t)
-    for k in range(1, _SCAN_STEPS + 1):
-        s1 = _SCAN_LO + k * h
+    prev_s = np.nan
+    prev_f = np.nan
+    while s0 < hi:
+        s1 = min(s0 + _scan_step(s0), hi)
         f1 = _sign_at(s1, v, t)
-        root_s = np.nan
+        if f0 == 0.0:  # a root on the scan point; NPV's sign just after it brackets any next root
+            best = _accept(s0, best, guess, v, t, True)
+            f0 = _sign_at(s0 + 1e-6 * (s1 - s0), v, t)
+            prev_f = np.nan
         if f0 == 0.0:
-            root_s = s0
-        elif (f0 < 0.0) != (f1 < 0.0) and f1 != 0.0:
-            a, b, fa = s0, s1, f0
-            for _ in range(200):
-                mid = 0.5 * (a + b)
-                if mid in (a, b):
-                    break
-                fm = _sign_at(mid, v, t)
-                if fm == 0.0:
-                    a = b = mid
-                    break
-                if (fm < 0.0) == (fa < 0.0):
-                    a, fa = mid, fm
-                else:
-                    b = mid
-            root_s = 0.5 * (a + b)
-        if not math.isnan(root_s):
-            root = math.expm1(root_s)
-            polished = _newton(v, t, root)
-            if math.isfinite(polished) and abs(polished - root) <= 1e-6 * max(1.0, abs(root)):
-                root = polished
-            if math.isnan(best) or abs(root - guess) < abs(best - guess):
-                best = root
+            pass
+        elif f1 != 0.0 and (f0 < 0.0) != (f1 < 0.0):
+            best = _accept(_bisect(s0, s1, f0, v, t), best, guess, v, t, True)
+        elif (
+            f1 != 0.0
+            and not math.isnan(prev_f)
+            and (prev_f < 0.0) == (f0 < 0.0)
+            and abs(f0) < abs(prev_f)
+            and abs(f0) < abs(f1)
+        ):  # NPV dips towards 0 between neighbours of one sign: two close roots?
+            sign = 1.0 if f0 > 0.0 else -1.0
+            m = _lowest(prev_s, s1, sign, v, t)
+            fm = _sign_at(m, v, t)
+            if fm == 0.0:
+                best = _accept(m, best, guess, v, t, False)
+            elif (fm < 0.0) != (f0 < 0.0):
+                best = _accept(_bisect(prev_s, m, prev_f, v, t), best, guess, v, t, True)
+                best = _accept(_bisect(m, s1, fm, v, t), best, guess, v, t, True)
+        prev_s, prev_f = s0, f0
         s0, f0 = s1, f1
+    if f0 == 0.0:
+        best = _accept(s0, best, guess, v, t, True)
     return best
 
 
@@ -305,31 +421,60 @@ def xirr(values: Any, dates: Any, guess: float = 0.1) -> float | None:
 
 
 def _fast_values(values: Any) -> np.ndarray | None:
-    """Float64 values when they are plainly numbers (a float array, or a list of numbers).
+    """Float64 values when they are plainly numbers (a numeric array or Series, a list of numbers).
 
     As everywhere in numpy, a boolean mixed with numbers in a Python list counts as 1 or 0; the Excel
     functions and the workbook readers refuse booleans (they go through :func:`xlspv.inputs.prepare`).
     """
-    if type(values) is np.ndarray:
-        return values if values.dtype == np.float64 and values.ndim == 1 else None
-    if type(values) is list:
-        arr = np.array(values)  # numbers give a numeric dtype; a text or a blank does not
-        return arr.astype(np.float64, copy=False) if arr.dtype.kind in "if" and arr.ndim == 1 else None
+    kind = type(values)
+    if kind is list:
+        values = np.array(values)  # numbers give a numeric dtype; a text, a blank or a nested list does not
+    elif kind is not np.ndarray:
+        if not hasattr(values, "to_numpy") or not hasattr(values, "dtype"):
+            return None
+        values = values.values  # a pandas Series or Index (``.values``: far quicker than ``to_numpy()``)
+        if type(values) is not np.ndarray:
+            return None
+    if values.ndim == 1 and values.dtype.kind in "if":
+        return values if values.dtype == np.float64 else values.astype(np.float64)
     return None
 
 
+@njit(cache=True, nogil=True)
+def _ordinals_from_ticks(ticks: np.ndarray, per_day: int) -> np.ndarray:
+    """Ordinals of datetime64 ticks (``per_day`` ticks a day); an empty array if one is NaT."""
+    out = np.empty(ticks.size, dtype=np.int64)
+    for i in range(ticks.size):
+        if ticks[i] == _NAT:
+            return out[:0]
+        out[i] = ticks[i] // per_day + _NUMPY_EPOCH_ORDINAL  # floor: a time before 1970 is its own day
+    return out
+
+
 def _fast_days(dates: Any) -> np.ndarray | None:
-    """Ordinals when the dates are plainly dates (a list of dates or datetimes, a datetime64 array)."""
-    if type(dates) is np.ndarray:
-        if dates.dtype == np.dtype("datetime64[D]") and dates.ndim == 1 and not np.isnat(dates).any():
-            return dates.astype(np.int64) + _NUMPY_EPOCH_ORDINAL
-        return None
-    if type(dates) is list:
+    """Ordinals when the dates are plainly dates (dates or datetimes in a list, datetime64 arrays,
+    pandas datetime Series or Index without a time zone)."""
+    kind = type(dates)
+    if kind is list:
         try:
             return np.fromiter(map(_dt.date.toordinal, dates), dtype=np.int64, count=len(dates))
         except TypeError:
             return None
-    return None
+    if kind is not np.ndarray:
+        if not hasattr(dates, "to_numpy") or not hasattr(dates, "dtype"):
+            return None
+        dates = dates.values  # with a time zone this is not a datetime64 array: the careful path
+        if type(dates) is not np.ndarray:
+            return None
+    if dates.ndim != 1 or dates.dtype.kind != "M":
+        return None
+    per_day = _TICKS_PER_DAY.get(dates.dtype.str[-3:-1])
+    if per_day is None:  # hours, minutes, months, years: numpy's own conversion to days
+        if np.isnat(dates).any():
+            return None
+        return dates.astype(_DAY).view(np.int64) + _NUMPY_EPOCH_ORDINAL
+    days = _ordinals_from_ticks(dates.view(np.int64), per_day)
+    return days if days.size == dates.size else None
 
 
 def xirr_many(values: np.ndarray, days: np.ndarray, guess: float = 0.1) -> np.ndarray:
