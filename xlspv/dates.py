@@ -25,7 +25,6 @@ FIRST_SAFE_SERIAL = 61
 LAST_SERIAL = 2958465
 #: ``date.toordinal()`` of numpy's day 0 (``datetime64`` counts days from 1 January 1970).
 NUMPY_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
-_NUMPY_EPOCH_ORDINAL = NUMPY_EPOCH_ORDINAL
 
 
 def ordinal_from_serial(serial: float, *, what: str = "date") -> int:
@@ -57,7 +56,7 @@ def to_ordinal(value: Any, *, what: str = "date") -> int:
     if isinstance(value, np.datetime64):
         if np.isnat(value):
             raise SpvInputError(f"{what}: the date is missing (NaT); enter a date.")
-        return int(value.astype("datetime64[D]").astype(np.int64)) + _NUMPY_EPOCH_ORDINAL
+        return int(value.astype("datetime64[D]").astype(np.int64)) + NUMPY_EPOCH_ORDINAL
     if isinstance(value, (bool, np.bool_)):
         raise SpvInputError(f"{what}: {value!r} is not a date; enter a date.")
     if isinstance(value, (int, float, np.integer, np.floating)):
@@ -74,7 +73,7 @@ def to_ordinals(values: Any, *, name: str = "dates") -> np.ndarray:
         bad = np.flatnonzero(np.isnat(days))
         if bad.size:
             raise SpvInputError(f"{name} row {bad[0] + 1}: the date is missing (NaT); enter a date.")
-        return days.astype(np.int64) + _NUMPY_EPOCH_ORDINAL
+        return days.astype(np.int64) + NUMPY_EPOCH_ORDINAL
     if hasattr(values, "to_numpy") and getattr(values, "dtype", None) is not None:
         arr = values.to_numpy()
         if arr.dtype.kind == "M":
@@ -104,7 +103,7 @@ def to_date(ordinal: int) -> _dt.date:
 
 def to_datetime64(ordinals: np.ndarray) -> np.ndarray:
     """``datetime64[D]`` array of an ordinal array."""
-    return (np.asarray(ordinals, dtype=np.int64) - _NUMPY_EPOCH_ORDINAL).astype("datetime64[D]")
+    return (np.asarray(ordinals, dtype=np.int64) - NUMPY_EPOCH_ORDINAL).astype("datetime64[D]")
 
 
 def years_of(days: np.ndarray) -> np.ndarray:

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ._jit import njit, prange
-from .dates import _NUMPY_EPOCH_ORDINAL, FIRST_SAFE_SERIAL
+from .dates import FIRST_SAFE_SERIAL, NUMPY_EPOCH_ORDINAL
 from .errors import SpvInputError
 from .inputs import prepare
 
@@ -447,7 +447,7 @@ def _ordinals_from_ticks(ticks: np.ndarray, per_day: int) -> np.ndarray:
     for i in range(ticks.size):
         if ticks[i] == _NAT:
             return out[:0]
-        out[i] = ticks[i] // per_day + _NUMPY_EPOCH_ORDINAL  # floor: a time before 1970 is its own day
+        out[i] = ticks[i] // per_day + NUMPY_EPOCH_ORDINAL  # floor: a time before 1970 is its own day
     return out
 
 
@@ -472,7 +472,7 @@ def _fast_days(dates: Any) -> np.ndarray | None:
     if per_day is None:  # hours, minutes, months, years: numpy's own conversion to days
         if np.isnat(dates).any():
             return None
-        return dates.astype(_DAY).view(np.int64) + _NUMPY_EPOCH_ORDINAL
+        return dates.astype(_DAY).view(np.int64) + NUMPY_EPOCH_ORDINAL
     days = _ordinals_from_ticks(dates.view(np.int64), per_day)
     return days if days.size == dates.size else None
 
