@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.styles import Alignment
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -54,6 +53,7 @@ from .audit import audit_sheet
 from .cover import add_checks, add_cover, add_master_check_line
 from .files import check_output, save_workbook, sha256_of
 from .reader import SpvInput, term_rows_of
+from .streamed import Column, StreamedWorkbook
 from .report_checks import checks
 from .report_layout import (
     CHECK_TOLERANCE,
@@ -73,6 +73,8 @@ from .report_layout import (
 )
 from .style import (
     DATE,
+    INPUT_FILL,
+    INPUT_FONT,
     INTEGER,
     MONEY,
     MULTIPLE,
@@ -163,7 +165,7 @@ def write_report(
     w = compute(spv.values, spv.dates, terms)
     readings = _readings(spv, terms, w)
     order, dates, notes = flows_in_date_order(spv, w)
-    report = Report(Workbook(), spv, w.terms, w, unit, order, dates, notes)
+    report = Report(StreamedWorkbook(), spv, w.terms, w, unit, order, dates, notes)
     report.wb.remove(report.wb.active)
     say("writing the Inputs, Terms and Audit sheets")
     _inputs_sheet(report)
@@ -257,13 +259,21 @@ def _inputs_sheet(r: Report) -> None:
         ("note", "Note", "text", None),
     ]
     row_table_header(ws, columns, r.unit)
-    values = np.asarray(r.spv.values)[r.order]
-    for i in range(r.n):
-        row = FIRST + i
-        ws.cell(row=row, column=1, value=int(r.order[i]) + 1).number_format = INTEGER
-        style_input(ws.cell(row=row, column=2, value=r.dates[i]), DATE)
-        style_input(ws.cell(row=row, column=3, value=float(values[i])), MONEY)
-        style_input(write_text(ws, row, 4, r.notes[i]))
+    input_rows = (np.asarray(r.order) + 1).tolist()
+    values = np.asarray(r.spv.values, dtype=float)[r.order].tolist()
+    flow_dates, notes = r.dates, r.notes
+    r.wb.stream_rows(
+        ws,
+        FIRST,
+        r.n,
+        [
+            Column("n", INTEGER),
+            Column("d", DATE, INPUT_FONT, INPUT_FILL),
+            Column("n", MONEY, INPUT_FONT, INPUT_FILL),
+            Column("s", None, INPUT_FONT, INPUT_FILL),
+        ],
+        lambda i: (input_rows[i], flow_dates[i], values[i], notes[i]),
+    )
     ws.add_table(Table(displayName="Flows", ref=f"A{HEADER_ROW}:D{r.last}", tableStyleInfo=TABLE_STYLE))
     dates = DataValidation(
         type="date",
@@ -524,6 +534,10 @@ def _summary_sheet(r: Report, readings: list[Reading]) -> None:
     print_setup(ws, title_rows="5:5", area=f"A1:D{row}")
 
 
+#: The Waterfall's computed columns, in sheet order after Value (the row function lists them so).
+W_NUMBERS = ("interest", "japan", "us", "partner", "balance", "tier")
+
+
 def _waterfall_sheet(r: Report) -> None:
     ws = r.wb.create_sheet("Waterfall")
     basis = r.terms.allocation_basis
@@ -535,32 +549,35 @@ def _waterfall_sheet(r: Report) -> None:
     )
     row_table_header(ws, WATERFALL_COLUMNS, r.unit)
     w, order = r.w, r.order
-    columns = {
-        "interest": w.interest[order],
-        "japan": w.japan[order],
-        "us": w.us[order],
-        "partner": w.partner[order],
-        "balance": w.balance[order],
-    }
-    values = np.asarray(r.spv.values)[order]
-    tiers = w.tiers[order]
-    formats = {key: fmt for key, _h, _u, fmt in WATERFALL_COLUMNS}
-    for i in range(r.n):
-        row = FIRST + i
-        cells: dict[str, Any] = {
-            "step": i + 1,
-            "input_row": int(order[i]) + 1,
-            "date": r.dates[i],
-            "value": float(values[i]),
-            "tier": str(tiers[i]),
-            **{key: float(col[i]) for key, col in columns.items()},
-        }
-        write_text(ws, row, 1, r.notes[i])
-        for key, value in cells.items():
-            cell = ws[f"{W[key]}{row}"]
-            cell.value = value
-            if formats[key]:
-                cell.number_format = formats[key]
+    numbers = [
+        np.asarray(x, dtype=float)[order].tolist()
+        for x in (r.spv.values, w.interest, w.japan, w.us, w.partner, w.balance)
+    ]
+    value, interest, japan, us, partner, balance = numbers
+    input_rows = (np.asarray(order) + 1).tolist()
+    tiers = [str(t) for t in w.tiers[order]]
+    dates, notes = r.dates, r.notes
+    kinds = {"note": "s", "tier": "s", "date": "d"}
+    assert [key for key, *_ in WATERFALL_COLUMNS] == [*"note step input_row date value".split(), *W_NUMBERS]
+    r.wb.stream_rows(
+        ws,
+        FIRST,
+        r.n,
+        [Column(kinds.get(key, "n"), fmt) for key, _h, _u, fmt in WATERFALL_COLUMNS],
+        lambda i: (
+            notes[i],
+            i + 1,
+            input_rows[i],
+            dates[i],
+            value[i],
+            interest[i],
+            japan[i],
+            us[i],
+            partner[i],
+            balance[i],
+            tiers[i],
+        ),
+    )
     last_col = W["tier"]
     ws.add_table(
         Table(

@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..terms import RateSchedule, Terms
 from ..waterfall import Waterfall
 from .reader import SpvInput
+from .streamed import StreamedWorkbook
 from .style import (
     DATE,
     INTEGER,
@@ -97,7 +98,7 @@ def row_table_header(ws: Worksheet, columns: Sequence[tuple[str, str, str, str |
 class Report:
     """What the sheet builders share: the workbook, the inputs, the results and where things are."""
 
-    wb: Workbook
+    wb: StreamedWorkbook
     spv: SpvInput
     terms: Terms
     w: Waterfall
