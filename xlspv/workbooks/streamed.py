@@ -20,19 +20,25 @@ value as a string (so user text starting with ``=`` stays text), a formula colum
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
+import et_xmlfile
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from ..errors import SpvError
 
@@ -166,22 +172,35 @@ class _StreamingExcelWriter(ExcelWriter):  # type: ignore[misc]
 
 
 class _BodyWriter(WorksheetWriter):  # type: ignore[misc]
-    """openpyxl's sheet writer, with the stored cells and the bodies' rows merged in row order."""
+    """openpyxl's sheet writer; the bodies' rows are written as XML text between the stored rows."""
 
     def __init__(self, ws: Any, bodies: list[Body]) -> None:
         super().__init__(ws)
         self.bodies = sorted(bodies, key=lambda b: b.first)
 
-    def write_dimensions(self) -> None:
-        from openpyxl.worksheet.dimensions import SheetDimension
+    def get_stream(self) -> Iterator[Any]:
+        # openpyxl's stream, always on et_xmlfile (lxml, when installed, writes no raw text).
+        with et_xmlfile.xmlfile(self.out) as xf:
+            with xf.element("worksheet", xmlns=SHEET_MAIN_NS):
+                try:
+                    while True:
+                        el = yield
+                        if el is True:
+                            yield xf
+                        elif el is not None:
+                            xf.write(el)
+                except GeneratorExit:
+                    pass
 
+    def write_dimensions(self) -> None:
         cells = self.ws._cells
         rows = [r for r, _c in cells] + [b.first + b.n - 1 for b in self.bodies if b.n] + [1]
         cols = [c for _r, c in cells] + [b.last_col for b in self.bodies] + [1]
         self.xf.send(SheetDimension(f"A1:{get_column_letter(max(cols))}{max(rows)}").to_tree())
 
-    def rows(self) -> Iterator[tuple[int, list[Any]]]:  # type: ignore[override]
-        """Stored rows and body rows in row order; each body row is written before the next is made."""
+    def write_rows(self) -> None:
+        xf = self.xf.send(True)
+        raw = xf._file  # et_xmlfile's writer: text written as it is
         stored: dict[int, list[Any]] = {}
         for (row, _col), cell in sorted(self.ws._cells.items()):
             stored.setdefault(row, []).append(cell)
@@ -189,60 +208,84 @@ class _BodyWriter(WorksheetWriter):  # type: ignore[misc]
             stored[row] = []
         pending = sorted(stored)
         k = 0
-        for body in self.bodies:
-            for row, cells in _body_rows(self.ws, body):
-                while k < len(pending) and pending[k] < row:
-                    yield pending[k], stored[pending[k]]
-                    k += 1
-                if k < len(pending) and pending[k] == row:
-                    cells = _by_column(cells + stored[row])
-                    k += 1
-                yield row, cells
-        for row in pending[k:]:
-            yield row, stored[row]
+        with xf.element("sheetData"):
+            for body in self.bodies:
+                rows = range(body.first, body.first + body.n)
+                clash = [r for r in pending if r in rows]
+                if clash:
+                    raise ValueError(f"sheet {self.ws.title}: row {clash[0]} is both stored and streamed")
+                for row, text in _body_xml(self.ws, body):
+                    while k < len(pending) and pending[k] < row:
+                        self.write_row(xf, stored[pending[k]], pending[k])
+                        k += 1
+                    raw(text)
+            for row in pending[k:]:
+                self.write_row(xf, stored[row], row)
+        self.xf.send(None)
 
 
-def _by_column(cells: list[Any]) -> list[Any]:
-    """A row's cells in column order (a stored cell wins over a body cell in the same column)."""
-    seen: dict[int, Any] = {}
-    for cell in cells:
-        seen[cell.column] = cell
-    return [seen[c] for c in sorted(seen)]
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _body_rows(ws: Any, body: Body) -> Iterator[tuple[int, list[Any]]]:
-    """The body's rows as cells; one cell object per column, reused from row to row."""
-    cells: list[tuple[Cell, str] | None] = []
+def _text_xml(ref: str, value: Any) -> str:
+    """A string cell (inline): written as text whatever it starts with; CR kept as ``&#13;``."""
+    text = value if isinstance(value, str) else str(value)
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        raise IllegalCharacterError(f"{text!r} cannot be used in worksheets.")
+    if not text:
+        return f'{ref} t="inlineStr"/>'
+    space = ' xml:space="preserve"' if text.strip() != text else ""
+    return f'{ref} t="inlineStr"><is><t{space}>{_escape(text).replace(chr(13), "&#13;")}</t></is></c>'
+
+
+def _number_xml(ref: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return f'{ref} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f'{ref} t="n"><v>{value}</v></c>'
+    number = float(value)  # numpy scalars too; repr: the shortest text that reads back exactly
+    if not math.isfinite(number):
+        return f"{ref}/>"
+    return f'{ref} t="n"><v>{number!r}</v></c>'
+
+
+def _date_xml(ref: str, value: Any) -> str:
+    return f'{ref} t="n"><v>{to_excel(value)!r}</v></c>'
+
+
+def _formula_xml(ref: str, value: Any) -> str:
+    return f"{ref}><f>{_escape(value[1:])}</f><v></v></c>"
+
+
+_CELL_XML = {"n": _number_xml, "d": _date_xml, "s": _text_xml, "f": _formula_xml}
+
+
+def _body_xml(ws: Any, body: Body) -> Iterator[tuple[int, str]]:
+    """The body's rows as ``<row>`` XML: each column's style id and cell writer fixed once."""
+    slots: list[tuple[str, str, Callable[[str, Any], str]] | None] = []
     for offset, column in enumerate(body.columns):
         if column is None:
-            cells.append(None)
+            slots.append(None)
             continue
         if column.kind not in KINDS:
             raise ValueError(f"column kind {column.kind!r}: one of {KINDS}")
-        cell = Cell(ws, row=body.first, column=body.first_col + offset)
+        cell = Cell(ws, row=1, column=body.first_col + offset)
         if column.number_format:
             cell.number_format = column.number_format
         if column.font is not None:
             cell.font = column.font
         if column.fill is not None:
             cell.fill = column.fill
-        cells.append((cell, column.kind))
+        style = f' s="{cell.style_id}"' if cell.has_style else ""
+        slots.append((get_column_letter(body.first_col + offset), style, _CELL_XML[column.kind]))
     for i in range(body.n):
         row = body.first + i
-        out = []
-        for slot, value in zip(cells, body.values(i), strict=True):
+        parts = [f'<row r="{row}">']
+        for slot, value in zip(slots, body.values(i), strict=True):
             if slot is None or value is None:
                 continue
-            cell, kind = slot
-            cell.row = row
-            if kind == "s":
-                cell.value = value if isinstance(value, str) else str(value)  # checks illegal characters
-                cell.data_type = "s"
-            elif kind == "f":
-                cell._value = value
-                cell.data_type = "f"
-            else:
-                cell._value = value
-                cell.data_type = kind
-            out.append(cell)
-        yield row, out
+            letter, style, write = slot
+            parts.append(write(f'<c r="{letter}{row}"{style}', value))
+        parts.append("</row>")
+        yield row, "".join(parts)
