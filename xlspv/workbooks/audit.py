@@ -205,7 +205,7 @@ def audit_sheet(r: Report) -> None:
     for key, label, unit, fmt in labels_scalars:
         row = rows_of[key]
         write_text(ws, row, 1, label)
-        ws.cell(row=row, column=2, value=unit_text(unit, r.unit))
+        write_text(ws, row, 2, unit_text(unit, r.unit))
         cell = ws.cell(row=row, column=3, value=formulas[key])
         cell.number_format = fmt
         r.refs[f"audit_{key}"] = abs_ref("Audit", scalar_cells[key])
@@ -227,7 +227,7 @@ def audit_sheet(r: Report) -> None:
     flat = not isinstance(r.terms.deemed_rate, RateSchedule)
     for key, label, unit, _fmt in period_rows:
         write_text(ws, p_rows[key], 1, label)
-        ws.cell(row=p_rows[key], column=2, value=unit)
+        write_text(ws, p_rows[key], 2, unit)
     for j in range(k):
         col = get_column_letter(PERIOD_COL + j)
         nxt = get_column_letter(PERIOD_COL + j + 1)

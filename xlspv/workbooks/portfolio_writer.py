@@ -10,6 +10,7 @@ from ..dates import to_datetime64
 from ..examples import portfolio as example_portfolio
 from ..portfolio.model import Portfolio
 from ..portfolio.tables import TERM_COLUMNS
+from .style import text_cell
 
 
 def save_inputs(portfolio: Portfolio, path: str | Path) -> Path:
@@ -27,18 +28,18 @@ def save_inputs(portfolio: Portfolio, path: str | Path) -> Path:
         own = dict(s.terms)
         ws.append(
             [
-                s.id,
-                s.name,
-                s.sector,
+                text_cell(ws, s.id),
+                text_cell(ws, s.name),
+                text_cell(ws, s.sector),
                 s.notice_date,
                 s.committed,
-                *[own.get(c) for c in term_cols],
-                s.comment or None,
+                *[text_cell(ws, own.get(c)) for c in term_cols],
+                text_cell(ws, s.comment or None),
             ]
         )
     wf = wb.create_sheet("Flows")
     wf.append(["spv_id", "date", f"value ({portfolio.unit})"])
-    ids = portfolio.ids
+    ids = [text_cell(wf, i) for i in portfolio.ids]  # one cell per SPV, reused: each row is written at once
     for k, d, v in zip(
         portfolio.flow_spv.tolist(),
         to_datetime64(portfolio.flow_days).tolist(),
@@ -51,7 +52,7 @@ def save_inputs(portfolio: Portfolio, path: str | Path) -> Path:
         wt.append(["term", "value"])
         for name, value in portfolio.terms.as_rows():
             if value is not None:
-                wt.append([name, value])
+                wt.append([name, text_cell(wt, value)])
     target = Path(path)
     wb.save(target)
     return target

@@ -347,7 +347,7 @@ def _terms_sheet(r: Report) -> None:
     schedule_rows: list[int] = []
     for name, value, effective in term_rows_of(r.terms):
         write_text(ws, row, 1, name)
-        cell = ws.cell(row=row, column=2, value=value)
+        cell = write_text(ws, row, 2, value)
         fmt = (
             PERCENT
             if name in ("deemed_rate", "japan_share_before", "japan_share_after", "partner_share")
@@ -372,7 +372,7 @@ def _terms_sheet(r: Report) -> None:
             years.add(cell)
         if effective is not None:
             style_input(ws.cell(row=row, column=3, value=effective), DATE)
-        ws.cell(row=row, column=4, value=TERM_INFO[name].unit)
+        write_text(ws, row, 4, TERM_INFO[name].unit)
         write_text(ws, row, 5, TERM_INFO[name].help)
         if name == "deemed_rate":
             schedule_rows.append(row)
@@ -397,7 +397,9 @@ def _terms_sheet(r: Report) -> None:
             "tolerance",
             CHECK_TOLERANCE,
             "relative",
-            "Money checks hold when |a - b| <= tolerance x (1 + |b|).",
+            "Money checks hold when |a - b| <= tolerance x (1 + |b|); Audit against Waterfall, row by "
+            "row, relative to the row's running magnitude: tolerance x (1 + |b| + owed before the cash "
+            "+ |value|), since the Audit's rounding grows with the balance a row carries.",
         ),
         ("rate_tolerance", RATE_TOLERANCE, "rate", "Rate checks (XIRR) hold when |a - b| <= rate_tolerance."),
     ]
@@ -405,7 +407,7 @@ def _terms_sheet(r: Report) -> None:
         row += 1
         write_text(ws, row, 1, name)
         style_input(ws.cell(row=row, column=2, value=value), "0.0E+00")
-        ws.cell(row=row, column=4, value=unit)
+        write_text(ws, row, 4, unit)
         write_text(ws, row, 5, text)
         define(r.wb, name, "Terms", f"$B${row}")
     set_widths(ws, {"A": 22, "B": 14, "C": 14, "D": 10, "E": 90})
@@ -418,7 +420,7 @@ def _terms_sheet(r: Report) -> None:
 
 def _fmt_or_na(ws: Worksheet, row: int, col: int, value: Any, fmt: str, na: str = "n/a") -> None:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        ws.cell(row=row, column=col, value=na)
+        write_text(ws, row, col, na)
     else:
         ws.cell(row=row, column=col, value=value).number_format = fmt
 
@@ -485,7 +487,7 @@ def _summary_sheet(r: Report, readings: list[Reading]) -> None:
     row = 6
     for key, label, unit, value, fmt, na in items:
         write_text(ws, row, 1, label)
-        ws.cell(row=row, column=2, value=unit)
+        write_text(ws, row, 2, unit)
         _fmt_or_na(ws, row, 3, value, fmt, na)
         r.refs[f"summary_{key}"] = abs_ref("Summary", f"$C${row}")
         row += 1
@@ -497,7 +499,7 @@ def _summary_sheet(r: Report, readings: list[Reading]) -> None:
     for name, value, effective in term_rows_of(r.terms):
         row += 1
         write_text(ws, row, 1, name)
-        ws.cell(row=row, column=2, value=TERM_INFO[name].unit)
+        write_text(ws, row, 2, TERM_INFO[name].unit)
         cell = write_text(ws, row, 3, "" if value is None else value)
         if TERM_INFO[name].percent:
             cell.number_format = PERCENT
@@ -523,7 +525,7 @@ def _summary_sheet(r: Report, readings: list[Reading]) -> None:
     for label, unit, get, fmt, na in figures:
         row += 1
         write_text(ws, row, 1, label)
-        ws.cell(row=row, column=2, value=unit)
+        write_text(ws, row, 2, unit)
         for j, (rd, summ) in enumerate(zip(readings, summaries, strict=True)):
             if summ is None:
                 write_text(ws, row, 3 + j, rd.note)

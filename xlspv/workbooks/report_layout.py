@@ -28,6 +28,7 @@ from .style import (
     MONEY,
     NOTE_FONT,
     write_header,
+    write_text,
 )
 
 #: Tolerances of the Checks sheet (inputs on Terms): relative for money, absolute for rates.
@@ -85,7 +86,7 @@ def unit_text(text: str, unit: str) -> str:
 
 def row_table_header(ws: Worksheet, columns: Sequence[tuple[str, str, str, str | None]], unit: str) -> None:
     for i, (_, _header, unit_label, _fmt) in enumerate(columns, start=1):
-        cell = ws.cell(row=UNITS_ROW, column=i, value=unit_text(unit_label, unit))
+        cell = write_text(ws, UNITS_ROW, i, unit_text(unit_label, unit))
         cell.font = NOTE_FONT
     write_header(ws, HEADER_ROW, [header for _, header, _, _ in columns])
     ws.row_dimensions[HEADER_ROW].height = 45
