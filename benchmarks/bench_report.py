@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REFERENCE = r"""
@@ -81,7 +80,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     xlspv = [sys.executable, "-m", "xlspv.cli"]
-    print(f"{'rows':>9} {'xlspv report s':>15} {'peak MiB':>9} {'write-only s':>13} {'ratio':>6} {'cells':>11}")
+    header = ("rows", "xlspv report s", "peak MiB", "write-only s", "ratio", "cells")
+    print(" ".join(f"{h:>{w}}" for h, w in zip(header, (9, 15, 9, 13, 6, 11), strict=True)))
     with tempfile.TemporaryDirectory(prefix="xlspv-bench-report-") as tmp:
         for n in args.sizes:
             csv = Path(tmp) / f"flows_{n}.csv"

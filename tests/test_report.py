@@ -685,3 +685,28 @@ def test_recalculation_leaves_the_reports_as_written(
     assert _values(reports["tie"].path)["Checks"]["C4"].value is None
     assert _values(recalculated["tie"])["Checks"]["C4"].value is True
     assert recalculated["tie"].parent != reports["tie"].path.parent
+
+
+# --- Excel's grid -----------------------------------------------------------------------------------
+
+
+def test_audit_tail_rows_is_what_the_audit_writes(reports: dict[str, Built]) -> None:
+    from xlspv.workbooks.report_layout import AUDIT_FIRST, AUDIT_TAIL_ROWS
+
+    for name in ("example", "schedule"):
+        built = reports[name]
+        ws = _load(built.path)["Audit"]
+        assert ws.max_row == AUDIT_FIRST + len(built.spv.dates) - 1 + AUDIT_TAIL_ROWS
+
+
+def test_a_report_past_excels_last_row_is_refused_before_any_work(tmp_path: Path) -> None:
+    # 1,048,576 rows a sheet: the Audit holds the rows plus 34 more, so 1,048,543 flows are one too many.
+    from xlspv.errors import SpvInputError
+
+    n = 1_048_543
+    day = dt.date(2000, 1, 1)
+    spv = SpvInput([day] * n, [1.0] * n, [""] * n)
+    out = tmp_path / "big.xlsx"
+    with pytest.raises(SpvInputError, match=r"^1,048,543 cash flows: .* past Excel's 1,048,576; at most 1,048,542"):
+        write_report(spv, Terms(0.05), out)
+    assert list(tmp_path.iterdir()) == []

@@ -15,7 +15,6 @@ from __future__ import annotations
 from openpyxl.utils import get_column_letter
 
 from ..terms import RateSchedule
-from .streamed import Column
 from .report_layout import (
     AUDIT_FIRST,
     AUDIT_OPENING,
@@ -31,6 +30,7 @@ from .report_layout import (
     row_table_header,
     unit_text,
 )
+from .streamed import Column
 from .style import (
     DATE,
     INTEGER,
@@ -179,7 +179,8 @@ def audit_sheet(r: Report) -> None:
     columns += [None] + [Column("f", EXPONENT)] * k
     period_cols = [get_column_letter(PERIOD_COL + j) for j in range(k)]
     notes, simple, periods = r.notes, s["simple"], (first_period, last_period)
-    per_day, thirty, starts, ends, g = s["per_day"], s["thirty"], p_rows["starts"], p_rows["ends"], p_rows["g"]
+    per_day, thirty = s["per_day"], s["thirty"]
+    starts, ends, g = p_rows["starts"], p_rows["ends"], p_rows["g"]
     prev_col, date_col = A["prev"], A["date"]
 
     def audit_row(i: int) -> list[str | None]:

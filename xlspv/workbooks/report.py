@@ -43,19 +43,20 @@ from openpyxl.worksheet.table import Table
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..dates import to_date, to_ordinal
-from ..errors import SpvError
+from ..errors import SpvError, SpvInputError
 from ..progress import Progress
 from ..progress import say as tell
 from ..scheduled import DEFAULT_USEFUL_LIFE
 from ..terms import COMPOUNDINGS, DAY_COUNTS, TERM_INFO, RateSchedule, Terms
 from ..waterfall import Waterfall, compute
-from .audit import audit_sheet
+from .audit import PERIOD_COL, audit_sheet
 from .cover import add_checks, add_cover, add_master_check_line
 from .files import check_output, save_workbook, sha256_of
 from .reader import SpvInput, term_rows_of
-from .streamed import Column, StreamedWorkbook
 from .report_checks import checks
 from .report_layout import (
+    AUDIT_FIRST,
+    AUDIT_TAIL_ROWS,
     CHECK_TOLERANCE,
     FIRST,
     HEADER_ROW,
@@ -71,6 +72,7 @@ from .report_layout import (
     flows_in_date_order,
     row_table_header,
 )
+from .streamed import MAX_COLUMNS, MAX_ROWS, Column, StreamedWorkbook
 from .style import (
     DATE,
     INPUT_FILL,
@@ -161,6 +163,7 @@ def write_report(
     say = functools.partial(tell, progress)
     source = Path(input_path) if input_path is not None else spv.source
     path = check_output(out, force=force, inputs=[source])
+    check_fits(len(spv.dates), terms)  # before any work: a report past Excel's grid is refused at once
     say("computing the waterfall")
     w = compute(spv.values, spv.dates, terms)
     readings = _readings(spv, terms, w)
@@ -201,6 +204,28 @@ def write_report(
     report.wb.active = 0
     say(f"saving {path}")
     return save_workbook(report.wb, path)
+
+
+def check_fits(n: int, terms: Terms) -> None:
+    """Refuse a report whose sheets would pass Excel's grid (1,048,576 rows, 16,384 columns).
+
+    The Audit is the tallest sheet: its rows, then its conventions and rate-period blocks
+    (:data:`~.report_layout.AUDIT_TAIL_ROWS`); it is also the widest, one column per rate period.
+    """
+    rows = AUDIT_FIRST + n - 1 + AUDIT_TAIL_ROWS
+    rate = terms.deemed_rate
+    periods = len(rate.rates) if isinstance(rate, RateSchedule) else 1
+    if rows > MAX_ROWS:
+        raise SpvInputError(
+            f"{n:,} cash flows: the report's Audit sheet would need {rows:,} rows, past Excel's "
+            f"{MAX_ROWS:,}; at most {MAX_ROWS - AUDIT_FIRST + 1 - AUDIT_TAIL_ROWS:,} cash flows fit in one "
+            "report: split the input (or sum flows on the same date)."
+        )
+    if PERIOD_COL + periods - 1 > MAX_COLUMNS:
+        raise SpvInputError(
+            f"{periods:,} deemed-rate periods: the report's Audit sheet would need "
+            f"{PERIOD_COL + periods - 1:,} columns, past Excel's {MAX_COLUMNS:,}; give fewer rate changes."
+        )
 
 
 def _input_sha256(spv: SpvInput, source: Path | None) -> str | None:
@@ -560,7 +585,8 @@ def _waterfall_sheet(r: Report) -> None:
     tiers = [str(t) for t in w.tiers[order]]
     dates, notes = r.dates, r.notes
     kinds = {"note": "s", "tier": "s", "date": "d"}
-    assert [key for key, *_ in WATERFALL_COLUMNS] == [*"note step input_row date value".split(), *W_NUMBERS]
+    first_keys = ["note", "step", "input_row", "date", "value"]
+    assert [key for key, *_ in WATERFALL_COLUMNS] == [*first_keys, *W_NUMBERS]
     r.wb.stream_rows(
         ws,
         FIRST,

@@ -45,6 +45,9 @@ UNITS_ROW, HEADER_ROW = 5, 6  # every row table: units above the header
 FIRST = HEADER_ROW + 1  # first data row of Inputs and Waterfall
 AUDIT_OPENING = HEADER_ROW + 1  # the Audit's opening row (balances before the first cash flow)
 AUDIT_FIRST = AUDIT_OPENING + 1
+#: Rows of the Audit below its last cash-flow row: a gap, its conventions block, a gap, its rate periods
+#: (xlspv.workbooks.audit places them; tests/test_report.py checks the sum against a written report).
+AUDIT_TAIL_ROWS = 27
 
 #: The Waterfall sheet's columns: (key, header, unit, number format).
 WATERFALL_COLUMNS: list[tuple[str, str, str, str | None]] = [

@@ -34,8 +34,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.utils.exceptions import IllegalCharacterError
-from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
@@ -180,17 +180,16 @@ class _BodyWriter(WorksheetWriter):  # type: ignore[misc]
 
     def get_stream(self) -> Iterator[Any]:
         # openpyxl's stream, always on et_xmlfile (lxml, when installed, writes no raw text).
-        with et_xmlfile.xmlfile(self.out) as xf:
-            with xf.element("worksheet", xmlns=SHEET_MAIN_NS):
-                try:
-                    while True:
-                        el = yield
-                        if el is True:
-                            yield xf
-                        elif el is not None:
-                            xf.write(el)
-                except GeneratorExit:
-                    pass
+        with et_xmlfile.xmlfile(self.out) as xf, xf.element("worksheet", xmlns=SHEET_MAIN_NS):
+            try:
+                while True:
+                    el = yield
+                    if el is True:
+                        yield xf
+                    elif el is not None:
+                        xf.write(el)
+            except GeneratorExit:
+                pass
 
     def write_dimensions(self) -> None:
         cells = self.ws._cells
