@@ -39,14 +39,14 @@ def save_inputs(portfolio: Portfolio, path: str | Path) -> Path:
         )
     wf = wb.create_sheet("Flows")
     wf.append(["spv_id", "date", f"value ({portfolio.unit})"])
-    ids = [text_cell(wf, i) for i in portfolio.ids]  # one cell per SPV, reused: each row is written at once
+    ids = portfolio.ids
     for k, d, v in zip(
         portfolio.flow_spv.tolist(),
         to_datetime64(portfolio.flow_days).tolist(),
         portfolio.flow_values.tolist(),
         strict=True,
     ):
-        wf.append([ids[k], d, v])
+        wf.append([text_cell(wf, ids[k]), d, v])
     if portfolio.terms is not None:
         wt = wb.create_sheet("Terms")
         wt.append(["term", "value"])

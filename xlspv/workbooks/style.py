@@ -99,8 +99,12 @@ def write_text(ws: Worksheet, row: int, column: int, value: Any) -> Any:
 
 
 def text_cell(ws: Any, value: Any) -> Any:
-    """For a write-only sheet's ``append``: ``value`` as a cell, a string always typed as text."""
-    if not isinstance(value, str):
+    """For a write-only sheet's ``append``: ``value``, a string always typed as text.
+
+    openpyxl reads only a leading ``=`` as a formula, so only such a string needs a typed cell (a new
+    one each time: ``append`` reuses the cell object it is given for the row's next values).
+    """
+    if not isinstance(value, str) or not value.startswith("="):
         return value
     cell = WriteOnlyCell(ws, value)
     cell.data_type = "s"
