@@ -99,3 +99,41 @@ def recalculate(paths: Sequence[str | os.PathLike[str]], outdir: str | os.PathLi
 def recalculate_one(path: str | os.PathLike[str], outdir: str | os.PathLike[str]) -> Path:
     """Recalculate one workbook (see :func:`recalculate`)."""
     return recalculate([path], outdir)[0]
+
+
+def to_pdf(paths: Sequence[str | os.PathLike[str]], outdir: str | os.PathLike[str]) -> list[Path]:
+    """Export each workbook to PDF with LibreOffice (one run, a fresh default profile); return the PDFs.
+
+    The profile is LibreOffice's default (no forced recalculation), as a committee member's would be:
+    the portfolio report's export failed only so.
+
+    Raises ``RuntimeError`` with LibreOffice's output when a PDF is missing or empty (LibreOffice 7.4
+    says "Error: Please verify input parameters... (SfxBaseModel::impl_store ... Unspecified
+    Application Error)" and exits 0 when a workbook cannot be exported).
+    """
+    exe = soffice()
+    sources = [Path(p).resolve() for p in paths]
+    target = Path(outdir).resolve()
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="xlspv-lo-profile-") as tmp:
+        command = [
+            exe,
+            f"-env:UserInstallation={Path(tmp).as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(target),
+            *map(str, sources),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=_TIMEOUT, check=False)
+    outputs = [target / (p.stem + ".pdf") for p in sources]
+    bad = [p for p in outputs if not p.exists() or p.stat().st_size == 0]
+    if done.returncode != 0 or bad or "Error" in done.stderr:
+        raise RuntimeError(
+            f"LibreOffice did not export {[p.name for p in bad]} to PDF (exit {done.returncode}):\n"
+            f"{done.stdout}\n{done.stderr}"
+        )
+    return outputs

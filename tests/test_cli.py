@@ -252,7 +252,10 @@ def test_a_failure_while_saving_leaves_no_file(tmp_path: Path, monkeypatch: pyte
         Path(filename).write_bytes(b"PK\x03\x04 half a zip")
         raise OSError(28, "No space left on device")
 
+    from xlspv.workbooks.streamed import StreamedWorkbook
+
     monkeypatch.setattr(Workbook, "save", half_written)
+    monkeypatch.setattr(StreamedWorkbook, "save", half_written)  # the report's streamed rows
     out = tmp_path / "r.xlsx"
     result = run("report", "-o", str(out), "-q")
     assert_one_line_error(result, "[Errno 28] No space left on device")

@@ -117,6 +117,31 @@ VARIANTS: dict[str, Callable[[Path], tuple[SpvInput, Terms, Path | None]]] = {
 }
 VARIANTS["scheduled"] = _example(allocation_basis="scheduled", useful_life=15)
 VARIANTS["template"] = _template
+
+
+def _daily(_: Path) -> tuple[SpvInput, Terms, Path | None]:
+    # 10,000 daily rows (issue 13: LibreOffice's Audit drifted ~9e-9 of the owed amount from the core's
+    # on such a schedule, past a tolerance relative to the row's own figure): 2,500 days of fundings,
+    # then daily distributions that clear the balance and run on after the threshold.
+    start = dt.date(2000, 1, 1).toordinal()
+    dates = [dt.date.fromordinal(start + i) for i in range(10_000)]
+    values = [-(10.0 + i % 7) if i < 2_500 else 4.0 + (i % 11) * 0.37 for i in range(10_000)]
+    spv = SpvInput(dates, values, [""] * 10_000, name="daily")
+    return spv, Terms(0.055, partner_share=0.3), None
+
+
+def _near_minus_100(_: Path) -> tuple[SpvInput, Terms, Path | None]:
+    # Japan's IRR is -99.9999% (it gets 0.0001 back on 100 a year later): LibreOffice's XIRR finds no
+    # root (#VALUE!) although -0.999999 is one; the XIRR check accepts a root it can verify.
+    spv = SpvInput([dt.date(2025, 1, 1), dt.date(2026, 1, 1)], [-100.0, 0.0002], ["", ""], name="loss")
+    return spv, Terms(0.1), None
+
+
+#: Reports at the numeric edges: recalculated with the rest, checked only for their Checks.
+EDGES: dict[str, Callable[[Path], tuple[SpvInput, Terms, Path | None]]] = {
+    "daily_10k": _daily,
+    "near_minus_100": _near_minus_100,
+}
 #: Copies of the example report with one input edited on purpose: the master check must turn FALSE.
 BROKEN = {"broken_terms": ("Terms", "japan_share_before", 0.6), "broken_inputs": ("Inputs", "C12", 1234.5)}
 
@@ -165,7 +190,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
     root = _shared_root(tmp_path_factory)
     built: dict[str, Built] = {}
     with _locked(root / "write.lock"):
-        for name, make in VARIANTS.items():
+        for name, make in {**VARIANTS, **EDGES}.items():
             spv, terms, source = make(root)
             path = root / "reports" / f"{name}.xlsx"
             if not path.exists():
@@ -554,6 +579,21 @@ def test_recalculated_checks_all_hold(recalculated: dict[str, Path], name: str) 
     assert wb["Waterfall"]["B3"].value is True
 
 
+@pytest.mark.parametrize("name", list(EDGES))
+def test_recalculated_checks_hold_at_the_edges(recalculated: dict[str, Path], name: str) -> None:
+    checks = _checks(recalculated[name])
+    assert {label: value for label, value in checks.items() if value is not True} == {}
+    assert _values(recalculated[name])["Checks"]["C4"].value is True
+
+
+def test_the_xirr_check_falls_back_to_a_verified_root(recalculated: dict[str, Path]) -> None:
+    # The case the fallback exists for: the spreadsheet's own XIRR errors, the Summary's rate is a root.
+    audit = {r[0].value: r[2].value for r in _values(recalculated["near_minus_100"])["Audit"].iter_rows(max_col=3)}
+    assert isinstance(audit["Japan's XIRR over this sheet's flows (#NUM!: none)"], str)  # an error value
+    summary = _summary_items(_values(recalculated["near_minus_100"])["Summary"])
+    assert summary["XIRR: Japan"] == pytest.approx(-0.999999, abs=1e-12)  # (-100 + 1e-4 / (1 + r) = 0)
+
+
 AUDIT_VS_WATERFALL = [
     ("Deemed interest", "Deemed interest"),
     ("Japan", "Japan"),
@@ -645,3 +685,28 @@ def test_recalculation_leaves_the_reports_as_written(
     assert _values(reports["tie"].path)["Checks"]["C4"].value is None
     assert _values(recalculated["tie"])["Checks"]["C4"].value is True
     assert recalculated["tie"].parent != reports["tie"].path.parent
+
+
+# --- Excel's grid -----------------------------------------------------------------------------------
+
+
+def test_audit_tail_rows_is_what_the_audit_writes(reports: dict[str, Built]) -> None:
+    from xlspv.workbooks.report_layout import AUDIT_FIRST, AUDIT_TAIL_ROWS
+
+    for name in ("example", "schedule"):
+        built = reports[name]
+        ws = _load(built.path)["Audit"]
+        assert ws.max_row == AUDIT_FIRST + len(built.spv.dates) - 1 + AUDIT_TAIL_ROWS
+
+
+def test_a_report_past_excels_last_row_is_refused_before_any_work(tmp_path: Path) -> None:
+    # 1,048,576 rows a sheet: the Audit holds the rows plus 34 more, so 1,048,543 flows are one too many.
+    from xlspv.errors import SpvInputError
+
+    n = 1_048_543
+    day = dt.date(2000, 1, 1)
+    spv = SpvInput([day] * n, [1.0] * n, [""] * n)
+    out = tmp_path / "big.xlsx"
+    with pytest.raises(SpvInputError, match=r"^1,048,543 cash flows: .* past Excel's 1,048,576; at most 1,048,542"):
+        write_report(spv, Terms(0.05), out)
+    assert list(tmp_path.iterdir()) == []

@@ -30,6 +30,7 @@ from .report_layout import (
     row_table_header,
     unit_text,
 )
+from .streamed import Column
 from .style import (
     DATE,
     INTEGER,
@@ -170,24 +171,32 @@ def audit_sheet(r: Report) -> None:
         ws[f"{A[key]}{opening}"] = 0
     ws[f"{A['last_thr']}{opening}"].number_format = DATE_OR_DASH
 
-    formats = {key: fmt for key, _h, _u, fmt in AUDIT_COLUMNS}
-    for i in range(n):
+    # The rows: streamed when the workbook is saved (see xlspv.workbooks.streamed).
+    keys = [key for key, *_rest in AUDIT_COLUMNS]
+    columns: list[Column | None] = [
+        Column("s" if key == "label" else "f", fmt) for key, _h, _u, fmt in AUDIT_COLUMNS
+    ]
+    columns += [None] + [Column("f", EXPONENT)] * k
+    period_cols = [get_column_letter(PERIOD_COL + j) for j in range(k)]
+    notes, simple, periods = r.notes, s["simple"], (first_period, last_period)
+    per_day, thirty = s["per_day"], s["thirty"]
+    starts, ends, g = p_rows["starts"], p_rows["ends"], p_rows["g"]
+    prev_col, date_col = A["prev"], A["date"]
+
+    def audit_row(i: int) -> list[str | None]:
         row = first + i
-        write_text(ws, row, 1, r.notes[i])
-        for key, formula in _audit_row(row, (first_period, last_period), s["simple"]).items():
-            cell = ws[f"{A[key]}{row}"]
-            cell.value = formula
-            if formats[key]:
-                cell.number_format = formats[key]
-        for j in range(k):
-            col = get_column_letter(PERIOD_COL + j)
-            start = f"MAX(${A['prev']}{row},{col}${p_rows['starts']})"
-            end = f"MIN(${A['date']}{row},{col}${p_rows['ends']})"
-            ws[f"{col}{row}"] = (
-                f"=({end}>{start})*{col}${p_rows['g']}*(({end}-{start})*{s['per_day']}"
-                f"+{s['thirty']}*DAYS360({start},{end},FALSE)/360)"
+        formulas = _audit_row(row, periods, simple)
+        cells: list[str | None] = [notes[i], *(formulas[key] for key in keys[1:]), None]
+        for col in period_cols:
+            start = f"MAX(${prev_col}{row},{col}${starts})"
+            end = f"MIN(${date_col}{row},{col}${ends})"
+            cells.append(
+                f"=({end}>{start})*{col}${g}*(({end}-{start})*{per_day}"
+                f"+{thirty}*DAYS360({start},{end},FALSE)/360)"
             )
-            ws[f"{col}{row}"].number_format = EXPONENT
+        return cells
+
+    r.wb.stream_rows(ws, first, n, columns, audit_row)
 
     # Conventions, flags and results.
     rng = {key: f"${col}${first}:${col}${last}" for key, col in A.items()}
@@ -197,7 +206,7 @@ def audit_sheet(r: Report) -> None:
     for key, label, unit, fmt in labels_scalars:
         row = rows_of[key]
         write_text(ws, row, 1, label)
-        ws.cell(row=row, column=2, value=unit_text(unit, r.unit))
+        write_text(ws, row, 2, unit_text(unit, r.unit))
         cell = ws.cell(row=row, column=3, value=formulas[key])
         cell.number_format = fmt
         r.refs[f"audit_{key}"] = abs_ref("Audit", scalar_cells[key])
@@ -219,7 +228,7 @@ def audit_sheet(r: Report) -> None:
     flat = not isinstance(r.terms.deemed_rate, RateSchedule)
     for key, label, unit, _fmt in period_rows:
         write_text(ws, p_rows[key], 1, label)
-        ws.cell(row=p_rows[key], column=2, value=unit)
+        write_text(ws, p_rows[key], 2, unit)
     for j in range(k):
         col = get_column_letter(PERIOD_COL + j)
         nxt = get_column_letter(PERIOD_COL + j + 1)

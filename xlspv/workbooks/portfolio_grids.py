@@ -192,7 +192,7 @@ def sensitivity_sheet(wb: Workbook, result: PortfolioResult) -> None:
         for label, unit, values, fmt in program_rows:
             row += 1
             ws.cell(row=row, column=1, value=label)
-            ws.cell(row=row, column=2, value=unit)
+            write_text(ws, row, 2, unit)
             for j, v in enumerate(values.tolist()):
                 ws.cell(row=row, column=3 + j, value=clean(v)).number_format = fmt
         ws.conditional_formatting.add(f"C{row - 3}:{last_col}{row - 3}", _heat(high_is_good=True))

@@ -67,7 +67,7 @@ def table_header(ws: Worksheet, row: int, labels: Sequence[Any]) -> None:
 
 def units_row(ws: Worksheet, row: int, units: Sequence[str], col: int = 1) -> None:
     for offset, unit in enumerate(units):
-        cell = ws.cell(row=row, column=col + offset, value=unit)
+        cell = write_text(ws, row, col + offset, unit)
         cell.font = NOTE_FONT
         cell.alignment = Alignment(horizontal="center")
 

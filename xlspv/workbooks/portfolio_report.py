@@ -130,7 +130,7 @@ def _terms_sheet(wb: Workbook, result: PortfolioResult) -> None:
     for offset, (label, u, value, fmt, comment, validation) in enumerate(inputs):
         row = 5 + offset
         ws.cell(row=row, column=1, value=label)
-        ws.cell(row=row, column=2, value=u)
+        write_text(ws, row, 2, u)
         cell = ws.cell(row=row, column=3, value=value)
         cell.number_format = fmt
         write_text(ws, row, 4, comment)
@@ -384,13 +384,14 @@ def _cap_sheet(wb: Workbook, result: PortfolioResult, spv_cols: Columns, spv_las
     for offset, (label, u, value, fmt, comment) in enumerate(items):
         row = FIRST_ROW + offset
         ws.cell(row=row, column=1, value=label)
-        ws.cell(row=row, column=2, value=u)
+        write_text(ws, row, 2, u)
         cell = ws.cell(row=row, column=3, value=value)
         cell.number_format = fmt or "General"
         write_text(ws, row, 4, comment)
         refs[label] = f"'Cap & deadline'!$C${row}"
         if label == CAP_FLAG_LABEL:
-            _flag_colours(ws, f"C{row}")
+            assert isinstance(value, str) and value.startswith("=")  # the flag's condition, a formula
+            _flag_colours(ws, f"C{row}", value[1:])  # relative to the flag cell, as a rule reads it
     by_year = cap.by_year
     top = FIRST_ROW + len(items) + 2
     ws.cell(row=top, column=1, value="Commitments and fundings by year").font = SUBTITLE_FONT
@@ -436,11 +437,17 @@ def _cap_sheet(wb: Workbook, result: PortfolioResult, spv_cols: Columns, spv_las
     return refs
 
 
-def _flag_colours(ws: Worksheet, cell: str) -> None:
-    """Colour a TRUE/FALSE compliance flag: green while it holds, red when it does not."""
-    ws.conditional_formatting.add(cell, FormulaRule(formula=[f"{cell}=TRUE"], fill=CHECK_OK_FILL))
+def _flag_colours(ws: Worksheet, cell: str, holds: str) -> None:
+    """Colour a TRUE/FALSE compliance flag: green while it holds, red when it does not.
+
+    The rules test the flag's own condition ``holds`` (``C7<=C6``), not the flag cell: LibreOffice
+    7.4 cannot export to PDF a sheet whose conditional format reads the formatted formula cell itself
+    (``C10=TRUE``, ``$C$10=TRUE`` or a cell-value rule alike: "Unspecified Application Error").
+    tests/test_pdf.py exports every workbook xlspv writes.
+    """
+    ws.conditional_formatting.add(cell, FormulaRule(formula=[holds], fill=CHECK_OK_FILL))
     ws.conditional_formatting.add(
-        cell, FormulaRule(formula=[f"{cell}=FALSE"], fill=FLAG_FILL, font=Font(bold=True, color="FF9C0006"))
+        cell, FormulaRule(formula=[f"NOT({holds})"], fill=FLAG_FILL, font=Font(bold=True, color="FF9C0006"))
     )
 
 

@@ -10,6 +10,7 @@ from ..dates import to_datetime64
 from ..examples import portfolio as example_portfolio
 from ..portfolio.model import Portfolio
 from ..portfolio.tables import TERM_COLUMNS
+from .style import text_cell
 
 
 def save_inputs(portfolio: Portfolio, path: str | Path) -> Path:
@@ -27,13 +28,13 @@ def save_inputs(portfolio: Portfolio, path: str | Path) -> Path:
         own = dict(s.terms)
         ws.append(
             [
-                s.id,
-                s.name,
-                s.sector,
+                text_cell(ws, s.id),
+                text_cell(ws, s.name),
+                text_cell(ws, s.sector),
                 s.notice_date,
                 s.committed,
-                *[own.get(c) for c in term_cols],
-                s.comment or None,
+                *[text_cell(ws, own.get(c)) for c in term_cols],
+                text_cell(ws, s.comment or None),
             ]
         )
     wf = wb.create_sheet("Flows")
@@ -45,13 +46,13 @@ def save_inputs(portfolio: Portfolio, path: str | Path) -> Path:
         portfolio.flow_values.tolist(),
         strict=True,
     ):
-        wf.append([ids[k], d, v])
+        wf.append([text_cell(wf, ids[k]), d, v])
     if portfolio.terms is not None:
         wt = wb.create_sheet("Terms")
         wt.append(["term", "value"])
         for name, value in portfolio.terms.as_rows():
             if value is not None:
-                wt.append([name, value])
+                wt.append([name, text_cell(wt, value)])
     target = Path(path)
     wb.save(target)
     return target

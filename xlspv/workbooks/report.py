@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.styles import Alignment
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -44,18 +43,20 @@ from openpyxl.worksheet.table import Table
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..dates import to_date, to_ordinal
-from ..errors import SpvError
+from ..errors import SpvError, SpvInputError
 from ..progress import Progress
 from ..progress import say as tell
 from ..scheduled import DEFAULT_USEFUL_LIFE
 from ..terms import COMPOUNDINGS, DAY_COUNTS, TERM_INFO, RateSchedule, Terms
 from ..waterfall import Waterfall, compute
-from .audit import audit_sheet
+from .audit import PERIOD_COL, audit_sheet
 from .cover import add_checks, add_cover, add_master_check_line
 from .files import check_output, save_workbook, sha256_of
 from .reader import SpvInput, term_rows_of
 from .report_checks import checks
 from .report_layout import (
+    AUDIT_FIRST,
+    AUDIT_TAIL_ROWS,
     CHECK_TOLERANCE,
     FIRST,
     HEADER_ROW,
@@ -71,8 +72,11 @@ from .report_layout import (
     flows_in_date_order,
     row_table_header,
 )
+from .streamed import MAX_COLUMNS, MAX_ROWS, Column, StreamedWorkbook
 from .style import (
     DATE,
+    INPUT_FILL,
+    INPUT_FONT,
     INTEGER,
     MONEY,
     MULTIPLE,
@@ -159,11 +163,12 @@ def write_report(
     say = functools.partial(tell, progress)
     source = Path(input_path) if input_path is not None else spv.source
     path = check_output(out, force=force, inputs=[source])
+    check_fits(len(spv.dates), terms)  # before any work: a report past Excel's grid is refused at once
     say("computing the waterfall")
     w = compute(spv.values, spv.dates, terms)
     readings = _readings(spv, terms, w)
     order, dates, notes = flows_in_date_order(spv, w)
-    report = Report(Workbook(), spv, w.terms, w, unit, order, dates, notes)
+    report = Report(StreamedWorkbook(), spv, w.terms, w, unit, order, dates, notes)
     report.wb.remove(report.wb.active)
     say("writing the Inputs, Terms and Audit sheets")
     _inputs_sheet(report)
@@ -199,6 +204,28 @@ def write_report(
     report.wb.active = 0
     say(f"saving {path}")
     return save_workbook(report.wb, path, force=force)
+
+
+def check_fits(n: int, terms: Terms) -> None:
+    """Refuse a report whose sheets would pass Excel's grid (1,048,576 rows, 16,384 columns).
+
+    The Audit is the tallest sheet: its rows, then its conventions and rate-period blocks
+    (:data:`~.report_layout.AUDIT_TAIL_ROWS`); it is also the widest, one column per rate period.
+    """
+    rows = AUDIT_FIRST + n - 1 + AUDIT_TAIL_ROWS
+    rate = terms.deemed_rate
+    periods = len(rate.rates) if isinstance(rate, RateSchedule) else 1
+    if rows > MAX_ROWS:
+        raise SpvInputError(
+            f"{n:,} cash flows: the report's Audit sheet would need {rows:,} rows, past Excel's "
+            f"{MAX_ROWS:,}; at most {MAX_ROWS - AUDIT_FIRST + 1 - AUDIT_TAIL_ROWS:,} cash flows fit in one "
+            "report: split the input (or sum flows on the same date)."
+        )
+    if PERIOD_COL + periods - 1 > MAX_COLUMNS:
+        raise SpvInputError(
+            f"{periods:,} deemed-rate periods: the report's Audit sheet would need "
+            f"{PERIOD_COL + periods - 1:,} columns, past Excel's {MAX_COLUMNS:,}; give fewer rate changes."
+        )
 
 
 def _input_sha256(spv: SpvInput, source: Path | None) -> str | None:
@@ -257,13 +284,21 @@ def _inputs_sheet(r: Report) -> None:
         ("note", "Note", "text", None),
     ]
     row_table_header(ws, columns, r.unit)
-    values = np.asarray(r.spv.values)[r.order]
-    for i in range(r.n):
-        row = FIRST + i
-        ws.cell(row=row, column=1, value=int(r.order[i]) + 1).number_format = INTEGER
-        style_input(ws.cell(row=row, column=2, value=r.dates[i]), DATE)
-        style_input(ws.cell(row=row, column=3, value=float(values[i])), MONEY)
-        style_input(write_text(ws, row, 4, r.notes[i]))
+    input_rows = (np.asarray(r.order) + 1).tolist()
+    values = np.asarray(r.spv.values, dtype=float)[r.order].tolist()
+    flow_dates, notes = r.dates, r.notes
+    r.wb.stream_rows(
+        ws,
+        FIRST,
+        r.n,
+        [
+            Column("n", INTEGER),
+            Column("d", DATE, INPUT_FONT, INPUT_FILL),
+            Column("n", MONEY, INPUT_FONT, INPUT_FILL),
+            Column("s", None, INPUT_FONT, INPUT_FILL),
+        ],
+        lambda i: (input_rows[i], flow_dates[i], values[i], notes[i]),
+    )
     ws.add_table(Table(displayName="Flows", ref=f"A{HEADER_ROW}:D{r.last}", tableStyleInfo=TABLE_STYLE))
     dates = DataValidation(
         type="date",
@@ -337,7 +372,7 @@ def _terms_sheet(r: Report) -> None:
     schedule_rows: list[int] = []
     for name, value, effective in term_rows_of(r.terms):
         write_text(ws, row, 1, name)
-        cell = ws.cell(row=row, column=2, value=value)
+        cell = write_text(ws, row, 2, value)
         fmt = (
             PERCENT
             if name in ("deemed_rate", "japan_share_before", "japan_share_after", "partner_share")
@@ -362,7 +397,7 @@ def _terms_sheet(r: Report) -> None:
             years.add(cell)
         if effective is not None:
             style_input(ws.cell(row=row, column=3, value=effective), DATE)
-        ws.cell(row=row, column=4, value=TERM_INFO[name].unit)
+        write_text(ws, row, 4, TERM_INFO[name].unit)
         write_text(ws, row, 5, TERM_INFO[name].help)
         if name == "deemed_rate":
             schedule_rows.append(row)
@@ -387,7 +422,9 @@ def _terms_sheet(r: Report) -> None:
             "tolerance",
             CHECK_TOLERANCE,
             "relative",
-            "Money checks hold when |a - b| <= tolerance x (1 + |b|).",
+            "Money checks hold when |a - b| <= tolerance x (1 + |b|); Audit against Waterfall, row by "
+            "row, relative to the row's running magnitude: tolerance x (1 + |b| + owed before the cash "
+            "+ |value|), since the Audit's rounding grows with the balance a row carries.",
         ),
         ("rate_tolerance", RATE_TOLERANCE, "rate", "Rate checks (XIRR) hold when |a - b| <= rate_tolerance."),
     ]
@@ -395,7 +432,7 @@ def _terms_sheet(r: Report) -> None:
         row += 1
         write_text(ws, row, 1, name)
         style_input(ws.cell(row=row, column=2, value=value), "0.0E+00")
-        ws.cell(row=row, column=4, value=unit)
+        write_text(ws, row, 4, unit)
         write_text(ws, row, 5, text)
         define(r.wb, name, "Terms", f"$B${row}")
     set_widths(ws, {"A": 22, "B": 14, "C": 14, "D": 10, "E": 90})
@@ -408,7 +445,7 @@ def _terms_sheet(r: Report) -> None:
 
 def _fmt_or_na(ws: Worksheet, row: int, col: int, value: Any, fmt: str, na: str = "n/a") -> None:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        ws.cell(row=row, column=col, value=na)
+        write_text(ws, row, col, na)
     else:
         ws.cell(row=row, column=col, value=value).number_format = fmt
 
@@ -475,7 +512,7 @@ def _summary_sheet(r: Report, readings: list[Reading]) -> None:
     row = 6
     for key, label, unit, value, fmt, na in items:
         write_text(ws, row, 1, label)
-        ws.cell(row=row, column=2, value=unit)
+        write_text(ws, row, 2, unit)
         _fmt_or_na(ws, row, 3, value, fmt, na)
         r.refs[f"summary_{key}"] = abs_ref("Summary", f"$C${row}")
         row += 1
@@ -487,7 +524,7 @@ def _summary_sheet(r: Report, readings: list[Reading]) -> None:
     for name, value, effective in term_rows_of(r.terms):
         row += 1
         write_text(ws, row, 1, name)
-        ws.cell(row=row, column=2, value=TERM_INFO[name].unit)
+        write_text(ws, row, 2, TERM_INFO[name].unit)
         cell = write_text(ws, row, 3, "" if value is None else value)
         if TERM_INFO[name].percent:
             cell.number_format = PERCENT
@@ -513,7 +550,7 @@ def _summary_sheet(r: Report, readings: list[Reading]) -> None:
     for label, unit, get, fmt, na in figures:
         row += 1
         write_text(ws, row, 1, label)
-        ws.cell(row=row, column=2, value=unit)
+        write_text(ws, row, 2, unit)
         for j, (rd, summ) in enumerate(zip(readings, summaries, strict=True)):
             if summ is None:
                 write_text(ws, row, 3 + j, rd.note)
@@ -527,6 +564,10 @@ def _summary_sheet(r: Report, readings: list[Reading]) -> None:
     print_setup(ws, title_rows="5:5", area=f"A1:D{row}")
 
 
+#: The Waterfall's computed columns, in sheet order after Value (the row function lists them so).
+W_NUMBERS = ("interest", "japan", "us", "partner", "balance", "tier")
+
+
 def _waterfall_sheet(r: Report) -> None:
     ws = r.wb.create_sheet("Waterfall")
     basis = r.terms.allocation_basis
@@ -538,32 +579,36 @@ def _waterfall_sheet(r: Report) -> None:
     )
     row_table_header(ws, WATERFALL_COLUMNS, r.unit)
     w, order = r.w, r.order
-    columns = {
-        "interest": w.interest[order],
-        "japan": w.japan[order],
-        "us": w.us[order],
-        "partner": w.partner[order],
-        "balance": w.balance[order],
-    }
-    values = np.asarray(r.spv.values)[order]
-    tiers = w.tiers[order]
-    formats = {key: fmt for key, _h, _u, fmt in WATERFALL_COLUMNS}
-    for i in range(r.n):
-        row = FIRST + i
-        cells: dict[str, Any] = {
-            "step": i + 1,
-            "input_row": int(order[i]) + 1,
-            "date": r.dates[i],
-            "value": float(values[i]),
-            "tier": str(tiers[i]),
-            **{key: float(col[i]) for key, col in columns.items()},
-        }
-        write_text(ws, row, 1, r.notes[i])
-        for key, value in cells.items():
-            cell = ws[f"{W[key]}{row}"]
-            cell.value = value
-            if formats[key]:
-                cell.number_format = formats[key]
+    numbers = [
+        np.asarray(x, dtype=float)[order].tolist()
+        for x in (r.spv.values, w.interest, w.japan, w.us, w.partner, w.balance)
+    ]
+    value, interest, japan, us, partner, balance = numbers
+    input_rows = (np.asarray(order) + 1).tolist()
+    tiers = [str(t) for t in w.tiers[order]]
+    dates, notes = r.dates, r.notes
+    kinds = {"note": "s", "tier": "s", "date": "d"}
+    first_keys = ["note", "step", "input_row", "date", "value"]
+    assert [key for key, *_ in WATERFALL_COLUMNS] == [*first_keys, *W_NUMBERS]
+    r.wb.stream_rows(
+        ws,
+        FIRST,
+        r.n,
+        [Column(kinds.get(key, "n"), fmt) for key, _h, _u, fmt in WATERFALL_COLUMNS],
+        lambda i: (
+            notes[i],
+            i + 1,
+            input_rows[i],
+            dates[i],
+            value[i],
+            interest[i],
+            japan[i],
+            us[i],
+            partner[i],
+            balance[i],
+            tiers[i],
+        ),
+    )
     last_col = W["tier"]
     ws.add_table(
         Table(

@@ -21,12 +21,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..terms import RateSchedule, Terms
 from ..waterfall import Waterfall
 from .reader import SpvInput
+from .streamed import StreamedWorkbook
 from .style import (
     DATE,
     INTEGER,
     MONEY,
     NOTE_FONT,
     write_header,
+    write_text,
 )
 
 #: Tolerances of the Checks sheet (inputs on Terms): relative for money, absolute for rates.
@@ -43,6 +45,9 @@ UNITS_ROW, HEADER_ROW = 5, 6  # every row table: units above the header
 FIRST = HEADER_ROW + 1  # first data row of Inputs and Waterfall
 AUDIT_OPENING = HEADER_ROW + 1  # the Audit's opening row (balances before the first cash flow)
 AUDIT_FIRST = AUDIT_OPENING + 1
+#: Rows of the Audit below its last cash-flow row: a gap, its conventions block, a gap, its rate periods
+#: (xlspv.workbooks.audit places them; tests/test_report.py checks the sum against a written report).
+AUDIT_TAIL_ROWS = 27
 
 #: The Waterfall sheet's columns: (key, header, unit, number format).
 WATERFALL_COLUMNS: list[tuple[str, str, str, str | None]] = [
@@ -84,7 +89,7 @@ def unit_text(text: str, unit: str) -> str:
 
 def row_table_header(ws: Worksheet, columns: Sequence[tuple[str, str, str, str | None]], unit: str) -> None:
     for i, (_, _header, unit_label, _fmt) in enumerate(columns, start=1):
-        cell = ws.cell(row=UNITS_ROW, column=i, value=unit_text(unit_label, unit))
+        cell = write_text(ws, UNITS_ROW, i, unit_text(unit_label, unit))
         cell.font = NOTE_FONT
     write_header(ws, HEADER_ROW, [header for _, header, _, _ in columns])
     ws.row_dimensions[HEADER_ROW].height = 45
@@ -97,7 +102,7 @@ def row_table_header(ws: Worksheet, columns: Sequence[tuple[str, str, str, str |
 class Report:
     """What the sheet builders share: the workbook, the inputs, the results and where things are."""
 
-    wb: Workbook
+    wb: StreamedWorkbook
     spv: SpvInput
     terms: Terms
     w: Waterfall

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -49,7 +50,7 @@ def style_input(cell: Any, number_format: str | None = None) -> None:
 def write_header(ws: Worksheet, row: int, labels: list[str], col: int = 1) -> None:
     """A table header row: bold white on dark blue, wrapped."""
     for offset, label in enumerate(labels):
-        cell = ws.cell(row=row, column=col + offset, value=label)
+        cell = write_text(ws, row, col + offset, label)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.border = HEADER_BORDER
@@ -83,9 +84,29 @@ def set_widths(ws: Worksheet, widths: dict[str, float]) -> None:
 
 
 def write_text(ws: Worksheet, row: int, column: int, value: Any) -> Any:
-    """Write user text as a string cell even when it starts with '=' (never evaluated as a formula)."""
+    """Write ``value``; a string is always a string cell, never a formula.
+
+    The one rule for text from users (notes, names, units, file names, option values, terms) in every
+    workbook xlspv writes: openpyxl turns any string starting with ``=`` into a formula, so the cell is
+    typed ``s`` after the value is set. Strings starting with ``+``, ``-``, ``@``, a tab or a carriage
+    return are strings to openpyxl already and stay so. The streamed rows (:mod:`.streamed`) and
+    write-only sheets (:func:`text_cell`) follow the same rule.
+    """
     cell = ws.cell(row=row, column=column)
     cell.value = fit_cell_text(value)[0] if isinstance(value, str) else value  # openpyxl cuts silently
     if isinstance(value, str):
         cell.data_type = "s"
+    return cell
+
+
+def text_cell(ws: Any, value: Any) -> Any:
+    """For a write-only sheet's ``append``: ``value``, a string always typed as text.
+
+    openpyxl reads only a leading ``=`` as a formula, so only such a string needs a typed cell (a new
+    one each time: ``append`` reuses the cell object it is given for the row's next values).
+    """
+    if not isinstance(value, str) or not value.startswith("="):
+        return value
+    cell = WriteOnlyCell(ws, value)
+    cell.data_type = "s"
     return cell
