@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .cells import is_blank
+from .cells import AmbiguousNumber, is_blank, number_from_text
 from .dates import to_date, to_ordinal
 from .daycount import DAY_COUNTS, canonical_day_count
 from .errors import RateScheduleError, TermsError
@@ -78,14 +78,18 @@ class RateSchedule:
 
 
 def _number(value: Any, what: str) -> float:
-    """A finite float from a number or a numeric text (``"5%"`` = 0.05); TermsError otherwise."""
+    """A finite float from a number or a numeric text (``"5%"`` = 0.05); TermsError otherwise.
+
+    Texts follow the one rule for numbers typed as text (:func:`xlspv.cells.number_from_text`): a
+    comma that may be a decimal comma (``0,055``, ``5,5%``) is refused with the fix, never guessed.
+    """
     if isinstance(value, bool) or value is None:
         raise TermsError(f"{what}: {value!r} is not a number; enter a number.")
     if isinstance(value, str):
-        text = value.strip().replace(",", "")
-        scale = 0.01 if text.endswith("%") else 1.0
         try:
-            number = float(text.rstrip("%")) * scale
+            number = number_from_text(value, percent=True)
+        except AmbiguousNumber as exc:
+            raise TermsError(f"{what}: {exc}.") from None
         except ValueError:
             raise TermsError(f"{what}: {value!r} is not a number; enter a number.") from None
     else:
@@ -98,11 +102,40 @@ def _number(value: Any, what: str) -> float:
     return number
 
 
-def _rate(value: Any, what: str) -> float:
+def parse_rate(value: Any, what: str) -> float:
+    """A yearly rate (deemed rate, a schedule's rate), by the one rule of every surface.
+
+    A rate is a decimal (0.055) or a text with a per-cent sign (``"5.5%"``), above -100% and below
+    100% a year. A number of 1 or more without the sign (``5``) is refused rather than read as 500%:
+    it is almost always 5% typed without its sign. The command line, the Terms sheet and range, the
+    Excel functions, ``Terms(...)`` and an SPV's term columns all end here.
+
+    >>> parse_rate("5.5%", "deemed_rate"), parse_rate(0.055, "deemed_rate")
+    (0.055, 0.055)
+    >>> parse_rate(5, "deemed_rate")
+    Traceback (most recent call last):
+    ...
+    xlspv.errors.TermsError: deemed_rate: 5 would be 500% a year; write the rate as a decimal (0.05) or ...
+    """
     rate = _number(value, what)
+    text = value.strip() if isinstance(value, str) else None
+    signed = text is not None and text.endswith("%")
     if rate <= -1.0:
         raise TermsError(f"{what}: {rate!r} is -100% or less; a deemed rate must be above -100%.")
+    if rate >= 1.0 and not signed:
+        shown = text if text is not None else f"{rate:g}"
+        raise TermsError(
+            f"{what}: {shown} would be {rate:.0%} a year; write the rate as a decimal "
+            f"({rate / 100:g}) or with a per-cent sign ({shown}%)."
+        )
+    if rate >= 1.0:
+        raise TermsError(
+            f"{what}: {text} is 100% a year or more; a deemed rate is a yearly rate below 100%, e.g. 5.5%."
+        )
     return rate
+
+
+_rate = parse_rate
 
 
 def _share(value: Any, name: str) -> float:
@@ -439,8 +472,8 @@ def rates_around(terms: Terms) -> list[float]:
     """The deemed rates of a sensitivity: the terms' rate plus each of :data:`SENSITIVITY_STEPS`.
 
     With a rate schedule the grid is centred on its first rate (each grid point is a flat rate).
-    Rates are rounded to 10 decimals, as a user would type them (3.5%, not 3.4999...%), and rates at
-    or below -100% are left out.
+    Rates are rounded to 10 decimals, as a user would type them (3.5%, not 3.4999...%), and rates
+    outside a deemed rate's range (above -100%, below 100%: :func:`parse_rate`) are left out.
 
     >>> rates_around(Terms(0.055))
     [0.035, 0.045, 0.055, 0.065, 0.075]
@@ -452,7 +485,7 @@ def rates_around(terms: Terms) -> list[float]:
         assert isinstance(terms.deemed_rate, RateSchedule)
         rate = terms.deemed_rate.rates[0]
     grid = [round(rate + step, 10) for step in SENSITIVITY_STEPS]
-    return [r for r in grid if r > -1.0]
+    return [r for r in grid if -1.0 < r < 1.0]
 
 
 __all__ = [
@@ -465,6 +498,7 @@ __all__ = [
     "TermInfo",
     "TermsLike",
     "as_terms",
+    "parse_rate",
     "RateSchedule",
     "Terms",
     "rates_around",
