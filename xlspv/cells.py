@@ -60,6 +60,9 @@ LAST_DAY = LAST_SERIAL + EXCEL_EPOCH_ORDINAL
 #: Control characters no text may hold: a workbook's XML cannot carry them (tab, LF and CR it can).
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: How a workbook's XML writes a control character (``_x0007_``); openpyxl reads it back as it is
+#: written, but Excel shows the character (``_x005F_`` escapes a literal underscore).
+ESCAPED_CONTROL = re.compile(r"(?<!_x005F)_x(00(?:0[0-8BbCcEeFf]|1[0-9A-Fa-f])|007[Ff])_")
 
 # A comma is a thousands separator only where it cannot be a decimal comma (see the module docstring).
 _GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+\.\d*(?:[eE][+-]?\d+)?|[+-]?[1-9]\d{0,2}(?:,\d{3}){2,}")
@@ -134,9 +137,17 @@ def control_character(text: str) -> str | None:
 
     >>> control_character("bell" + chr(7)), control_character("tab" + chr(9) + "line feed" + chr(10))
     ('U+0007', None)
+    >>> control_character("bell_x0007_ as a workbook's XML writes it")
+    'U+0007'
+
+    A workbook's XML writes a control character as ``_x0007_``; openpyxl reads that back as it is
+    written, Excel as the character, so both forms are refused.
     """
     found = CONTROL.search(text)
-    return None if found is None else f"U+{ord(found.group()):04X}"
+    if found is not None:
+        return f"U+{ord(found.group()):04X}"
+    escaped = ESCAPED_CONTROL.search(text)
+    return None if escaped is None else f"U+{escaped.group(1).upper()}"
 
 
 def check_text(cell: Any, where: str) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..cells import CONTROL, check_text, is_missing
+from ..cells import check_text, control_character, is_missing
 from ..dates import NUMPY_EPOCH_ORDINAL
 from ..errors import SpvInputError, TermsError
 from ..terms import Terms
@@ -242,10 +242,10 @@ def check_texts(table: Table) -> None:
     bad: tuple[int, str] | None = None
     for name, cells in table.columns.items():
         texts = [c for c in cells if c.__class__ is str]
-        if not texts or CONTROL.search("".join(texts)) is None:
+        if not texts or control_character("\n".join(texts)) is None:
             continue
         for i, c in enumerate(cells):
-            if c.__class__ is str and CONTROL.search(c) and (bad is None or i < bad[0]):
+            if c.__class__ is str and control_character(c) and (bad is None or i < bad[0]):
                 bad = (i, name)
                 break
     if bad is not None:
@@ -333,7 +333,7 @@ def table_from_columns(
     for name, pos in positions.items():
         blank, uniques, codes = info[pos]
         column = columns[pos]
-        if uniques is not None and any(u.__class__ is str and CONTROL.search(u) for u in uniques):
+        if uniques is not None and any(u.__class__ is str and control_character(u) for u in uniques):
             return None
         if name in NUMBER_COLUMNS:
             if column.dtype.kind == "f" and not np.isfinite(column[:n]).all():

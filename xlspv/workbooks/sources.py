@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import mmap
-import re
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -96,7 +95,29 @@ def csv_lines(path: Path) -> list[tuple[int, list[str]]]:
         raise SpvInputError(f"{path.name}: cannot be read as CSV ({exc}); save it again as CSV.") from None
 
 
-_LONE_CR = re.compile(b"\r(?!\n)")
+#: Bytes a plain CSV file may not hold: control characters other than tab, LF and CR.
+_REFUSED = np.zeros(256, dtype=bool)
+_REFUSED[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
+_CHUNK = 1 << 24
+
+
+def _plain_bytes(data: Any) -> bool:
+    """No control character (but tab and line ends) and no carriage return outside CR LF, in chunks."""
+    size = len(data)
+    for start in range(0, size, _CHUNK):
+        stop = min(start + _CHUNK + 1, size)  # one byte more: a CR's LF may start the next chunk
+        chunk = np.frombuffer(data, dtype=np.uint8, count=stop - start, offset=start)
+        low = chunk[chunk < 32]  # line ends mostly: few
+        if _REFUSED[low].any() or (chunk == 127).any():
+            return False
+        if (low == 13).any():
+            cr = np.flatnonzero(chunk == 13)
+            if cr[-1] == chunk.size - 1 and stop == size:
+                return False  # a CR that ends the file
+            inner = cr[cr + 1 < chunk.size]  # a CR that ends a chunk is checked in the next
+            if (chunk[inner + 1] != 10).any():
+                return False
+    return True
 
 
 def csv_head(path: Path) -> tuple[int, list[str]] | None:
@@ -117,8 +138,8 @@ def csv_head(path: Path) -> tuple[int, list[str]] | None:
 def csv_columns(path: Path, header_line: int, width: int, numbers: Sequence[int]) -> list[Any] | None:
     """A plain CSV file's columns below its header line, by position; ``None`` when it is not plain.
 
-    Read by pandas' C parser: the ``numbers`` positions as float64 (a blank as NaN), the others as
-    categoricals of their texts (a blank as NaN; program files repeat ids and dates, so this is small).
+    Read by pandas' C parser: the ``numbers`` positions as float64, the others as texts (a blank as
+    NaN in both).
     Row ``i`` of each column is line ``header_line + 1 + i`` (blank lines kept as rows), which holds only
     when no field is quoted and lines end in LF or CRLF; a file with quotes, a lone carriage return, a
     control character, a row wider than the header, or a cell that is no plain number where one is due
@@ -126,15 +147,13 @@ def csv_columns(path: Path, header_line: int, width: int, numbers: Sequence[int]
     """
     import pandas as pd
 
-    from ..cells import CONTROL_BYTES
-
     with open(path, "rb") as handle:
         if not handle.seek(0, 2):
             return None
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:  # not a copy in memory
-            if data.find(b'"') >= 0 or _LONE_CR.search(data) or CONTROL_BYTES.search(data):
+            if data.find(b'"') >= 0 or not _plain_bytes(data):
                 return None
-    dtypes: dict[int, Any] = {j: "category" for j in range(width)}
+    dtypes: dict[int, Any] = {j: str for j in range(width)}
     dtypes.update({j: np.float64 for j in numbers})
     try:
         with warnings.catch_warnings():
@@ -154,7 +173,7 @@ def csv_columns(path: Path, header_line: int, width: int, numbers: Sequence[int]
             )
     except Exception:  # noqa: BLE001 - any trouble: the line-by-line reader names it
         return None
-    return [frame[j].to_numpy() if j in numbers else frame[j].array for j in range(width)]
+    return [frame[j].to_numpy() for j in range(width)]
 
 
 __all__ = ["csv_columns", "csv_head", "csv_lines", "open_workbook", "parsing", "sheet_grid", "unreadable"]
