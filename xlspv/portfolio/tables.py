@@ -280,6 +280,8 @@ def table_from_grid(
     if width != min(len(row) for row in grid[start:]):
         return table_from_rows(label, enumerate(grid, start=1), spec, required, source=source)
     columns = [np.fromiter((row[j] for row in grid[start + 1 :]), dtype=object) for j in range(width)]
+    for column in columns:
+        column[column == ""] = None  # calamine's empty cell is openpyxl's None: the same messages
     table = table_from_columns(label, columns, positions, units, first=start + 2, source=source)
     if table is None:
         return table_from_rows(label, enumerate(grid, start=1), spec, required, source=source)

@@ -161,7 +161,10 @@ def _calamine_tables(path: Path, wb: Any) -> tuple[dict[str, Table], Terms | Non
     _need_sheets(path, sheets, wb.sheet_names)
     tables = {
         kind: table_from_grid(
-            f"{path.name}, sheet {kind}", sheet_grid(path, wb, sheets[kind.lower()]), spec, required,
+            f"{path.name}, sheet {kind}",
+            sheet_grid(path, wb, sheets[kind.lower()]),
+            spec,
+            required,
             source="xlsx",
         )
         for kind, spec, required in (

@@ -52,7 +52,9 @@ def parsing(path: Path) -> Iterator[None]:
         raise unreadable(path, exc) from None
 
 
-def open_workbook(path: Path, *, data_only: bool = True, read_only: bool = False, engine: str = "openpyxl") -> Any:
+def open_workbook(
+    path: Path, *, data_only: bool = True, read_only: bool = False, engine: str = "openpyxl"
+) -> Any:
     """A workbook of a checked package (macros and non-xlsx files refused first).
 
     ``engine="openpyxl"`` gives an openpyxl workbook (``data_only``, ``read_only`` as openpyxl's);
