@@ -107,14 +107,16 @@ def test_a_decimal_comma_in_a_workbook_terms_sheet_is_refused_naming_the_cell(tm
 BARE_FIVE = "would be 500% a year; write the rate as a decimal (0.05) or with a per-cent sign (5%)."
 
 
-def test_a_bare_rate_of_one_or_more_is_refused_in_python() -> None:
+def test_a_bare_rate_of_one_or_more_typed_as_text_is_refused_in_python() -> None:
     with pytest.raises(TermsError) as err:
-        Terms(5)
+        Terms("5")
     assert str(err.value) == f"deemed_rate: 5 {BARE_FIVE}"
     with pytest.raises(TermsError) as err:
-        Terms.from_mapping({"deemed_rate": "5"})
+        Terms.from_mapping({"deemed_rate": 5})  # name/value rows are cells, typed or not
     assert str(err.value) == f"deemed_rate: 5 {BARE_FIVE}"
     assert Terms("5%").deemed_rate == 0.05
+    assert Terms("150%").deemed_rate == 1.5  # the sign makes it explicit
+    assert Terms(1.5).deemed_rate == 1.5  # a number given in Python is taken as it is (a grid, a test)
 
 
 def test_a_bare_rate_of_one_or_more_is_refused_on_the_command_line() -> None:
@@ -129,33 +131,49 @@ def test_a_bare_rate_of_one_or_more_is_refused_in_a_terms_sheet(tmp_path: Path) 
     assert str(err.value) == f"spv.xlsx, sheet Terms, cell B2: deemed_rate: 5 {BARE_FIVE}"
 
 
-def test_a_bare_rate_of_one_or_more_is_refused_in_a_schedule_and_an_spv_column() -> None:
+def test_a_bare_rate_of_one_or_more_is_refused_in_a_dated_schedule(tmp_path: Path) -> None:
+    rows = [("deemed_rate", 0.05, dt.date(2025, 1, 1)), ("deemed_rate", 6, dt.date(2026, 1, 1))]
     with pytest.raises(TermsError) as err:
-        Terms({dt.date(2025, 1, 1): 0.05, dt.date(2026, 1, 1): 6})
-    assert str(err.value).startswith("deemed_rate schedule row 2 (2026-01-01): 6 would be 600% a year")
-    spvs = [
-        {
-            "id": "A",
-            "name": "P",
-            "sector": "energy",
-            "notice_date": "2024-11-01",
-            "committed": 1,
-            "deemed_rate": 5,
-        }
-    ]
-    flows = {"spv_id": ["A"], "date": ["2025-01-01"], "value": [-1.0]}
+        Terms.from_mapping(rows)
+    assert str(err.value) == (
+        "terms row 2: deemed_rate: 6 would be 600% a year; write the rate as a decimal (0.06) or with a "
+        "per-cent sign (6%)."
+    )
+    path = filled_workbook(tmp_path / "spv.xlsx", terms=rows)
     with pytest.raises(TermsError) as err:
-        Portfolio.from_tables(spvs, flows)
-    assert str(err.value) == f"SPVs, row 1 (SPV 'A'): deemed_rate: 5 {BARE_FIVE}"
+        read_input(path).terms()
+    assert str(err.value) == (
+        "spv.xlsx, sheet Terms, cell A3: deemed_rate: 6 would be 600% a year; write the rate as a decimal "
+        "(0.06) or with a per-cent sign (6%)."
+    )
 
 
-def test_a_bare_rate_of_one_or_more_is_refused_in_the_excel_functions_terms() -> None:
+def test_a_bare_rate_of_one_or_more_is_refused_in_a_portfolio_terms_file(tmp_path: Path) -> None:
+    from xlspv.workbooks.portfolio_reader import load_portfolio
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "spvs.csv").write_text(
+        "id,name,sector,notice_date,committed,deemed_rate\nA,P,energy,2024-11-01,10,5\n", encoding="utf-8"
+    )
+    (folder / "flows.csv").write_text("spv_id,date,value\nA,2025-01-31,-1\n", encoding="utf-8")
+    with pytest.raises(TermsError) as err:
+        load_portfolio(folder)
+    assert str(err.value) == f"spvs.csv, line 2 (SPV 'A'): deemed_rate: 5 {BARE_FIVE}"
+    (folder / "spvs.csv").write_text(
+        "id,name,sector,notice_date,committed\nA,P,energy,2024-11-01,10\n", encoding="utf-8"
+    )
+    (folder / "terms.csv").write_text("term,value\ndeemed_rate,5\n", encoding="utf-8")
+    with pytest.raises(TermsError) as err:
+        load_portfolio(folder)
+    assert str(err.value) == f"terms.csv: deemed_rate: 5 {BARE_FIVE}"
+
+
+def test_a_bare_rate_of_one_or_more_is_refused_in_the_excel_functions_terms_range() -> None:
     udfs = pytest.importorskip("udfs")
     with pytest.raises(TermsError) as err:
         udfs._terms([["deemed_rate", 5.0]])
     assert str(err.value) == f"deemed_rate: 5 {BARE_FIVE}"
-    with pytest.raises(TermsError):
-        udfs._terms([[5.0]])
 
 
 def test_a_rate_list_on_the_command_line_follows_the_rate_rule(tmp_path: Path) -> None:

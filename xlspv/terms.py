@@ -102,35 +102,33 @@ def _number(value: Any, what: str) -> float:
     return number
 
 
-def parse_rate(value: Any, what: str) -> float:
-    """A yearly rate (deemed rate, a schedule's rate), by the one rule of every surface.
+def parse_rate(value: Any, what: str, *, cell: bool = False) -> float:
+    """A yearly rate (deemed rate, a schedule's rate), by the one rule of every surface a person types on.
 
-    A rate is a decimal (0.055) or a text with a per-cent sign (``"5.5%"``), above -100% and below
-    100% a year. A number of 1 or more without the sign (``5``) is refused rather than read as 500%:
-    it is almost always 5% typed without its sign. The command line, the Terms sheet and range, the
-    Excel functions, ``Terms(...)`` and an SPV's term columns all end here.
+    A rate is a decimal (0.055) or a text with a per-cent sign (``"5.5%"``), above -100% a year. A
+    number of 1 or more written without the sign (``5``) is refused rather than read as 500%: it is
+    almost always 5% typed without its sign. The rule applies to every text (a command line option,
+    a text cell) and, with ``cell=True``, to a number read from a cell (a Terms sheet or range, the
+    Excel functions' terms range, a terms CSV file: :meth:`Terms.from_mapping`). A number given
+    in Python (``Terms(1.5)``, a sensitivity grid) is taken as it is.
 
-    >>> parse_rate("5.5%", "deemed_rate"), parse_rate(0.055, "deemed_rate")
-    (0.055, 0.055)
-    >>> parse_rate(5, "deemed_rate")
+    >>> parse_rate("5.5%", "deemed_rate"), parse_rate(0.055, "deemed_rate"), parse_rate(1.5, "deemed_rate")
+    (0.055, 0.055, 1.5)
+    >>> parse_rate("5", "deemed_rate")
     Traceback (most recent call last):
     ...
     xlspv.errors.TermsError: deemed_rate: 5 would be 500% a year; write the rate as a decimal (0.05) or ...
     """
     rate = _number(value, what)
-    text = value.strip() if isinstance(value, str) else None
-    signed = text is not None and text.endswith("%")
     if rate <= -1.0:
         raise TermsError(f"{what}: {rate!r} is -100% or less; a deemed rate must be above -100%.")
-    if rate >= 1.0 and not signed:
+    text = value.strip() if isinstance(value, str) else None
+    bare = not text.endswith("%") if text is not None else cell
+    if rate >= 1.0 and bare:
         shown = text if text is not None else f"{rate:g}"
         raise TermsError(
             f"{what}: {shown} would be {rate:.0%} a year; write the rate as a decimal "
             f"({rate / 100:g}) or with a per-cent sign ({shown}%)."
-        )
-    if rate >= 1.0:
-        raise TermsError(
-            f"{what}: {text} is 100% a year or more; a deemed rate is a yearly rate below 100%, e.g. 5.5%."
         )
     return rate
 
@@ -266,6 +264,9 @@ class Terms:
                 )
             value = row[1] if len(row) > 1 else None
             effective = row[2] if len(row) > 2 and not is_blank(row[2]) else None
+            if name == "deemed_rate" and not is_blank(value):  # a cell: a bare 5 is refused (500%?)
+                what = "deemed_rate" if effective is None else f"terms row {i + 1}: deemed_rate"
+                value = parse_rate(value, what, cell=True)
             if name == "deemed_rate" and effective is not None:
                 schedule.append((effective, value))
                 continue
@@ -472,8 +473,8 @@ def rates_around(terms: Terms) -> list[float]:
     """The deemed rates of a sensitivity: the terms' rate plus each of :data:`SENSITIVITY_STEPS`.
 
     With a rate schedule the grid is centred on its first rate (each grid point is a flat rate).
-    Rates are rounded to 10 decimals, as a user would type them (3.5%, not 3.4999...%), and rates
-    outside a deemed rate's range (above -100%, below 100%: :func:`parse_rate`) are left out.
+    Rates are rounded to 10 decimals, as a user would type them (3.5%, not 3.4999...%), and rates at
+    or below -100% are left out.
 
     >>> rates_around(Terms(0.055))
     [0.035, 0.045, 0.055, 0.065, 0.075]
@@ -485,7 +486,7 @@ def rates_around(terms: Terms) -> list[float]:
         assert isinstance(terms.deemed_rate, RateSchedule)
         rate = terms.deemed_rate.rates[0]
     grid = [round(rate + step, 10) for step in SENSITIVITY_STEPS]
-    return [r for r in grid if -1.0 < r < 1.0]
+    return [r for r in grid if r > -1.0]
 
 
 __all__ = [
