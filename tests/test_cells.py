@@ -16,7 +16,6 @@ from test_reader import filled_workbook
 from xlspv import Terms
 from xlspv.cells import AmbiguousNumber, number_from_text, parse_date, parse_id, parse_number
 from xlspv.errors import SpvInputError, TermsError
-from xlspv.portfolio import Portfolio
 from xlspv.workbooks.reader import read_input
 
 # ---- numbers written as text: unambiguous or refused with the fix ---------------------------------

@@ -88,7 +88,8 @@ def _from_csv(root: Path) -> tuple[SpvInput, Terms, Path | None]:
     if not path.exists():
         with open(path, "w", newline="", encoding="utf-8") as handle:  # notes hold commas: quoted
             writer = csv.writer(handle, lineterminator="\n")
-            writer.writerows([("date", "value", "note"), *((d.isoformat(), v, n) for d, v, n in example.flows())])
+            writer.writerow(("date", "value", "note"))
+            writer.writerows((d.isoformat(), v, n) for d, v, n in example.flows())
     spv = read_input(path)
     return spv, spv.terms(deemed_rate="6%", day_count="ACT/360"), path
 
