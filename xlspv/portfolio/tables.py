@@ -288,10 +288,16 @@ def table_from_grid(
     return table
 
 
-def _blank_mask(column: np.ndarray) -> tuple[np.ndarray, Any, np.ndarray]:
-    """Which cells of a column are blank, and its distinct values with each cell's code (-1: None/NaN)."""
+def _blank_mask(column: np.ndarray, quick: bool = False) -> tuple[np.ndarray, Any, np.ndarray]:
+    """Which cells of a column are blank, and its distinct values with each cell's code (-1: None/NaN).
+
+    ``quick``: only None and NaN count as blank and the distinct values are not found (a plain CSV
+    file's text column, where a text of spaces in an otherwise blank row leaves a NaN number beside it).
+    """
     if column.dtype.kind == "f":
         return np.isnan(column), None, np.empty(0, dtype=np.int64)
+    if quick and not isinstance(column, pd.Categorical):
+        return np.asarray(pd.isna(column)), None, np.empty(0, dtype=np.int64)
     if isinstance(column, pd.Categorical):
         codes, uniques = column.codes.astype(np.int64), np.asarray(column.categories, dtype=object)
     else:
@@ -310,6 +316,7 @@ def table_from_columns(
     *,
     first: int,
     source: str,
+    plain: bool = False,
 ) -> Table | None:
     """A table from whole columns (by position; data rows numbered from ``first``), or ``None``.
 
@@ -317,13 +324,18 @@ def table_from_columns(
     column without a name, a control character, a blank numeric cell); that path names the cell.
     A clean number column is handed on as float64, a clean date column (every distinct value a date
     within 1 March 1900 to 31 December 9999) as ``datetime64[D]``; any other column as it is.
+    ``plain``: the source holds no control character (a plain CSV file's bytes were checked), so text
+    columns are not searched, and a number column read as float64 shows every blank row as a NaN.
     """
+    quick = plain and any(
+        columns[pos].dtype.kind == "f" for name, pos in positions.items() if name in NUMBER_COLUMNS
+    )
     n = len(columns[0]) if columns else 0
     blank_all = np.ones(n, dtype=bool)
     info: dict[int, tuple[np.ndarray, Any, np.ndarray]] = {}
     used = set(positions.values())
     for pos, column in enumerate(columns):
-        info[pos] = _blank_mask(column)
+        info[pos] = _blank_mask(column, quick)
         blank_all &= info[pos][0]
         if pos not in used and not info[pos][0].all():
             return None  # a filled cell without a column name

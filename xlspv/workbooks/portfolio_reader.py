@@ -19,6 +19,7 @@ from ..errors import SpvInputError
 from ..portfolio.model import Portfolio, build
 from ..portfolio.tables import (
     FLOW_COLUMNS,
+    DATE_COLUMNS,
     FLOW_REQUIRED,
     NUMBER_COLUMNS,
     SPV_COLUMNS,
@@ -199,9 +200,12 @@ def _csv_table(path: Path, spec: dict[str, tuple[str, ...]], required: tuple[str
         line, header = head
         positions, units = header_of(path.name, header, spec, required)
         numbers = [pos for name, pos in positions.items() if name in NUMBER_COLUMNS]
-        columns = csv_columns(path, line, len(header), numbers)
-        if columns is not None:
-            table = table_from_columns(path.name, columns, positions, units, first=line + 1, source="csv")
+        dates = [pos for name, pos in positions.items() if name in DATE_COLUMNS]
+        columns = csv_columns(path, line, len(header), numbers, dates)
+        if columns is not None:  # a plain file: no control character in it (csv_columns checked)
+            table = table_from_columns(
+                path.name, columns, positions, units, first=line + 1, source="csv", plain=True
+            )
             if table is not None:
                 return table
     return table_from_rows(path.name, csv_lines(path), spec, required, source="csv")

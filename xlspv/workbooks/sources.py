@@ -137,11 +137,14 @@ def csv_head(path: Path) -> tuple[int, list[str]] | None:
     return None
 
 
-def csv_columns(path: Path, header_line: int, width: int, numbers: Sequence[int]) -> list[Any] | None:
+def csv_columns(
+    path: Path, header_line: int, width: int, numbers: Sequence[int], repeated: Sequence[int] = ()
+) -> list[Any] | None:
     """A plain CSV file's columns below its header line, by position; ``None`` when it is not plain.
 
-    Read by pandas' C parser: the ``numbers`` positions as float64, the others as texts (a blank as
-    NaN in both).
+    Read by pandas' C parser: the ``numbers`` positions as float64, the ``repeated`` ones (dates: a
+    program repeats each a thousand times) as categoricals, which the parser builds cheaply and
+    whose categories are each checked once, the others as texts (a blank as NaN in all).
     Row ``i`` of each column is line ``header_line + 1 + i`` (blank lines kept as rows), which holds only
     when no field is quoted and lines end in LF or CRLF; a file with quotes, a lone carriage return, a
     control character, a row wider than the header, or a cell that is no plain number where one is due
@@ -156,6 +159,7 @@ def csv_columns(path: Path, header_line: int, width: int, numbers: Sequence[int]
             if data.find(b'"') >= 0 or not _plain_bytes(data):
                 return None
     dtypes: dict[int, Any] = {j: str for j in range(width)}
+    dtypes.update({j: "category" for j in repeated})
     dtypes.update({j: np.float64 for j in numbers})
     try:
         with warnings.catch_warnings():
@@ -175,7 +179,7 @@ def csv_columns(path: Path, header_line: int, width: int, numbers: Sequence[int]
             )
     except Exception:  # noqa: BLE001 - any trouble: the line-by-line reader names it
         return None
-    return [frame[j].to_numpy() for j in range(width)]
+    return [frame[j].array if j in repeated else frame[j].to_numpy() for j in range(width)]
 
 
 __all__ = ["csv_columns", "csv_head", "csv_lines", "open_workbook", "parsing", "sheet_grid", "unreadable"]
