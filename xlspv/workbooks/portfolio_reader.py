@@ -18,8 +18,8 @@ from typing import Any
 from ..errors import SpvInputError
 from ..portfolio.model import Portfolio, build
 from ..portfolio.tables import (
-    FLOW_COLUMNS,
     DATE_COLUMNS,
+    FLOW_COLUMNS,
     FLOW_REQUIRED,
     NUMBER_COLUMNS,
     SPV_COLUMNS,
