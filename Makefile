@@ -66,6 +66,7 @@ bench: $(TEST)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_portfolio.py
 	$(BIN)/python benchmarks/bench_udfs.py
+	$(BIN)/python benchmarks/bench_readers.py
 
 clean:
 	rm -rf $(VENV) $(LITE) out .pytest_cache .hypothesis

@@ -601,8 +601,7 @@ CSV_SPVS = "id,name,sector,notice_date,committed\nA,P,energy,2024-11-01,1\n"
         ),
         (
             'spv_id,date,value\nA,2025-01-01,-100\nA,2026-01-01,"1,500"\n',
-            "flows.csv, line 3, column value: '1,500' is not a number; write a plain number such as -1500 or "
-            "200.5 (no thousands separators or currency signs).",
+            "flows.csv, line 3, column value: '1,500' is ambiguous: write 1500 or 1.5.",
         ),
         (
             "spv_id,date,value\nA,2025-01-01,(100)\n",

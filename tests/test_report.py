@@ -8,6 +8,7 @@ The reports are written once per test run and recalculated by one LibreOffice ru
 from __future__ import annotations
 
 import contextlib
+import csv
 import dataclasses
 import datetime as dt
 import fcntl
@@ -85,8 +86,10 @@ def _not_reached(_: Path) -> tuple[SpvInput, Terms, Path | None]:
 def _from_csv(root: Path) -> tuple[SpvInput, Terms, Path | None]:
     path = root / "flows.csv"
     if not path.exists():
-        lines = ["date,value,note"] + [f"{d.isoformat()},{v},{n}" for d, v, n in example.flows()]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with open(path, "w", newline="", encoding="utf-8") as handle:  # notes hold commas: quoted
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(("date", "value", "note"))
+            writer.writerows((d.isoformat(), v, n) for d, v, n in example.flows())
     spv = read_input(path)
     return spv, spv.terms(deemed_rate="6%", day_count="ACT/360"), path
 

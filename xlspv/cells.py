@@ -1,14 +1,30 @@
 """The one set of rules for a cell, from any source: blank, number, date, SPV id, Excel error text.
 
-Every reader follows these rules, so a workbook, a CSV file, an in-memory table, the Terms range and
-the Excel functions cannot drift apart. A cell comes from one of three kinds of source:
+Every reader follows these rules, so a workbook, a CSV file, an in-memory table, the Terms range,
+the command line and the Excel functions cannot drift apart. A cell comes from one of three kinds of
+source:
 
-- ``"xlsx"``: a typed workbook cell (read by openpyxl). A number must be a number and a date a date; a
-  text (even ``'-2500'`` or ``'2026-03-31'``) is refused, an Excel error text (``#DIV/0!``) is named as
-  such, and a blank cell's message says that a formula saved without its value reads as blank.
-- ``"csv"``: a text, parsed: plain decimals (``-1500``, ``200.5``, ``1e3``; no thousands separators,
-  currency signs or parentheses) and ISO dates (``YYYY-MM-DD``, a time after it dropped).
+- ``"xlsx"``: a typed workbook cell (read by python-calamine, or openpyxl). A number must be a number
+  and a date a date; a text (even ``'-2500'`` or ``'2026-03-31'``) is refused, an Excel error text
+  (``#DIV/0!``) is named as such, and a blank cell's message says that a formula saved without its
+  value reads as blank.
+- ``"csv"``: a text, parsed: decimals written with a point (``-1500``, ``200.5``, ``1e3``; no currency
+  signs or parentheses) and ISO dates (``YYYY-MM-DD``, a time after it dropped).
 - ``"memory"``: a Python or numpy value taken as it is; a text is parsed as in a CSV file.
+
+The rules every source shares:
+
+- **Numbers written as text** (:func:`number_from_text`; a CSV cell, a term typed as text, a command
+  line option) are unambiguous or refused, never guessed. A comma is a thousands separator only where
+  it cannot be a decimal comma: in proper groups of three digits followed by a decimal point
+  (``1,234.5``), or in two groups or more (``1,234,567``). Every other comma is refused with the fix:
+  ``0,055``, ``0,1``, ``5,5%``, ``1,500`` (1500 in New York, 1.5 in Frankfurt) and ``1.234,5``.
+- **Dates** are 1 March 1900 (Excel serial 61) to 31 December 9999, from every source: Excel's serials
+  1 to 60 include a 29 February 1900 that never existed, and a date before 1900 has no serial at all
+  (it would become a negative number in a workbook).
+- **Text** (notes, names, ids, comments) holds no control character (U+0000 to U+001F but tab, line
+  feed and carriage return; U+007F): a workbook cannot hold one, so it is refused with one line
+  naming the cell, never written or cleaned silently.
 
 Each function raises :class:`~xlspv.errors.SpvInputError` whose message starts with ``where`` (the
 file, sheet and cell, or the CSV line and column) and ends with the fix.
@@ -18,11 +34,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
-from .dates import to_ordinal
+from .dates import EXCEL_EPOCH_ORDINAL, FIRST_SAFE_SERIAL, LAST_SERIAL, to_ordinal
 from .errors import SpvInputError
 
 #: The kinds of source a cell comes from (see the module's docstring).
@@ -34,6 +52,120 @@ EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/
 UNSAVED_FORMULA = " (a formula saved without its value reads as blank: open and save it in Excel)"
 #: The number types a typed cell may hold (booleans excluded where it matters).
 NUMBER_TYPES = (int, float, np.integer, np.floating)
+
+
+#: The first and last day a date may be: 1 March 1900 (serial 61) and 31 December 9999.
+FIRST_DAY = FIRST_SAFE_SERIAL + EXCEL_EPOCH_ORDINAL
+LAST_DAY = LAST_SERIAL + EXCEL_EPOCH_ORDINAL
+#: Control characters no text may hold: a workbook's XML cannot carry them (tab, LF and CR it can).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: How a workbook's XML writes a control character (``_x0007_``); openpyxl reads it back as it is
+#: written, but Excel shows the character (``_x005F_`` escapes a literal underscore).
+ESCAPED_CONTROL = re.compile(r"(?<!_x005F)_x(00(?:0[0-8BbCcEeFf]|1[0-9A-Fa-f])|007[Ff])_")
+
+# A comma is a thousands separator only where it cannot be a decimal comma (see the module docstring).
+_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+\.\d*(?:[eE][+-]?\d+)?|[+-]?[1-9]\d{0,2}(?:,\d{3}){2,}")
+_ONE_GROUP = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")  # 1,500: a thousands separator or a decimal comma
+_DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")  # 0,055 or 1.234,5
+
+
+class AmbiguousNumber(ValueError):
+    """A numeric text whose comma could be a decimal comma; its message shows what to write instead."""
+
+
+def _plain(number: Decimal) -> str:
+    """A decimal as a person writes it: 0.055, 5.5, 1500 (no exponent, no trailing zeros)."""
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "+0") else text
+
+
+def _ambiguous(text: str, percent: bool) -> AmbiguousNumber | ValueError:
+    """The error of a numeric text with a comma that is not a safe thousands separator."""
+    body = text.rstrip("%").strip() if percent else text
+    readings: list[Decimal] = []
+    if _ONE_GROUP.fullmatch(body):
+        readings.append(Decimal(body.replace(",", "")))
+    if _DECIMAL_COMMA.fullmatch(body):
+        readings.append(Decimal(body.replace(".", "").replace(",", ".")))
+    if not readings:
+        return ValueError(text)
+    shown: list[str] = []
+    for value in readings:
+        if percent and text.endswith("%"):
+            shown += [_plain(value) + "%", _plain(value / 100)]
+        elif percent:
+            shown += [_plain(value), _plain(value * 100) + "%"]
+        else:
+            shown.append(_plain(value))
+    unique = list(dict.fromkeys(shown))
+    return AmbiguousNumber(f"{text!r} is ambiguous: write {' or '.join(unique)}")
+
+
+def number_from_text(text: str, *, percent: bool = False) -> float:
+    """The number a text writes, by the one rule for numbers typed as text (module docstring).
+
+    ``percent`` allows a trailing ``%`` (``"5.5%"`` = 0.055), as a term's value may have. Raises
+    :class:`AmbiguousNumber` (whose message shows the fix) for a comma that may be a decimal comma,
+    and a plain ``ValueError`` for a text that is no number; the callers add where and the fix.
+
+    >>> number_from_text("1,234,567.5"), number_from_text("5.5%", percent=True)
+    (1234567.5, 0.055)
+    >>> number_from_text("0,055", percent=True)
+    Traceback (most recent call last):
+    ...
+    xlspv.cells.AmbiguousNumber: '0,055' is ambiguous: write 0.055 or 5.5%
+    >>> number_from_text("1,500")
+    Traceback (most recent call last):
+    ...
+    xlspv.cells.AmbiguousNumber: '1,500' is ambiguous: write 1500 or 1.5
+    """
+    stripped = text.strip()
+    scale = 1.0
+    body = stripped
+    if percent and body.endswith("%"):
+        body, scale = body[:-1].strip(), 0.01
+    if "," in body:
+        if not _GROUPED.fullmatch(body):
+            raise _ambiguous(stripped, percent)
+        body = body.replace(",", "")
+    return float(body) * scale  # a ValueError for a text that is no number
+
+
+def control_character(text: str) -> str | None:
+    """The first control character a text holds, as ``U+0007``, or ``None``.
+
+    >>> control_character("bell" + chr(7)), control_character("tab" + chr(9) + "line feed" + chr(10))
+    ('U+0007', None)
+    >>> control_character("bell_x0007_ as a workbook's XML writes it")
+    'U+0007'
+
+    A workbook's XML writes a control character as ``_x0007_``; openpyxl reads that back as it is
+    written, Excel as the character, so both forms are refused.
+    """
+    found = CONTROL.search(text)
+    if found is not None:
+        return f"U+{ord(found.group()):04X}"
+    escaped = ESCAPED_CONTROL.search(text)
+    return None if escaped is None else f"U+{escaped.group(1).upper()}"
+
+
+def check_text(cell: Any, where: str) -> None:
+    """Refuse a text cell holding a control character, naming the cell and the character."""
+    if isinstance(cell, str):
+        code = control_character(cell)
+        if code is not None:
+            raise SpvInputError(f"{where}: remove the control character {code} from the text {cell!r}.")
+
+
+def check_day(ordinal: int, where: str, shown: Any) -> int:
+    """Refuse a day before 1 March 1900 or after 31 December 9999 (Excel's dates that count right)."""
+    if not FIRST_DAY <= ordinal <= LAST_DAY:
+        raise SpvInputError(
+            f"{where}: {shown} is outside Excel's date range (1 March 1900 to 31 December 9999); "
+            "enter a real date."
+        )
+    return ordinal
 
 
 def is_blank(cell: Any) -> bool:
@@ -89,22 +221,24 @@ def parse_date(cell: Any, where: str, source: str) -> int:
                 "date-formatted cell)."
             )
         try:
-            return dt.datetime.fromisoformat(text).toordinal()
+            day = dt.datetime.fromisoformat(text).toordinal()
         except ValueError:
             raise SpvInputError(
                 f"{where}: {cell!r} is not a date; write dates as YYYY-MM-DD, e.g. 2026-03-31."
             ) from None
+        return check_day(day, where, repr(cell))
     if isinstance(cell, (bool, np.bool_, dt.time, dt.timedelta)):
         raise SpvInputError(f"{where}: {cell!r} is not a date; enter a date.")
-    return to_ordinal(cell, what=where)  # dates, datetimes and Excel serials (range-checked)
+    day = to_ordinal(cell, what=where)  # dates, datetimes and Excel serials (serials range-checked)
+    return check_day(day, where, dt.date.fromordinal(day).isoformat())
 
 
 def parse_number(cell: Any, where: str, source: str, fix: str = "enter a number") -> float:
     """A finite float from a number cell, by the rules of its ``source`` (one of :data:`SOURCES`).
 
     - xlsx: a number; a text (even ``'-2500'``), a date or a boolean is refused.
-    - csv: a plain decimal text (``-1500``, ``200.5``, ``1e3``); no thousands separators, currency
-      signs or parentheses.
+    - csv: a decimal text (``-1500``, ``200.5``, ``1e3``) by :func:`number_from_text` (a comma only
+      as an unambiguous thousands separator); no currency signs or parentheses.
     - memory: a number as it is; a text as in a CSV.
 
     ``fix`` ends the message of a cell that is not a number (what to enter instead).
@@ -114,7 +248,7 @@ def parse_number(cell: Any, where: str, source: str, fix: str = "enter a number"
     >>> parse_number("1,500", "flows.csv, line 2", "csv")
     Traceback (most recent call last):
     ...
-    xlspv.errors.SpvInputError: flows.csv, line 2: '1,500' is not a number; write a plain number ...
+    xlspv.errors.SpvInputError: flows.csv, line 2: '1,500' is ambiguous: write 1500 or 1.5.
     """
     if is_missing(cell):
         hint = UNSAVED_FORMULA if source == "xlsx" else ""
@@ -126,7 +260,9 @@ def parse_number(cell: Any, where: str, source: str, fix: str = "enter a number"
                 raise SpvInputError(f"{where}: holds the error {text}; fix its formula or enter a number.")
             raise SpvInputError(f"{where}: {cell!r} is text, not a number; {fix}.")
         try:
-            number = float(text)
+            number = number_from_text(text)
+        except AmbiguousNumber as exc:
+            raise SpvInputError(f"{where}: {exc}.") from None
         except ValueError:
             raise SpvInputError(
                 f"{where}: {cell!r} is not a number; write a plain number such as -1500 or 200.5 (no "
@@ -160,10 +296,20 @@ def parse_id(cell: Any, where: str) -> str:
         return str(int(cell)) if float(cell).is_integer() else repr(float(cell))
     if isinstance(cell, (int, np.integer)):
         return str(int(cell))
+    check_text(cell, where)
     return str(cell).strip()
 
 
 __all__ = [
+    "CONTROL",
+    "CONTROL_BYTES",
+    "FIRST_DAY",
+    "LAST_DAY",
+    "AmbiguousNumber",
+    "check_day",
+    "check_text",
+    "control_character",
+    "number_from_text",
     "EXCEL_ERRORS",
     "NUMBER_TYPES",
     "SOURCES",

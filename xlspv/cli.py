@@ -73,19 +73,11 @@ TERM_OPTIONS: list[tuple[str, str, str]] = [
 
 
 def _plausible_rate(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Refuse ``--deemed-rate 5``: almost always 5% typed without the sign, not a 500% deemed rate."""
-    from .errors import TermsError
+    """Refuse ``--deemed-rate 5`` (500%?) and ``0,055`` now, by the rate rule of every surface."""
+    from .terms import parse_rate
 
-    text = (value or "").strip()
-    try:
-        number = float(text)
-    except ValueError:
-        return value  # "5.5%" and bad texts: the terms explain those
-    if abs(number) >= 1.0:
-        raise TermsError(
-            f"--deemed-rate: {text} would be {number:.0%} a year; write the rate as a decimal "
-            f"({number / 100:g}) or with a per-cent sign ({text}%)."
-        )
+    if value is not None and value.strip():
+        parse_rate(value, "--deemed-rate")
     return value
 
 
@@ -250,18 +242,27 @@ def summary_command(input_path: str | None, unit: str, discount_rate: float | No
             click.echo(f"  pv_{name:<24} {_fmt(name, value, unit)}")
 
 
-def _decimals(text: str, option: str) -> list[float]:
-    """Comma-separated decimals ("0.04,0.05"); "none" gives an empty list."""
+def _decimals(text: str, option: str, *, rates: bool = False) -> list[float]:
+    """Comma-separated decimals ("0.04,0.05"); "none" gives an empty list.
+
+    Each part follows the one number rule (:func:`xlspv.cells.number_from_text`); ``rates`` applies
+    the rate rule too (:func:`xlspv.terms.parse_rate`), so ``--rates 0,055`` (a decimal comma read
+    as 0 and 55) is refused as 5500% a year, not read as two rates.
+    """
+    from .cells import number_from_text
     from .errors import SpvInputError
+    from .terms import parse_rate
 
     if text.strip().lower() == "none":
         return []
+    parts = [part.strip() for part in text.split(",") if part.strip()]
     try:
-        return [float(part) for part in text.split(",") if part.strip()]
+        numbers = [number_from_text(part, percent=rates) for part in parts]
     except ValueError:
         raise SpvInputError(
             f"{option}: {text!r} is not a list of decimals; give e.g. 0.04,0.05,0.06."
         ) from None
+    return [parse_rate(part, option) for part in parts] if rates else numbers
 
 
 def _declined(text: str | None) -> Any:
@@ -385,7 +386,7 @@ def portfolio_command(
     if readings is None:
         readings = input_path is None
     chosen = program_terms(portfolio, terms, readings=readings, progress=say)
-    grid = None if rates is None else _decimals(rates, "--rates")
+    grid = None if rates is None else _decimals(rates, "--rates", rates=True)
     result = analyse(
         portfolio,
         chosen,

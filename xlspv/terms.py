@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .cells import is_blank
+from .cells import AmbiguousNumber, is_blank, number_from_text
 from .dates import to_date, to_ordinal
 from .daycount import DAY_COUNTS, canonical_day_count
 from .errors import RateScheduleError, TermsError
@@ -109,14 +109,18 @@ class RateSchedule:
 
 
 def _number(value: Any, what: str) -> float:
-    """A finite float from a number or a numeric text (``"5%"`` = 0.05); TermsError otherwise."""
+    """A finite float from a number or a numeric text (``"5%"`` = 0.05); TermsError otherwise.
+
+    Texts follow the one rule for numbers typed as text (:func:`xlspv.cells.number_from_text`): a
+    comma that may be a decimal comma (``0,055``, ``5,5%``) is refused with the fix, never guessed.
+    """
     if isinstance(value, bool) or value is None:
         raise TermsError(f"{what}: {value!r} is not a number; enter a number.")
     if isinstance(value, str):
-        text = value.strip().replace(",", "")
-        scale = 0.01 if text.endswith("%") else 1.0
         try:
-            number = float(text.rstrip("%")) * scale
+            number = number_from_text(value, percent=True)
+        except AmbiguousNumber as exc:
+            raise TermsError(f"{what}: {exc}.") from None
         except ValueError:
             raise TermsError(f"{what}: {value!r} is not a number; enter a number.") from None
     else:
@@ -129,11 +133,38 @@ def _number(value: Any, what: str) -> float:
     return number
 
 
-def _rate(value: Any, what: str) -> float:
+def parse_rate(value: Any, what: str, *, cell: bool = False) -> float:
+    """A yearly rate (deemed rate, a schedule's rate), by the one rule of every surface a person types on.
+
+    A rate is a decimal (0.055) or a text with a per-cent sign (``"5.5%"``), above -100% a year. A
+    number of 1 or more written without the sign (``5``) is refused rather than read as 500%: it is
+    almost always 5% typed without its sign. The rule applies to every text (a command line option,
+    a text cell) and, with ``cell=True``, to a number read from a cell (a Terms sheet or range, the
+    Excel functions' terms range, a terms CSV file: :meth:`Terms.from_mapping`). A number given
+    in Python (``Terms(1.5)``, a sensitivity grid) is taken as it is.
+
+    >>> parse_rate("5.5%", "deemed_rate"), parse_rate(0.055, "deemed_rate"), parse_rate(1.5, "deemed_rate")
+    (0.055, 0.055, 1.5)
+    >>> parse_rate("5", "deemed_rate")
+    Traceback (most recent call last):
+    ...
+    xlspv.errors.TermsError: deemed_rate: 5 would be 500% a year; write the rate as a decimal (0.05) or ...
+    """
     rate = _number(value, what)
     if rate <= -1.0:
         raise TermsError(f"{what}: {rate!r} is -100% or less; a deemed rate must be above -100%.")
+    text = value.strip() if isinstance(value, str) else None
+    bare = not text.endswith("%") if text is not None else cell
+    if rate >= 1.0 and bare:
+        shown = text if text is not None else f"{rate:g}"
+        raise TermsError(
+            f"{what}: {shown} would be {rate:.0%} a year; write the rate as a decimal "
+            f"({rate / 100:g}) or with a per-cent sign ({shown}%)."
+        )
     return rate
+
+
+_rate = parse_rate
 
 
 def _share(value: Any, name: str) -> float:
@@ -303,6 +334,9 @@ class Terms:
                 )
             value = row[1] if len(row) > 1 else None
             effective = row[2] if len(row) > 2 and not is_blank(row[2]) else None
+            if name == "deemed_rate" and not is_blank(value):  # a cell: a bare 5 is refused (500%?)
+                what = "deemed_rate" if effective is None else f"terms row {i + 1}: deemed_rate"
+                value = parse_rate(value, what, cell=True)
             if name == "deemed_rate" and effective is not None:
                 schedule.append((effective, value))
                 continue
@@ -549,6 +583,7 @@ __all__ = [
     "TermInfo",
     "TermsLike",
     "as_terms",
+    "parse_rate",
     "RateSchedule",
     "Terms",
     "rates_around",

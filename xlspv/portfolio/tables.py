@@ -6,6 +6,12 @@ column may go by, the money units and the sector names. :func:`table_from_rows` 
 numbered rows of any source (a sheet's rows, a CSV file's lines: the file readers in
 :mod:`xlspv.workbooks.portfolio_reader` hand them over); :func:`table_from_memory` from a DataFrame, a
 mapping of columns or a sequence of row mappings. No file is opened here.
+
+Big tables take a vectorised path (:func:`table_from_grid`, :func:`table_from_columns`): whole columns
+are checked at once (blank rows, unnamed filled columns, control characters, each distinct value
+once) and clean columns handed on typed (float64 numbers, ``datetime64`` dates). Anything unusual
+goes to the cell-by-cell path (:func:`table_from_rows`), which names the first bad cell, so both
+paths give the same table or the same message (``tests/test_portfolio_reader.py`` checks it).
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..cells import is_missing
+from ..cells import check_text, control_character, is_missing
+from ..dates import NUMPY_EPOCH_ORDINAL
 from ..errors import SpvInputError, TermsError
 from ..terms import Terms
 from .agreement import NAMED_SECTORS
@@ -167,6 +174,10 @@ def _header(
     return positions, units
 
 
+#: The header rule, for the file readers that read a header before the columns below it.
+header_of = _header
+
+
 def table_from_rows(
     label: str,
     rows: Iterable[tuple[int, Sequence[Any]]],
@@ -222,7 +233,161 @@ def table_from_rows(
     columns = {
         name: [cells[pos] if pos < len(cells) else None for cells in data] for name, pos in positions.items()
     }
-    return Table(label, columns, np.asarray(numbers, dtype=np.int64), units, source)
+    table = Table(label, columns, np.asarray(numbers, dtype=np.int64), units, source)
+    check_texts(table)
+    return table
+
+
+def check_texts(table: Table) -> None:
+    """Refuse a text cell holding a control character, naming the first one (row order, then column)."""
+    bad: tuple[int, str] | None = None
+    for name, cells in table.columns.items():
+        texts = [c for c in cells if c.__class__ is str]
+        if not texts or control_character("\n".join(texts)) is None:
+            continue
+        for i, c in enumerate(cells):
+            if c.__class__ is str and control_character(c) and (bad is None or i < bad[0]):
+                bad = (i, name)
+                break
+    if bad is not None:
+        i, name = bad
+        check_text(table.columns[name][i], f"{table.where(i)}, column {name}")
+
+
+#: Columns read as numbers and as dates by the vectorised path (the rest stay as they are).
+NUMBER_COLUMNS = frozenset({"committed", "value"})
+DATE_COLUMNS = frozenset({"date", "notice_date"})
+
+
+def table_from_grid(
+    label: str,
+    grid: Sequence[Sequence[Any]],
+    spec: Mapping[str, tuple[str, ...]],
+    required: Sequence[str],
+    *,
+    source: str,
+) -> Table:
+    """A table from a sheet's rectangular grid of cells (row 1 first), checked column by column.
+
+    The same table, or the same message, as :func:`table_from_rows` over the grid's numbered rows,
+    which it falls back to whenever a column is not clean (``source`` is ``"xlsx"``: rows are numbered
+    as the sheet numbers them).
+    """
+    start = next((i for i, row in enumerate(grid) if any(not is_missing(c) for c in row)), None)
+    if start is None or len(grid) - start < 2:
+        return table_from_rows(label, enumerate(grid, start=1), spec, required, source=source)
+    positions, units = _header(label, grid[start], spec, required)
+    width = max(len(grid[start]), max(len(row) for row in grid[start + 1 :]))
+    if width != min(len(row) for row in grid[start:]):
+        return table_from_rows(label, enumerate(grid, start=1), spec, required, source=source)
+    columns = [np.fromiter((row[j] for row in grid[start + 1 :]), dtype=object) for j in range(width)]
+    for column in columns:
+        column[column == ""] = None  # calamine's empty cell is openpyxl's None: the same messages
+    table = table_from_columns(label, columns, positions, units, first=start + 2, source=source)
+    if table is None:
+        return table_from_rows(label, enumerate(grid, start=1), spec, required, source=source)
+    return table
+
+
+def _blank_mask(column: np.ndarray, quick: bool = False) -> tuple[np.ndarray, Any, np.ndarray]:
+    """Which cells of a column are blank, and its distinct values with each cell's code (-1: None/NaN).
+
+    ``quick``: only None and NaN count as blank and the distinct values are not found (a plain CSV
+    file's text column, where a text of spaces in an otherwise blank row leaves a NaN number beside it).
+    """
+    if column.dtype.kind == "f":
+        return np.isnan(column), None, np.empty(0, dtype=np.int64)
+    if quick and not isinstance(column, pd.Categorical):
+        return np.asarray(pd.isna(column)), None, np.empty(0, dtype=np.int64)
+    if isinstance(column, pd.Categorical):
+        codes, uniques = column.codes.astype(np.int64), np.asarray(column.categories, dtype=object)
+    else:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        uniques = np.asarray(uniques, dtype=object)
+    blank_u = np.fromiter((is_missing(u) for u in uniques), dtype=bool, count=len(uniques))
+    blank = np.append(blank_u, True)[codes]  # code -1 (None, NaN) takes the last entry: blank
+    return blank, uniques, codes
+
+
+def table_from_columns(
+    label: str,
+    columns: Sequence[Any],
+    positions: Mapping[str, int],
+    units: dict[str, str],
+    *,
+    first: int,
+    source: str,
+    plain: bool = False,
+) -> Table | None:
+    """A table from whole columns (by position; data rows numbered from ``first``), or ``None``.
+
+    ``None`` means "not clean here: read it cell by cell" (a blank row inside the data, a filled
+    column without a name, a control character, a blank numeric cell); that path names the cell.
+    A clean number column is handed on as float64, a clean date column (every distinct value a date
+    within 1 March 1900 to 31 December 9999) as ``datetime64[D]``; any other column as it is.
+    ``plain``: the source holds no control character (a plain CSV file's bytes were checked), so text
+    columns are not searched, and a number column read as float64 shows every blank row as a NaN.
+    """
+    quick = plain and any(
+        columns[pos].dtype.kind == "f" for name, pos in positions.items() if name in NUMBER_COLUMNS
+    )
+    n = len(columns[0]) if columns else 0
+    blank_all = np.ones(n, dtype=bool)
+    info: dict[int, tuple[np.ndarray, Any, np.ndarray]] = {}
+    used = set(positions.values())
+    for pos, column in enumerate(columns):
+        info[pos] = _blank_mask(column, quick)
+        blank_all &= info[pos][0]
+        if pos not in used and not info[pos][0].all():
+            return None  # a filled cell without a column name
+    filled = np.flatnonzero(~blank_all)
+    if filled.size == 0 or filled[-1] + 1 != filled.size:
+        return None  # no data, or a blank row inside it
+    n = filled.size  # blank rows after the data are not data
+    out: dict[str, Any] = {}
+    for name, pos in positions.items():
+        blank, uniques, codes = info[pos]
+        column = columns[pos]
+        if uniques is not None and any(u.__class__ is str and control_character(u) for u in uniques):
+            return None
+        if name in NUMBER_COLUMNS:
+            if column.dtype.kind == "f" and not np.isfinite(column[:n]).all():
+                return None  # a blank or non-finite number: the cell-by-cell path shows it as written
+            out[name] = _numbers(column[:n], blank[:n])
+        elif name in DATE_COLUMNS and uniques is not None and not blank[:n].any():
+            out[name] = _dates(uniques, codes[:n], column[:n], source)
+        elif isinstance(column, pd.Categorical):
+            out[name] = np.asarray(column[:n], dtype=object)
+        else:
+            out[name] = column[:n]
+    return Table(label, out, np.arange(first, first + n, dtype=np.int64), units, source)
+
+
+def _numbers(column: Any, blank: np.ndarray) -> Any:
+    """A float64 column when every cell is a finite number (not a boolean), else the cells as they are."""
+    if column.dtype.kind == "f":
+        return column
+    if blank.any() or not set(map(type, column)) <= {float, int}:
+        return column
+    numbers = column.astype(np.float64)
+    return numbers if np.isfinite(numbers).all() else column
+
+
+def _dates(uniques: np.ndarray, codes: np.ndarray, column: Any, source: str) -> Any:
+    """A ``datetime64[D]`` column when every distinct value is a date in range, else the cells as they are.
+
+    Each distinct value is read by the cell rule (:func:`xlspv.cells.parse_date`) once; on the first
+    that fails the column is handed on as it is, and the cell-by-cell checks name its first row.
+    """
+    from ..cells import parse_date
+
+    days = np.empty(len(uniques), dtype=np.int64)
+    for k, u in enumerate(uniques):
+        try:
+            days[k] = parse_date(u, "", source)
+        except SpvInputError:
+            return np.asarray(column, dtype=object) if isinstance(column, pd.Categorical) else column
+    return (days[codes] - NUMPY_EPOCH_ORDINAL).astype("datetime64[D]")
 
 
 def table_from_memory(label: str, table: Any, spec: Mapping[str, tuple[str, ...]]) -> Table:
@@ -292,6 +457,10 @@ __all__ = [
     "Table",
     "canonical_sector",
     "canonical_unit",
+    "check_texts",
+    "header_of",
+    "table_from_columns",
+    "table_from_grid",
     "table_from_memory",
     "table_from_rows",
     "terms_from_rows",

@@ -3,6 +3,11 @@
 The files are opened here (:mod:`.sources`, as the single-SPV reader opens its own), their rows handed
 to the portfolio package's tables (:mod:`xlspv.portfolio.tables`) and checked by the same rules as an
 in-memory portfolio (:func:`xlspv.portfolio.model.build`).
+
+A workbook's sheets are read by python-calamine as whole grids and checked column by column
+(:func:`~xlspv.portfolio.tables.table_from_grid`); ``flows.csv`` by pandas' C parser, column by column
+(:func:`~.sources.csv_columns`), when the file is plain, else line by line. Both fall back to the
+cell-by-cell path for anything unusual, which names the first bad cell or line.
 """
 
 from __future__ import annotations
@@ -14,18 +19,23 @@ from typing import Any
 from ..errors import SpvInputError
 from ..portfolio.model import Portfolio, build
 from ..portfolio.tables import (
+    DATE_COLUMNS,
     FLOW_COLUMNS,
     FLOW_REQUIRED,
+    NUMBER_COLUMNS,
     SPV_COLUMNS,
     SPV_REQUIRED,
     Table,
+    header_of,
+    table_from_columns,
+    table_from_grid,
     table_from_rows,
     terms_from_rows,
 )
 from ..terms import Terms
 from .files import MACRO_SUFFIXES
 from .package import guarded_reader
-from .sources import csv_lines, open_workbook, parsing
+from .sources import csv_columns, csv_head, csv_lines, open_workbook, parsing, sheet_grid
 
 
 @guarded_reader(members=("spvs.csv", "flows.csv", "terms.csv"))  # refuse pipes; name a damaged file
@@ -81,13 +91,102 @@ def load_portfolio(path: str | Path) -> Portfolio:
 def _load_xlsx(path: Path) -> Portfolio:
     if not path.is_file():
         raise SpvInputError(f"{path}: no such file; give the portfolio workbook (.xlsx).")
+    try:
+        wb = open_workbook(path, engine="calamine")
+        try:
+            tables, terms, program = _calamine_tables(path, wb)
+        finally:
+            wb.close()
+        return build(tables["SPVs"], tables["Flows"], terms=terms, sources=(path,), **program)
+    except SpvInputError as exc:
+        if not _openpyxl_tells_more(exc):
+            raise
+    return _load_xlsx_openpyxl(path)  # raises openpyxl's message (or reads what calamine could not)
+
+
+def _openpyxl_tells_more(exc: SpvInputError) -> bool:
+    """Whether openpyxl's reading may say more than calamine's about this error.
+
+    calamine reads an error cell (``#N/A``) and a formula saved without its result as blank, so a
+    message about a blank cell or row may be about either; and a damaged package gets the same
+    parser's words from every command (openpyxl's, as the single-SPV reader reads it). Bad input only.
+    """
+    text = str(exc)
+    return "blank" in text or "cannot be read as an .xlsx workbook" in text
+
+
+def _load_xlsx_openpyxl(path: Path) -> Portfolio:
     wb = open_workbook(path, read_only=True, data_only=True)
     try:
         with parsing(path):  # read-only: a damaged sheet shows only when its rows are read
-            tables, terms, program = _xlsx_tables(path, wb)
+            tables, terms, program = _openpyxl_tables(path, wb)
     finally:
         wb.close()
     return build(tables["SPVs"], tables["Flows"], terms=terms, sources=(path,), **program)
+
+
+def _openpyxl_tables(path: Path, wb: Any) -> tuple[dict[str, Table], Terms | None, dict[str, Any]]:
+    """The tables of an openpyxl workbook (read-only), row by row."""
+    sheets = {name.strip().lower(): name for name in wb.sheetnames}
+
+    def rows(kind: str) -> Any:
+        name = sheets.get(kind.lower())
+        if name is None:
+            return None
+        ws = wb[name]
+        ws.reset_dimensions()
+        return enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)
+
+    _need_sheets(path, sheets, wb.sheetnames)
+    tables = {
+        kind: table_from_rows(f"{path.name}, sheet {kind}", rows(kind) or (), spec, required, source="xlsx")
+        for kind, spec, required in (
+            ("SPVs", SPV_COLUMNS, SPV_REQUIRED),
+            ("Flows", FLOW_COLUMNS, FLOW_REQUIRED),
+        )
+    }
+    term_rows = rows("Terms")
+    return (tables, *_terms_and_program(f"{path.name}, sheet Terms", term_rows))
+
+
+def _need_sheets(path: Path, sheets: dict[str, str], names: list[str]) -> None:
+    for kind in ("SPVs", "Flows"):
+        if kind.lower() not in sheets:
+            raise SpvInputError(
+                f"{path.name}: no sheet {kind!r}; the workbook needs sheets 'SPVs' and 'Flows' "
+                f"(it has {', '.join(map(repr, names))})."
+            )
+
+
+def _calamine_tables(path: Path, wb: Any) -> tuple[dict[str, Table], Terms | None, dict[str, Any]]:
+    """The SPVs and Flows tables of a calamine workbook, and the default terms of its Terms sheet."""
+    sheets = {name.strip().lower(): name for name in wb.sheet_names}
+    _need_sheets(path, sheets, wb.sheet_names)
+    tables = {
+        kind: table_from_grid(
+            f"{path.name}, sheet {kind}",
+            sheet_grid(path, wb, sheets[kind.lower()]),
+            spec,
+            required,
+            source="xlsx",
+        )
+        for kind, spec, required in (
+            ("SPVs", SPV_COLUMNS, SPV_REQUIRED),
+            ("Flows", FLOW_COLUMNS, FLOW_REQUIRED),
+        )
+    }
+    term_rows = enumerate(sheet_grid(path, wb, sheets["terms"]), start=1) if "terms" in sheets else None
+    return (tables, *_terms_and_program(f"{path.name}, sheet Terms", term_rows))
+
+
+def _terms_and_program(
+    label: str, rows: Iterable[tuple[int, Sequence[Any]]] | None
+) -> tuple[Terms | None, dict[str, Any]]:
+    """The default terms of a Terms sheet or ``terms.csv`` (None without one), and its program row."""
+    if rows is None:
+        return None, {}
+    kept, program = _program_row(label, rows)
+    return (terms_from_rows(label, kept) if _has_terms(kept, program) else None), program
 
 
 def _program_row(label: str, rows: Iterable[tuple[int, Sequence[Any]]]) -> tuple[list[Any], dict[str, Any]]:
@@ -110,38 +209,6 @@ def _program_row(label: str, rows: Iterable[tuple[int, Sequence[Any]]]) -> tuple
     return kept, program
 
 
-def _xlsx_tables(path: Path, wb: Any) -> tuple[dict[str, Table], Terms | None, dict[str, Any]]:
-    """The SPVs and Flows tables of an open workbook, and the default terms of its Terms sheet."""
-    sheets = {name.strip().lower(): name for name in wb.sheetnames}
-
-    def rows(kind: str) -> Iterable[tuple[int, Sequence[Any]]] | None:
-        name = sheets.get(kind.lower())
-        if name is None:
-            return None
-        ws = wb[name]
-        ws.reset_dimensions()
-        return enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)
-
-    for kind in ("SPVs", "Flows"):
-        if kind.lower() not in sheets:
-            raise SpvInputError(
-                f"{path.name}: no sheet {kind!r}; the workbook needs sheets 'SPVs' and 'Flows' "
-                f"(it has {', '.join(map(repr, wb.sheetnames))})."
-            )
-    tables = {
-        kind: table_from_rows(f"{path.name}, sheet {kind}", rows(kind) or (), spec, required, source="xlsx")
-        for kind, spec, required in (
-            ("SPVs", SPV_COLUMNS, SPV_REQUIRED),
-            ("Flows", FLOW_COLUMNS, FLOW_REQUIRED),
-        )
-    }
-    term_rows = rows("Terms")
-    label = f"{path.name}, sheet Terms"
-    kept, program = _program_row(label, term_rows) if term_rows is not None else (None, {})
-    terms = terms_from_rows(label, kept) if kept is not None and _has_terms(kept, program) else None
-    return tables, terms, program
-
-
 def _has_terms(rows: list[Any], program: dict[str, Any]) -> bool:
     """Whether Terms rows are to be read: always, unless they only name the program (then none)."""
     if not program:
@@ -160,13 +227,28 @@ def _load_csv(spvs: Path, flows: Path, terms: Path, *, folder: Path) -> Portfoli
                 f"{folder}: no {needed.name}; a CSV portfolio is spvs.csv and flows.csv in one folder."
             )
     spv_table = table_from_rows(spvs.name, csv_lines(spvs), SPV_COLUMNS, SPV_REQUIRED, source="csv")
-    flow_table = table_from_rows(flows.name, csv_lines(flows), FLOW_COLUMNS, FLOW_REQUIRED, source="csv")
-    kept, program = _program_row(terms.name, csv_lines(terms)) if terms.is_file() else (None, {})
-    term_values = (
-        terms_from_rows(terms.name, kept) if kept is not None and _has_terms(kept, program) else None
-    )
+    flow_table = _csv_table(flows, FLOW_COLUMNS, FLOW_REQUIRED)
+    term_values, program = _terms_and_program(terms.name, csv_lines(terms) if terms.is_file() else None)
     sources = tuple(p for p in (spvs, flows, terms) if p.is_file())
     return build(spv_table, flow_table, terms=term_values, sources=sources, **program)
+
+
+def _csv_table(path: Path, spec: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> Table:
+    """A CSV table read by column when the file is plain, else line by line (the same table or message)."""
+    head = csv_head(path)
+    if head is not None:
+        line, header = head
+        positions, units = header_of(path.name, header, spec, required)
+        numbers = [pos for name, pos in positions.items() if name in NUMBER_COLUMNS]
+        dates = [pos for name, pos in positions.items() if name in DATE_COLUMNS]
+        columns = csv_columns(path, line, len(header), numbers, dates)
+        if columns is not None:  # a plain file: no control character in it (csv_columns checked)
+            table = table_from_columns(
+                path.name, columns, positions, units, first=line + 1, source="csv", plain=True
+            )
+            if table is not None:
+                return table
+    return table_from_rows(path.name, csv_lines(path), spec, required, source="csv")
 
 
 __all__ = ["load_portfolio"]

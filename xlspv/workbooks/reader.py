@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..cells import is_blank, parse_date, parse_number
+from ..cells import check_text, is_blank, parse_date, parse_number
 from ..dates import to_date
 from ..errors import MacroWorkbookError as MacroWorkbookError  # part of this module's interface
 from ..errors import SpvInputError, TermsError
@@ -352,6 +352,8 @@ def _read_flows(p: Path, block: _Block) -> tuple[list[dt.date], list[float], lis
                 raise SpvInputError(f"{where}: the {what} is blank inside the data; {fix}.")
         dates.append(_cell_date(p, f"sheet {ws.title}, cell {date_letter}{row}", date))
         values.append(_cell_value(p, f"sheet {ws.title}, cell {value_letter}{row}", value))
+        if note_col:
+            check_text(note, f"{p.name}, sheet {ws.title}, cell {get_column_letter(note_col)}{row}")
         notes.append("" if note is None else str(note))
     return dates, values, notes
 
@@ -522,6 +524,12 @@ def read_csv(path: str | Path) -> SpvInput:
     values: list[float] = []
     notes: list[str] = []
     for line, row in body:
+        extra = next((i for i in range(len(keys), len(row)) if row[i].strip()), None)
+        if extra is not None:  # never drop a field silently
+            raise SpvInputError(
+                f"{p.name}, line {line}: column {extra + 1} holds {row[extra]!r} but has no column name "
+                f"(the header, line {header_line}, has {len(keys)}); name the column or clear it."
+            )
         cells = list(row) + [""] * (len(keys) - len(row))
         for index, what in ((date_i, "date"), (value_i, "value")):
             if not cells[index].strip():
@@ -529,7 +537,9 @@ def read_csv(path: str | Path) -> SpvInput:
                 raise SpvInputError(f"{p.name}, line {line}, column {what}: blank inside the data; {fix}.")
         dates.append(to_date(parse_date(cells[date_i], f"{p.name}, line {line}, column date", "csv")))
         values.append(parse_number(cells[value_i], f"{p.name}, line {line}, column value", "csv"))
-        notes.append(cells[note_i].strip() if note_i is not None and note_i < len(cells) else "")
+        note = cells[note_i] if note_i is not None else ""
+        check_text(note, f"{p.name}, line {line}, column note")
+        notes.append(note.strip())
     return SpvInput(dates=dates, values=values, notes=notes, source=p, name=p.stem)
 
 
