@@ -41,7 +41,7 @@ from xlspv.cells import NUMBER_TYPES, is_blank
 from xlspv.dates import to_date, to_datetime64
 from xlspv.errors import SpvError
 from xlspv.inputs import prepare, trim_trailing_blanks
-from xlspv.terms import GRID_COLUMNS, as_terms
+from xlspv.terms import GRID_COLUMNS, as_terms, parse_rate
 from xlspv.waterfall import waterfall_batch
 
 __all__ = ["SPV_IRR", "SPV_PAYOUT", "SPV_RATE_GRID", "SPV_VERSION", "SPV_WATERFALL", "THRESHOLD_DATE"]
@@ -175,9 +175,10 @@ def _terms(terms: Any) -> xlspv.Terms:
         )
     if len(rows) == 1 and len(rows[0]) == 1:
         rate = rows[0][0]
-        if isinstance(rate, str):  # a rate typed as text, e.g. "5.5%"
-            return xlspv.Terms(deemed_rate=rate)
-        return as_terms(rate)
+        if isinstance(rate, bool):
+            return as_terms(rate)  # refused, naming the argument
+        # typed in a cell: the one rate rule (0.055 or "5.5%"; a bare 5 is refused, not 500%)
+        return xlspv.Terms(deemed_rate=parse_rate(rate, "deemed_rate", cell=True))
     if max(len(row) for row in rows) == 1:
         raise ExcelInputError(
             f"#VALUE! terms: a one-column range of {len(rows)} cells; enter one number (the deemed "

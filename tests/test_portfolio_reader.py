@@ -171,3 +171,27 @@ def test_a_date_before_1900_in_a_portfolio_csv_is_refused_naming_the_line(tmp_pa
         "flows.csv, line 3, column date: '1899-12-30' is outside Excel's date range (1 March 1900 to 31 "
         "December 9999); enter a real date."
     )
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_an_spv_deemed_rate_typed_as_a_bare_5_is_refused_not_read_as_500_percent(tmp_path, engine, monkeypatch):
+    # the one rate rule of every typed surface (xlspv.terms.parse_rate), as for --deemed-rate 5
+    from xlspv.errors import TermsError
+    from xlspv.workbooks.portfolio_writer import write_example_inputs
+
+    path = write_example_inputs(tmp_path / "program.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["SPVs"]
+    header = next(r for r in ws.iter_rows() if any(c.value == "deemed_rate" for c in r))
+    column = next(c.column for c in header if c.value == "deemed_rate")
+    row = header[0].row + 1
+    ws.cell(row=row, column=column).value = 5
+    wb.save(path)
+    if engine == "openpyxl":  # the fallback path reads the same cell by the same rule
+        monkeypatch.setattr(portfolio_reader, "_load_xlsx", portfolio_reader._load_xlsx_openpyxl)
+    with pytest.raises(TermsError) as err:
+        load_portfolio(path)
+    assert str(err.value).endswith(
+        "deemed_rate: 5 would be 500% a year; write the rate as a decimal (0.05) or with a per-cent sign (5%)."
+    ), str(err.value)
+    assert f"row {row}" in str(err.value)

@@ -391,8 +391,25 @@ def test_overflowing_results_are_an_input_error_never_inf(excel):
     # A deemed balance that overflows a float: the core refuses it; Excel gets #VALUE! saying why, not inf.
     values = column([-1e308, 1e308])
     dates = column([serial(dt.date(2000, 1, 1)), serial(dt.date(2100, 1, 1))])
-    message = excel.error("SPV_WATERFALL", values, dates, 10.0, False, runtime="1.3")
+    message = excel.error("SPV_WATERFALL", values, dates, "1000%", False, runtime="1.3")
     assert message.startswith("#VALUE! values: the deemed balance or a payout overflows")
+
+
+@pytest.mark.parametrize("rate", [5, 5.0, 1.0, "5"])
+def test_a_bare_rate_of_one_or_more_as_terms_is_refused_not_read_as_500_percent(excel, rate):
+    # the one rate rule of every typed surface (xlspv.terms.parse_rate), as on the command line
+    message = excel.error("THRESHOLD_DATE", *small(), rate, runtime="1.3")
+    shown = rate if isinstance(rate, str) else f"{float(rate):g}"
+    assert message == (
+        f"#VALUE! deemed_rate: {shown} would be {float(rate):.0%} a year; write the rate as a decimal "
+        f"({float(rate) / 100:g}) or with a per-cent sign ({shown}%)."
+    )
+
+
+def test_a_rate_with_its_per_cent_sign_is_taken_as_written(excel):
+    assert excel.call("THRESHOLD_DATE", *small(), "5.5%", runtime="1.3") == excel.call(
+        "THRESHOLD_DATE", *small(), 0.055, runtime="1.3"
+    )
 
 
 # --- input errors: #VALUE! with the argument, the row and the fix --------------------------------

@@ -27,7 +27,7 @@ import pandas as pd
 from ..cells import is_missing, parse_date, parse_id, parse_number
 from ..dates import NUMPY_EPOCH_ORDINAL, to_date
 from ..errors import SpvInputError, TermsError
-from ..terms import Terms, as_terms
+from ..terms import Terms, as_terms, parse_rate
 from .agreement import JAPAN_2025, NAMED_SECTORS, Program, get_program
 from .tables import (
     FLOW_COLUMNS,
@@ -264,7 +264,7 @@ def _spv_rows(table: Table) -> tuple[list[Spv], str | None]:
             )
         if "unit" in cols and not is_missing(cols["unit"][i]):
             units.add(canonical_unit(cols["unit"][i], f"{where}, column unit"))
-        overrides = _term_overrides(cols, i, f"{where} (SPV {spv_id!r})")
+        overrides = _term_overrides(cols, i, f"{where} (SPV {spv_id!r})", typed=table.source != "memory")
         comment = cols.get("comment", [None] * len(table))[i]
         spvs.append(
             Spv(
@@ -288,12 +288,20 @@ def _spv_rows(table: Table) -> tuple[list[Spv], str | None]:
     return spvs, units.pop() if units else None
 
 
-def _term_overrides(cols: Mapping[str, Any], i: int, where: str) -> tuple[tuple[str, Any], ...]:
-    """The SPV's own term values, validated (so a bad one names its row now, not at analyse time)."""
+def _term_overrides(
+    cols: Mapping[str, Any], i: int, where: str, *, typed: bool
+) -> tuple[tuple[str, Any], ...]:
+    """The SPV's own term values, validated (so a bad one names its row now, not at analyse time).
+
+    ``typed``: the table was typed by a person (a workbook or CSV file), so a deemed rate follows the one
+    rate rule of every typed surface (:func:`xlspv.terms.parse_rate`: a bare 5 is refused, not 500%).
+    """
     given = {name: cols[name][i] for name in TERM_COLUMNS if name in cols and not is_missing(cols[name][i])}
     if not given:
         return ()
     try:
+        if typed and "deemed_rate" in given:
+            given["deemed_rate"] = parse_rate(given["deemed_rate"], "deemed_rate", cell=True)
         probe = Terms(**{"deemed_rate": 0.05, **given})
     except TermsError as exc:
         raise TermsError(f"{where}: {exc}") from None
