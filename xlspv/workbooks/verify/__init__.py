@@ -6,7 +6,7 @@ functions Excel calls and compares the result with the saved value, every cell o
 (:mod:`.check`). Only the function cells and the cells they read are looked at: each sheet's XML is
 scanned once (:mod:`.book`), no generic spreadsheet engine recalculates the workbook, and identical
 calls are computed once. :func:`update` writes a copy whose saved values are xlspv's results
-(:mod:`.update`). ``docs/verify.md`` is the user's account, with the CI recipe.
+(:mod:`.patch`). ``docs/verify.md`` is the user's account, with the CI recipe.
 
 >>> from xlspv.workbooks.verify import Report
 >>> Report("book.xlsx", "any", 1e-9, []).exit_code  # no function cell at all fails: values pasted over?
@@ -236,7 +236,7 @@ def update(
     """
     _check_options(path, runtime, tolerance)
     check_output(out, force=force, inputs=[path])
-    from .update import patch_sheet, write_copy
+    from .patch import patch_sheet, write_copy
 
     book = read_book(path)
     calls, skipped = find_calls(book)

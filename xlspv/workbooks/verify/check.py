@@ -204,7 +204,7 @@ class Checker:
                 report.message = (
                     f"saved {saved_anchor.code}: xlspv did not compute it (the add-in was not loaded)"
                 )
-            elif diffs or note:
+            elif diffs or (note and call.dynamic):  # a fixed array cut short is the user's choice
                 report.status = DIFFERS
             elif report.stale_inputs:
                 report.status = STALE
