@@ -537,3 +537,38 @@ def test_any_argument_text_resolves_or_is_explained(own: tuple[Path, Any], text:
 
 
 _BOOK: dict[str, Any] = {}
+
+
+_V = tuple((v,) for _, v in FLOWS)
+_D = tuple((serial(d),) for d, _ in FLOWS)
+_T = (("deemed_rate", 0.05), ("partner_share", 0.2))
+SHARED_CASES = [
+    ("SPV_IRR", {"values": _V, "dates": _D, "party": "Japan", "terms": _T, "guess": 0.3}),
+    ("SPV_IRR", {"values": _V, "dates": _D, "party": "us", "terms": _T, "guess": None}),
+    ("SPV_IRR", {"values": _V, "dates": _D, "party": "Nobody", "terms": ((("x",),),), "guess": 0.1}),
+    ("SPV_IRR", {"values": (("abc",), *_V[1:]), "dates": _D, "party": "Japan", "terms": _T, "guess": 0.1}),
+    ("SPV_PAYOUT", {"values": _V, "dates": _D, "party": "Partner", "terms": _T}),
+    ("SPV_PAYOUT", {"values": _V, "dates": _D[:3], "party": "Japan", "terms": _T}),
+    ("THRESHOLD_DATE", {"values": _V, "dates": _D, "terms": ((0.05,),)}),
+    ("THRESHOLD_DATE", {"values": _V, "dates": _D, "terms": (("deemed_rate", "0,05"),)}),
+    ("SPV_WATERFALL", {"values": _V, "dates": _D, "terms": _T, "header": False}),
+    ("SPV_WATERFALL", {"values": _V, "dates": _D, "terms": _T, "header": "maybe"}),
+]
+
+
+@pytest.mark.parametrize(("name", "arguments"), SHARED_CASES)
+def test_the_shared_waterfall_path_gives_what_the_public_function_gives(name: str, arguments: dict) -> None:
+    from xlspv.workbooks.verify import shared
+
+    assert shared.AVAILABLE, "udfs.py's helpers changed: verify falls back to the public functions"
+
+    def outcome(call: Any) -> Any:
+        try:
+            return call()
+        except udfs.ExcelInputError as error:
+            return ("error", str(error))
+
+    public = outcome(lambda: getattr(udfs, name)(*arguments.values()))
+    memo: dict = {}
+    assert outcome(lambda: shared.call(name, arguments, memo)) == public
+    assert outcome(lambda: shared.call(name, arguments, memo)) == public  # from the memo

@@ -24,6 +24,7 @@ from typing import Any
 import udfs
 
 from ...dates import serial_from_ordinal
+from . import shared
 from .book import NEVER, Book, ExcelError, Sheet, cell_name
 from .forms import counts
 from .formulas import Area, Arg, Broken, Call, Skipped, Unchecked, area_name, resolve
@@ -96,6 +97,7 @@ class Checker:
         self.book, self.runtime, self.tolerance, self.update = book, runtime, tolerance, update
         self._ranges: dict[Area, tuple[tuple[Any, ...], ...]] = {}
         self._results: dict[tuple[Any, ...], list[list[Any]]] = {}
+        self._waterfalls: dict[tuple[Any, ...], Any] = {}
         self._formula_index: dict[str, dict[int, list[int]]] = {}
         self._arrays: dict[str, list[Area]] = {}
         self.outcome = Outcome([])
@@ -269,7 +271,7 @@ class Checker:
         key = (name, *values)
         result = self._results.get(key)
         if result is None:
-            result = self._results[key] = _call(name, values)
+            result = self._results[key] = _call(name, values, self._waterfalls)
         return result
 
     def _shape(self, call: Call, computed: list[list[Any]]) -> tuple[list[list[Any]], Area, str]:
@@ -351,8 +353,11 @@ def _signature(name: str) -> list[inspect.Parameter]:
 _PARAMETERS: dict[str, list[inspect.Parameter]] = {}
 
 
-def _call(name: str, values: list[Any]) -> list[list[Any]]:
-    """Call the Excel function ``name`` as an Office.js runtime does; the result as a grid of cells."""
+def _call(name: str, values: list[Any], memo: dict[tuple[Any, ...], Any]) -> list[list[Any]]:
+    """Call the Excel function ``name`` as an Office.js runtime does; the result as a grid of cells.
+
+    Calls on the same flows and terms share one waterfall (``memo``, :mod:`.shared`).
+    """
     params = _PARAMETERS.get(name) or _PARAMETERS.setdefault(name, _signature(name))
     required = sum(p.default is inspect.Parameter.empty for p in params)
     if not required <= len(values) <= len(params):
@@ -361,8 +366,12 @@ def _call(name: str, values: list[Any]) -> list[list[Any]]:
         _as_range(v) if p.name in RANGE_PARAMETERS else _as_scalar(v)
         for p, v in zip(params, values, strict=False)
     ]
+    arguments = {p.name: p.default for p in params}
+    arguments.update((p.name, v) for p, v in zip(params, converted, strict=False))
     try:
-        result = getattr(udfs, name)(*converted)
+        result = shared.call(name, arguments, memo)
+        if result is None:
+            result = getattr(udfs, name)(*converted)
     except udfs.ExcelInputError as exc:
         text = str(exc)
         return [[ExcelError(text.split(" ", 1)[0], text)]]
