@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 import json
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -572,3 +574,34 @@ def test_the_shared_waterfall_path_gives_what_the_public_function_gives(name: st
     memo: dict = {}
     assert outcome(lambda: shared.call(name, arguments, memo)) == public
     assert outcome(lambda: shared.call(name, arguments, memo)) == public  # from the memo
+
+
+def test_the_documented_pytest_recipe_verifies_every_workbook_under_a_folder(
+    updated: Path, template: Path, tmp_path: Path
+) -> None:
+    recipe = Path(__file__).resolve().parents[1] / "docs" / "verify.md"
+    code = re.search(r"```python\n(# tests/test_workbooks.py.*?)```", recipe.read_text(), re.S).group(1)
+    models = tmp_path / "models" / "team"
+    models.mkdir(parents=True)
+    (models / "good.xlsx").write_bytes(updated.read_bytes())
+    (models / "never.xlsx").write_bytes(template.read_bytes())
+    (tmp_path / "test_workbooks.py").write_text(code)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:xdist",
+            "-p",
+            "no:cacheprovider",
+            "test_workbooks.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stdout  # never.xlsx fails (never computed), good.xlsx passes
+    assert "1 failed, 1 passed" in done.stdout and "never computed" in done.stdout
