@@ -23,9 +23,13 @@ which Office.js runtimes >= 1.4 turn into real error values. No result holds NaN
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
+import importlib.util
 import math
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -33,22 +37,54 @@ import numpy as np
 import xlwings as xw
 
 import xlspv
+from xlspv.cells import NUMBER_TYPES, is_blank
 from xlspv.dates import to_date, to_datetime64
 from xlspv.errors import SpvError
 from xlspv.inputs import prepare, trim_trailing_blanks
-from xlspv.waterfall import as_terms, waterfall_batch
+from xlspv.terms import GRID_COLUMNS, as_terms
+from xlspv.waterfall import waterfall_batch
 
 __all__ = ["SPV_IRR", "SPV_PAYOUT", "SPV_RATE_GRID", "SPV_VERSION", "SPV_WATERFALL", "THRESHOLD_DATE"]
+__all__ += ["SPV_RISK"]  # issue 17
 
 #: The classic add-in's decorators live in ``xlwings.udfs``; Office.js runtimes use ``xlwings.server``.
 CLASSIC_ADDIN = getattr(xw.func, "__module__", "") == "xlwings.udfs"
+
+#: xlwings versions whose Office.js argument conversion calls ``xlwings.utils.is_jsnull`` once per cell,
+#: which tries ``from pyodide.ffi import JsNull`` each time: on CPython a failed search of sys.path per
+#: cell (some 60 us; 31-39 ms for 480 rows). ``tests/test_udfs.py`` pins this list to the installed
+#: xlwings, so an upgrade fails a test until the probe is checked again.
+PYODIDE_PROBE_XLWINGS = ("0.37.8",)
+_PYODIDE_MODULES = ("pyodide", "pyodide.ffi")
+
+
+def _skip_pyodide_probe() -> bool:
+    """Off Pyodide, mark ``pyodide`` as absent so xlwings's per-cell probe fails at once.
+
+    ``sys.modules["pyodide"] = None`` is Python's own "this module does not exist" marker: the import
+    raises ``ModuleNotFoundError`` without searching sys.path, and xlwings catches it exactly as before
+    (the cell is not Pyodide's JsNull). Done only on the Office.js path, only for the xlwings versions
+    measured, and never where Pyodide is present. Returns whether the marker was set.
+    """
+    if not getattr(xw, "on_server", False) or sys.platform == "emscripten":
+        return False  # classic add-in, plain import, or Pyodide itself: no probe to skip
+    if xw.__version__ not in PYODIDE_PROBE_XLWINGS:
+        return False
+    if "pyodide" in sys.modules or importlib.util.find_spec("pyodide") is not None:
+        return False
+    # Both names: xlwings imports ``pyodide.ffi``, which Python looks up by its full name first; with
+    # only the parent marked it would still take the import lock and load the parent on every cell.
+    for name in _PYODIDE_MODULES:
+        sys.modules[name] = None  # type: ignore[assignment]
+    return True
+
+
+PYODIDE_PROBE_SKIPPED = _skip_pyodide_probe()
 
 PAYOUT_PARTIES = ("japan", "us", "partner")
 IRR_PARTIES = (*PAYOUT_PARTIES, "project")
 NOT_AVAILABLE = "#N/A"
 NO_NUMBER = "#NUM!"
-#: SPV_RATE_GRID's columns, named as the core's Summary names them.
-GRID_COLUMNS = ("deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered")
 
 _VALUES_DOC = (
     "The SPV's cash flows, one column or one row: negative = a Japan funding, positive = cash "
@@ -131,7 +167,7 @@ def _flows(values: Any, dates: Any) -> tuple[list[Any], list[Any]]:
 def _terms(terms: Any) -> xlspv.Terms:
     """Terms from one number (the deemed rate) or a name/value range."""
     rows = [list(row) for row in terms or []]
-    while rows and all(cell is None for cell in rows[-1]):
+    while rows and all(cell is None for cell in rows[-1]):  # an over-long range's empty rows
         rows.pop()
     if not rows:
         raise ExcelInputError(
@@ -151,10 +187,74 @@ def _terms(terms: Any) -> xlspv.Terms:
 
 
 def _waterfall(values: Any, dates: Any, terms: Any) -> xlspv.Waterfall:
-    """The one place inputs are prepared: converted, checked, and handed to the core."""
+    """The one place inputs are prepared: converted, checked, and handed to the core (once per inputs)."""
     vals, days = _flows(values, dates)
+    key = _memo_key(vals, days, terms)
+    found = _MEMO.get(key)
+    if found is not None:
+        return found
     with _core_errors_as_value_errors():
-        return xlspv.compute(vals, days, _terms(terms))
+        computed = xlspv.compute(vals, days, _terms(terms))
+    _MEMO.put(key, computed)
+    return computed
+
+
+class _Memo:
+    """The last few computed waterfalls, keyed on their inputs (least recently used dropped first).
+
+    A Results sheet calls SPV_WATERFALL, THRESHOLD_DATE and SPV_IRR per party over the same ranges; the
+    core's waterfall is pure, so each recalculation computes it once and the other calls reuse it.
+    Bounded by entries and by cells, so a whole-column reference cannot pile up memory. Errors are
+    never stored: a bad input is checked again on every call.
+    """
+
+    def __init__(self, entries: int, cells: int) -> None:
+        self.entries, self.cells = entries, cells
+        self._items: collections.OrderedDict[Any, xlspv.Waterfall] = collections.OrderedDict()
+        self._lock = threading.Lock()  # xlwings Server may run calls in worker threads
+
+    def get(self, key: Any) -> xlspv.Waterfall | None:
+        if key is None:
+            return None
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Any, waterfall: xlspv.Waterfall) -> None:
+        if key is None:
+            return
+        with self._lock:
+            self._items[key] = waterfall
+            self._items.move_to_end(key)
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+#: Up to 16 input sets of up to 200,000 cells each (values + dates + terms) are remembered.
+_MEMO = _Memo(entries=16, cells=200_000)
+
+
+def _memo_key(vals: list[Any], days: list[Any], terms: Any) -> Any:
+    """The inputs as a hashable key, each cell with its type (1, 1.0 and TRUE differ); None if unusable."""
+    rows = [list(row) for row in terms] if isinstance(terms, (list, tuple)) else [[terms]]
+    if len(vals) + len(days) + sum(len(row) for row in rows) > _MEMO.cells:
+        return None
+    try:
+        key = (
+            tuple((type(c), c) for c in vals),
+            tuple((type(c), c) for c in days),
+            tuple(tuple((type(c), c) for c in row) for row in rows),
+        )
+        hash(key)
+    except TypeError:  # a cell type that cannot be hashed: compute without the memo
+        return None
+    return key
 
 
 def _party(party: Any, allowed: tuple[str, ...]) -> str:
@@ -173,7 +273,7 @@ def _number(x: float) -> float | str:
     return x if math.isfinite(x) else NO_NUMBER
 
 
-@xw.func
+@xw.func(cache=True)
 @xw.arg("values", ndim=2, err_to_str=True, doc=_VALUES_DOC)
 @xw.arg("dates", ndim=2, err_to_str=True, doc=_DATES_DOC)
 @xw.arg("party", doc='"Japan", "US" or "Partner" (not case-sensitive).')
@@ -188,7 +288,7 @@ def _payouts(party: str, waterfall: xlspv.Waterfall) -> list[list[float | str]]:
     return [[_number(x)] for x in getattr(waterfall, party)]
 
 
-@xw.func
+@xw.func(cache=True)
 @xw.arg("values", ndim=2, err_to_str=True, doc=_VALUES_DOC)
 @xw.arg("dates", ndim=2, err_to_str=True, doc=_DATES_DOC)
 @xw.arg("party", doc='"Japan", "US", "Partner" or "Project" (not case-sensitive).')
@@ -206,7 +306,7 @@ def _irr(party: str, waterfall: xlspv.Waterfall, guess: Any) -> float | str:
     return NO_NUMBER if rate is None else _number(rate)
 
 
-@xw.func
+@xw.func(cache=True)
 @xw.arg("values", ndim=2, err_to_str=True, doc=_VALUES_DOC)
 @xw.arg("dates", ndim=2, err_to_str=True, doc=_DATES_DOC)
 @xw.arg("terms", ndim=2, err_to_str=True, doc=_TERMS_DOC)
@@ -216,7 +316,7 @@ def THRESHOLD_DATE(values, dates, terms):
     return _waterfall(values, dates, terms).threshold_date or NOT_AVAILABLE
 
 
-@xw.func
+@xw.func(cache=True)
 @xw.arg("values", ndim=2, err_to_str=True, doc=_VALUES_DOC)
 @xw.arg("dates", ndim=2, err_to_str=True, doc=_DATES_DOC)
 @xw.arg("terms", ndim=2, err_to_str=True, doc=_TERMS_DOC)
@@ -248,7 +348,7 @@ def _table(header: bool, waterfall: xlspv.Waterfall) -> list[list[Any]]:
     return [list(table.columns), *rows] if header else rows
 
 
-@xw.func
+@xw.func(cache=True)
 @xw.arg("values", ndim=2, err_to_str=True, doc=_VALUES_DOC)
 @xw.arg("dates", ndim=2, err_to_str=True, doc=_DATES_DOC)
 @xw.arg("terms", ndim=2, err_to_str=True, doc=_TERMS_DOC)
@@ -271,11 +371,11 @@ def _rates(rates: Any) -> np.ndarray:
             "or one row."
         )
     for row, cell in enumerate(cells, start=1):
-        if cell is None or (isinstance(cell, str) and not cell.strip()):
+        if is_blank(cell):
             raise ExcelInputError(
                 f"#VALUE! rates row {row}: the cell is blank inside the rates; enter a rate or remove it."
             )
-        if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, (int, float, np.integer, np.floating)):
+        if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, NUMBER_TYPES):
             raise ExcelInputError(
                 f"#VALUE! rates row {row}: {cell!r} is not a number; enter a rate, e.g. 0.055."
             )
@@ -325,3 +425,43 @@ def _threshold(day: int) -> Any:
 def SPV_VERSION():
     """The version of xlspv computing these functions, e.g. 0.1.0."""
     return xlspv.__version__
+
+
+# ---- SPV_RISK (issue 17): the risk figures as a name/value spill ------------------------------------
+
+#: Scenarios SPV_RISK runs at most: a recalculation should take about a second, not minutes.
+RISK_SCENARIO_CAP = 100_000
+
+
+@xw.func
+@xw.arg("values", ndim=2, err_to_str=True, doc=_VALUES_DOC)
+@xw.arg("dates", ndim=2, err_to_str=True, doc=_DATES_DOC)
+@xw.arg("terms", ndim=2, err_to_str=True, doc=_TERMS_DOC)
+@xw.arg("scenarios", doc="Optional: scenarios, 1 to 100,000 (default 10,000).")
+@xw.arg("seed", doc="Optional: a whole number >= 0 (default 0); the same seed gives the same figures.")
+@xw.arg("model", ndim=2, err_to_str=True, doc="Optional: a name/value range of risk-model parameters "
+        "(rate_vol, rate_reversion, rate_mean, rate_start, cash_vol, delay_months, stop_hazard, correlation).")
+@_shown_as_text_on_classic
+def SPV_RISK(values, dates, terms, scenarios=None, seed=None, model=None):
+    """Monte Carlo risk figures (name/value rows): recovery probability, threshold and unrecovered quantiles, XIRR. At most 100,000 scenarios."""
+    return _risk_rows(values, dates, terms, scenarios, seed, model)
+
+
+def _risk_rows(values: Any, dates: Any, terms: Any, scenarios: Any, seed: Any, model: Any) -> list[list[Any]]:
+    from xlspv.risk import FIGURES, RiskModel, check_scenarios, simulate
+
+    vals, days = _flows(values, dates)
+    with _core_errors_as_value_errors():
+        n = check_scenarios(10_000 if scenarios is None else scenarios, RISK_SCENARIO_CAP)
+        chosen = RiskModel() if model is None else RiskModel.from_mapping([list(r) for r in model])
+        result = simulate(vals, days, _terms(terms), model=chosen, scenarios=n, seed=0 if seed is None else seed)
+    figures = result.figures
+    return [[name, _risk_value(figures[name], kind)] for name, kind in FIGURES]
+
+
+def _risk_value(value: Any, kind: str) -> Any:
+    if value is None:
+        return NOT_AVAILABLE
+    if kind == "count":
+        return int(value)
+    return value if kind == "date" else _number(value)

@@ -44,9 +44,9 @@ from xlspv.portfolio import (  # noqa: E402
     Portfolio,
     analyse,
     compare_readings,
-    load_portfolio,
     sensitivity,
 )
+from xlspv.workbooks.portfolio_reader import load_portfolio  # noqa: E402
 from xlspv.workbooks.portfolio_report import write_portfolio_report  # noqa: E402
 
 RATES = (0.035, 0.045, 0.05, 0.055, 0.06, 0.065, 0.075)

@@ -48,6 +48,7 @@ UDF_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "SPV_WATERFALL": ("range", "range", "range", "scalar"),
     "SPV_RATE_GRID": ("range", "range", "range", "range", "scalar"),
     "SPV_VERSION": (),
+    "SPV_RISK": ("range", "range", "range", "scalar", "scalar", "range"),
 }
 _ERROR_TEXTS = ("#N/A", "#NUM!", "#VALUE!", "#DIV/0!", "#NAME?", "#REF!", "#NULL!")
 

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import re
 import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import run_cli as run
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.table import Table
 
-from xlspv import __version__, example
+from xlspv import __version__
 from xlspv.cli import main
-
-HAS_TEMPLATE = importlib.util.find_spec("xlspv.workbooks.template") is not None
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args))
+from xlspv.examples import spv as example
 
 
 def sha(path: Path) -> str:
@@ -313,7 +308,6 @@ def test_summary_of_a_csv(tmp_path: Path) -> None:
     assert "  threshold_date       2027-01-01" in result.output
 
 
-@pytest.mark.skipif(not HAS_TEMPLATE, reason="xlspv.workbooks.template is not there yet")
 def test_template_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
     path = tmp_path / "t.xlsx"
     result = run("template", str(path))

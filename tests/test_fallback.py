@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import xlspv
-from xlspv import example
+from xlspv.examples import spv as example
 
 SCRIPT = textwrap.dedent(
     """
@@ -23,13 +23,14 @@ SCRIPT = textwrap.dedent(
     sys.modules["numba"] = None  # importing numba now raises ImportError, as on Pyodide
     import numpy as np
     import xlspv
-    from xlspv import _jit, example
+    from xlspv import _jit
+    from xlspv.examples import spv as example
     assert not _jit.HAVE_NUMBA
     w = xlspv.compute(example.values(), example.dates(), example.TERMS)
     s = w.summary()
     b = xlspv.waterfall_batch(example.values(), example.dates(), example.TERMS,
                               deemed_rates=[0.0, 0.055, 0.2])
-    from xlspv import example_portfolio
+    from xlspv.examples import portfolio as example_portfolio
     from xlspv.portfolio import analyse
     p = analyse(example_portfolio.portfolio(), rates=())
     print(json.dumps({
@@ -67,7 +68,7 @@ def test_plain_python_batch_matches_compiled_batch(plain_python: dict) -> None:
 
 
 def test_plain_python_portfolio_matches_compiled_portfolio(plain_python: dict) -> None:
-    from xlspv import example_portfolio
+    from xlspv.examples import portfolio as example_portfolio
     from xlspv.portfolio import analyse
 
     p = analyse(example_portfolio.portfolio(), rates=())

@@ -23,16 +23,19 @@ import dataclasses
 import datetime as dt
 import math
 import os
+import re
 from pathlib import Path
 
 import libreoffice
 import numpy as np
 import openpyxl
 import pytest
+from conftest import run_cli
 
 import xlspv
 from xlspv import SpvInputError, Terms, TermsError
-from xlspv import example_portfolio as ep
+from xlspv.errors import OutputError
+from xlspv.examples import portfolio as ep
 from xlspv.portfolio import (
     FUNDING_DEADLINE,
     MIN_NOTICE_DAYS,
@@ -40,13 +43,13 @@ from xlspv.portfolio import (
     PROGRAM_CAP_USD_M,
     Portfolio,
     analyse,
-    load_portfolio,
-    save_inputs,
     sensitivity,
 )
 from xlspv.workbooks import style
-from xlspv.workbooks.files import OutputError, sha256_of
+from xlspv.workbooks.files import sha256_of
+from xlspv.workbooks.portfolio_reader import load_portfolio
 from xlspv.workbooks.portfolio_report import CAP_FLAG_LABEL, write_portfolio_report
+from xlspv.workbooks.portfolio_writer import save_inputs, write_example_inputs
 
 D = dt.date
 TEN = Terms(0.10)
@@ -645,8 +648,7 @@ def test_a_csv_file_the_csv_module_cannot_read_is_one_message(tmp_path):
     with pytest.raises(SpvInputError) as err:
         load_portfolio(folder)
     assert str(err.value) == (
-        f"{folder}: a CSV file cannot be read as CSV (field larger than field limit (131072)); save it "
-        "again as CSV."
+        "flows.csv: cannot be read as CSV (field larger than field limit (131072)); save it again as CSV."
     )
 
 
@@ -686,7 +688,7 @@ def test_missing_inputs_are_named(tmp_path):
 
 
 def test_xlsx_round_trip_gives_the_same_result(tmp_path, example):
-    path = ep.write_inputs(tmp_path / "example.xlsx")
+    path = write_example_inputs(tmp_path / "example.xlsx")
     loaded = load_portfolio(path)
     assert loaded.terms == ep.TERMS and loaded.unit == "$m" and loaded.sources == (path,)
     again = analyse(loaded)
@@ -866,7 +868,7 @@ def macro_inputs(tmp_path_factory, hand_input) -> dict[str, Path]:
 
 @pytest.mark.parametrize("name", list(MACRO_MESSAGES))
 def test_load_portfolio_refuses_macro_enabled_workbooks(macro_inputs, name):
-    from xlspv.workbooks.reader import MacroWorkbookError
+    from xlspv.errors import MacroWorkbookError
 
     with pytest.raises(MacroWorkbookError) as err:
         load_portfolio(macro_inputs[name])
@@ -960,7 +962,7 @@ SHEETS = [
 @pytest.fixture(scope="module")
 def report(tmp_path_factory, example):
     folder = tmp_path_factory.mktemp("report")
-    source = ep.write_inputs(folder / "example-input.xlsx")
+    source = write_example_inputs(folder / "example-input.xlsx")
     result = analyse(load_portfolio(source))
     path = write_portfolio_report(result, folder / "report.xlsx")
     return path, source, result
@@ -1099,7 +1101,7 @@ def test_existing_output_needs_force_and_is_left_untouched(tmp_path, hand):
 
 
 def test_the_input_is_never_the_output(tmp_path):
-    source = ep.write_inputs(tmp_path / "in.xlsx")
+    source = write_example_inputs(tmp_path / "in.xlsx")
     result = analyse(load_portfolio(source), rates=())
     with pytest.raises(OutputError, match="the output would overwrite the input"):
         write_portfolio_report(result, source, force=True)
@@ -1141,7 +1143,7 @@ def test_save_inputs_round_trips_terms_columns(tmp_path):
 
 # ---- both readings of the deemed allocation (issue 6) ----------------------------------------------
 #
-# Hand-worked scheduled values (shared/spec/waterfall.md, "Second reading") for the three SPVs above at
+# Hand-worked scheduled values (docs/waterfall.md, "Second reading") for the three SPVs above at
 # 10%, A with a useful life of 2 years in the SPV table, B and C with the 20-year default (every
 # allocation year below is 365 days, so a year's interest is 10% of the scheduled principal):
 # - A: 100 funded on 2025-01-01, installments 50 in years 1 and 2. Year 1 is due 10 + 50 = 60 and has
@@ -1243,7 +1245,7 @@ def test_cumulative_reading_is_the_batch_paths(example_readings):
 
 
 def test_readings_are_off_the_main_path_unless_asked(monkeypatch):
-    import xlspv.portfolio as module
+    import xlspv.portfolio.readings as module
 
     def no_single_spv_path(*args, **kwargs):
         raise AssertionError("the main path must not compute SPVs one at a time")
@@ -1398,11 +1400,7 @@ def test_readings_checks_recalculate_true_and_a_broken_scheduled_value_turns_the
 
 
 def _cli(*args: str):
-    from click.testing import CliRunner
-
-    from xlspv.cli import main
-
-    return CliRunner().invoke(main, ["portfolio", "-q", "--rates", "none", *args])
+    return run_cli("portfolio", "-q", "--rates", "none", *args)
 
 
 @pytest.fixture(scope="module")
@@ -1472,3 +1470,56 @@ def test_useful_life_column_round_trips_through_the_input_workbook(tmp_path):
     loaded = load_portfolio(save_inputs(p, tmp_path / "p.xlsx"))
     assert [s.terms for s in loaded.spvs] == [(("useful_life", 2),), (), ()]
     assert loaded.terms_for()[0] == Terms(0.10, useful_life=2)  # kept, and ignored by the cumulative basis
+
+
+# ---- damaged packages: one line and exit 2, as `xlspv report` ---------------------------------------
+
+
+def _truncated_flows_sheet(tmp_path: Path) -> Path:
+    """The example's input workbook with its Flows sheet's XML cut in half (a truncated download)."""
+    import zipfile
+
+    whole = write_example_inputs(tmp_path / "whole.xlsx")
+    cut = tmp_path / "truncated.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(cut, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet2.xml":  # the Flows sheet
+                data = data[: len(data) // 2]
+            target.writestr(name, data)
+    return cut
+
+
+def test_a_truncated_sheet_is_one_message_naming_the_file(tmp_path):
+    with pytest.raises(SpvInputError) as err:
+        load_portfolio(_truncated_flows_sheet(tmp_path))
+    assert re.fullmatch(
+        r"truncated\.xlsx: cannot be read as an \.xlsx workbook \(ParseError: [^)]*\); open it in Excel or "
+        r"LibreOffice and save it as \.xlsx\.",
+        str(err.value),
+    ), str(err.value)
+
+
+def test_cli_portfolio_and_report_on_a_truncated_sheet_print_the_same_one_line_and_exit_2(tmp_path):
+    source = _truncated_flows_sheet(tmp_path)
+    lines = {}
+    for command in ("portfolio", "report"):
+        run = run_cli(command, "-q", str(source), "-o", str(tmp_path / f"{command}.xlsx"))
+        assert run.exit_code == 2, run.output
+        assert run.exception is None or isinstance(run.exception, SystemExit)
+        lines[command] = run.output.strip()
+        assert len(run.output.strip().splitlines()) == 1
+        assert lines[command].startswith(
+            "xlspv: error: truncated.xlsx: cannot be read as an .xlsx workbook ("
+        )
+    assert lines["portfolio"] == lines["report"]
+
+
+def test_the_default_sensitivity_grid_is_the_templates_rates_to_compare():
+    """One grid (``terms.rates_around``): the deemed rate -2 to +2 points in 1-point steps (5.5% here)."""
+    from xlspv.portfolio import default_rates
+    from xlspv.workbooks.template import rates_to_compare
+
+    expected = [0.035, 0.045, 0.055, 0.065, 0.075]
+    assert default_rates(ep.TERMS).tolist() == rates_to_compare() == expected
+    assert analyse(ep.portfolio()).sensitivity.rates.tolist() == expected

@@ -16,8 +16,8 @@ from openpyxl import Workbook
 from openpyxl.worksheet.table import Table
 
 from xlspv import Terms
-from xlspv.errors import SpvInputError, TermsError
-from xlspv.workbooks.reader import MacroWorkbookError, SpvInput, example_input, read_input
+from xlspv.errors import MacroWorkbookError, SpvInputError, TermsError
+from xlspv.workbooks.reader import SpvInput, example_input, read_input
 
 ROWS = [
     (dt.date(2025, 1, 1), -100.0, "Japan funding"),
@@ -296,7 +296,8 @@ WORKBOOK_ERRORS = [
     ),
     pytest.param(
         {"rows": [(dt.date(2025, 1, 1), True, "")]},
-        "spv.xlsx, sheet Inputs, cell B6: True is not a number; enter the cash flow as a number.",
+        "spv.xlsx, sheet Inputs, cell B6: True is not a number; enter a number (fundings negative, "
+        "distributions positive).",
         id="boolean-value",
     ),
     pytest.param(
@@ -570,7 +571,7 @@ def test_a_binary_csv_is_not_text(tmp_path: Path) -> None:
 
 
 def test_the_example_input_is_the_built_in_example() -> None:
-    from xlspv import example
+    from xlspv.examples import spv as example
 
     spv = example_input()
     assert isinstance(spv, SpvInput)

@@ -13,7 +13,6 @@ import datetime as dt
 import fcntl
 import functools
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -29,15 +28,14 @@ from openpyxl import load_workbook
 from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.formula.translate import Translator
 
-from xlspv import Terms, __version__, compute, example
+from xlspv import Terms, __version__, compute
+from xlspv.errors import OutputError
+from xlspv.examples import spv as example
 from xlspv.workbooks import style
-from xlspv.workbooks.files import OutputError
 from xlspv.workbooks.reader import SpvInput, example_input, read_input
 from xlspv.workbooks.report import write_report
 
 GENERATED = dt.datetime(2025, 11, 25, 12, 0, tzinfo=dt.UTC)
-HAS_SCHEDULED = importlib.util.find_spec("xlspv.scheduled") is not None
-HAS_TEMPLATE = importlib.util.find_spec("xlspv.workbooks.template") is not None
 
 # --- the reports under test ----------------------------------------------------------------------
 
@@ -117,10 +115,8 @@ VARIANTS: dict[str, Callable[[Path], tuple[SpvInput, Terms, Path | None]]] = {
     "not_reached": _not_reached,
     "from_csv": _from_csv,
 }
-if HAS_SCHEDULED:
-    VARIANTS["scheduled"] = _example(allocation_basis="scheduled", useful_life=15)
-if HAS_TEMPLATE:
-    VARIANTS["template"] = _template
+VARIANTS["scheduled"] = _example(allocation_basis="scheduled", useful_life=15)
+VARIANTS["template"] = _template
 #: Copies of the example report with one input edited on purpose: the master check must turn FALSE.
 BROKEN = {"broken_terms": ("Terms", "japan_share_before", 0.6), "broken_inputs": ("Inputs", "C12", 1234.5)}
 
@@ -228,7 +224,7 @@ def approx(value: float) -> object:
 
 
 def _expected_sheets() -> list[str]:
-    return SHEETS if HAS_SCHEDULED else [s for s in SHEETS if s != "Schedule"]
+    return SHEETS
 
 
 def _header(ws: object, row: int = 6) -> dict[str, int]:
@@ -246,8 +242,7 @@ def test_tables_and_defined_names(reports: dict[str, Built]) -> None:
     wb = _load(reports["example"].path)
     tables = {name: ws.title for ws in wb.worksheets for name in ws.tables}
     expected = {"Flows": "Inputs", "Terms": "Terms", "WaterfallTable": "Waterfall"}
-    if HAS_SCHEDULED:
-        expected["ScheduleTable"] = "Schedule"
+    expected["ScheduleTable"] = "Schedule"
     assert tables == expected
     names = set(wb.defined_names)
     terms = {"deemed_rate", "japan_share_before", "japan_share_after", "day_count", "compounding"}
@@ -348,7 +343,6 @@ def test_summary_sheet_equals_compute(reports: dict[str, Built], name: str) -> N
     assert rows["XIRR: US (never funds, so none)"] == "n/a (no IRR)"
 
 
-@pytest.mark.skipif(not HAS_SCHEDULED, reason="xlspv.scheduled is not there yet")
 def test_readings_compare_the_cumulative_and_the_scheduled_basis(reports: dict[str, Built]) -> None:
     built = reports["example"]
     ws = _load(built.path)["Summary"]
@@ -368,7 +362,6 @@ def test_readings_compare_the_cumulative_and_the_scheduled_basis(reports: dict[s
         assert table["Unrecovered deemed allocation"][column] == approx(s.unrecovered)
 
 
-@pytest.mark.skipif(not HAS_SCHEDULED, reason="xlspv.scheduled is not there yet")
 def test_schedule_sheet_holds_the_per_year_table(reports: dict[str, Built]) -> None:
     built = reports["scheduled"]
     table = compute(built.spv.values, built.spv.dates, built.terms).schedule
@@ -440,8 +433,7 @@ def test_freeze_panes_and_print_setup(reports: dict[str, Built]) -> None:
         "Waterfall": "E7",
         "Charts": "B6",
     }
-    if HAS_SCHEDULED:
-        frozen["Schedule"] = "B7"
+    frozen["Schedule"] = "B7"
     for name, cell in frozen.items():
         assert wb[name].freeze_panes == cell, name
     for ws in wb.worksheets:

@@ -19,18 +19,19 @@ from xml.etree import ElementTree
 import libreoffice
 import openpyxl
 import pytest
+from conftest import serial
 from formulas_engine import UDF_ARGUMENTS, Evaluation, evaluate
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
 import udfs
 import xlspv
-from xlspv import example
 from xlspv.daycount import DAY_COUNTS
+from xlspv.errors import OutputError
+from xlspv.examples import spv as example
 from xlspv.terms import ALLOCATION_BASES, COMPOUNDINGS, Terms
 from xlspv.workbooks import style
 from xlspv.workbooks.dynamic import METADATA_XML
-from xlspv.workbooks.files import OutputError
 from xlspv.workbooks.template import write_template
 
 COMMITTED = Path(__file__).resolve().parents[1] / "workbooks" / "spv_template.xlsx"
@@ -74,10 +75,6 @@ BUILTINS = {
     "SUMPRODUCT",
     "VLOOKUP",
 }
-
-
-def serial(day: dt.date) -> float:
-    return float((day - dt.date(1899, 12, 30)).days)
 
 
 @pytest.fixture(scope="module")
@@ -507,7 +504,7 @@ def test_formulas_call_only_our_functions_and_original_format_built_ins(wb: open
                     assert "_xl" not in text, f"{ws.title}!{cell.coordinate}: {text}"
                     called |= set(re.findall(r"([A-Z][A-Z0-9_.]*)\(", text))
     assert called - set(udfs.__all__) <= BUILTINS
-    assert set(udfs.__all__) - {"SPV_PAYOUT"} <= called
+    assert set(udfs.__all__) - {"SPV_PAYOUT", "SPV_RISK"} <= called  # SPV_RISK: not in the template yet
 
 
 def test_the_results_sheet_says_how_to_connect_the_functions(wb: openpyxl.Workbook) -> None:

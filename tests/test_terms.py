@@ -1,6 +1,6 @@
 """Terms: validation on construction, ``Terms.from_mapping`` and the typed errors.
 
-The rules pinned here are the spec's "Inputs" section (``shared/spec/waterfall.md``): ``deemed_rate``
+The rules pinned here are the spec's "Inputs" section (``docs/waterfall.md``): ``deemed_rate``
 is required, finite and above -100%, one number or a dated schedule (sorted, no two rates on one date,
 not empty); shares in [0, 1] with ``japan_share_before`` > 0; the day counts and compoundings listed;
 and the style guide's rule that every error is a typed ``ValueError`` naming the term, row and value.

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 import xlspv
-from xlspv import example
+from xlspv.examples import spv as example
 
 ROOT = Path(__file__).resolve().parents[1]
 UDFS = ROOT / "udfs.py"
@@ -41,6 +41,7 @@ FUNCTIONS = {
     "SPV_WATERFALL": ["values", "dates", "terms", "header"],
     "SPV_VERSION": [],
     "SPV_RATE_GRID": ["values", "dates", "terms", "rates", "header"],
+    "SPV_RISK": ["values", "dates", "terms", "scenarios", "seed", "model"],
 }
 RUNTIMES = ["1.3", "1.4"]
 ERROR_VALUES_14 = {"#N/A": "NotAvailable", "#NUM!": "Num"}
@@ -120,6 +121,9 @@ def excel():
     for name in _xlwings_modules():
         del sys.modules[name]
     sys.modules.update(saved)
+    for name in ("pyodide", "pyodide.ffi"):  # udfs's markers (see below)
+        if name in sys.modules and sys.modules[name] is None:
+            del sys.modules[name]
 
 
 def assert_no_nan_or_inf(payload: Any) -> None:
@@ -548,7 +552,9 @@ def test_meta_optional_arguments_are_guess_and_header_with_defaults_in_their_hel
         for p in f["parameters"]
         if p.get("optional")
     }
-    assert set(optional) == {("SPV_IRR", "guess"), ("SPV_WATERFALL", "header"), ("SPV_RATE_GRID", "header")}
+    risk = {("SPV_RISK", "scenarios"), ("SPV_RISK", "seed"), ("SPV_RISK", "model")}  # issue 17
+    assert set(optional) - risk == {("SPV_IRR", "guess"), ("SPV_WATERFALL", "header"), ("SPV_RATE_GRID", "header")}
+    assert "default 10,000" in optional["SPV_RISK", "scenarios"] and "default 0" in optional["SPV_RISK", "seed"]
     assert "default 0.1" in optional["SPV_IRR", "guess"]
     assert "default TRUE" in optional["SPV_WATERFALL", "header"]
     assert "default TRUE" in optional["SPV_RATE_GRID", "header"]
@@ -778,3 +784,128 @@ def test_rate_grid_on_the_classic_add_in_shows_input_errors_as_text(classic):
     grid = classic.SPV_RATE_GRID(V, D, [[0.1]], [[0.1]], None)
     assert grid[0] == GRID_HEADER
     assert grid[1][2] == SMALL_THRESHOLD  # the classic wrapper writes dates as dates
+
+
+# --- one computation per recalculation (the memo) -------------------------------------------------
+
+
+@pytest.fixture
+def core_calls(excel, monkeypatch):
+    """The number of times the core computes a waterfall (``xlspv.compute``), from a cleared memo."""
+    calls = []
+    compute = xlspv.compute
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(xlspv, "compute", counted)
+    excel.module._MEMO.clear()
+    yield calls
+    excel.module._MEMO.clear()
+
+
+def results_sheet(excel, values, dates, terms):
+    """The template's Results sheet: the table, the threshold date and the IRR of each party."""
+    return [
+        excel.call("SPV_WATERFALL", values, dates, terms, None),
+        excel.call("THRESHOLD_DATE", values, dates, terms),
+        *[excel.call("SPV_IRR", values, dates, p, terms, None) for p in ("Japan", "US", "Partner", "Project")],  # noqa: E501
+    ]
+
+
+def test_a_results_sheet_computes_the_waterfall_once(excel, core_calls):
+    first = results_sheet(excel, EXAMPLE_VALUES, EXAMPLE_DATES, [["deemed_rate", 0.055]])
+    assert len(core_calls) == 1  # six functions, one waterfall
+    changed = [list(r) for r in EXAMPLE_VALUES]
+    changed[-1][0] += 1.0
+    results_sheet(excel, changed, EXAMPLE_DATES, [["deemed_rate", 0.055]])
+    assert len(core_calls) == 2  # a changed input: computed again, once
+    each = []  # each function computed from scratch
+    for func, args in [
+        ("SPV_WATERFALL", (None,)),
+        ("THRESHOLD_DATE", ()),
+        *[("SPV_IRR", (p, None)) for p in ("Japan", "US", "Partner", "Project")],
+    ]:
+        excel.module._MEMO.clear()
+        if func == "SPV_IRR":
+            terms = [["deemed_rate", 0.055]]
+            each.append(excel.call(func, EXAMPLE_VALUES, EXAMPLE_DATES, args[0], terms, None))
+        else:
+            each.append(excel.call(func, EXAMPLE_VALUES, EXAMPLE_DATES, [["deemed_rate", 0.055]], *args))
+    assert each == first  # the memo changes no result
+
+
+def test_the_memo_is_bounded(excel, core_calls):
+    for i in range(40):
+        excel.call("SPV_IRR", EXAMPLE_VALUES, EXAMPLE_DATES, "Japan", 0.03 + i / 1000, None)
+    assert len(core_calls) == 40
+    assert len(excel.module._MEMO._items) == excel.module._MEMO.entries == 16
+
+
+def test_the_memo_tells_types_apart_and_keeps_no_errors(excel, core_calls):
+    values, dates = small()
+    assert excel.call("SPV_IRR", values, dates, "Japan", 0.10, None)[0][0] == pytest.approx(0.10, abs=0.05)
+    # TRUE == 1 and 60 == 60.0 in Python: the key holds each cell's type, so TRUE is still refused
+    as_bool = [[-100.0], [True], [200.0]]
+    message = excel.error("SPV_IRR", as_bool, dates, "Japan", 0.10, None)
+    assert message.startswith("#VALUE! values row 2")
+    assert excel.error("SPV_IRR", as_bool, dates, "Japan", 0.10, None) == message  # checked again
+    assert len(core_calls) == 1 + 2  # the good call, then each bad call reaching the core
+
+
+def test_computing_functions_are_cached_in_the_add_in(excel):
+    cached = {name for name in FUNCTIONS if getattr(excel.module, name).__xlfunc__.get("cache")}
+    assert cached == {"SPV_PAYOUT", "SPV_IRR", "THRESHOLD_DATE", "SPV_WATERFALL", "SPV_RATE_GRID"}
+
+
+# --- the per-cell cost: xlwings's Pyodide probe ----------------------------------------------------
+
+
+def test_the_probe_guard_matches_the_installed_xlwings(excel):
+    """Fails when xlwings changes: then measure the probe again and update PYODIDE_PROBE_XLWINGS."""
+    import xlwings.pro._xlofficejs as officejs
+    import xlwings.utils
+
+    assert excel.xlwings.__version__ in excel.module.PYODIDE_PROBE_XLWINGS
+    assert "from pyodide.ffi import JsNull" in inspect.getsource(xlwings.utils.is_jsnull)
+    assert "except ImportError" in inspect.getsource(xlwings.utils.is_jsnull)
+    assert "_is_jsnull(value)" in inspect.getsource(officejs._clean_value_data_element)  # once per cell
+
+
+def test_the_probe_is_skipped_on_the_office_js_path_only(excel):
+    assert excel.module.PYODIDE_PROBE_SKIPPED is True
+    assert sys.modules["pyodide"] is None and sys.modules["pyodide.ffi"] is None
+    plain = subprocess.run(
+        [sys.executable, "-c", "import sys, udfs; print(udfs.PYODIDE_PROBE_SKIPPED, 'pyodide' in sys.modules)"],  # noqa: E501
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "XLWINGS_ON_SERVER"},
+        cwd=ROOT,
+        check=True,
+    )
+    assert plain.stdout.split() == ["False", "False"]  # a plain import (CLI, tests, classic) changes nothing
+
+
+def test_results_are_the_same_with_the_probe(excel, core_calls):
+    values = [*EXAMPLE_VALUES, [None], [""], [None]]  # blank cells at the end: what the probe looks for
+    dates = [*EXAMPLE_DATES, [None], [None], [None]]
+    skipped = excel.call("SPV_WATERFALL", values, dates, 0.055, None)
+    del sys.modules["pyodide"], sys.modules["pyodide.ffi"]
+    try:
+        excel.module._MEMO.clear()
+        probed = excel.call("SPV_WATERFALL", values, dates, 0.055, None)
+    finally:
+        sys.modules["pyodide"] = sys.modules["pyodide.ffi"] = None
+    assert probed == skipped
+
+
+def test_risk_spills_name_value_rows_and_caps_the_scenarios(excel):
+    """SPV_RISK (issue 17): the degenerate model's figures are the waterfall's own; the cap is enforced."""
+    off = [["rate_vol", 0], ["cash_vol", 0], ["delay_months", 0], ["stop_hazard", 0]]
+    rows = excel.call("SPV_RISK", column(SMALL_VALUES), column(SERIALS), [[0.1]], 50, 1, off)
+    figures = {r[0]: r[1] for r in rows}
+    assert figures["recovery_probability"] == 1.0 and figures["scenarios"] == 50
+    assert figures["unrecovered_p95"] == 0.0
+    with pytest.raises(Exception, match="scenarios: 100,001 is outside 1 to 100,000"):
+        excel.call("SPV_RISK", column(SMALL_VALUES), column(SERIALS), [[0.1]], 100001, 1, None)

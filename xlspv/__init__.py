@@ -10,13 +10,24 @@ from __future__ import annotations
 
 from .errors import RateScheduleError, SpvError, SpvInputError, TermsError
 from .terms import RateSchedule, Terms
-from .waterfall import Batch, Summary, Waterfall, compute, summary, waterfall, waterfall_batch
+from .waterfall import (
+    Batch,
+    BatchSummary,
+    Summary,
+    Waterfall,
+    compute,
+    summary,
+    waterfall,
+    waterfall_batch,
+    waterfall_summary,
+)
 from .xirr import irr, npv, xirr, xirr_many, xnpv
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Batch",
+    "BatchSummary",
     "RateSchedule",
     "RateScheduleError",
     "SpvError",
@@ -31,6 +42,7 @@ __all__ = [
     "summary",
     "waterfall",
     "waterfall_batch",
+    "waterfall_summary",
     "xirr",
     "xirr_many",
     "xnpv",

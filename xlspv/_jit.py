@@ -8,7 +8,8 @@ fine for one SPV, slow for large batches.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 try:  # pragma: no cover - which branch runs depends on the environment
@@ -30,4 +31,31 @@ except ImportError:  # pragma: no cover
         return wrap
 
 
-__all__ = ["HAVE_NUMBA", "njit", "prange"]
+
+
+@contextmanager
+def thread_count(threads: int | None) -> Iterator[None]:
+    """Run the compiled kernels inside on at most ``threads`` threads (``None``: numba's default)."""
+    if not HAVE_NUMBA or threads is None:
+        yield
+        return
+    import numba
+
+    old = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
+
+
+def default_threads() -> int:
+    """Threads the parallel kernels use by default (1 without numba)."""
+    if not HAVE_NUMBA:
+        return 1
+    import numba
+
+    return int(numba.get_num_threads())
+
+
+__all__ = ["HAVE_NUMBA", "default_threads", "njit", "prange", "thread_count"]

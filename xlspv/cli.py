@@ -17,6 +17,8 @@ import click
 
 from . import __version__
 from .errors import SpvError
+from .scheduled import DEFAULT_USEFUL_LIFE
+from .terms import TERM_INFO
 
 
 class SpvCommand(click.Group):
@@ -53,19 +55,19 @@ def main() -> None:
 
 INPUT = click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(dir_okay=False))
 
+#: The term options, in the order --help lists them; their help is :data:`xlspv.terms.TERM_INFO`'s.
+_OPTION_ORDER = (
+    "deemed_rate",
+    "day_count",
+    "compounding",
+    "japan_share_before",
+    "japan_share_after",
+    "partner_share",
+    "allocation_basis",
+    "useful_life",
+)
 TERM_OPTIONS: list[tuple[str, str, str]] = [
-    ("--deemed-rate", "deemed_rate", "Annual deemed interest rate, e.g. 0.055 or 5.5% (required for a CSV)."),
-    ("--day-count", "day_count", "ACT/365F (default), ACT/360 or 30/360."),
-    (
-        "--compounding",
-        "compounding",
-        "annual (default), semiannual, quarterly, monthly, continuous or simple.",
-    ),
-    ("--japan-share-before", "japan_share_before", "Japan's share before the threshold (default 0.5)."),
-    ("--japan-share-after", "japan_share_after", "Japan's share after the threshold (default 0.1)."),
-    ("--partner-share", "partner_share", "Part of Japan's side held by a foreign partner (default 0)."),
-    ("--allocation-basis", "allocation_basis", "cumulative (default) or scheduled."),
-    ("--useful-life", "useful_life", "Whole years; required by the scheduled basis."),
+    ("--" + name.replace("_", "-"), name, TERM_INFO[name].option) for name in _OPTION_ORDER
 ]
 
 
@@ -168,7 +170,15 @@ def report_command(
     "path", metavar="[PATH]", required=False, default="spv_template.xlsx", type=click.Path(dir_okay=False)
 )
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
-def template_command(path: str, force: bool) -> None:
+@click.option(
+    "--runtime",
+    type=click.Choice(["classic", "server", "lite"]),
+    default="classic",
+    show_default=True,
+    help="The Excel add-in the formulas are stored for: classic (Windows xlwings add-in), server "
+    "(xlwings Server: =XLWINGS.SPV_IRR) or lite (xlwings Lite).",
+)
+def template_command(path: str, force: bool, runtime: str) -> None:
     """Write the input template to PATH.
 
     PATH defaults to spv_template.xlsx. Fill its Flows table and Terms, then run `xlspv report` on
@@ -178,11 +188,9 @@ def template_command(path: str, force: bool) -> None:
     Example:
         xlspv template my_spv.xlsx
     """
-    try:
-        from .workbooks.template import write_template
-    except ImportError as exc:  # the template writer ships separately from this command
-        raise SpvError(f"the template writer is not available in this installation ({exc}).") from None
-    written = write_template(path, force=force)
+    from .workbooks.template import write_template
+
+    written = write_template(path, force=force, runtime=runtime)
     click.echo(str(written or path))
 
 
@@ -264,8 +272,9 @@ def _decimals(text: str, option: str) -> list[float]:
     default=None,
     help="Add the Readings sheet: every SPV and the program under both readings of the deemed "
     "allocation, cumulative and scheduled (useful life: the SPV table's useful_life column, else "
-    "--useful-life or the Terms, else 20 years, labelled as the default). The scheduled reading runs "
-    "one SPV at a time (some 25-35 ms per 480-row SPV). Default: on for the built-in example, off for INPUT.",
+    f"--useful-life or the Terms, else {DEFAULT_USEFUL_LIFE} years, labelled as the default). The "
+    "scheduled reading runs one SPV at a time (some 25-35 ms per 480-row SPV). Default: on for the "
+    "built-in example, off for INPUT.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Do not print progress to stderr.")
 @term_options
@@ -295,53 +304,23 @@ def portfolio_command(
         xlspv portfolio program.xlsx -o program_report.xlsx
         xlspv portfolio program.xlsx --readings --useful-life 25 -o program_with_readings.xlsx
     """
-    import dataclasses
-
-    from .errors import TermsError
-    from .portfolio import analyse, load_portfolio
-    from .terms import Terms
+    from .examples import portfolio as example_portfolio
+    from .portfolio import analyse, program_terms
     from .workbooks.files import check_output
+    from .workbooks.portfolio_reader import load_portfolio
     from .workbooks.portfolio_report import write_portfolio_report
 
     check_output(out, force=force, inputs=[input_path])  # before reading: fail fast
     say = _stage(quiet)
     if input_path is None:
-        from . import example_portfolio
-
         say("using the built-in example portfolio (no INPUT given)")
         portfolio = example_portfolio.portfolio()
     else:
         say(f"reading {input_path}")
         portfolio = load_portfolio(input_path)
-    given = {name: value for name, value in terms.items() if value is not None}
-    if portfolio.terms is None and "deemed_rate" not in given:
-        raise TermsError(
-            "deemed_rate: required (no default); pass --deemed-rate (e.g. 0.055) or add a Terms sheet "
-            "(terms.csv beside spvs.csv) to the input."
-        )
     if readings is None:
         readings = input_path is None
-    basis = given.get("allocation_basis")
-    from_option = basis is not None
-    if not from_option and portfolio.terms is not None:
-        basis = portfolio.terms.allocation_basis
-    if isinstance(basis, str) and basis.strip().lower() == "scheduled":
-        where = "--allocation-basis" if from_option else "the input's Terms"
-        if not readings:
-            raise TermsError(
-                f"allocation_basis: 'scheduled' ({where}): the portfolio view runs on the batch path, which "
-                "computes the cumulative basis only; pass --readings to see the scheduled basis beside it "
-                "on the Readings sheet (useful life from --useful-life or the Terms, else 20 years)."
-            )
-        given["allocation_basis"] = "cumulative"  # useful_life then optional: the readings default it
-        say(
-            f"allocation basis 'scheduled' ({where}): the program view uses the cumulative basis (the "
-            "batch path); the scheduled basis is on the Readings sheet"
-        )
-    if portfolio.terms is None:
-        chosen = Terms.from_mapping(given)
-    else:
-        chosen = dataclasses.replace(portfolio.terms, **given)
+    chosen = program_terms(portfolio, terms, readings=readings, progress=say)
     grid = None if rates is None else _decimals(rates, "--rates")
     result = analyse(
         portfolio,
@@ -357,6 +336,167 @@ def portfolio_command(
         f"{result.cap.cap:,.1f} cap, {len(result.flags):,} flags"
     )
     click.echo(str(path))
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option(
+    "--ssl-keyfile", default=None, type=click.Path(dir_okay=False), help="TLS key (Excel needs HTTPS)."
+)
+@click.option("--ssl-certfile", default=None, type=click.Path(dir_okay=False), help="TLS certificate.")
+def serve_command(host: str, port: int, ssl_keyfile: str | None, ssl_certfile: str | None) -> None:
+    """Run an xlwings Server with the xlspv functions, for Excel on Windows, macOS and the web.
+
+    Serves the add-in manifest at /manifest.xml and the six functions as =XLWINGS.SPV_IRR(...) etc.
+    Needs xlwings Server (pip install "xlspv[server]") and XLWINGS_LICENSE_KEY: 'noncommercial' for
+    non-commercial use, else a paid xlwings licence key. Stop it with Ctrl+C.
+
+    \b
+    Example:
+        XLWINGS_LICENSE_KEY=noncommercial xlspv serve --port 8000
+    """
+    from .excel.server import serve
+
+    serve(host, port, ssl_keyfile=ssl_keyfile, ssl_certfile=ssl_certfile)
+
+
+@main.command("lite")
+@click.argument(
+    "folder", metavar="[FOLDER]", required=False, default="xlspv_lite", type=click.Path(file_okay=False)
+)
+@click.option("--force", is_flag=True, help="Replace main.py and requirements.txt if they exist.")
+@click.option("--wheel-url", default=None, help="The https URL where the xlspv wheel is served (CORS on).")
+def lite_command(folder: str, force: bool, wheel_url: str | None) -> None:
+    """Write main.py and requirements.txt to paste into xlwings Lite.
+
+    FOLDER defaults to xlspv_lite. Paste requirements.txt into xlwings Lite's requirements tab (then
+    restart), and main.py into its editor; the functions are then =SPV_IRR(...) etc. xlspv is not on
+    PyPI: build its wheel (pip wheel --no-deps -w dist .), serve it over HTTPS with CORS and give its
+    URL with --wheel-url (otherwise requirements.txt ends with a comment to replace).
+
+    \b
+    Example:
+        xlspv lite my_lite --wheel-url https://example.org/xlspv-0.1.0-py3-none-any.whl
+    """
+    from .workbooks.lite import write_lite
+
+    for path in write_lite(folder, force=force, wheel_url=wheel_url):
+        click.echo(str(path))
+
+
+# --- risk (issue 17) -------------------------------------------------------------------------------
+
+
+def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The risk model's parameters as options (``--rate-vol`` ...), from :data:`xlspv.risk.PARAMETERS`."""
+    from .risk import PARAMETERS
+
+    for name, unit, default, text in reversed(PARAMETERS):
+        shown = "rate_start" if default is None else default
+        func = click.option(f"--{name.replace('_', '-')}", name, default=None, metavar="VALUE",
+                            help=f"{text} Unit: {unit}. Default {shown}.")(func)
+    return func
+
+
+def _risk_line(name: str, kind: str, value: Any, unit: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "n/a"
+    if kind == "probability":
+        return f"{value:.4f}"
+    if kind == "rate":
+        return f"{value:.4%}"
+    if kind == "money":
+        return f"{value + 0.0:,.2f} {unit}"
+    return str(value)
+
+
+@main.command("risk")
+@INPUT
+@click.option("--scenarios", default="10000", show_default=True, help="Number of scenarios (1 to 10,000,000).")
+@click.option("--seed", default="0", show_default=True, help="Seed: the same seed gives the same figures.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the chunks on Dask: threads, processes, or a dask.distributed scheduler's address "
+              "(tcp://host:port). Default: in this process.")
+@click.option("-o", "--output", "out", default=None, type=click.Path(dir_okay=False),
+              help="Also write the risk workbook (.xlsx).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--unit", default="$m", show_default=True, help="The money unit of the values, for labels.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@model_options
+@term_options
+def risk_command(input_path: str | None, scenarios: str, seed: str, scheduler: str | None, out: str | None,
+                 force: bool, unit: str, quiet: bool, **options: Any) -> None:
+    """Print how likely Japan is to recover its deemed allocation (Monte Carlo).
+
+    INPUT is a one-SPV input (as for `xlspv report`) or a program input (as for `xlspv portfolio`);
+    without INPUT, the built-in example SPV. Prints `name value` lines (the program's figures for a
+    program); -o also writes the risk workbook. Runs of 100,000 scenarios or more show a progress bar.
+
+    \b
+    Example:
+        xlspv risk --scenarios 100000 --seed 1 --stop-hazard 0.02 -o out/risk.xlsx
+        xlspv risk program.xlsx --scenarios 10000 --scheduler tcp://127.0.0.1:8786
+    """
+    from .risk import FIGURES, PARAMETERS, RiskModel, check_scenarios, simulate, simulate_program
+
+    model_names = {name for name, _, _, _ in PARAMETERS}
+    model = RiskModel(**{k: v for k, v in options.items() if k in model_names and v is not None})
+    terms = {k: v for k, v in options.items() if k not in model_names}
+    n = check_scenarios(scenarios)
+    if out is not None:
+        from .workbooks.files import check_output
+
+        check_output(out, force=force, inputs=[input_path])
+    kind, source = ("spv", None) if input_path is None else _risk_input(input_path)
+    bar = None
+    if not quiet and n >= 100_000:
+        bar = click.progressbar(length=n, label="xlspv: scenarios", file=sys.stderr)
+        bar.__enter__()
+    last = [0]
+
+    def tick(done: int, total: int) -> None:
+        if bar is not None:
+            bar.update(done - last[0])
+            last[0] = done
+
+    try:
+        if kind == "program":
+            import dataclasses
+
+            from .terms import Terms
+
+            given = {k: v for k, v in terms.items() if v is not None}
+            chosen = (dataclasses.replace(source.terms, **given) if source.terms is not None
+                      else Terms.from_mapping(given))
+            result = simulate_program(source, chosen, model=model, scenarios=n, seed=seed,
+                                      scheduler=scheduler, progress=tick)
+            title = "Program"
+        else:
+            spv, chosen = _load(input_path, terms, lambda _: None)
+            result = simulate(spv.values, spv.dates, chosen, model=model, scenarios=n, seed=seed,
+                              scheduler=scheduler, progress=tick, name=spv.name or "SPV")
+            title = spv.name
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(title)
+    figures = result.figures
+    for name, fig_kind in FIGURES:
+        click.echo(f"  {name:<24} {_risk_line(name, fig_kind, figures[name], unit)}")
+    if out is not None:
+        from .workbooks.risk_report import write_risk_report
+
+        click.echo(str(write_risk_report(result, chosen, out, input_path=input_path, unit=unit)))
+
+
+def _risk_input(input_path: str) -> tuple[str, Any]:
+    from .workbooks.risk_report import load_risk_input
+
+    return load_risk_input(input_path)
+
+
+# --- verify (issue 18) ----------------------------------------------------------------------------
 
 
 @main.command("verify")

@@ -23,7 +23,9 @@ EXCEL_EPOCH_ORDINAL = _dt.date(1899, 12, 30).toordinal()
 FIRST_SAFE_SERIAL = 61
 #: Largest serial Excel shows as a date (31 December 9999).
 LAST_SERIAL = 2958465
-_NUMPY_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+#: ``date.toordinal()`` of numpy's day 0 (``datetime64`` counts days from 1 January 1970).
+NUMPY_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+_NUMPY_EPOCH_ORDINAL = NUMPY_EPOCH_ORDINAL
 
 
 def ordinal_from_serial(serial: float, *, what: str = "date") -> int:
@@ -103,3 +105,22 @@ def to_date(ordinal: int) -> _dt.date:
 def to_datetime64(ordinals: np.ndarray) -> np.ndarray:
     """``datetime64[D]`` array of an ordinal array."""
     return (np.asarray(ordinals, dtype=np.int64) - _NUMPY_EPOCH_ORDINAL).astype("datetime64[D]")
+
+
+def years_of(days: np.ndarray) -> np.ndarray:
+    """Calendar year of each day ordinal (through a table of the days spanned: no datetime conversion)."""
+    if days.size == 0:
+        return days.copy()
+    lo = int(days.min())
+    table = to_datetime64(np.arange(lo, int(days.max()) + 1)).astype("datetime64[Y]").astype(np.int64) + 1970
+    return table[days - lo]
+
+
+def distinct_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct days (sorted) and each day's position among them: ``np.unique`` in O(n), no sort."""
+    lo = int(days.min())
+    offset = days - lo
+    present = np.zeros(int(offset.max()) + 1, dtype=bool)
+    present[offset.ravel()] = True
+    unique = np.flatnonzero(present) + lo
+    return unique, (np.cumsum(present) - 1)[offset]

@@ -1,4 +1,4 @@
-"""Typed errors raised by the core.
+"""Every error class xlspv raises on purpose, in one place: all are :class:`SpvError` (a ``ValueError``).
 
 Every error is a ``ValueError`` subclass whose message names the argument, the row or the term that
 is wrong and says how to fix it. The Excel adapter (``udfs.py``) maps them to Excel error values and
@@ -22,3 +22,36 @@ class TermsError(SpvError):
 
 class RateScheduleError(TermsError):
     """A dated deemed-rate schedule is empty, has two rates on one date, or starts too late."""
+
+
+class MacroWorkbookError(SpvInputError):
+    """A macro-enabled workbook was given: xlspv never opens files that carry VBA."""
+
+
+class OutputError(SpvError):
+    """The output path cannot be written as asked (exists without --force, is the input, ...)."""
+
+
+class DynamicArrayError(SpvError):
+    """An anchor cannot be marked: unknown sheet, no array formula there, or not the top-left cell."""
+
+
+class ServerError(SpvError):
+    """``xlspv serve`` cannot start as asked: xlwings Server missing, no licence key, xlwings loaded."""
+
+
+class RiskModelError(SpvError):
+    """A risk-model parameter or a simulation setting (scenarios, seed, scheduler) cannot be used."""
+
+
+__all__ = [
+    "DynamicArrayError",
+    "MacroWorkbookError",
+    "OutputError",
+    "RateScheduleError",
+    "RiskModelError",
+    "ServerError",
+    "SpvError",
+    "SpvInputError",
+    "TermsError",
+]

@@ -1,8 +1,12 @@
-"""Cash-flow inputs, prepared once: converted, checked and put in date order."""
+"""Cash-flow inputs, prepared once: converted, checked and put in date order.
+
+:func:`prepare` prepares one schedule (any input form, every bad cell named); :func:`prepare_batch`
+prepares many scenarios as arrays, checked and converted one chunk of scenarios at a time so that
+any number of scenarios runs in bounded memory.
+"""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,8 +101,102 @@ def prepare(values: Any, dates: Any) -> Flows:
     return Flows(vals, days, np.argsort(days, kind="stable"))
 
 
-def check_finite_result(name: str, value: float) -> float:
-    """Guard against a non-finite number leaving the core (it would be a silently wrong figure)."""
-    if not math.isfinite(value):
-        raise SpvInputError(f"{name}: the result is not finite ({value!r}); check the inputs' sizes.")
-    return value
+@dataclass(frozen=True)
+class BatchChunk:
+    """Scenarios ``lo`` to ``hi`` of a batch, in date order.
+
+    ``values`` and ``days`` (ordinals) have one row per scenario or one shared row; ``order`` is
+    ``None`` when the input was already in date order, else the stable date order (``(rows,)`` when
+    the dates are shared, ``(scenarios, rows)`` otherwise), to put per-row results back.
+    """
+
+    lo: int
+    hi: int
+    values: np.ndarray
+    days: np.ndarray
+    order: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class BatchFlows:
+    """Many scenarios' schedules, shape-checked; values and dates are converted per chunk.
+
+    ``values`` is ``(scenarios, rows)`` or one shared ``(1, rows)`` row; ``dates`` is a shared
+    ``(rows,)`` ordinal array or the raw ``(scenarios, rows)`` dates.
+    """
+
+    values: np.ndarray
+    dates: Any
+    n_scenarios: int
+    n_rows: int
+    shared_order: np.ndarray | None
+
+    @property
+    def shared_days(self) -> np.ndarray | None:
+        return self.dates if self.dates.ndim == 1 else None
+
+    def chunk(self, lo: int, hi: int) -> BatchChunk:
+        """Scenarios ``lo:hi``, converted, checked (finite values, real dates) and in date order."""
+        vals = self.values if self.values.shape[0] == 1 else self.values[lo:hi]
+        vals = np.ascontiguousarray(vals, dtype=np.float64)
+        if not np.isfinite(vals).all():
+            raise SpvInputError("values: every value must be a finite number.")
+        if self.dates.ndim == 1:
+            days, order = self.dates, self.shared_order
+            if order is not None:
+                return BatchChunk(lo, hi, np.ascontiguousarray(vals[:, order]), days[order][None, :], order)
+            return BatchChunk(lo, hi, vals, days[None, :], None)
+        raw = self.dates[lo:hi]
+        days = to_ordinals(raw.ravel(), name="dates").reshape(raw.shape)
+        if (np.diff(days, axis=1) >= 0).all():
+            return BatchChunk(lo, hi, vals, days, None)
+        order = np.argsort(days, axis=1, kind="stable")
+        if vals.shape[0] == 1:
+            vals = np.broadcast_to(vals, days.shape)
+        return BatchChunk(
+            lo,
+            hi,
+            np.ascontiguousarray(np.take_along_axis(vals, order, axis=1)),
+            np.ascontiguousarray(np.take_along_axis(days, order, axis=1)),
+            order,
+        )
+
+
+def prepare_batch(values: Any, dates: Any, n_scenarios: int | None = None) -> BatchFlows:
+    """Check the shapes of a batch: values ``(scenarios, rows)`` or shared ``(rows,)``, dates
+    ``(rows,)`` shared or ``(scenarios, rows)``.
+
+    ``n_scenarios`` is the count implied by another argument (one deemed rate per scenario) when the
+    values are shared. Values and per-scenario dates are converted chunk by chunk
+    (:meth:`BatchFlows.chunk`); shared dates are converted here.
+    """
+    vals = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=np.float64)
+    if vals.dtype.kind not in "iuf" or vals.ndim not in (1, 2):
+        raise SpvInputError(
+            "values: give numbers, one row of rows per scenario (scenarios x rows) or one shared row."
+        )
+    if vals.ndim == 1:
+        vals = vals[None, :]
+    raw = dates if isinstance(dates, np.ndarray) else np.asarray(dates)
+    if raw.ndim == 2 and raw.shape[0] == 1:
+        raw = raw[0]
+    days = to_ordinals(raw, name="dates") if raw.ndim == 1 else raw
+    if vals.shape[0] > 1 or n_scenarios is None:
+        n_scen = vals.shape[0] if vals.shape[0] > 1 or raw.ndim == 1 else raw.shape[0]
+    else:
+        n_scen = n_scenarios
+    if n_scenarios is not None and n_scen != n_scenarios:
+        raise SpvInputError(
+            f"values have {n_scen} scenarios but deemed_rates have {n_scenarios}; give one rate per scenario."
+        )
+    n_rows = vals.shape[1]
+    if days.ndim not in (1, 2) or days.shape[-1] != n_rows or (days.ndim == 2 and days.shape[0] != n_scen):
+        raise SpvInputError(
+            f"values are {(n_scen, n_rows)} (scenarios, rows) but dates are {tuple(np.shape(days))}."
+        )
+    if n_rows == 0:
+        raise SpvInputError("values: no rows; give at least one (date, value) row.")
+    order = None
+    if days.ndim == 1 and not (np.diff(days) >= 0).all():
+        order = np.argsort(days, kind="stable")
+    return BatchFlows(vals, days, n_scen, n_rows, order)

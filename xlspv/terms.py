@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from .cells import is_blank
 from .dates import to_date, to_ordinal
 from .daycount import DAY_COUNTS, canonical_day_count
 from .errors import RateScheduleError, TermsError
@@ -113,7 +114,7 @@ def _share(value: Any, name: str) -> float:
 
 @dataclass(frozen=True)
 class Terms:
-    """Terms of one SPV, validated on construction (see ``shared/spec/waterfall.md``, Inputs).
+    """Terms of one SPV, validated on construction (see ``docs/waterfall.md``, Inputs).
 
     Parameters
     ----------
@@ -220,7 +221,7 @@ class Terms:
                     "in two columns."
                 )
             row = tuple(row)
-            if not row or all(_blank(c) for c in row):
+            if not row or all(is_blank(c) for c in row):
                 continue
             raw_name = row[0]
             if not isinstance(raw_name, str) or not raw_name.strip():
@@ -231,7 +232,7 @@ class Terms:
                     f"terms row {i + 1}: {raw_name!r} is not a term; use one of {', '.join(sorted(known))}."
                 )
             value = row[1] if len(row) > 1 else None
-            effective = row[2] if len(row) > 2 and not _blank(row[2]) else None
+            effective = row[2] if len(row) > 2 and not is_blank(row[2]) else None
             if name == "deemed_rate" and effective is not None:
                 schedule.append((effective, value))
                 continue
@@ -242,7 +243,7 @@ class Terms:
                     else ""
                 )
                 raise TermsError(f"terms row {i + 1}: {name} is given twice; {fix}.")
-            if _blank(value):
+            if is_blank(value):
                 continue  # a blank value means "use the default" (deemed_rate stays required)
             values[name] = value
         if schedule:
@@ -287,10 +288,6 @@ class Terms:
         return rows
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _compounding(value: Any) -> str:
     key = str(value).strip().lower() if isinstance(value, str) else None
     key = _COMPOUNDING_ALIASES.get(key, key) if key is not None else None
@@ -302,7 +299,7 @@ def _compounding(value: Any) -> str:
 
 
 def _useful_life(value: Any, basis: str) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if is_blank(value):
         if basis == "scheduled":
             raise TermsError(
                 "useful_life: required when allocation_basis is 'scheduled'; enter whole years, e.g. 20."
@@ -314,4 +311,161 @@ def _useful_life(value: Any, basis: str) -> int | None:
     return int(years)
 
 
-__all__ = ["Terms", "RateSchedule", "COMPOUNDINGS", "DAY_COUNTS", "ALLOCATION_BASES"]
+@dataclass(frozen=True)
+class TermInfo:
+    """What a term is, for people: its unit, whether it is a percentage, and its help at three lengths.
+
+    ``help`` is one line (the report's Terms sheet), ``note`` a sentence or two (the template's Terms
+    sheet, beside the input cell), ``option`` the command line's option help.
+    """
+
+    name: str
+    unit: str
+    percent: bool
+    help: str
+    note: str
+    option: str
+
+
+#: The one table of term metadata, in the Terms range's order; the command line, the template and
+#: both reports read it.
+TERM_INFO: dict[str, TermInfo] = {
+    info.name: info
+    for info in (
+        TermInfo(
+            "deemed_rate",
+            "% a year",
+            True,
+            "Annual deemed interest rate (benchmark + spread); a dated rate has one row per change.",
+            "Annual deemed interest rate: the benchmark (six-month SOFR is the usual reading) plus the "
+            "project's spread and any guarantee fee. Required.",
+            "Annual deemed interest rate, e.g. 0.055 or 5.5% (required for a CSV).",
+        ),
+        TermInfo(
+            "japan_share_before",
+            "%",
+            True,
+            "Japan's share of distributions until its deemed allocation is recovered.",
+            "Japan's share of distributions until it has received its deemed allocation (MOU: 50%).",
+            "Japan's share before the threshold (default 0.5).",
+        ),
+        TermInfo(
+            "japan_share_after",
+            "%",
+            True,
+            "Japan's share of distributions after the threshold.",
+            "Japan's share of distributions after that threshold (MOU: 10%).",
+            "Japan's share after the threshold (default 0.1).",
+        ),
+        TermInfo(
+            "day_count",
+            "text",
+            False,
+            "ACT/365F, ACT/360 or 30/360 (Excel's DAYS360(start, end, FALSE)/360).",
+            "How days count as years for deemed interest: ACT/365F, ACT/360 (the SOFR convention) or "
+            "30/360 (Excel's DAYS360).",
+            "ACT/365F (default), ACT/360 or 30/360.",
+        ),
+        TermInfo(
+            "compounding",
+            "text",
+            False,
+            "annual, semiannual, quarterly, monthly, continuous or simple.",
+            "How deemed interest compounds: annual, semiannual, quarterly, monthly, continuous, or simple "
+            "(interest paid first, never compounded).",
+            "annual (default), semiannual, quarterly, monthly, continuous or simple.",
+        ),
+        TermInfo(
+            "partner_share",
+            "%",
+            True,
+            "Part of Japan's side held by a foreign partner (funds and receives pro rata).",
+            "Part of Japan's side held by a foreign partner investing alongside; it funds and receives "
+            "that part of Japan's flows.",
+            "Part of Japan's side held by a foreign partner (default 0).",
+        ),
+        TermInfo(
+            "allocation_basis",
+            "text",
+            False,
+            "cumulative (one running balance) or scheduled (the yearly second reading).",
+            "cumulative: one running balance (the default reading); scheduled: a yearly allocation of "
+            "interest plus principal / useful_life.",
+            "cumulative (default) or scheduled.",
+        ),
+        TermInfo(
+            "useful_life",
+            "years",
+            False,
+            "Whole years; used by the scheduled reading only.",
+            "Whole years over which principal is due under the scheduled basis; leave blank under "
+            "cumulative.",
+            "Whole years; required by the scheduled basis.",
+        ),
+    )
+}
+
+
+#: The columns of a deemed-rate sensitivity grid (``SPV_RATE_GRID``, the template's Sensitivity sheet),
+#: named as :class:`~xlspv.waterfall.Summary` names them.
+GRID_COLUMNS = ("deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered")
+#: What the functions accept as terms: a :class:`Terms`, a bare deemed rate, or name/value pairs.
+TermsLike = Terms | float | int | Mapping[str, Any] | Sequence[Any]
+
+
+def as_terms(terms: TermsLike) -> Terms:
+    """Terms from a :class:`Terms`, a bare deemed rate, or name/value pairs.
+
+    >>> as_terms(0.055) == Terms(0.055), as_terms([("deemed_rate", 0.05)]).deemed_rate
+    (True, 0.05)
+    """
+    if isinstance(terms, Terms):
+        return terms
+    if isinstance(terms, bool):
+        raise TermsError(f"terms: {terms!r} is not a deemed rate or a terms table.")
+    if isinstance(terms, (int, float, np.integer, np.floating)):
+        return Terms(float(terms))
+    if isinstance(terms, (Mapping, list, tuple)):
+        return Terms.from_mapping(terms)
+    raise TermsError(f"terms: {terms!r} is not a deemed rate or a terms table.")
+
+
+#: The steps of a deemed-rate sensitivity around a rate: -2 to +2 points, in 1-point steps (decimals).
+#: The template's rates to compare and the portfolio report's default grid are these.
+SENSITIVITY_STEPS = (-0.02, -0.01, 0.0, 0.01, 0.02)
+
+
+def rates_around(terms: Terms) -> list[float]:
+    """The deemed rates of a sensitivity: the terms' rate plus each of :data:`SENSITIVITY_STEPS`.
+
+    With a rate schedule the grid is centred on its first rate (each grid point is a flat rate).
+    Rates are rounded to 10 decimals, as a user would type them (3.5%, not 3.4999...%), and rates at
+    or below -100% are left out.
+
+    >>> rates_around(Terms(0.055))
+    [0.035, 0.045, 0.055, 0.065, 0.075]
+    >>> rates_around(Terms(-0.985))
+    [-0.995, -0.985, -0.975, -0.965]
+    """
+    rate = terms.flat_rate
+    if rate is None:
+        assert isinstance(terms.deemed_rate, RateSchedule)
+        rate = terms.deemed_rate.rates[0]
+    grid = [round(rate + step, 10) for step in SENSITIVITY_STEPS]
+    return [r for r in grid if r > -1.0]
+
+
+__all__ = [
+    "ALLOCATION_BASES",
+    "COMPOUNDINGS",
+    "DAY_COUNTS",
+    "GRID_COLUMNS",
+    "SENSITIVITY_STEPS",
+    "TERM_INFO",
+    "TermInfo",
+    "TermsLike",
+    "as_terms",
+    "RateSchedule",
+    "Terms",
+    "rates_around",
+]

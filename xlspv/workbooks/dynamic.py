@@ -42,6 +42,8 @@ from xml.sax.saxutils import quoteattr
 from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 from openpyxl.utils.exceptions import CellCoordinatesException
 
+from ..errors import DynamicArrayError
+
 METADATA_PART = "xl/metadata.xml"
 METADATA_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"
 METADATA_REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sheetMetadata"
@@ -72,10 +74,6 @@ METADATA_XML = (
     '<cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata>'
     "</metadata>"
 )
-
-
-class DynamicArrayError(ValueError):
-    """An anchor cannot be marked: unknown sheet, no array formula there, or not the top-left cell."""
 
 
 def mark_dynamic_arrays(xlsx_path: str | os.PathLike[str], anchors: Mapping[str, Sequence[str]]) -> Path:

@@ -17,16 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import SpvError, SpvInputError
-
-
-class OutputError(SpvError):
-    """The output path cannot be written as asked (exists without --force, is the input, ...)."""
-
-
-class MacroWorkbookError(SpvInputError):
-    """A macro-enabled workbook was given: xlspv never opens files that carry VBA."""
-
+from ..errors import MacroWorkbookError, OutputError, SpvInputError
 
 #: Workbook suffixes that announce macros; such files are refused before they are opened.
 MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlam")

@@ -17,31 +17,49 @@ What a committee reads is per-SPV and per-year: the report never writes the flow
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..errors import OutputError
 from ..portfolio import (
     FUNDING_DEADLINE,
     LIFE_FROM_DEFAULT,
     MIN_NOTICE_DAYS,
     PROGRAM_CAP_USD_M,
-    READING_FIGURES,
     PortfolioResult,
 )
+from ..progress import Progress, say
+from ..terms import TERM_INFO
 from .cover import add_checks, add_cover, add_master_check_line
-from .files import OutputError, check_output, save_workbook, sha256_of
+from .files import check_output, save_workbook, sha256_of
+from .portfolio_checks import program_checks, readings_checks
+from .portfolio_grids import readings_sheet, sensitivity_sheet
+from .portfolio_layout import (
+    CAP_CELL,
+    CAP_FLAG_LABEL,
+    CHECK_TOLERANCE,
+    FIRST_ROW,
+    FLAG_FILL,
+    FORMATS,
+    HEADER_ROW,
+    TERMS_SHEET,
+    UNITS_ROW,
+    Columns,
+    add_table,
+    fill_rows,
+    table_header,
+    units_row,
+)
 from .style import (
     CHECK_OK_FILL,
     DATE,
@@ -51,7 +69,6 @@ from .style import (
     NOTE_FONT,
     PERCENT,
     SUBTITLE_FONT,
-    YEARS,
     print_setup,
     set_widths,
     style_input,
@@ -59,83 +76,6 @@ from .style import (
     write_text,
     write_title,
 )
-
-UNITS_ROW, HEADER_ROW, FIRST_ROW = 4, 5, 6
-TERMS_SHEET = "Terms"
-CAP_CELL = f"{TERMS_SHEET}!$C$5"
-TOLERANCE_CELL = f"{TERMS_SHEET}!$C$8"
-#: Largest difference (in the money unit) the checks accept between two totals summed in different orders.
-CHECK_TOLERANCE = 0.001
-TABLE_STYLE = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-#: The Cap & deadline row that says whether commitments are within the cap: a compliance flag the
-#: committee sees (green TRUE, red FALSE), kept out of the Checks, which hold the model's integrity
-#: checks (ties and sums) only; being over the cap is a flag, not a broken model (issue 5).
-CAP_FLAG_LABEL = "Within the $550bn cap (compliance flag)"
-FLAG_FILL = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
-
-Progress = Callable[[str], None]
-
-
-class _Columns:
-    """Column letters by key for a sheet laid out from a column spec."""
-
-    def __init__(self, keys: Sequence[str]) -> None:
-        self.letter = {key: get_column_letter(i + 1) for i, key in enumerate(keys)}
-
-    def __getitem__(self, key: str) -> str:
-        return self.letter[key]
-
-
-def _clean(value: Any) -> Any:
-    """A value openpyxl can write: NaN and NaT become blank, numpy scalars Python ones."""
-    if value is None:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def _table(ws: Worksheet, name: str, first_col: int, last_col: int, header_row: int, last_row: int) -> None:
-    if last_row <= header_row:
-        return
-    ref = f"{get_column_letter(first_col)}{header_row}:{get_column_letter(last_col)}{last_row}"
-    table = Table(displayName=name, ref=ref)
-    table.tableStyleInfo = TABLE_STYLE
-    ws.add_table(table)
-
-
-def _table_header(ws: Worksheet, row: int, labels: Sequence[Any]) -> None:
-    """A table's header row, tall enough for three wrapped lines."""
-    write_header(ws, row, list(labels))
-    ws.row_dimensions[row].height = 45
-
-
-def _units(ws: Worksheet, row: int, units: Sequence[str], col: int = 1) -> None:
-    for offset, unit in enumerate(units):
-        cell = ws.cell(row=row, column=col + offset, value=unit)
-        cell.font = NOTE_FONT
-        cell.alignment = Alignment(horizontal="center")
-
-
-def _rows(ws: Worksheet, first_row: int, columns: Sequence[tuple[Any, str | None]], n: int) -> None:
-    """Write ``n`` rows column by column: each column is (values or formula template, number format).
-
-    A formula template is a string containing ``{r}`` (the row number): one formula copied down.
-    """
-    for c, (values, fmt) in enumerate(columns, start=1):
-        template = values if isinstance(values, str) else None
-        for i in range(n):
-            row = first_row + i
-            if template is not None:
-                cell = ws.cell(row=row, column=c, value=template.format(r=row))
-            else:
-                value = _clean(values[i])
-                cell = write_text(ws, row, c, value) if isinstance(value, str) else ws.cell(row, c, value)
-            if fmt:
-                cell.number_format = fmt
-
 
 # ---- sheets --------------------------------------------------------------------------------------
 
@@ -205,12 +145,12 @@ def _terms_sheet(wb: Workbook, result: PortfolioResult) -> None:
     row += 2
     for name, value in result.terms.as_rows():
         ws.cell(row=row, column=1, value=name)
-        is_rate = name in ("deemed_rate",) and isinstance(value, float)
-        is_share = name.endswith("share") or name.startswith("japan_share")
-        term_unit = "%" if (is_rate or is_share) else "years" if name == "useful_life" else "text"
+        info = TERM_INFO[name]
+        percent = info.percent and isinstance(value, float)  # a dated rate's rows are texts
+        term_unit = "%" if percent else "text" if info.percent else info.unit
         ws.cell(row=row, column=2, value=term_unit)
         cell = write_text(ws, row, 3, "" if value is None else value)
-        if is_rate or is_share:
+        if percent:
             cell.number_format = PERCENT
         row += 1
     ws.cell(row=row, column=1, value="Money unit")
@@ -284,24 +224,11 @@ SPV_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("deemed_rate", "Deemed rate", "%"),
     ("flags", "Flags", "count"),
 )
-_FORMATS = {
-    "$": MONEY,
-    "date": DATE,
-    "years": YEARS,
-    "%": PERCENT,
-    "x": MULTIPLE,
-    "count": INTEGER,
-    "year": INTEGER,
-    "text": None,
-    "flag": None,
-}
-
-
-def _spv_sheet(wb: Workbook, result: PortfolioResult) -> tuple[_Columns, int]:
+def _spv_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int]:
     ws = wb.create_sheet("SPVs")
     table = result.spvs
     n = len(table)
-    cols = _Columns([k for k, _, _ in SPV_COLUMNS])
+    cols = Columns([k for k, _, _ in SPV_COLUMNS])
     write_title(
         ws,
         "SPVs",
@@ -309,18 +236,18 @@ def _spv_sheet(wb: Workbook, result: PortfolioResult) -> tuple[_Columns, int]:
         "(the unrecovered amount is Japan's exposure). A blank XIRR: no IRR exists (the US never "
         "funds, so it never has one).",
     )
-    _units(ws, UNITS_ROW, [result.unit if u == "$" else u for _, _, u in SPV_COLUMNS])
-    _table_header(ws, HEADER_ROW, [h for _, h, _ in SPV_COLUMNS])
+    units_row(ws, UNITS_ROW, [result.unit if u == "$" else u for _, _, u in SPV_COLUMNS])
+    table_header(ws, HEADER_ROW, [h for _, h, _ in SPV_COLUMNS])
     funded, received = cols["funded"], cols["japan_received"]
     data = []
     for key, _, unit in SPV_COLUMNS:
         if key == "multiple":
             data.append((f"=IF({funded}{{r}}>0,{received}{{r}}/{funded}{{r}},0)", MULTIPLE))
         else:
-            data.append((table[key].tolist(), _FORMATS[unit]))
-    _rows(ws, FIRST_ROW, data, n)
+            data.append((table[key].tolist(), FORMATS[unit]))
+    fill_rows(ws, FIRST_ROW, data, n)
     last = FIRST_ROW + n - 1
-    _table(ws, "tblSPVs", 1, len(SPV_COLUMNS), HEADER_ROW, last)
+    add_table(ws, "tblSPVs", 1, len(SPV_COLUMNS), HEADER_ROW, last)
     widths = {"A": 14, "B": 40, "C": 22}
     widths.update({get_column_letter(c): 15 for c in range(4, len(SPV_COLUMNS) + 1)})
     set_widths(ws, widths)
@@ -342,19 +269,19 @@ YEAR_COLUMNS = (
 )
 
 
-def _years_sheet(wb: Workbook, result: PortfolioResult) -> tuple[_Columns, int, int]:
+def _years_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int, int]:
     ws = wb.create_sheet("Program by year")
     years = result.years
     n = len(years)
-    cols = _Columns([k for k, _, _ in YEAR_COLUMNS])
+    cols = Columns([k for k, _, _ in YEAR_COLUMNS])
     write_title(
         ws,
         "Program by year",
         f"Cash to each country by calendar year, all SPVs; money in "
         f"{result.unit}. Japan's fundings are shown positive here.",
     )
-    _units(ws, UNITS_ROW, [result.unit if u == "$" else u for _, _, u in YEAR_COLUMNS])
-    _table_header(ws, HEADER_ROW, [h for _, h, _ in YEAR_COLUMNS])
+    units_row(ws, UNITS_ROW, [result.unit if u == "$" else u for _, _, u in YEAR_COLUMNS])
+    table_header(ws, HEADER_ROW, [h for _, h, _ in YEAR_COLUMNS])
     fund, rec, dist = cols["japan_funded"], cols["japan_received"], cols["distributed"]
     net = cols["japan_net"]
     data = []
@@ -366,10 +293,10 @@ def _years_sheet(wb: Workbook, result: PortfolioResult) -> tuple[_Columns, int, 
         elif key == "japan_share":
             data.append((f"=IF({dist}{{r}}=0,0,{rec}{{r}}/{dist}{{r}})", PERCENT))
         else:
-            data.append((years[key].tolist(), _FORMATS[unit]))
-    _rows(ws, FIRST_ROW, data, n)
+            data.append((years[key].tolist(), FORMATS[unit]))
+    fill_rows(ws, FIRST_ROW, data, n)
     last = FIRST_ROW + n - 1
-    _table(ws, "tblYears", 1, len(YEAR_COLUMNS), HEADER_ROW, last)
+    add_table(ws, "tblYears", 1, len(YEAR_COLUMNS), HEADER_ROW, last)
     total = last + 1
     ws.cell(row=total, column=1, value="Total").font = SUBTITLE_FONT
     for key in (
@@ -394,7 +321,7 @@ def _years_sheet(wb: Workbook, result: PortfolioResult) -> tuple[_Columns, int, 
     return cols, last, total
 
 
-def _cap_sheet(wb: Workbook, result: PortfolioResult, spv_cols: _Columns, spv_last: int) -> dict[str, str]:
+def _cap_sheet(wb: Workbook, result: PortfolioResult, spv_cols: Columns, spv_last: int) -> dict[str, str]:
     ws = wb.create_sheet("Cap & deadline")
     cap = result.cap
     unit = result.unit
@@ -483,10 +410,10 @@ def _cap_sheet(wb: Workbook, result: PortfolioResult, spv_cols: _Columns, spv_la
         "Funded by Japan",
         "Funded after the deadline",
     ]
-    _units(ws, top + 1, ["year", "count", unit, unit, "%", unit, unit])
-    _table_header(ws, top + 2, headers)
+    units_row(ws, top + 1, ["year", "count", unit, unit, "%", unit, unit])
+    table_header(ws, top + 2, headers)
     first = top + 3
-    cols = _Columns(keys)
+    cols = Columns(keys)
     data = []
     for key in keys:
         if key == "cumulative":
@@ -496,9 +423,9 @@ def _cap_sheet(wb: Workbook, result: PortfolioResult, spv_cols: _Columns, spv_la
         else:
             fmt = INTEGER if key in ("year", "spvs_noticed") else MONEY
             data.append((by_year[key].tolist(), fmt))
-    _rows(ws, first, data, len(by_year))
+    fill_rows(ws, first, data, len(by_year))
     last = first + len(by_year) - 1
-    _table(ws, "tblCapYears", 1, len(keys), top + 2, last)
+    add_table(ws, "tblCapYears", 1, len(keys), top + 2, last)
     refs["by_year_committed"] = f"'Cap & deadline'!${cols['committed']}${first}:${cols['committed']}${last}"
     refs["by_year_funded"] = f"'Cap & deadline'!${cols['funded']}${first}:${cols['funded']}${last}"
     set_widths(ws, {"A": 46, "B": 14, "C": 22, "D": 60, "E": 18, "F": 18, "G": 22})
@@ -528,8 +455,8 @@ def _flags_sheet(wb: Workbook, result: PortfolioResult) -> None:
         f"computation; money in {result.unit}.",
     )
     headers = ["#", "Kind", "SPV ID", "SPV name", "Date", "Amount", "Source", "Reason"]
-    _units(ws, UNITS_ROW, ["count", "text", "text", "text", "date", result.unit, "text", "text"])
-    _table_header(ws, HEADER_ROW, headers)
+    units_row(ws, UNITS_ROW, ["count", "text", "text", "text", "date", result.unit, "text", "text"])
+    table_header(ws, HEADER_ROW, headers)
     if n == 0:
         ws.cell(
             row=FIRST_ROW,
@@ -549,8 +476,8 @@ def _flags_sheet(wb: Workbook, result: PortfolioResult) -> None:
             (flags["source"].tolist(), None),
             (flags["reason"].tolist(), None),
         ]
-        _rows(ws, FIRST_ROW, data, n)
-        _table(ws, "tblFlags", 1, len(headers), HEADER_ROW, FIRST_ROW + n - 1)
+        fill_rows(ws, FIRST_ROW, data, n)
+        add_table(ws, "tblFlags", 1, len(headers), HEADER_ROW, FIRST_ROW + n - 1)
     set_widths(ws, {"A": 6, "B": 12, "C": 14, "D": 40, "E": 12, "F": 14, "G": 24, "H": 110})
     ws.freeze_panes = f"A{FIRST_ROW}"
     print_setup(ws, title_rows=f"{UNITS_ROW}:{HEADER_ROW}")
@@ -570,16 +497,16 @@ SECTOR_COLUMNS = (
 )
 
 
-def _sectors_sheet(wb: Workbook, result: PortfolioResult) -> tuple[_Columns, int]:
+def _sectors_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int]:
     ws = wb.create_sheet("Sectors")
     sectors = result.sectors
     n = len(sectors)
-    cols = _Columns([k for k, _, _ in SECTOR_COLUMNS])
+    cols = Columns([k for k, _, _ in SECTOR_COLUMNS])
     write_title(
         ws, "Sectors", f"The program by sector (the MOU's named sectors first); money in {result.unit}."
     )
-    _units(ws, UNITS_ROW, [result.unit if u == "$" else u for _, _, u in SECTOR_COLUMNS])
-    _table_header(ws, HEADER_ROW, [h for _, h, _ in SECTOR_COLUMNS])
+    units_row(ws, UNITS_ROW, [result.unit if u == "$" else u for _, _, u in SECTOR_COLUMNS])
+    table_header(ws, HEADER_ROW, [h for _, h, _ in SECTOR_COLUMNS])
     last = FIRST_ROW + n - 1
     c = cols["committed"]
     data = []
@@ -590,9 +517,9 @@ def _sectors_sheet(wb: Workbook, result: PortfolioResult) -> tuple[_Columns, int
         elif key == "named":
             data.append((["yes" if v else "no" for v in sectors["named"]], None))
         else:
-            data.append((sectors[key].tolist(), _FORMATS[unit]))
-    _rows(ws, FIRST_ROW, data, n)
-    _table(ws, "tblSectors", 1, len(SECTOR_COLUMNS), HEADER_ROW, last)
+            data.append((sectors[key].tolist(), FORMATS[unit]))
+    fill_rows(ws, FIRST_ROW, data, n)
+    add_table(ws, "tblSectors", 1, len(SECTOR_COLUMNS), HEADER_ROW, last)
     set_widths(ws, {"A": 28, **{get_column_letter(i): 16 for i in range(2, len(SECTOR_COLUMNS) + 1)}})
     ws.freeze_panes = f"B{FIRST_ROW}"
     print_setup(ws, title_rows=f"{UNITS_ROW}:{HEADER_ROW}")
@@ -602,9 +529,9 @@ def _sectors_sheet(wb: Workbook, result: PortfolioResult) -> tuple[_Columns, int
 def _charts_sheet(
     wb: Workbook,
     result: PortfolioResult,
-    year_cols: _Columns,
+    year_cols: Columns,
     year_last: int,
-    sector_cols: _Columns,
+    sector_cols: Columns,
     sector_last: int,
 ) -> None:
     ws = wb.create_sheet("Charts")
@@ -645,329 +572,6 @@ def _charts_sheet(
     bars.width, bars.height = 30, 10
     ws.add_chart(bars, "A31")
     print_setup(ws, area="A1:T52")
-
-
-READING_LABELS = {
-    "threshold_date": ("threshold date", "date"),
-    "xirr_japan": ("XIRR Japan", "%"),
-    "japan_received": ("Japan received", "$"),
-    "us_received": ("US received", "$"),
-    "unrecovered": ("unrecovered deemed allocation", "$"),
-}
-READING_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    # key, header, unit ("$" = the money unit); the same figures as the one-SPV report's Readings
-    ("id", "SPV ID", "text"),
-    ("name", "Name", "text"),
-    ("useful_life", "Useful life (scheduled reading)", "years"),
-    ("useful_life_from", "Useful life from", "text"),
-    *(
-        (f"{basis}_{key}", f"{title}: {label}", unit)
-        for basis, title in (("cumulative", "Cumulative (default)"), ("scheduled", "Scheduled"))
-        for key, (label, unit) in READING_LABELS.items()
-    ),
-    ("delta_japan_received", "Scheduled less cumulative: Japan received", "$"),
-    ("delta_xirr_japan", "Scheduled less cumulative: XIRR Japan", "%"),
-    ("note", "Note", "text"),
-)
-
-
-def _readings_sheet(wb: Workbook, result: PortfolioResult) -> tuple[_Columns, int, int]:
-    """Both readings side by side, a row per SPV and a Program row; returns columns, last row, program row."""
-    readings = result.readings
-    assert readings is not None
-    ws = wb.create_sheet("Readings")
-    table = readings.spvs
-    n = len(table)
-    cols = _Columns([k for k, _, _ in READING_COLUMNS])
-    write_title(
-        ws,
-        "Readings",
-        "Readings: the same flows under both readings of the deemed allocation, per SPV and for the "
-        "program. Cumulative (default): one running balance of principal plus deemed interest, as on "
-        "every other sheet. Scheduled: each year, deemed interest plus principal / useful life plus any "
-        f"carried shortfall (the second reading). Money in {result.unit}. A blank threshold date: not "
-        "reached; a blank XIRR: no IRR.",
-    )
-    _units(
-        ws,
-        UNITS_ROW,
-        [
-            result.unit if u == "$" else ("% points" if k == "delta_xirr_japan" else u)
-            for k, _, u in READING_COLUMNS
-        ],
-    )
-    _table_header(ws, HEADER_ROW, [h for _, h, _ in READING_COLUMNS])
-    ws.row_dimensions[HEADER_ROW].height = 60
-    data: list[tuple[Any, str | None]] = []
-    for key, _, unit in READING_COLUMNS:
-        fmt = INTEGER if key == "useful_life" else _FORMATS[unit]
-        formula = _reading_formula(cols, key)
-        if formula is not None:
-            data.append((formula, fmt))
-        else:  # an empty note is a blank cell
-            data.append(([v or None for v in table[key]] if key == "note" else table[key].tolist(), fmt))
-    _rows(ws, FIRST_ROW, data, n)
-    last = FIRST_ROW + n - 1
-    _table(ws, "tblReadings", 1, len(READING_COLUMNS), HEADER_ROW, last)
-
-    program_row = last + 1
-    program = readings.program
-    incomplete = int((table["note"] != "").sum())
-    ws.cell(row=program_row, column=1, value="Program").font = SUBTITLE_FONT
-    write_text(ws, program_row, 2, f"All {n:,} SPVs").font = SUBTITLE_FONT
-    for basis in ("cumulative", "scheduled"):
-        for key in READING_FIGURES:
-            letter = cols[f"{basis}_{key}"]
-            cell = ws[f"{letter}{program_row}"]
-            cell.value = _clean(program.loc[basis, key])
-            cell.number_format = _FORMATS[READING_LABELS[key][1]]
-            cell.font = SUBTITLE_FONT
-    for key in ("delta_japan_received", "delta_xirr_japan"):
-        cell = ws[f"{cols[key]}{program_row}"]
-        cell.value = (_reading_formula(cols, key) or "").format(r=program_row)
-        cell.number_format = MONEY if key == "delta_japan_received" else PERCENT
-        cell.font = SUBTITLE_FONT
-    if incomplete:
-        write_text(
-            ws, program_row, len(READING_COLUMNS), f"Scheduled: {incomplete} SPV(s) not computed (see notes)"
-        )
-    notes = [
-        "Program: threshold date = the date every SPV is past its threshold (blank while any is not); "
-        "XIRR over Japan's flows summed over every SPV by date; money summed over the SPVs.",
-        "Useful life: the SPV table's useful_life column, else the terms' (Terms sheet), else "
-        f"{readings.default_useful_life} years ('{LIFE_FROM_DEFAULT}'). The cumulative reading ignores it.",
-        "Threshold, scheduled reading: the row that pays off the last amount ever due; unrecovered: what is "
-        "still due in the last row's year plus the installments of later years.",
-    ]
-    for offset, text in enumerate(notes):
-        write_text(ws, program_row + 2 + offset, 1, text).font = NOTE_FONT
-    widths = {"A": 14, "B": 40, "C": 12, "D": 26}
-    widths.update({get_column_letter(c): 15 for c in range(5, len(READING_COLUMNS))})
-    widths[get_column_letter(len(READING_COLUMNS))] = 60
-    set_widths(ws, widths)
-    ws.freeze_panes = f"C{FIRST_ROW}"
-    print_setup(
-        ws,
-        title_rows=f"{UNITS_ROW}:{HEADER_ROW}",
-        area=f"A1:{get_column_letter(len(READING_COLUMNS))}{program_row + 1 + len(notes)}",
-    )
-    return cols, last, program_row
-
-
-def _reading_formula(cols: _Columns, key: str) -> str | None:
-    """The native formula of a derived Readings column (``{r}`` = the row), or None for a value column."""
-    if key in ("delta_japan_received", "delta_xirr_japan"):
-        figure = key.removeprefix("delta_")
-        cum, sched = cols[f"cumulative_{figure}"], cols[f"scheduled_{figure}"]
-        return f'=IF(OR({cum}{{r}}="",{sched}{{r}}=""),"",{sched}{{r}}-{cum}{{r}})'
-    return None
-
-
-def _sensitivity_sheet(wb: Workbook, result: PortfolioResult) -> None:
-    sens = result.sensitivity
-    assert sens is not None
-    ws = wb.create_sheet("Sensitivity")
-    write_title(
-        ws,
-        "Sensitivity",
-        "Japan's XIRR and the threshold year over a grid of deemed rates (each rate "
-        "replaces every SPV's deemed rate) and of scales of distributable cash (fundings unscaled). "
-        "Blank: no IRR, or the threshold is not reached.",
-    )
-    spvs = result.spvs
-    n, n_r = len(spvs), sens.rates.size
-    last_col = get_column_letter(2 + n_r)
-    row = 5
-    for s, scale in enumerate(sens.scales.tolist()):
-        ws.cell(row=row, column=1, value=f"Distributable cash x {scale:.0%}").font = SUBTITLE_FONT
-        row += 1
-        _rate_header(ws, row, "Program", "Unit", sens.rates)
-        program_rows = [
-            ("Japan's XIRR (all SPVs' flows)", "%", sens.program_xirr_japan[s], PERCENT),
-            ("Year every SPV is past its threshold", "year", sens.program_threshold_year[s], INTEGER),
-            ("Japan received", result.unit, sens.program_japan_received[s], MONEY),
-            ("SPVs past their threshold", "count", sens.program_reached[s], INTEGER),
-        ]
-        for label, unit, values, fmt in program_rows:
-            row += 1
-            ws.cell(row=row, column=1, value=label)
-            ws.cell(row=row, column=2, value=unit)
-            for j, v in enumerate(values.tolist()):
-                ws.cell(row=row, column=3 + j, value=_clean(v)).number_format = fmt
-        ws.conditional_formatting.add(f"C{row - 3}:{last_col}{row - 3}", _heat(high_is_good=True))
-        row += 2
-        for title, values, fmt, good in (
-            ("Japan's XIRR by SPV", sens.xirr_japan[:, s, :], PERCENT, True),
-            ("Threshold year by SPV", sens.threshold_year[:, s, :], INTEGER, False),
-        ):
-            ws.cell(row=row, column=1, value=f"{title} (cash x {scale:.0%})").font = SUBTITLE_FONT
-            row += 1
-            _rate_header(ws, row, "SPV ID", "Name", sens.rates)
-            first = row + 1
-            columns: list[tuple[Any, str | None]] = [
-                (spvs["id"].tolist(), None),
-                (spvs["name"].tolist(), None),
-            ]
-            columns += [(values[:, j].tolist(), fmt) for j in range(n_r)]
-            _rows(ws, first, columns, n)
-            ws.conditional_formatting.add(f"C{first}:{last_col}{first + n - 1}", _heat(high_is_good=good))
-            row = first + n + 1
-    set_widths(ws, {"A": 40, "B": 40, **{get_column_letter(3 + j): 12 for j in range(n_r)}})
-    ws.freeze_panes = "C5"
-    print_setup(ws)
-
-
-def _rate_header(ws: Worksheet, row: int, first: str, second: str, rates: Any) -> None:
-    write_header(ws, row, [first, second, *[float(r) for r in rates]])
-    for j in range(rates.size):
-        ws.cell(row=row, column=3 + j).number_format = PERCENT
-
-
-def _heat(*, high_is_good: bool) -> ColorScaleRule:
-    red, yellow, green = "FFF8696B", "FFFFEB84", "FF63BE7B"
-    low, high = (red, green) if high_is_good else (green, red)
-    return ColorScaleRule(
-        start_type="min",
-        start_color=low,
-        mid_type="percentile",
-        mid_value=50,
-        mid_color=yellow,
-        end_type="max",
-        end_color=high,
-    )
-
-
-def _checks(
-    spv_cols: _Columns,
-    spv_last: int,
-    year_cols: _Columns,
-    year_last: int,
-    year_total: int,
-    sector_cols: _Columns,
-    sector_last: int,
-    cap_refs: dict[str, str],
-) -> list[tuple[str, str]]:
-    tol = TOLERANCE_CELL
-
-    def spv(key: str) -> str:
-        c = spv_cols[key]
-        return f"SPVs!${c}${FIRST_ROW}:${c}${spv_last}"
-
-    def year(key: str) -> str:
-        c = year_cols[key]
-        return f"'Program by year'!${c}${FIRST_ROW}:${c}${year_last}"
-
-    def year_total_cell(key: str) -> str:
-        return f"'Program by year'!${year_cols[key]}${year_total}"
-
-    def sector(key: str) -> str:
-        c = sector_cols[key]
-        return f"Sectors!${c}${FIRST_ROW}:${c}${sector_last}"
-
-    def tie(a: str, b: str) -> str:
-        return f"=ABS({a}-{b})<={tol}"
-
-    return [
-        (
-            "Japan's fundings: the SPVs' total equals the program-by-year total",
-            tie(f"SUM({spv('funded')})", year_total_cell("japan_funded")),
-        ),
-        (
-            "Cash distributed: the SPVs' total equals the program-by-year total",
-            tie(f"SUM({spv('distributed')})", year_total_cell("distributed")),
-        ),
-        (
-            "Japan's receipts: the SPVs' total equals the program-by-year total",
-            tie(f"SUM({spv('japan_received')})", year_total_cell("japan_received")),
-        ),
-        (
-            "US receipts: the SPVs' total equals the program-by-year total",
-            tie(f"SUM({spv('us_received')})", year_total_cell("us_received")),
-        ),
-        (
-            "Partner receipts: the SPVs' total equals the program-by-year total",
-            tie(f"SUM({spv('partner_received')})", year_total_cell("partner_received")),
-        ),
-        (
-            "Every SPV: Japan's and the US's receipts add up to the cash distributed",
-            f"=SUMPRODUCT(ABS({spv('japan_received')}+{spv('us_received')}-{spv('distributed')}))<={tol}",
-        ),
-        (
-            "Every year: Japan's and the US's receipts add up to the cash distributed",
-            f"=SUMPRODUCT(ABS({year('japan_received')}+{year('us_received')}-{year('distributed')}))<={tol}",
-        ),
-        (
-            "Sectors: commitments tie to the SPVs",
-            tie(f"SUM({sector('committed')})", f"SUM({spv('committed')})"),
-        ),
-        (
-            "Sectors: Japan's receipts tie to the SPVs",
-            tie(f"SUM({sector('japan_received')})", f"SUM({spv('japan_received')})"),
-        ),
-        (
-            "Sectors: the unrecovered deemed allocation ties to the SPVs",
-            tie(f"SUM({sector('unrecovered')})", f"SUM({spv('unrecovered')})"),
-        ),
-        (
-            "Cap & deadline: commitments by notice year tie to the SPVs",
-            tie(f"SUM({cap_refs['by_year_committed']})", f"SUM({spv('committed')})"),
-        ),
-        (
-            "Cap & deadline: fundings by year tie to the SPVs",
-            tie(f"SUM({cap_refs['by_year_funded']})", f"SUM({spv('funded')})"),
-        ),
-        ("No SPV has a negative unrecovered deemed allocation", f'=COUNTIF({spv("unrecovered")},"<0")=0'),
-        (
-            "SPVs past their threshold have nothing unrecovered",
-            f'=SUMPRODUCT(({spv("threshold_date")}<>"")*({spv("unrecovered")}>{tol}))=0',
-        ),
-    ]
-
-
-def _readings_checks(
-    cols: _Columns, last: int, program_row: int, spv_cols: _Columns, spv_last: int
-) -> list[tuple[str, str]]:
-    """Native checks of the Readings sheet: it ties to the SPVs sheet, conserves cash, and sums."""
-    tol = TOLERANCE_CELL
-
-    def rd(key: str) -> str:
-        c = cols[key]
-        return f"Readings!${c}${FIRST_ROW}:${c}${last}"
-
-    def spv(key: str) -> str:
-        c = spv_cols[key]
-        return f"SPVs!${c}${FIRST_ROW}:${c}${spv_last}"
-
-    computed = f'({rd("note")}="")'  # an SPV whose scheduled reading has a note has no figures to check
-    sums = "+".join(
-        f"ABS(Readings!${cols[f'{basis}_{key}']}${program_row}-SUM({rd(f'{basis}_{key}')}))"
-        for basis in ("cumulative", "scheduled")
-        for key in ("japan_received", "us_received", "unrecovered")
-    )
-    return [
-        (
-            "Readings: the cumulative reading equals the SPVs sheet (Japan's receipts and the unrecovered "
-            "deemed allocation, every SPV)",
-            f"=SUMPRODUCT(ABS({rd('cumulative_japan_received')}-{spv('japan_received')}))"
-            f"+SUMPRODUCT(ABS({rd('cumulative_unrecovered')}-{spv('unrecovered')}))<={tol}",
-        ),
-        (
-            "Readings: under each reading, Japan's and the US's receipts add up to the cash distributed "
-            "(SPVs sheet), every SPV",
-            f"=SUMPRODUCT(ABS({rd('cumulative_japan_received')}+{rd('cumulative_us_received')}"
-            f"-{spv('distributed')}))+SUMPRODUCT({computed}*ABS({rd('scheduled_japan_received')}"
-            f"+{rd('scheduled_us_received')}-{spv('distributed')}))<={tol}",
-        ),
-        (
-            "Readings: the Program row equals the sum of the SPV rows (Japan's and the US's receipts, "
-            "unrecovered; both readings)",
-            f"={sums}<={tol}",
-        ),
-        (
-            "Readings: SPVs past their scheduled threshold have nothing unrecovered",
-            f'=SUMPRODUCT(({rd("scheduled_threshold_date")}<>"")*({rd("scheduled_unrecovered")}>{tol}))=0',
-        ),
-    ]
 
 
 # ---- the report ----------------------------------------------------------------------------------
@@ -1040,13 +644,15 @@ def write_portfolio_report(
     sector_cols, sector_last = _sectors_sheet(wb, result)
     _charts_sheet(wb, result, year_cols, year_last, sector_cols, sector_last)
     outputs = ["SPVs", "Program by year", "Cap & deadline", "Flags", "Sectors", "Charts"]
-    checks = _checks(spv_cols, spv_last, year_cols, year_last, year_total, sector_cols, sector_last, cap_refs)
+    checks = program_checks(
+        spv_cols, spv_last, year_cols, year_last, year_total, sector_cols, sector_last, cap_refs
+    )
     if result.readings is not None:
-        reading_cols, reading_last, program_row = _readings_sheet(wb, result)
+        reading_cols, reading_last, program_row = readings_sheet(wb, result)
         outputs.append("Readings")
-        checks += _readings_checks(reading_cols, reading_last, program_row, spv_cols, spv_last)
+        checks += readings_checks(reading_cols, reading_last, program_row, spv_cols, spv_last)
     if result.sensitivity is not None:
-        _sensitivity_sheet(wb, result)
+        sensitivity_sheet(wb, result)
         outputs.append("Sensitivity")
     master = add_checks(wb, checks)
     for name in outputs:
@@ -1068,9 +674,7 @@ def write_portfolio_report(
         input_sha256=digest,
         master_check=master,
     )
-    if progress is not None:
-        progress(f"built the report ({len(wb.sheetnames)} sheets); saving {path.name}")
+    say(progress, f"built the report ({len(wb.sheetnames)} sheets); saving {path.name}")
     saved = save_workbook(wb, path)
-    if progress is not None:
-        progress(f"wrote {saved}")
+    say(progress, f"wrote {saved}")
     return saved

@@ -19,29 +19,27 @@ are parsed by openpyxl with ``defusedxml`` installed, which makes it refuse XML 
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import math
 import re
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..dates import ordinal_from_serial, to_date
+from ..cells import is_blank, parse_date, parse_number
+from ..dates import to_date
+from ..errors import MacroWorkbookError as MacroWorkbookError  # part of this module's interface
 from ..errors import SpvInputError, TermsError
 from ..terms import Terms
 from .files import MACRO_SUFFIXES, check_workbook_package, sha256_of
-from .files import MacroWorkbookError as MacroWorkbookError  # part of this module's interface
+from .sources import csv_lines, open_workbook
 
 FLOWS_TABLE = "Flows"
 FLOWS_SHEET = "Inputs"
 TERMS_TABLE = "Terms"
 TERMS_SHEET = "Terms"
 WORKBOOK_SUFFIXES = (".xlsx", ".xltx")
-_EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
 _HEADER_SEARCH_ROWS = 30
 
 
@@ -115,7 +113,7 @@ class SpvInput:
                 text = text.replace("in the third column", f"in column {column.group(1)}")
             return f"{prefix}, {row.name_where}: {text}"
         if message.startswith("deemed_rate: give either one rate or dated rows"):
-            undated = [r for r in rows if _term_key(r.name) == "deemed_rate" and _is_blank(r.effective)]
+            undated = [r for r in rows if _term_key(r.name) == "deemed_rate" and is_blank(r.effective)]
             if undated:  # the rate without a date is the one to fix
                 return f"{prefix}, {undated[0].effective_where or undated[0].where}: {message}"
         for row in rows:
@@ -159,7 +157,7 @@ def read_input(path: str | Path) -> SpvInput:
     >>> read_input(macro)
     Traceback (most recent call last):
     ...
-    xlspv.workbooks.files.MacroWorkbookError: flows.xlsm: macro-enabled workbooks (.xlsm) are refused; ...
+    xlspv.errors.MacroWorkbookError: flows.xlsm: macro-enabled workbooks (.xlsm) are refused; ...
     """
     p = Path(path)
     if not p.exists():
@@ -186,19 +184,7 @@ def read_input(path: str | Path) -> SpvInput:
 
 
 def _load(p: Path, *, data_only: bool) -> Any:
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not read
-            return load_workbook(p, read_only=False, data_only=data_only)
-    except SpvInputError:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds on a damaged package; name it and stop
-        raise SpvInputError(
-            f"{p.name}: cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc}); "
-            "open it in Excel or LibreOffice and save it as .xlsx."
-        ) from None
+    return open_workbook(p, data_only=data_only)
 
 
 def _find_table(wb: Any, name: str) -> tuple[Any, Any] | None:
@@ -293,49 +279,15 @@ def _flows_block(p: Path, wb: Any) -> _Block:
     return block
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+_VALUE_FIX = "enter a number (fundings negative, distributions positive)"
 
 
 def _cell_value(p: Path, where: str, value: Any) -> float:
-    if isinstance(value, bool):
-        raise SpvInputError(f"{p.name}, {where}: {value!r} is not a number; enter the cash flow as a number.")
-    if isinstance(value, str):
-        text = value.strip()
-        if text.upper() in _EXCEL_ERRORS:
-            raise SpvInputError(
-                f"{p.name}, {where}: holds the error {text}; fix its formula or enter a number."
-            )
-        raise SpvInputError(
-            f"{p.name}, {where}: {value!r} is text, not a number; enter a number "
-            "(fundings negative, distributions positive)."
-        )
-    if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
-        raise SpvInputError(f"{p.name}, {where}: holds a date or time, not a number; enter the cash flow.")
-    number = float(value)
-    if not math.isfinite(number):
-        raise SpvInputError(f"{p.name}, {where}: {value!r} is not a finite number; enter a number.")
-    return number
+    return parse_number(value, f"{p.name}, {where}", "xlsx", _VALUE_FIX)
 
 
 def _cell_date(p: Path, where: str, value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        if text.upper() in _EXCEL_ERRORS:
-            raise SpvInputError(
-                f"{p.name}, {where}: holds the error {text}; fix its formula or enter a date."
-            )
-        raise SpvInputError(
-            f"{p.name}, {where}: {value!r} is text, not a date; enter a real date (type it as 2026-03-31 "
-            "in a date-formatted cell)."
-        )
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SpvInputError(f"{p.name}, {where}: {value!r} is not a date; enter a date.")
-    return to_date(ordinal_from_serial(float(value), what=f"{p.name}, {where}"))
+    return to_date(parse_date(value, f"{p.name}, {where}", "xlsx"))
 
 
 def _formula_without_result(p: Path, ws_title: str, coordinate: str) -> bool:
@@ -356,13 +308,13 @@ def _read_flows(p: Path, block: _Block) -> tuple[list[dt.date], list[float], lis
     while True:  # the table's rows, then any typed just below it
         date = ws.cell(row=row, column=date_col).value
         value = ws.cell(row=row, column=value_col).value
-        if row > block.last_row and _is_blank(date) and _is_blank(value):
+        if row > block.last_row and is_blank(date) and is_blank(value):
             break
         note = ws.cell(row=row, column=note_col).value if note_col else None
         raw.append((row, date, value, note))
         row += 1
     _refuse_data_below_a_gap(p, ws, row, date_col, value_col)
-    while raw and _is_blank(raw[-1][1]) and _is_blank(raw[-1][2]):
+    while raw and is_blank(raw[-1][1]) and is_blank(raw[-1][2]):
         raw.pop()  # blank rows at the end of the table are not data
     if not raw:
         raise SpvInputError(
@@ -375,7 +327,7 @@ def _read_flows(p: Path, block: _Block) -> tuple[list[dt.date], list[float], lis
     date_letter, value_letter = get_column_letter(date_col), get_column_letter(value_col)
     for row, date, value, note in raw:
         for letter, cell, what in ((date_letter, date, "date"), (value_letter, value, "value")):
-            if _is_blank(cell):
+            if is_blank(cell):
                 where = f"{p.name}, sheet {ws.title}, cell {letter}{row}"
                 if _formula_without_result(p, ws.title, f"{letter}{row}"):
                     raise SpvInputError(
@@ -393,8 +345,8 @@ def _read_flows(p: Path, block: _Block) -> tuple[list[dt.date], list[float], lis
 def _refuse_data_below_a_gap(p: Path, ws: Any, gap: int, date_col: int, value_col: int) -> None:
     """A date or value typed below blank rows is data too: refuse it rather than silently drop it."""
     for row in range(gap + 1, (ws.max_row or 0) + 1):
-        if not (_is_blank(ws.cell(row=row, column=date_col).value)
-                and _is_blank(ws.cell(row=row, column=value_col).value)):
+        if not (is_blank(ws.cell(row=row, column=date_col).value)
+                and is_blank(ws.cell(row=row, column=value_col).value)):
             rows = f"row {gap} is" if row == gap + 1 else f"rows {gap}-{row - 1} are"
             raise SpvInputError(
                 f"{p.name}, sheet {ws.title}: {rows} blank inside the data (it goes on at row {row}); "
@@ -433,7 +385,7 @@ def _terms_block(wb: Any) -> _Block | None:
     if header is None:
         return _Block(ws, f"sheet {ws.title}", 0, 1, ws.max_row, {})
     last = header
-    while last < ws.max_row and any(not _is_blank(c.value) for c in ws[last + 1]):
+    while last < ws.max_row and any(not is_blank(c.value) for c in ws[last + 1]):
         last += 1  # the block ends at the first blank row (notes and settings may follow)
     return _Block(ws, f"sheet {ws.title}", header, header + 1, last, _columns(ws, header, 1, ws.max_column))
 
@@ -487,7 +439,7 @@ def _read_terms(block: _Block) -> list[TermRow]:
             continue
         value = ws.cell(row=row, column=value_col).value
         effective = ws.cell(row=row, column=effective_col).value if effective_col else None
-        if _is_blank(name) and _is_blank(value) and _is_blank(effective):
+        if is_blank(name) and is_blank(value) and is_blank(effective):
             continue
         rows.append(
             TermRow(
@@ -507,8 +459,7 @@ def _read_terms(block: _Block) -> list[TermRow]:
 def read_workbook(path: str | Path) -> SpvInput:
     """Read the Flows table and the Terms of a filled template (see the module's docstring)."""
     p = Path(path)
-    check_workbook_package(p)
-    wb = _load(p, data_only=True)
+    wb = _load(p, data_only=True)  # which refuses macros and damaged packages first
     try:
         dates, values, notes = _read_flows(p, _flows_block(p, wb))
         terms_block = _terms_block(wb)
@@ -529,42 +480,10 @@ def read_workbook(path: str | Path) -> SpvInput:
 # --- CSV ------------------------------------------------------------------------------------------
 
 
-def _csv_date(p: Path, line: int, text: str) -> dt.date:
-    try:
-        return dt.datetime.fromisoformat(text.strip()).date()
-    except ValueError:
-        raise SpvInputError(
-            f"{p.name}, line {line}, column date: {text!r} is not a date; write dates as YYYY-MM-DD, "
-            "e.g. 2026-03-31."
-        ) from None
-
-
-def _csv_value(p: Path, line: int, text: str) -> float:
-    try:
-        number = float(text.strip())
-    except ValueError:
-        raise SpvInputError(
-            f"{p.name}, line {line}, column value: {text!r} is not a number; write a plain number such as "
-            "-1500 or 200.5 (no thousands separators or currency signs)."
-        ) from None
-    if not math.isfinite(number):
-        raise SpvInputError(
-            f"{p.name}, line {line}, column value: {text!r} is not a finite number; enter a number."
-        )
-    return number
-
-
 def read_csv(path: str | Path) -> SpvInput:
     """Read a ``date,value[,note]`` CSV file (UTF-8, dates ``YYYY-MM-DD``); terms come from options."""
     p = Path(path)
-    try:
-        with open(p, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            lines = [(reader.line_num, row) for row in reader]
-    except UnicodeDecodeError:
-        raise SpvInputError(f"{p.name}: not a UTF-8 text file; save the CSV as UTF-8 text.") from None
-    except csv.Error as exc:
-        raise SpvInputError(f"{p.name}: cannot be read as CSV ({exc}); save it again as CSV.") from None
+    lines = csv_lines(p)
     header_at = next((i for i, (_, row) in enumerate(lines) if any(c.strip() for c in row)), None)
     if header_at is None:
         raise SpvInputError(
@@ -595,15 +514,15 @@ def read_csv(path: str | Path) -> SpvInput:
             if not cells[index].strip():
                 fix = "enter 0 or delete the line" if what == "value" else "enter the date or delete the line"
                 raise SpvInputError(f"{p.name}, line {line}, column {what}: blank inside the data; {fix}.")
-        dates.append(_csv_date(p, line, cells[date_i]))
-        values.append(_csv_value(p, line, cells[value_i]))
+        dates.append(to_date(parse_date(cells[date_i], f"{p.name}, line {line}, column date", "csv")))
+        values.append(parse_number(cells[value_i], f"{p.name}, line {line}, column value", "csv"))
         notes.append(cells[note_i].strip() if note_i is not None and note_i < len(cells) else "")
     return SpvInput(dates=dates, values=values, notes=notes, source=p, name=p.stem)
 
 
 def example_input() -> SpvInput:
-    """The built-in example as an input (no file; terms from :data:`xlspv.example.TERMS`)."""
-    from .. import example
+    """The built-in example as an input (no file; terms from :data:`xlspv.examples.spv.TERMS`)."""
+    from ..examples import spv as example
 
     rows = [TermRow(name, value, effective) for name, value, effective in term_rows_of(example.TERMS)]
     return SpvInput(

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib.util
+import functools
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,25 +39,43 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.styles import Alignment
 from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.table import Table
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..dates import to_date, to_ordinal
 from ..errors import SpvError
+from ..progress import Progress
+from ..progress import say as tell
 from ..scheduled import DEFAULT_USEFUL_LIFE
-from ..terms import COMPOUNDINGS, DAY_COUNTS, RateSchedule, Terms
+from ..terms import COMPOUNDINGS, DAY_COUNTS, TERM_INFO, RateSchedule, Terms
 from ..waterfall import Waterfall, compute
+from .audit import audit_sheet
 from .cover import add_checks, add_cover, add_master_check_line
 from .files import check_output, save_workbook, sha256_of
 from .reader import SpvInput, term_rows_of
+from .report_checks import checks
+from .report_layout import (
+    CHECK_TOLERANCE,
+    FIRST,
+    HEADER_ROW,
+    RATE_TOLERANCE,
+    TABLE_STYLE,
+    UNITS_ROW,
+    WATERFALL_COLUMNS,
+    Report,
+    W,
+    abs_ref,
+    col_range,
+    define,
+    flows_in_date_order,
+    row_table_header,
+)
 from .style import (
     DATE,
     INTEGER,
     MONEY,
     MULTIPLE,
-    NOTE_FONT,
     PERCENT,
     SUBTITLE_FONT,
     YEARS,
@@ -69,103 +87,6 @@ from .style import (
     write_title,
 )
 
-#: Tolerances of the Checks sheet (inputs on Terms): relative for money, absolute for rates.
-CHECK_TOLERANCE = 1e-9
-RATE_TOLERANCE = 1e-8
-EXPONENT = "0.000000000"
-DATE_OR_DASH = f'{DATE};;"-"'
-FLAG = "0"
-TABLE_STYLE = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    """Progress callback that says nothing."""
-
-
-# --- layout ---------------------------------------------------------------------------------------
-
-UNITS_ROW, HEADER_ROW = 5, 6  # every row table: units above the header
-FIRST = HEADER_ROW + 1  # first data row of Inputs and Waterfall
-AUDIT_OPENING = HEADER_ROW + 1  # the Audit's opening row (balances before the first cash flow)
-AUDIT_FIRST = AUDIT_OPENING + 1
-
-#: The Audit's row columns: (key, header, unit, number format). The formulas are in ``_audit_row``.
-AUDIT_COLUMNS: list[tuple[str, str, str, str | None]] = [
-    ("label", "Note (from the input)", "text", None),
-    ("step", "Step", "#", INTEGER),
-    ("input_row", "Input row", "#", INTEGER),
-    ("date", "Date", "date", DATE),
-    ("prev", "Previous date", "date", DATE),
-    ("value", "Value", "{unit}", MONEY),
-    ("funding", "Funding by Japan", "{unit}", MONEY),
-    ("cash", "Distributable cash", "{unit}", MONEY),
-    ("exp", "Accrual exponent since previous row", "exponent", EXPONENT),
-    ("open_p", "Opening principal", "{unit}", MONEY),
-    ("open_a", "Opening accrued interest (simple)", "{unit}", MONEY),
-    ("interest", "Deemed interest", "{unit}", MONEY),
-    ("pre_p", "Principal before cash", "{unit}", MONEY),
-    ("pre_a", "Accrued interest before cash", "{unit}", MONEY),
-    ("owed", "Owed before cash (B)", "{unit}", MONEY),
-    ("f_fund", "Funding row", "flag", FLAG),
-    ("f_open", "Balance open (B > 0)", "flag", FLAG),
-    ("f_before", "Before the threshold", "flag", FLAG),
-    ("f_thr", "Threshold row", "flag", FLAG),
-    ("f_after", "After the threshold", "flag", FLAG),
-    ("after_cash", "Cash split at the after-shares", "{unit}", MONEY),
-    ("japan", "Japan", "{unit}", MONEY),
-    ("us", "US", "{unit}", MONEY),
-    ("partner", "Partner", "{unit}", MONEY),
-    ("paid_a", "Interest paid", "{unit}", MONEY),
-    ("paid_p", "Principal paid", "{unit}", MONEY),
-    ("close_p", "Closing principal", "{unit}", MONEY),
-    ("close_a", "Closing accrued interest", "{unit}", MONEY),
-    ("balance", "Balance (B after the row)", "{unit}", MONEY),
-    ("tier", "Tier", "text", None),
-    ("japan_flow", "Japan's net cash flow", "{unit}", MONEY),
-    ("last_thr", "Last threshold date so far", "date", DATE_OR_DASH),
-]
-A = {key: get_column_letter(i + 1) for i, (key, *_rest) in enumerate(AUDIT_COLUMNS)}
-PERIOD_COL = len(AUDIT_COLUMNS) + 2  # one blank column, then one column per rate period
-
-#: The Waterfall sheet's columns: (key, header, unit, number format).
-WATERFALL_COLUMNS: list[tuple[str, str, str, str | None]] = [
-    ("note", "Note", "text", None),
-    ("step", "Step", "#", INTEGER),
-    ("input_row", "Input row", "#", INTEGER),
-    ("date", "Date", "date", DATE),
-    ("value", "Value", "{unit}", MONEY),
-    ("interest", "Deemed interest", "{unit}", MONEY),
-    ("japan", "Japan", "{unit}", MONEY),
-    ("us", "US", "{unit}", MONEY),
-    ("partner", "Partner", "{unit}", MONEY),
-    ("balance", "Balance", "{unit}", MONEY),
-    ("tier", "Tier", "text", None),
-]
-W = {key: get_column_letter(i + 1) for i, (key, *_rest) in enumerate(WATERFALL_COLUMNS)}
-
-TERM_HELP = {
-    "deemed_rate": "Annual deemed interest rate (benchmark + spread); a dated rate has one row per change.",
-    "japan_share_before": "Japan's share of distributions until its deemed allocation is recovered.",
-    "japan_share_after": "Japan's share of distributions after the threshold.",
-    "day_count": "ACT/365F, ACT/360 or 30/360 (Excel's DAYS360(start, end, FALSE)/360).",
-    "compounding": "annual, semiannual, quarterly, monthly, continuous or simple.",
-    "partner_share": "Part of Japan's side held by a foreign partner (funds and receives pro rata).",
-    "allocation_basis": "cumulative (one running balance) or scheduled (the yearly second reading).",
-    "useful_life": "Whole years; used by the scheduled reading only.",
-}
-TERM_UNITS = {
-    "deemed_rate": "% a year",
-    "japan_share_before": "%",
-    "japan_share_after": "%",
-    "day_count": "text",
-    "compounding": "text",
-    "partner_share": "%",
-    "allocation_basis": "text",
-    "useful_life": "years",
-}
-
 
 @dataclass(frozen=True)
 class Reading:
@@ -174,70 +95,6 @@ class Reading:
     label: str
     waterfall: Waterfall | None
     note: str = ""
-
-
-def _flows_in_date_order(spv: SpvInput, w: Waterfall) -> tuple[np.ndarray, list[dt.date], list[str]]:
-    order = w.flows.order
-    return order, [spv.dates[i] for i in order], [spv.notes[i] for i in order]
-
-
-def _abs(sheet: str, ref: str) -> str:
-    return f"'{sheet}'!{ref}"
-
-
-def _col_range(sheet: str, col: str, first: int, last: int) -> str:
-    return f"'{sheet}'!${col}${first}:${col}${last}"
-
-
-def _define(wb: Workbook, name: str, sheet: str, ref: str) -> None:
-    wb.defined_names[name] = DefinedName(name, attr_text=f"'{sheet}'!{ref}")
-
-
-def _unit_text(text: str, unit: str) -> str:
-    return text.replace("{unit}", unit)
-
-
-def _row_table_header(ws: Worksheet, columns: Sequence[tuple[str, str, str, str | None]], unit: str) -> None:
-    for i, (_, _header, unit_label, _fmt) in enumerate(columns, start=1):
-        cell = ws.cell(row=UNITS_ROW, column=i, value=_unit_text(unit_label, unit))
-        cell.font = NOTE_FONT
-    write_header(ws, HEADER_ROW, [header for _, header, _, _ in columns])
-    ws.row_dimensions[HEADER_ROW].height = 45
-
-
-# --- the report -----------------------------------------------------------------------------------
-
-
-@dataclass
-class _Report:
-    """What the sheet builders share: the workbook, the inputs, the results and where things are."""
-
-    wb: Workbook
-    spv: SpvInput
-    terms: Terms
-    w: Waterfall
-    unit: str
-    order: np.ndarray
-    dates: list[dt.date]
-    notes: list[str]
-    refs: dict[str, str] = dataclasses.field(default_factory=dict)
-
-    @property
-    def n(self) -> int:
-        return len(self.dates)
-
-    @property
-    def last(self) -> int:
-        return FIRST + self.n - 1
-
-    @property
-    def audit_last(self) -> int:
-        return AUDIT_FIRST + self.n - 1
-
-    @property
-    def n_periods(self) -> int:
-        rate = self.terms.deemed_rate
-        return len(rate.rates) if isinstance(rate, RateSchedule) else 1
 
 
 def write_report(
@@ -282,7 +139,7 @@ def write_report(
     Raises
     ------
     xlspv.errors.SpvError
-        Bad inputs or terms; :class:`~xlspv.workbooks.files.OutputError` for the output path.
+        Bad inputs or terms; :class:`~xlspv.errors.OutputError` for the output path.
 
     Notes
     -----
@@ -299,19 +156,19 @@ def write_report(
     >>> openpyxl.load_workbook(path).sheetnames[:6]
     ['Cover', 'Inputs', 'Terms', 'Audit', 'Summary', 'Waterfall']
     """
-    say = progress or _quiet
+    say = functools.partial(tell, progress)
     source = Path(input_path) if input_path is not None else spv.source
     path = check_output(out, force=force, inputs=[source])
     say("computing the waterfall")
     w = compute(spv.values, spv.dates, terms)
     readings = _readings(spv, terms, w)
-    order, dates, notes = _flows_in_date_order(spv, w)
-    report = _Report(Workbook(), spv, w.terms, w, unit, order, dates, notes)
+    order, dates, notes = flows_in_date_order(spv, w)
+    report = Report(Workbook(), spv, w.terms, w, unit, order, dates, notes)
     report.wb.remove(report.wb.active)
     say("writing the Inputs, Terms and Audit sheets")
     _inputs_sheet(report)
     _terms_sheet(report)
-    _audit_sheet(report)
+    audit_sheet(report)
     say("writing the Summary, Waterfall, Schedule and Charts sheets")
     _summary_sheet(report, readings)
     _waterfall_sheet(report)
@@ -321,7 +178,7 @@ def write_report(
     if schedule is not None:
         _schedule_sheet(report, schedule)
     _charts_sheet(report)
-    master = add_checks(report.wb, _checks(report))
+    master = add_checks(report.wb, checks(report))
     for sheet in report.wb.sheetnames:
         if sheet not in ("Inputs", "Terms", "Checks"):
             add_master_check_line(report.wb[sheet], master)
@@ -371,8 +228,6 @@ def _readings(spv: SpvInput, terms: Terms, w: Waterfall) -> list[Reading]:
     label = f"Scheduled (useful life {life_note})"
     if terms.allocation_basis == "scheduled":
         readings.append(Reading(label, w))
-    elif importlib.util.find_spec("xlspv.scheduled") is None:
-        readings.append(Reading(label, None, "not available in this version of xlspv"))
     else:
         scheduled = dataclasses.replace(
             terms, allocation_basis="scheduled", useful_life=life or DEFAULT_USEFUL_LIFE
@@ -387,7 +242,7 @@ def _readings(spv: SpvInput, terms: Terms, w: Waterfall) -> list[Reading]:
 # --- Inputs and Terms -----------------------------------------------------------------------------
 
 
-def _inputs_sheet(r: _Report) -> None:
+def _inputs_sheet(r: Report) -> None:
     ws = r.wb.create_sheet("Inputs")
     write_title(
         ws,
@@ -401,7 +256,7 @@ def _inputs_sheet(r: _Report) -> None:
         ("value", "Value", "{unit}", MONEY),
         ("note", "Note", "text", None),
     ]
-    _row_table_header(ws, columns, r.unit)
+    row_table_header(ws, columns, r.unit)
     values = np.asarray(r.spv.values)[r.order]
     for i in range(r.n):
         row = FIRST + i
@@ -435,10 +290,10 @@ def _inputs_sheet(r: _Report) -> None:
     set_widths(ws, {"A": 10, "B": 12, "C": 14, "D": 44})
     ws.freeze_panes = f"B{FIRST}"
     print_setup(ws, title_rows=f"{UNITS_ROW}:{HEADER_ROW}", area=f"A1:D{r.last}")
-    r.refs["in_date"] = _col_range("Inputs", "B", FIRST, r.last)
+    r.refs["in_date"] = col_range("Inputs", "B", FIRST, r.last)
 
 
-def _terms_sheet(r: _Report) -> None:
+def _terms_sheet(r: Report) -> None:
     ws = r.wb.create_sheet("Terms")
     write_title(
         ws,
@@ -507,21 +362,21 @@ def _terms_sheet(r: _Report) -> None:
             years.add(cell)
         if effective is not None:
             style_input(ws.cell(row=row, column=3, value=effective), DATE)
-        ws.cell(row=row, column=4, value=TERM_UNITS[name])
-        write_text(ws, row, 5, TERM_HELP[name])
+        ws.cell(row=row, column=4, value=TERM_INFO[name].unit)
+        write_text(ws, row, 5, TERM_INFO[name].help)
         if name == "deemed_rate":
             schedule_rows.append(row)
         else:
-            _define(r.wb, name, "Terms", f"$B${row}")
+            define(r.wb, name, "Terms", f"$B${row}")
         row += 1
     last_term = row - 1
     ws.add_table(Table(displayName="Terms", ref=f"A{header}:E{last_term}", tableStyleInfo=TABLE_STYLE))
     if isinstance(r.terms.deemed_rate, RateSchedule):
         first, last = schedule_rows[0], schedule_rows[-1]
-        _define(r.wb, "rate_dates", "Terms", f"$C${first}:$C${last}")
-        _define(r.wb, "rate_values", "Terms", f"$B${first}:$B${last}")
+        define(r.wb, "rate_dates", "Terms", f"$C${first}:$C${last}")
+        define(r.wb, "rate_values", "Terms", f"$B${first}:$B${last}")
     else:
-        _define(r.wb, "deemed_rate", "Terms", f"$B${schedule_rows[0]}")
+        define(r.wb, "deemed_rate", "Terms", f"$B${schedule_rows[0]}")
 
     row = last_term + 2
     ws.cell(row=row, column=1, value="Check tolerances").font = SUBTITLE_FONT
@@ -542,255 +397,10 @@ def _terms_sheet(r: _Report) -> None:
         style_input(ws.cell(row=row, column=2, value=value), "0.0E+00")
         ws.cell(row=row, column=4, value=unit)
         write_text(ws, row, 5, text)
-        _define(r.wb, name, "Terms", f"$B${row}")
+        define(r.wb, name, "Terms", f"$B${row}")
     set_widths(ws, {"A": 22, "B": 14, "C": 14, "D": 10, "E": 90})
     ws.freeze_panes = f"B{header + 1}"
     print_setup(ws, title_rows=f"{header}:{header}", area=f"A1:E{row}")
-
-
-# --- Audit ----------------------------------------------------------------------------------------
-
-
-def _audit_row(row: int, periods: tuple[str, str], simple: str) -> dict[str, str]:
-    """The formulas of one Audit row (the same in every row; ``row - 1`` is the row above)."""
-    p = row - 1
-    src = row - AUDIT_FIRST + FIRST  # the same cash flow's row on Inputs
-    c = {key: f"{col}{row}" for key, col in A.items()}
-    up = {key: f"{col}{p}" for key, col in A.items()}
-    first_period, last_period = periods
-    return {
-        "step": f"={up['step']}+1",
-        "input_row": f"=Inputs!A{src}",
-        "date": f"=Inputs!B{src}",
-        "prev": f"={up['date']}",
-        "value": f"=Inputs!C{src}",
-        "funding": f"=MAX(-{c['value']},0)",
-        "cash": f"=MAX({c['value']},0)",
-        "exp": f"=SUM({first_period}{row}:{last_period}{row})",
-        "open_p": f"={up['close_p']}",
-        "open_a": f"={up['close_a']}",
-        "interest": f"={c['open_p']}*(EXP({c['exp']})-1)*(1-{simple})+{c['open_p']}*{c['exp']}*{simple}",
-        "pre_p": f"={c['open_p']}+{c['interest']}*(1-{simple})",
-        "pre_a": f"={c['open_a']}+{c['interest']}*{simple}",
-        "owed": f"={c['pre_p']}+{c['pre_a']}",
-        "f_fund": f"=--({c['value']}<0)",
-        "f_open": f"=--({c['owed']}>0)",
-        "f_before": f"=(1-{c['f_fund']})*{c['f_open']}*(japan_share_before*{c['cash']}<{c['owed']})",
-        "f_thr": f"=(1-{c['f_fund']})*{c['f_open']}-{c['f_before']}",
-        "f_after": f"=(1-{c['f_fund']})*(1-{c['f_open']})",
-        "after_cash": f"={c['f_thr']}*MAX({c['cash']}-{c['owed']}/japan_share_before,0)"
-        f"+{c['f_after']}*{c['cash']}",
-        "japan": f"={c['f_before']}*japan_share_before*{c['cash']}+{c['f_thr']}*{c['owed']}"
-        f"+japan_share_after*{c['after_cash']}",
-        "us": f"={c['cash']}-{c['japan']}",
-        "partner": f"=partner_share*{c['japan']}",
-        "paid_a": f"={c['f_before']}*MIN({c['japan']},{c['pre_a']})+{c['f_thr']}*{c['pre_a']}",
-        "paid_p": f"={c['f_before']}*({c['japan']}-{c['paid_a']})+{c['f_thr']}*{c['pre_p']}",
-        "close_p": f"={c['pre_p']}+{c['funding']}-{c['paid_p']}",
-        "close_a": f"={c['pre_a']}-{c['paid_a']}",
-        "balance": f"={c['close_p']}+{c['close_a']}",
-        "tier": f"=CHOOSE(1+{c['f_before']}+2*{c['f_thr']}+3*{c['f_after']},"
-        '"funding","before","threshold","after")',
-        "japan_flow": f"={c['japan']}-{c['funding']}",
-        "last_thr": f"=MAX({up['last_thr']},{c['f_thr']}*{c['date']})",
-    }
-
-
-def _audit_sheet(r: _Report) -> None:
-    ws = r.wb.create_sheet("Audit")
-    n, first, last = r.n, AUDIT_FIRST, r.audit_last
-    scalars_top = last + 3  # the conventions, flags and results block, below the rows
-    labels_scalars = _audit_scalar_labels(r)
-    periods_top = scalars_top + 1 + len(labels_scalars) + 2
-    k = r.n_periods
-    first_period = get_column_letter(PERIOD_COL)
-    last_period = get_column_letter(PERIOD_COL + k - 1)
-    rows_of = {key: scalars_top + 1 + i for i, (key, *_rest) in enumerate(labels_scalars)}
-    s = {key: SCALAR_NAMES.get(key, f"$C${row}") for key, row in rows_of.items()}
-    scalar_cells = {key: f"$C${row}" for key, row in rows_of.items()}
-    p_rows = {key: periods_top + 1 + i for i, key in enumerate(("period", "starts", "ends", "rate", "g"))}
-
-    write_title(
-        ws,
-        "Audit: the waterfall as native formulas",
-        "The cumulative reading recomputed from Inputs and Terms, one row per cash flow in date order "
-        "(no add-in). Flags (1/0) choose each row's rule. Conventions, flags and results: row "
-        f"{scalars_top}; rate periods: row {periods_top}.",
-    )
-    _row_table_header(ws, AUDIT_COLUMNS, r.unit)
-    for j in range(k):
-        col = PERIOD_COL + j
-        ws.cell(row=UNITS_ROW, column=col, value="exponent").font = NOTE_FONT
-    write_header(ws, HEADER_ROW, [f"Accrual in rate period {j + 1}" for j in range(k)], col=PERIOD_COL)
-
-    # Opening row: nothing owed before the first cash flow.
-    opening = AUDIT_OPENING
-    write_text(ws, opening, 1, "Opening (before the first cash flow)")
-    ws.cell(row=opening, column=2, value=0).number_format = INTEGER
-    ws[f"{A['date']}{opening}"] = f"={s['first_date']}"
-    ws[f"{A['date']}{opening}"].number_format = DATE
-    for key in ("close_p", "close_a", "balance", "last_thr"):
-        ws[f"{A[key]}{opening}"] = 0
-    ws[f"{A['last_thr']}{opening}"].number_format = DATE_OR_DASH
-
-    formats = {key: fmt for key, _h, _u, fmt in AUDIT_COLUMNS}
-    for i in range(n):
-        row = first + i
-        write_text(ws, row, 1, r.notes[i])
-        for key, formula in _audit_row(row, (first_period, last_period), s["simple"]).items():
-            cell = ws[f"{A[key]}{row}"]
-            cell.value = formula
-            if formats[key]:
-                cell.number_format = formats[key]
-        for j in range(k):
-            col = get_column_letter(PERIOD_COL + j)
-            start = f"MAX(${A['prev']}{row},{col}${p_rows['starts']})"
-            end = f"MIN(${A['date']}{row},{col}${p_rows['ends']})"
-            ws[f"{col}{row}"] = (
-                f"=({end}>{start})*{col}${p_rows['g']}*(({end}-{start})*{s['per_day']}"
-                f"+{s['thirty']}*DAYS360({start},{end},FALSE)/360)"
-            )
-            ws[f"{col}{row}"].number_format = EXPONENT
-
-    # Conventions, flags and results.
-    rng = {key: f"${col}${first}:${col}${last}" for key, col in A.items()}
-    formulas = _audit_scalar_formulas(r, s, rng, p_rows, first_period, last_period)
-    ws.cell(row=scalars_top - 1, column=1, value="Conventions, flags and results").font = SUBTITLE_FONT
-    write_header(ws, scalars_top, ["Item", "Unit", "Value"])
-    for key, label, unit, fmt in labels_scalars:
-        row = rows_of[key]
-        write_text(ws, row, 1, label)
-        ws.cell(row=row, column=2, value=_unit_text(unit, r.unit))
-        cell = ws.cell(row=row, column=3, value=formulas[key])
-        cell.number_format = fmt
-        r.refs[f"audit_{key}"] = _abs("Audit", scalar_cells[key])
-        if key in SCALAR_NAMES:
-            _define(r.wb, SCALAR_NAMES[key], "Audit", scalar_cells[key])
-
-    # Rate periods: one column each, above nothing but their own rows' accruals.
-    ws.cell(
-        row=periods_top - 1, column=1, value=f"Rate periods (one column each, from column {first_period})"
-    ).font = SUBTITLE_FONT
-    write_header(ws, periods_top, ["Item", "Unit"])
-    period_rows = [
-        ("period", "Rate period", "#", INTEGER),
-        ("starts", "Starts (rate in force from)", "date", DATE),
-        ("ends", "Ends (next period's start, or the last cash-flow date)", "date", DATE),
-        ("rate", "Deemed rate", "% a year", PERCENT),
-        ("g", "Accrual exponent a year (m ln(1 + r/m); r when continuous or simple)", "exponent", EXPONENT),
-    ]
-    flat = not isinstance(r.terms.deemed_rate, RateSchedule)
-    for key, label, unit, _fmt in period_rows:
-        write_text(ws, p_rows[key], 1, label)
-        ws.cell(row=p_rows[key], column=2, value=unit)
-    for j in range(k):
-        col = get_column_letter(PERIOD_COL + j)
-        nxt = get_column_letter(PERIOD_COL + j + 1)
-        prev = get_column_letter(PERIOD_COL + j - 1)
-        pr = p_rows
-        cells = {
-            "period": "=1" if j == 0 else f"={prev}{pr['period']}+1",
-            "starts": f"={s['first_date']}" if flat else f"=INDEX(rate_dates,{col}{pr['period']})",
-            "ends": f"=IF(ISNUMBER({nxt}{pr['starts']}),{nxt}{pr['starts']},{s['last_date']})",
-            "rate": "=deemed_rate" if flat else f"=INDEX(rate_values,{col}{pr['period']})",
-            "g": f"=IF({s['m']}>0,{s['m']}*LN(1+{col}{pr['rate']}/{s['m']}),{col}{pr['rate']})",
-        }
-        for key, _label, _unit, fmt in period_rows:
-            cell = ws[f"{col}{pr[key]}"]
-            cell.value = cells[key]
-            cell.number_format = fmt
-    r.refs["audit_rates"] = _abs("Audit", f"${first_period}${p_rows['rate']}:${last_period}${p_rows['rate']}")
-    r.refs["audit_first"] = str(first)
-    r.refs["audit_last"] = str(last)
-
-    widths = {A["label"]: 34}
-    for key, col in A.items():
-        if key != "label":
-            widths[col] = 12
-    for j in range(k):
-        widths[get_column_letter(PERIOD_COL + j)] = 14
-    set_widths(ws, widths)
-    ws.freeze_panes = f"{A['prev']}{AUDIT_OPENING}"
-    last_col = get_column_letter(PERIOD_COL + k - 1)
-    print_setup(ws, title_rows=f"{UNITS_ROW}:{HEADER_ROW}", area=f"A1:{last_col}{p_rows['g']}")
-
-
-#: Audit scalars that formulas use by name (defined names on the Audit sheet's value cells).
-SCALAR_NAMES = {
-    "per_day": "actual_day_fraction",
-    "thirty": "thirty_360",
-    "m": "periods_a_year",
-    "simple": "simple_interest",
-    "first_date": "first_date",
-    "last_date": "last_date",
-}
-
-
-def _audit_scalar_labels(r: _Report) -> list[tuple[str, str, str, str]]:
-    return [
-        (
-            "per_day",
-            "Year fraction per actual day (ACT/365F: 1/365; ACT/360: 1/360; 30/360: 0)",
-            "1/day",
-            "0.000000000",
-        ),
-        ("thirty", "30/360 in use (DAYS360 US method, / 360)", "flag", FLAG),
-        ("day_count_ok", "Day count recognised", "flag", FLAG),
-        ("m", "Compounding periods a year (0: continuous or simple)", "#/year", INTEGER),
-        ("simple", "Simple interest (tracked apart from principal, paid first)", "flag", FLAG),
-        ("compounding_ok", "Compounding recognised", "flag", FLAG),
-        ("first_date", "First cash-flow date", "date", DATE),
-        ("last_date", "Last cash-flow date", "date", DATE),
-        ("sorted", "Inputs in date order", "flag", FLAG),
-        ("threshold", "Threshold date (#N/A: not reached)", "date", DATE),
-        ("unrecovered", "Unrecovered deemed allocation (last balance)", "{unit}", MONEY),
-        ("after_cash", "Cash split at the after-shares (total)", "{unit}", MONEY),
-        ("cash", "Distributable cash (total)", "{unit}", MONEY),
-        ("xirr_japan", "Japan's XIRR over this sheet's flows (#NUM!: none)", "%", PERCENT),
-        ("flat", "Flat deemed rate (every rate period's rate equal)", "flag", FLAG),
-        (
-            "tie",
-            "The spec's tie applies (ACT/365F, annual, flat rate, threshold on the last date, "
-            "nothing split after)",
-            "flag",
-            FLAG,
-        ),
-    ]
-
-
-def _audit_scalar_formulas(
-    r: _Report, s: dict[str, str], rng: dict[str, str], p_rows: dict[str, int], first_p: str, last_p: str
-) -> dict[str, str]:
-    dates = r.refs["in_date"].split("!")[1]
-    if r.n > 1:
-        earlier = f"Inputs!$B${FIRST + 1}:$B${r.last}"
-        later = f"Inputs!$B${FIRST}:$B${r.last - 1}"
-        sorted_formula = f"=--(SUMPRODUCT(--({earlier}<{later}))=0)"
-    else:
-        sorted_formula = f"=--(COUNT(Inputs!{dates})=1)"
-    last = r.audit_last
-    return {
-        "per_day": '=(day_count="ACT/365F")/365+(day_count="ACT/360")/360',
-        "thirty": '=--(day_count="30/360")',
-        "day_count_ok": '=--((day_count="ACT/365F")+(day_count="ACT/360")+(day_count="30/360")=1)',
-        "m": '=(compounding="annual")*1+(compounding="semiannual")*2+(compounding="quarterly")*4'
-        '+(compounding="monthly")*12',
-        "simple": '=--(compounding="simple")',
-        "compounding_ok": f'=--(({s["m"]}>0)+(compounding="continuous")+(compounding="simple")=1)',
-        "first_date": f"=MIN(Inputs!{dates})",
-        "last_date": f"=MAX(Inputs!{dates})",
-        "sorted": sorted_formula,
-        "threshold": f"=IF(AND({A['balance']}{last}=0,{A['last_thr']}{last}>0),{A['last_thr']}{last},NA())",
-        "unrecovered": f"={A['balance']}{last}",
-        "after_cash": f"=SUM({rng['after_cash']})",
-        "cash": f"=SUM({rng['cash']})",
-        "xirr_japan": f"=XIRR({rng['japan_flow']},{rng['date']})",
-        "flat": f"=--(MAX(${first_p}${p_rows['rate']}:${last_p}${p_rows['rate']})"
-        f"=MIN(${first_p}${p_rows['rate']}:${last_p}${p_rows['rate']}))",
-        "tie": f'=(day_count="ACT/365F")*({s["m"]}=1)*{s["flat"]}'
-        f"*IFERROR(--({s['threshold']}={s['last_date']}),0)"
-        f"*({s['after_cash']}<=tolerance*(1+{s['cash']}))",
-    }
 
 
 # --- outputs --------------------------------------------------------------------------------------
@@ -803,7 +413,7 @@ def _fmt_or_na(ws: Worksheet, row: int, col: int, value: Any, fmt: str, na: str 
         ws.cell(row=row, column=col, value=value).number_format = fmt
 
 
-def _summary_sheet(r: _Report, readings: list[Reading]) -> None:
+def _summary_sheet(r: Report, readings: list[Reading]) -> None:
     ws = r.wb.create_sheet("Summary")
     s = r.w.summary()
     basis = "cumulative" if r.terms.allocation_basis == "cumulative" else "scheduled"
@@ -867,7 +477,7 @@ def _summary_sheet(r: _Report, readings: list[Reading]) -> None:
         write_text(ws, row, 1, label)
         ws.cell(row=row, column=2, value=unit)
         _fmt_or_na(ws, row, 3, value, fmt, na)
-        r.refs[f"summary_{key}"] = _abs("Summary", f"$C${row}")
+        r.refs[f"summary_{key}"] = abs_ref("Summary", f"$C${row}")
         row += 1
 
     row += 1
@@ -877,9 +487,9 @@ def _summary_sheet(r: _Report, readings: list[Reading]) -> None:
     for name, value, effective in term_rows_of(r.terms):
         row += 1
         write_text(ws, row, 1, name)
-        ws.cell(row=row, column=2, value=TERM_UNITS[name])
+        ws.cell(row=row, column=2, value=TERM_INFO[name].unit)
         cell = write_text(ws, row, 3, "" if value is None else value)
-        if name in ("deemed_rate", "japan_share_before", "japan_share_after", "partner_share"):
+        if TERM_INFO[name].percent:
             cell.number_format = PERCENT
         if effective is not None:
             ws.cell(row=row, column=4, value=effective).number_format = DATE
@@ -914,7 +524,7 @@ def _summary_sheet(r: _Report, readings: list[Reading]) -> None:
     print_setup(ws, title_rows="5:5", area=f"A1:D{row}")
 
 
-def _waterfall_sheet(r: _Report) -> None:
+def _waterfall_sheet(r: Report) -> None:
     ws = r.wb.create_sheet("Waterfall")
     basis = r.terms.allocation_basis
     write_title(
@@ -923,7 +533,7 @@ def _waterfall_sheet(r: _Report) -> None:
         f"Computed by xlspv ({basis} reading); values, one row per cash flow in date order ('Input row' is "
         f"its place in the input). Money in {r.unit}.",
     )
-    _row_table_header(ws, WATERFALL_COLUMNS, r.unit)
+    row_table_header(ws, WATERFALL_COLUMNS, r.unit)
     w, order = r.w, r.order
     columns = {
         "interest": w.interest[order],
@@ -975,7 +585,7 @@ SCHEDULE_HEADERS = {
 }
 
 
-def _schedule_sheet(r: _Report, w: Waterfall) -> None:
+def _schedule_sheet(r: Report, w: Waterfall) -> None:
     ws = r.wb.create_sheet("Schedule")
     table = w.schedule
     life = w.terms.useful_life
@@ -991,7 +601,7 @@ def _schedule_sheet(r: _Report, w: Waterfall) -> None:
         (str(c), *SCHEDULE_HEADERS.get(str(c), (str(c).replace("_", " ").capitalize(), "", None)))
         for c in table.columns
     ]
-    _row_table_header(ws, columns, r.unit)
+    row_table_header(ws, columns, r.unit)
     for i, record in enumerate(table.itertuples(index=False)):
         row = FIRST + i
         for j, (value, (_key, _h, _u, fmt)) in enumerate(zip(record, columns, strict=True), start=1):
@@ -1014,7 +624,7 @@ def _schedule_sheet(r: _Report, w: Waterfall) -> None:
     print_setup(ws, title_rows=f"{UNITS_ROW}:{HEADER_ROW}", area=f"A1:{last_col}{last}")
 
 
-def _charts_sheet(r: _Report) -> None:
+def _charts_sheet(r: Report) -> None:
     ws = r.wb.create_sheet("Charts")
     write_title(
         ws,
@@ -1029,15 +639,15 @@ def _charts_sheet(r: _Report) -> None:
     header = 5
     write_header(ws, header, ["Year", *[p[0] for p in parties], "Total"])
     years = range(r.dates[0].year, r.dates[-1].year + 1)
-    dates = _col_range("Waterfall", W["date"], FIRST, r.last)
+    dates = col_range("Waterfall", W["date"], FIRST, r.last)
     row = header
     for year in years:
         row += 1
         ws.cell(row=row, column=1, value=year).number_format = INTEGER
         for j, (_label, col, minus) in enumerate(parties, start=2):
-            amount = _col_range("Waterfall", col, FIRST, r.last)
+            amount = col_range("Waterfall", col, FIRST, r.last)
             if minus:
-                amount = f"({amount}-{_col_range('Waterfall', minus[1:], FIRST, r.last)})"
+                amount = f"({amount}-{col_range('Waterfall', minus[1:], FIRST, r.last)})"
             cell = ws.cell(row=row, column=j, value=f"=SUMPRODUCT((YEAR({dates})=$A{row})*{amount})")
             cell.number_format = MONEY
         total_col = len(parties) + 2
@@ -1067,7 +677,7 @@ def _charts_sheet(r: _Report) -> None:
     write_header(ws, marker + 1, ["Date", "Balance"])
     when = r.w.threshold_date
     wf = r.wb["Waterfall"]
-    balance = _col_range("Waterfall", W["balance"], FIRST, r.last)
+    balance = col_range("Waterfall", W["balance"], FIRST, r.last)
     for i, level in enumerate(("=0", f"=MAX({balance})")):
         row = marker + 2 + i
         if when is not None:
@@ -1110,118 +720,3 @@ def _charts_sheet(r: _Report) -> None:
         cell.alignment = Alignment(wrap_text=True)
 
 
-# --- checks ---------------------------------------------------------------------------------------
-
-
-def _tie_applies(r: _Report) -> bool:
-    """Whether the spec's XIRR tie holds for these flows (decides the check's label only)."""
-    t, w = r.terms, r.w
-    if t.day_count != "ACT/365F" or t.compounding != "annual" or t.flat_rate is None:
-        return False
-    if w.threshold_date is None or w.threshold_date != max(r.dates) or "after" in set(w.tiers):
-        return False
-    i = int(r.order[-1])
-    cash = float(w.flows.values[i])
-    return abs(w.japan[i] - t.japan_share_before * cash) <= CHECK_TOLERANCE * (1 + abs(cash))
-
-
-def _checks(r: _Report) -> list[tuple[str, str]]:
-    first, last = FIRST, r.last
-    a_first, a_last = AUDIT_FIRST, r.audit_last
-    ref = r.refs
-    wf = {key: _col_range("Waterfall", col, first, last) for key, col in W.items()}
-    au = {key: _col_range("Audit", col, a_first, a_last) for key, col in A.items()}
-    cumulative = 'allocation_basis="cumulative"'
-    scheduled_note = (
-        "" if r.terms.allocation_basis == "cumulative" else " (n/a: the scheduled reading has no Audit)"
-    )
-
-    last_balance = _abs("Waterfall", f"${W['balance']}${last}")
-    japan_sum, us_sum = f"SUM({wf['japan']})", f"SUM({wf['us']})"
-
-    def close(x: str, y: str) -> str:
-        return f"ABS({x}-{y})<=tolerance*(1+ABS({y}))"
-
-    checks = [
-        ("Inputs are in date order (the Audit processes the rows as listed)", f"={ref['audit_sorted']}=1"),
-        ("Day count is ACT/365F, ACT/360 or 30/360", f"={ref['audit_day_count_ok']}=1"),
-        (
-            "Compounding is annual, semiannual, quarterly, monthly, continuous or simple",
-            f"={ref['audit_compounding_ok']}=1",
-        ),
-        (
-            "Shares are in [0, 1] and japan_share_before is above 0",
-            "=AND(japan_share_before>0,japan_share_before<=1,japan_share_after>=0,japan_share_after<=1,"
-            "partner_share>=0,partner_share<=1)",
-        ),
-    ]
-    if isinstance(r.terms.deemed_rate, RateSchedule):
-        checks.append(
-            (
-                "The deemed-rate schedule starts on or before the first cash flow",
-                f"=MIN(rate_dates)<={ref['audit_first_date']}",
-            )
-        )
-    checks += [
-        (
-            "Each row's parts add up to the cash distributed (Waterfall: Japan + US = distributable cash)",
-            f"=SUMPRODUCT(--(ABS({wf['japan']}+{wf['us']}-({wf['value']}>0)*{wf['value']})"
-            f">tolerance*(1+ABS({wf['value']}))))=0",
-        ),
-        (
-            "Partner payouts are partner_share of Japan's (Waterfall)",
-            f"=SUMPRODUCT(--(ABS({wf['partner']}-partner_share*{wf['japan']})>tolerance*(1+ABS({wf['japan']}))))=0",
-        ),
-    ]
-    for key, label in (
-        ("interest", "deemed interest"),
-        ("japan", "Japan"),
-        ("us", "US"),
-        ("partner", "partner"),
-        ("balance", "balance"),
-    ):
-        checks.append(
-            (
-                f"Audit equals Waterfall: {label}, every row, within tolerance{scheduled_note}",
-                f"=IF({cumulative},SUMPRODUCT(--(ABS({au[key]}-{wf[key]})>tolerance*(1+ABS({wf[key]}))))=0,TRUE)",
-            )
-        )
-    checks += [
-        (
-            f"Audit equals Waterfall: tier, every row{scheduled_note}",
-            f"=IF({cumulative},SUMPRODUCT(--({au['tier']}<>{wf['tier']}))=0,TRUE)",
-        ),
-        (
-            "Unrecovered deemed allocation (Summary) equals the last balance (Audit; Waterfall under the "
-            "scheduled reading)",
-            f"=IF({cumulative},{close(ref['summary_unrecovered'], ref['audit_unrecovered'])},"
-            f"{close(ref['summary_unrecovered'], last_balance)})",
-        ),
-        (
-            f"Threshold date (Summary) equals the Audit's{scheduled_note}",
-            f"=IF({cumulative},IF(ISNA({ref['audit_threshold']}),ISTEXT({ref['summary_threshold']}),"
-            f"{ref['summary_threshold']}={ref['audit_threshold']}),TRUE)",
-        ),
-        (
-            "Totals (Summary) equal the Waterfall's sums: Japan and US received",
-            f"=AND({close(ref['summary_japan_received'], japan_sum)},"
-            f"{close(ref['summary_us_received'], us_sum)})",
-        ),
-        (
-            f"Japan's XIRR (Summary) equals XIRR over the Audit's Japan flows{scheduled_note}",
-            f"=IF({cumulative},IF(ISNUMBER({ref['summary_xirr_japan']}),"
-            f"IFERROR(ABS({ref['audit_xirr_japan']}-{ref['summary_xirr_japan']})<=rate_tolerance,FALSE),"
-            f"ISERROR({ref['audit_xirr_japan']})),TRUE)",
-        ),
-    ]
-    tie = (
-        "Japan's XIRR equals the deemed rate where the spec's tie applies (ACT/365F, annual, flat rate, "
-        "threshold cleared exactly on the last date)"
-    )
-    if not _tie_applies(r):
-        tie += ": n/a for these flows and terms"
-    rate = ref["audit_rates"].split(":")[0]
-    checks.append(
-        (tie, f"=IF({ref['audit_tie']}=1,ABS({ref['audit_xirr_japan']}-{rate})<=rate_tolerance,TRUE)")
-    )
-    return checks

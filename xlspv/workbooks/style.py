@@ -13,6 +13,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
+from .ooxml import write_fonts_in_schema_order
+
+write_fonts_in_schema_order()  # before any workbook collects its fonts: see xlspv/workbooks/ooxml.py
 
 MONEY = '#,##0.0_);(#,##0.0);"-"_)'
 MONEY_PRECISE = '#,##0.000000_);(#,##0.000000);"-"_)'

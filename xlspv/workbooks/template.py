@@ -10,7 +10,7 @@ Results (``SPV_WATERFALL`` spilling the table, ``SPV_IRR`` per party, ``THRESHOL
 deemed allocation per rate to compare), Checks (native formulas) and ``xlwings.conf`` (``UDF Modules``
 = ``udfs``, read by the classic add-in). Input cells live on Inputs and Terms only.
 
-The inputs hold the built-in example (:mod:`xlspv.example`), so a fresh template shows its waterfall
+The inputs hold the built-in example (:mod:`xlspv.examples.spv`), so a fresh template shows its waterfall
 as soon as the add-in is connected. ``SPV_WATERFALL`` is a dynamic array anchored at Results!B6 whose
 ``ref`` covers the example's rows: Excel 365 spills it to fit ``Flows``; older Excel, LibreOffice and
 the ``formulas`` engine show that fixed range. Totals and checks read the spill's columns down to
@@ -39,11 +39,12 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import example
 from ..daycount import DAY_COUNTS
-from ..terms import ALLOCATION_BASES, COMPOUNDINGS
+from ..examples import spv as example
+from ..terms import ALLOCATION_BASES, COMPOUNDINGS, GRID_COLUMNS, TERM_INFO, rates_around
 from .cover import CHECKS_SHEET, add_checks, add_cover, add_master_check_line, conventions_rows
 from .files import check_output, save_workbook
+from .runtimes import apply_runtime
 from .style import (
     DATE,
     HEADER_FILL,
@@ -103,54 +104,17 @@ HEADLINE = (
 # Sensitivity: the units row and the grid's anchor (header) row; the spill from column A.
 GRID_UNIT_ROW, GRID_ROW = 5, 6
 RATES_NAME = "SensitivityRates"  # the workbook name of the rate cells (on Terms) SPV_RATE_GRID reads
-#: The rates delivered: the example's deemed rate -2 to +2 points, in 1-point steps.
-RATE_STEPS = (-0.02, -0.01, 0.0, 0.01, 0.02)
 #: Rate cells (input-styled, validated, on Terms) under ``SensitivityRates``; blank ones at the end are
 #: ignored, so the grid may spill this many rows below its header.
 RATE_ROOM = 20
-GRID_COLUMNS = ("deemed_rate", "xirr_japan", "threshold_date", "japan_received", "unrecovered")
 GRID_UNITS = ("% a year", "% a year", "date", example.UNIT, example.UNIT)
 GRID_FORMATS = (PERCENT, PERCENT, DATE, MONEY, MONEY)
 
 CHECK_TOLERANCE = 1e-9
 PARTIES = ("Japan", "US", "Partner", "Project")
 
-_TERM_NOTES = {
-    "deemed_rate": (
-        "% a year",
-        "Annual deemed interest rate: the benchmark (six-month SOFR is the usual reading) plus the "
-        "project's spread and any guarantee fee. Required.",
-    ),
-    "japan_share_before": (
-        "%",
-        "Japan's share of distributions until it has received its deemed allocation (MOU: 50%).",
-    ),
-    "japan_share_after": ("%", "Japan's share of distributions after that threshold (MOU: 10%)."),
-    "day_count": (
-        "text",
-        "How days count as years for deemed interest: ACT/365F, ACT/360 (the SOFR convention) or "
-        "30/360 (Excel's DAYS360).",
-    ),
-    "compounding": (
-        "text",
-        "How deemed interest compounds: annual, semiannual, quarterly, monthly, continuous, or simple "
-        "(interest paid first, never compounded).",
-    ),
-    "partner_share": (
-        "%",
-        "Part of Japan's side held by a foreign partner investing alongside; it funds and receives "
-        "that part of Japan's flows.",
-    ),
-    "allocation_basis": (
-        "text",
-        "cumulative: one running balance (the default reading); scheduled: a yearly allocation of "
-        "interest plus principal / useful_life.",
-    ),
-    "useful_life": (
-        "years",
-        "Whole years over which principal is due under the scheduled basis; leave blank under cumulative.",
-    ),
-}
+#: The Terms sheet's term rows, in order: one per term of :data:`xlspv.terms.TERM_INFO`.
+_TERM_NOTES = {name: (info.unit, info.note) for name, info in TERM_INFO.items()}
 
 #: The Terms sheet's rows: the terms (one per name, then the spare schedule rows), the check tolerance,
 #: and the rates to compare, each block after a blank row and a subtitle row.
@@ -206,7 +170,11 @@ CONNECT_NOTES = (
 
 
 def write_template(
-    path: str | os.PathLike[str], *, force: bool = False, generated: dt.datetime | None = None
+    path: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    generated: dt.datetime | None = None,
+    runtime: str = "classic",
 ) -> Path:
     """Write the template workbook to ``path`` (atomically); refuse to replace a file without ``force``.
 
@@ -218,6 +186,8 @@ def write_template(
         Replace ``path`` if it exists (default: refuse).
     generated : datetime, optional
         The generation time the Cover shows (default: now, UTC).
+    runtime : {"classic", "server", "lite"}
+        The Excel runtime whose function names the formulas store (:mod:`.runtimes`).
 
     Returns
     -------
@@ -238,14 +208,16 @@ def write_template(
     >>> write_template(path)
     Traceback (most recent call last):
     ...
-    xlspv.workbooks.files.OutputError: .../spv.xlsx: the file exists; pass --force to replace it, ...
+    xlspv.errors.OutputError: .../spv.xlsx: the file exists; pass --force to replace it, ...
     """
     target = check_output(path, force=force)
-    wb, dynamic_arrays = build_template(generated=generated)
+    wb, dynamic_arrays = build_template(generated=generated, runtime=runtime)
     return save_workbook(wb, target, dynamic_arrays=dynamic_arrays)
 
 
-def build_template(*, generated: dt.datetime | None = None) -> tuple[Workbook, dict[str, list[str]]]:
+def build_template(
+    *, generated: dt.datetime | None = None, runtime: str = "classic"
+) -> tuple[Workbook, dict[str, list[str]]]:
     """The template as an openpyxl workbook, and the anchors of its dynamic arrays per sheet."""
     wb = Workbook()
     flows = example.flows()
@@ -280,7 +252,7 @@ def build_template(*, generated: dt.datetime | None = None) -> tuple[Workbook, d
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws is cover
     wb.active = 0
-    return wb, {RESULTS: anchors, SENSITIVITY: grid_anchors}
+    return wb, apply_runtime(wb, runtime, {RESULTS: anchors, SENSITIVITY: grid_anchors})
 
 
 def _flows_ref(column: str) -> str:
@@ -404,7 +376,7 @@ def _term_rows(ws: Worksheet) -> None:
         style_input(write_text(ws, row, 1, name))
         style_input(write_text(ws, row, 2, value), PERCENT)
         _effective_input(ws, row, effective)
-        write_text(ws, row, 4, "% a year")
+        write_text(ws, row, 4, TERM_INFO["deemed_rate"].unit)
         write_text(ws, row, 5, SPARE_NOTE).font = NOTE_FONT
     _validate(
         ws,
@@ -475,7 +447,7 @@ def _rates_rows(ws: Worksheet, rates: Sequence[float]) -> None:
         rate = rates[row - first] if row - first < len(rates) else None
         write_text(ws, row, 1, f"rate to compare {row - first + 1}")
         style_input(ws.cell(row=row, column=2, value=rate), PERCENT)
-        write_text(ws, row, 4, "% a year")
+        write_text(ws, row, 4, TERM_INFO["deemed_rate"].unit)
     _validate(
         ws,
         f"B{first}:B{last}",
@@ -685,10 +657,7 @@ def rates_to_compare() -> list[float]:
     >>> rates_to_compare()
     [0.035, 0.045, 0.055, 0.065, 0.075]
     """
-    rate = example.TERMS.flat_rate
-    if rate is None:  # pragma: no cover - the example's rate is one number
-        raise ValueError("the example's deemed rate is a schedule; give the rates to compare")
-    return [round(rate + step, 10) for step in RATE_STEPS]  # typed as a user would: 3.5%, not 3.4999...%
+    return rates_around(example.TERMS)
 
 
 def _sensitivity_sheet(ws: Worksheet, *, n_rates: int) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-from .terms import Terms
+from ..terms import Terms
 
 NAME = "Example SPV: advanced-node semiconductor fab (illustrative)"
 UNIT = "$m"

@@ -42,14 +42,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import example
-from .portfolio import Portfolio, save_inputs
-from .terms import Terms
+from ..portfolio.model import Portfolio
+from ..terms import Terms
+from . import spv as example
 
 UNIT = "$m"
 #: Default terms: the single-SPV example's (six-month SOFR of about 4.0% plus a 1.5% spread).
@@ -260,7 +259,3 @@ def portfolio() -> Portfolio:
     flows = {"spv_id": ids, "date": np.array(dates, dtype="datetime64[D]"), "value": np.array(values)}
     return Portfolio.from_tables(spv_rows, flows, unit=UNIT, terms=TERMS)
 
-
-def write_inputs(path: str | Path) -> Path:
-    """Write the example as an input workbook (sheets SPVs, Flows, Terms) that ``xlspv portfolio`` reads."""
-    return save_inputs(portfolio(), path)

@@ -1,0 +1,201 @@
+"""Summary mode (:func:`xlspv.waterfall_summary`) gives exactly the figures of the full batch and of the
+single-SPV path, on every input form, in chunks and on any number of threads.
+
+The expected values here are the other paths' own outputs: the rule itself is pinned by the known
+values of ``test_waterfall.py``; what this module pins is that the three paths agree to the last bit
+(``assert_array_equal``, not a tolerance), which holds because they share one compiled rule, one
+accrual computation and numpy's own summation order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+
+import xlspv
+from xlspv import RateScheduleError, SpvInputError, Terms, TermsError
+from xlspv.terms import RateSchedule
+
+D = dt.date
+EQ = np.testing.assert_array_equal
+
+
+def _monthly(n: int, start: str = "2026-01") -> np.ndarray:
+    months = np.arange(np.datetime64(start, "M"), np.datetime64(start, "M") + n)
+    return (months + 1).astype("datetime64[D]") - 1  # month ends: spans of 28 to 31 days
+
+
+def _scenarios(n_scen: int, n_rows: int, seed: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    scale = rng.uniform(0.2, 20.0, size=(n_scen, 1)) * 1200 / n_rows  # some recover, some never do
+    v = rng.uniform(0, 1, size=(n_scen, n_rows)) * scale * (rng.random((n_scen, n_rows)) < 0.8)
+    v[:, : max(1, n_rows // 10)] = -rng.uniform(50, 150, size=(n_scen, max(1, n_rows // 10)))
+    v[:, n_rows // 2] -= rng.uniform(0, 100, size=n_scen) * (rng.random(n_scen) < 0.3)  # a late funding
+    return v
+
+
+def _assert_summary_equals_batch(summary, batch, positions=None):
+    EQ(summary.unrecovered, batch.unrecovered)
+    EQ(summary.japan_received, batch.japan.sum(axis=1))
+    EQ(summary.us_received, batch.us.sum(axis=1))
+    EQ(summary.threshold_days, batch.threshold_days)
+    if positions is not None:
+        EQ(summary.balance_at, batch.balance[:, positions])
+
+
+def _assert_summary_equals_single(summary, s, values, dates, terms):
+    w = xlspv.compute(values, dates, terms)
+    one = w.summary()
+    assert summary.unrecovered[s] == one.unrecovered
+    assert summary.japan_received[s] == one.japan_received
+    assert summary.us_received[s] == one.us_received
+    assert summary.japan_funded[s] == one.japan_funded
+    assert summary.threshold_row[s] == (-1 if w.threshold_row is None else w.threshold_row)
+    if summary.xirr_japan is not None:
+        assert (math.isnan(summary.xirr_japan[s]) and one.xirr_japan is None) or (
+            summary.xirr_japan[s] == one.xirr_japan
+        )
+
+
+def test_summary_equals_full_batch_shared_terms_and_dates():
+    values, dates = _scenarios(300, 120), _monthly(120)
+    terms = Terms(0.06, partner_share=0.2)
+    positions = [0, 11, 59, -1]
+    summary = xlspv.waterfall_summary(values, dates, terms, xirr=True, balance_at=positions)
+    batch = xlspv.waterfall_batch(values, dates, terms)
+    _assert_summary_equals_batch(summary, batch, positions)
+    EQ(summary.xirr_japan, batch.xirr("japan"))
+    EQ(summary.japan_funded, [-row[row < 0].sum() for row in values])
+    assert (summary.threshold_row >= 0).any() and (summary.threshold_row < 0).any()
+    for s in (0, 1, 7):
+        _assert_summary_equals_single(summary, s, values[s], dates, terms)
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [Terms(0.1), Terms(0.1, compounding="simple", day_count="30/360"), Terms(0.1, compounding="monthly")],
+    ids=["annual", "simple_30_360", "monthly"],
+)
+def test_summary_flat_rate_per_scenario_equals_batch_and_single(terms):
+    values, dates = _scenarios(1, 60)[0], _monthly(60)
+    rates = np.linspace(-0.5, 2.0, 97)
+    summary = xlspv.waterfall_summary(values, dates, terms, deemed_rates=rates, xirr=True, balance_at=[30])
+    batch = xlspv.waterfall_batch(values, dates, terms, deemed_rates=rates)
+    _assert_summary_equals_batch(summary, batch, [30])
+    for s in (0, 40, 96):
+        _assert_summary_equals_single(summary, s, values, dates, terms.with_rate(float(rates[s])))
+
+
+@pytest.mark.parametrize("compounding", ["annual", "semiannual", "continuous", "simple"])
+def test_summary_rate_path_equals_batch_and_rate_schedule(compounding):
+    # a rate reset every six months from before the first row (the Monte Carlo form)
+    n_scen, n_rows = 130, 96
+    values, dates = _scenarios(n_scen, n_rows, seed=11), _monthly(n_rows, "2026-03")
+    resets = np.arange(np.datetime64("2026-01"), np.datetime64("2035-01"), 6).astype("datetime64[D]")
+    rng = np.random.default_rng(5)
+    paths = np.clip(0.04 + np.cumsum(rng.normal(0, 0.01, size=(n_scen, resets.size)), axis=1), -0.5, None)
+    terms = Terms(0.05, compounding=compounding, day_count="ACT/360")
+    summary = xlspv.waterfall_summary(values, dates, terms, deemed_rates=paths, rate_dates=resets, xirr=True,
+                                      balance_at=[12, 50])
+    batch = xlspv.waterfall_batch(values, dates, terms, deemed_rates=paths, rate_dates=resets)
+    _assert_summary_equals_batch(summary, batch, [12, 50])
+    for s in (0, 64, 129):
+        schedule = RateSchedule.from_rows(zip(resets.tolist(), paths[s].tolist(), strict=True))
+        _assert_summary_equals_single(summary, s, values[s], dates, terms.with_rate(schedule))
+        EQ(batch.balance[s], xlspv.compute(values[s], dates, terms.with_rate(schedule)).balance)
+
+
+def test_summary_per_scenario_dates_out_of_order_equals_batch():
+    n_scen, n_rows = 90, 40
+    rng = np.random.default_rng(8)
+    values = _scenarios(n_scen, n_rows, seed=2)
+    offsets = rng.integers(0, 4000, size=(n_scen, n_rows))
+    dates = np.datetime64("2025-01-01") + offsets.astype("timedelta64[D]")  # rows in any order
+    terms = Terms(0.08, day_count="30/360")
+    summary = xlspv.waterfall_summary(values, dates, terms, xirr=True, balance_at=[3, 39], chunk=16)
+    batch = xlspv.waterfall_batch(values, dates, terms)
+    EQ(summary.unrecovered, batch.unrecovered)
+    EQ(summary.threshold_days, batch.threshold_days)
+    EQ(summary.balance_at, batch.balance[:, [3, 39]])
+    EQ(summary.xirr_japan, batch.xirr("japan"))
+    order = np.argsort(dates, axis=1, kind="stable")  # totals are summed in date order
+    sorted_japan = np.take_along_axis(batch.japan, order, axis=1)
+    EQ(summary.japan_received, sorted_japan.sum(axis=1))
+    for s in (0, 45, 89):
+        w = xlspv.compute(values[s], dates[s], terms)
+        assert summary.threshold_row[s] == (-1 if w.threshold_row is None else w.threshold_row)
+
+
+def test_summary_per_scenario_terms_with_their_own_schedules_equals_batch():
+    dates = _monthly(48)
+    values = _scenarios(6, 48, seed=4)
+    terms = [
+        Terms(0.1),
+        Terms(0.05, compounding="quarterly", day_count="ACT/360", japan_share_before=0.7),
+        Terms([(D(2025, 1, 1), 0.04), (D(2027, 6, 30), 0.09)], compounding="simple"),
+        Terms([(D(2026, 1, 1), 0.02), (D(2026, 7, 1), 0.2)], day_count="30/360"),
+        Terms(0.2, compounding="continuous", japan_share_after=0.3),
+        Terms(0.1),
+    ]
+    summary = xlspv.waterfall_summary(values, dates, terms, xirr=True, balance_at=[20])
+    batch = xlspv.waterfall_batch(values, dates, terms)
+    _assert_summary_equals_batch(summary, batch, [20])
+    for s in range(6):
+        _assert_summary_equals_single(summary, s, values[s], dates, terms[s])
+
+
+def test_summary_is_the_same_in_any_chunks_and_on_any_threads():
+    values, dates = _scenarios(500, 60, seed=9), _monthly(60)
+    rates = np.random.default_rng(1).uniform(0.0, 0.2, size=(500, 6))
+    resets = np.arange(np.datetime64("2025-12"), np.datetime64("2031-01"), 12).astype("datetime64[D]")
+    base = xlspv.waterfall_summary(values, dates, Terms(0.1), deemed_rates=rates, rate_dates=resets, xirr=True,
+                                   threads=1)
+    for chunk, threads in [(1, 2), (64, 2), (77, 1), (10_000, 2)]:
+        other = xlspv.waterfall_summary(values, dates, Terms(0.1), deemed_rates=rates, rate_dates=resets,
+                                        xirr=True, chunk=chunk, threads=threads)
+        for field in ("threshold_row", "threshold_days", "unrecovered", "japan_received", "us_received",
+                      "japan_funded", "xirr_japan"):
+            EQ(getattr(other, field), getattr(base, field), err_msg=f"{field} chunk={chunk}")
+
+
+def test_summary_threshold_dates_are_nat_where_not_reached():
+    s = xlspv.waterfall_summary([-100, 60, 200], [D(2025, 1, 1), D(2026, 1, 1), D(2027, 1, 1)], Terms(0.1),
+                                deemed_rates=[0.1, 0.4])
+    assert s.threshold_dates[0] == np.datetime64("2027-01-01")
+    assert np.isnat(s.threshold_dates[1])
+    assert s.xirr_japan is None and s.balance_at is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"balance_at": [3]}, SpvInputError, ["balance_at", "-3", "2"]),
+        ({"balance_at": [0.5]}, SpvInputError, ["balance_at"]),
+        ({"rate_dates": ["2025-01-01"]}, TermsError, ["rate_dates", "deemed_rates"]),
+        ({"deemed_rates": [[0.1, 0.2]]}, TermsError, ["rate_dates"]),
+        (
+            {"deemed_rates": [[0.1, 0.2]], "rate_dates": np.array(["2025-06-01", "2026-01-01"], "datetime64[D]")},
+            RateScheduleError,
+            ["rate_dates", "2025-06-01", "2025-01-01"],
+        ),
+        (
+            {"deemed_rates": [[0.1, 0.2]], "rate_dates": np.array(["2026-01-01", "2025-01-01"], "datetime64[D]")},
+            TermsError,
+            ["rate_dates", "increase"],
+        ),
+        ({"deemed_rates": [0.1, -1.0]}, TermsError, ["deemed_rates"]),
+        ({"chunk": 0}, SpvInputError, ["chunk"]),
+        ({"threads": 0}, SpvInputError, ["threads"]),
+    ],
+    ids=["position_past_end", "position_not_whole", "dates_without_rates", "path_without_dates",
+         "path_starts_late", "path_dates_unsorted", "rate_minus_100pct", "chunk_zero", "threads_zero"],
+)
+def test_summary_bad_arguments_name_the_argument(kwargs, error, words):
+    with pytest.raises(error) as info:
+        xlspv.waterfall_summary([-100, 60, 200], [D(2025, 1, 1), D(2026, 1, 1), D(2027, 1, 1)], Terms(0.1),
+                                **kwargs)
+    for word in words:
+        assert word in str(info.value)

@@ -1,0 +1,234 @@
+"""The risk model (issue 17): validation, the degenerate model, known answers, determinism.
+
+Known answers come from closed forms worked by hand (sources in each test), not from the code under
+test; Monte Carlo answers are compared within 4 standard errors at a fixed seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xlspv import Terms, compute
+from xlspv.examples import portfolio as example_portfolio
+from xlspv.examples import spv as example
+from xlspv.errors import RiskModelError, SpvError
+from xlspv.risk import MAX_SCENARIOS, RiskModel, simulate, simulate_program
+from xlspv.risk.model import check_scenarios
+from xlspv.risk.scenarios import CHUNK, benchmark_shifts, cash_factors, delays
+
+D0 = dt.date(2025, 1, 1)
+
+
+# ---- validation -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"rate_vol": -0.01}, "rate_vol: -0.01 is negative; a volatility must be 0 or more."),
+        ({"cash_vol": -1}, "cash_vol: -1.0 is negative; a volatility must be 0 or more."),
+        ({"correlation": 1.5}, "correlation: 1.5 is outside [-1, 1]; enter a correlation such as 0.3."),
+        ({"correlation": -1.01}, "correlation: -1.01 is outside [-1, 1]; enter a correlation such as 0.3."),
+        ({"stop_hazard": "x"}, "stop_hazard: 'x' is not a number; enter a number."),
+        ({"delay_months": float("nan")}, "delay_months: nan is not a finite number; enter a number."),
+        ({"rate_reversion": -0.1}, "rate_reversion: -0.1 is negative; a reversion speed must be 0 or more."),
+    ],
+    ids=["negative rate_vol", "negative cash_vol", "correlation above 1", "correlation below -1",
+         "text hazard", "nan delay", "negative reversion"],
+)
+def test_bad_model_values_get_one_clear_error(kwargs, message):
+    with pytest.raises(RiskModelError) as err:
+        RiskModel(**kwargs)
+    assert str(err.value) == message
+    assert isinstance(err.value, SpvError)
+
+
+@pytest.mark.parametrize("scenarios", [0, -5, MAX_SCENARIOS + 1, 2.5])
+def test_scenarios_outside_the_stated_limit_are_refused(scenarios):
+    with pytest.raises(RiskModelError, match=r"^scenarios: "):
+        check_scenarios(scenarios)
+
+
+def test_model_is_immutable_and_reads_name_value_rows():
+    m = RiskModel.from_mapping([("Cash vol", "20%"), ("rate-mean", 0.05), (None, None)])
+    assert (m.cash_vol, m.rate_mean, m.rate_level) == (0.2, 0.05, 0.05)
+    with pytest.raises(AttributeError):
+        m.cash_vol = 0.1  # type: ignore[misc]
+    with pytest.raises(RiskModelError, match="is not a model parameter"):
+        RiskModel.from_mapping([("volatility", 0.1)])
+
+
+def test_negative_correlation_beyond_what_the_spvs_can_share_is_refused():
+    with pytest.raises(RiskModelError, match=r"below -1/9"):
+        cash_factors(RiskModel(correlation=-0.5), np.zeros((3, 10)))
+
+
+# ---- degenerate model = the deterministic waterfall -----------------------------------------------
+
+
+def _example_short():
+    """The example SPV cut after ten years of distributions: its threshold is not reached."""
+    rows = [(d, v) for d, v in zip(example.dates(), example.values(), strict=True) if d < dt.date(2033, 1, 1)]
+    return [v for _, v in rows], [d for d, _ in rows]
+
+
+@pytest.mark.parametrize("cut", [False, True], ids=["recovered", "not recovered"])
+def test_degenerate_model_is_the_deterministic_waterfall(cut):
+    values, dates = _example_short() if cut else (example.values(), example.dates())
+    expected = compute(values, dates, example.TERMS).summary()
+    r = simulate(values, dates, example.TERMS, model=RiskModel.deterministic(), scenarios=300, seed=7)
+    f = r.figures
+    assert f["recovery_probability"] == (0.0 if cut else 1.0)
+    assert f["threshold_p10"] == f["threshold_p90"] == expected.threshold_date
+    assert (r.distributions["unrecovered"] == expected.unrecovered).all()
+    assert f["unrecovered_p99"] == expected.unrecovered
+    xirr = r.distributions["xirr_japan"]
+    assert (xirr == expected.xirr_japan).all() if expected.xirr_japan is not None else xirr.isna().all()
+
+
+def test_degenerate_program_is_each_spvs_deterministic_waterfall():
+    p = example_portfolio.portfolio()
+    terms = Terms(0.05)
+    r = simulate_program(p, terms, model=RiskModel.deterministic(), scenarios=20, seed=1)
+    total = 0.0
+    for j, (spv, t) in enumerate(zip(p.spvs, p.terms_for(terms), strict=True)):
+        rows = p.flow_spv == j
+        s = compute(p.flow_values[rows], p.flow_days[rows] - 693594, t).summary()  # Excel serials
+        col = r.summary[spv.id]
+        assert col["threshold_p50"] == s.threshold_date
+        assert col["unrecovered_p95"] == s.unrecovered  # a quantile is one of the scenarios: exact
+        assert col["xirr_japan_p50"] == s.xirr_japan
+        total += s.unrecovered
+    assert r.summary["Program"]["unrecovered_mean"] == pytest.approx(total, rel=1e-12)
+
+
+# ---- known answers --------------------------------------------------------------------------------
+
+#: Japan funds 100; four yearly distributions of 50 at a 0% deemed rate: Japan's half clears exactly
+#: 100 on the fourth (1 Jan 2029), and only if the project has not stopped before then.
+KNOWN = ([-100.0, 50, 50, 50, 50], [dt.date(2025 + k, 1, 1) for k in range(5)])
+
+
+def test_stop_hazard_alone_recovers_with_probability_exp_minus_hazard_times_years():
+    hazard, n = 0.1, 40_000
+    model = RiskModel.deterministic().replace(stop_hazard=hazard)
+    r = simulate(*KNOWN, Terms(0.0), model=model, scenarios=n, seed=11)
+    years = (dt.date(2029, 1, 1) - D0).days / 365.25  # stop times are measured in years of 365.25 days
+    expected = math.exp(-hazard * years)  # P(exponential stop time > years)
+    p = r.figures["recovery_probability"]
+    se = math.sqrt(expected * (1 - expected) / n)
+    assert abs(p - expected) < 4 * se
+    assert r.figures["recovery_probability_se"] == pytest.approx(se, rel=0.02)
+
+
+@pytest.mark.parametrize("reversion", [0.0, 0.1, 0.5])
+def test_rate_process_mean_and_variance_match_the_closed_form(reversion):
+    """Ornstein-Uhlenbeck: E r(t) = m + (r0 - m) e^(-kt), Var r(t) = v^2 (1 - e^(-2kt)) / 2k (v^2 t at k=0)."""
+    model = RiskModel(rate_vol=0.01, rate_reversion=reversion, rate_start=0.04, rate_mean=0.03)
+    n, periods = 50_000, 21
+    shifts = benchmark_shifts(model, np.random.default_rng(3), n, periods)
+    for p in (1, 4, 20):
+        t = p * 0.5
+        mean = 0.03 + (0.04 - 0.03) * math.exp(-reversion * t) - 0.04
+        var = 0.01**2 * ((1 - math.exp(-2 * reversion * t)) / (2 * reversion) if reversion else t)
+        assert abs(shifts[:, p].mean() - mean) < 4 * math.sqrt(var / n)
+        assert abs(shifts[:, p].var() / var - 1) < 4 * math.sqrt(2 / n)
+
+
+def test_cash_factors_have_mean_one_and_the_given_correlation():
+    model = RiskModel(cash_vol=0.3, correlation=0.3)
+    z = np.random.default_rng(5).standard_normal((100_000, 3))
+    f = cash_factors(model, z)
+    logs = np.log(f)
+    assert abs(f.mean() - 1) < 4 * math.sqrt(math.expm1(0.09) / f.size)
+    assert np.corrcoef(logs.T)[0, 1] == pytest.approx(0.3, abs=0.02)
+
+
+def test_delays_are_geometric_with_the_given_mean():
+    u = np.random.default_rng(9).random(200_000)
+    d = delays(RiskModel(delay_months=12), u)
+    assert d.min() == 0 and abs(d.mean() - 12) < 4 * math.sqrt(12 * 13 / d.size)  # Var = m (1 + m)
+
+
+def test_more_stop_hazard_never_raises_the_recovery_probability():
+    base = RiskModel(delay_months=3)
+    probs = [
+        simulate(example.values(), example.dates(), example.TERMS, model=base.replace(stop_hazard=h),
+                 scenarios=3000, seed=2).figures["recovery_probability"]
+        for h in (0.0, 0.01, 0.03, 0.1)
+    ]
+    assert probs == sorted(probs, reverse=True) and probs[0] > probs[-1]
+
+
+# ---- determinism ----------------------------------------------------------------------------------
+
+
+def test_first_scenarios_do_not_depend_on_how_many_are_run():
+    small = simulate(example.values(), example.dates(), example.TERMS, scenarios=100, seed=4)
+    large = simulate(example.values(), example.dates(), example.TERMS, scenarios=CHUNK + 50, seed=4)
+    pd.testing.assert_frame_equal(small.distributions, large.distributions.iloc[:100])
+
+
+def test_another_seed_gives_other_figures():
+    a = simulate(*KNOWN, Terms(0.05), scenarios=500, seed=1).distributions
+    b = simulate(*KNOWN, Terms(0.05), scenarios=500, seed=2).distributions
+    assert not a.equals(b)
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "processes"])
+def test_same_seed_same_figures_on_dask_local_schedulers(scheduler):
+    args = (example.values(), example.dates(), example.TERMS)
+    n = 2 * CHUNK + 77
+    here = simulate(*args, scenarios=n, seed=5)
+    there = simulate(*args, scenarios=n, seed=5, scheduler=scheduler)
+    pd.testing.assert_frame_equal(here.summary, there.summary)
+    pd.testing.assert_frame_equal(here.distributions, there.distributions)
+
+
+def test_unknown_scheduler_is_refused():
+    with pytest.raises(RiskModelError, match="is not a scheduler"):
+        simulate(*KNOWN, Terms(0.05), scenarios=10, scheduler="gpu")
+
+
+# ---- the command and the workbook -----------------------------------------------------------------
+
+
+def test_cli_prints_name_value_lines_and_refuses_bad_model_values_with_exit_2():
+    from click.testing import CliRunner
+
+    from xlspv.cli import main
+
+    ok = CliRunner().invoke(main, ["risk", "--scenarios", "500", "--seed", "3", "--stop-hazard", "0.02"])
+    assert ok.exit_code == 0, ok.output
+    lines = ok.output.splitlines()
+    assert lines[1].split()[0] == "recovery_probability" and lines[-1].split() == ["scenarios", "500"]
+    bad = CliRunner().invoke(main, ["risk", "--correlation", "2"])
+    assert bad.exit_code == 2
+    assert bad.output.strip().endswith("correlation: 2.0 is outside [-1, 1]; enter a correlation such as 0.3.")
+
+
+def test_risk_workbook_checks_hold_after_libreoffice_recalculation(tmp_path):
+    from libreoffice import recalculate
+    from openpyxl import load_workbook
+
+    from xlspv.risk import simulate
+    from xlspv.workbooks.risk_report import write_risk_report
+
+    r = simulate(example.values(), example.dates(), example.TERMS, scenarios=3000, seed=1)
+    single = write_risk_report(r, example.TERMS, tmp_path / "risk.xlsx", input_path=None)
+    p = example_portfolio.portfolio()
+    rp = simulate_program(p, Terms(0.05), model=RiskModel(stop_hazard=0.0), scenarios=300, seed=1)
+    program = write_risk_report(rp, Terms(0.05), tmp_path / "program.xlsx", input_path=None)
+    for path in recalculate([single, program], tmp_path / "lo"):
+        wb = load_workbook(path, data_only=True)
+        checks = wb["Checks"]
+        results = [checks.cell(row=r, column=3).value for r in range(7, checks.max_row + 1)]
+        assert results and all(v is True for v in results), (path.name, results)
+        assert checks["C4"].value is True
+    wb = load_workbook(program)
+    assert [c.value for c in wb["Figures"][4]][-1] == "Program" and wb.sheetnames[0] == "Cover"

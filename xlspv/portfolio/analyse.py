@@ -1,0 +1,346 @@
+"""The program view: every SPV's waterfall in one batch, then the program's tables.
+
+:func:`analyse` computes every SPV in ONE call of :func:`~xlspv.waterfall.waterfall_batch` (schedules
+padded to the longest with zero values on their first date), the per-SPV table, cash to each country
+by calendar year, commitments against the cap and the deadline, the flags, and a sector breakdown, all
+vectorised (no Python loop over SPVs). Things the user should *see* rather than be stopped by are
+flags in the result (:mod:`.flags`), not errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._jit import njit
+from ..dates import distinct_days, to_date, to_datetime64, years_of
+from ..progress import Progress, say
+from ..terms import Terms
+from ..waterfall import Batch, waterfall_batch
+from ..xirr import xirr_many
+from .agreement import NAMED_SECTORS
+from .flags import cap_status, find_flags, flag_counts
+from .model import Portfolio, default_terms
+from .readings import compare_readings
+from .results import PortfolioResult, ProgramSummary
+from .sensitivity import default_rates, sensitivity
+
+
+def _nan_to_none(values: np.ndarray) -> list[float | None]:
+    return [None if math.isnan(v) else float(v) for v in values.tolist()]
+
+
+def _dates_or_none(days: np.ndarray) -> list[dt.date | None]:
+    return [None if d < 0 else to_date(d) for d in days.tolist()]
+
+
+#: Columns of :func:`_rollup`'s sums, per SPV and per year.
+_FUNDED, _DISTRIBUTED, _JAPAN, _US, _PARTNER = range(5)
+
+
+@njit(cache=True, nogil=True)
+def _rollup_kernel(values, japan, us, partner_share, days, year_of_day, lo, n_years):  # type: ignore[no-untyped-def]  # noqa: E501
+    """One pass over the batch: per SPV and per calendar year, the amounts funded and distributed and
+    the payouts to Japan, the US and the partner (columns ``_FUNDED`` ... ``_PARTNER``)."""
+    n_spv, n_rows = values.shape
+    per_spv = np.zeros((n_spv, 5))
+    per_year = np.zeros((n_years, 5))
+    for s in range(n_spv):
+        share = partner_share[s]
+        for r in range(n_rows):
+            y = year_of_day[days[s, r] - lo]
+            v = values[s, r]
+            if v < 0.0:
+                per_spv[s, _FUNDED] -= v
+                per_year[y, _FUNDED] -= v
+            elif v > 0.0:
+                per_spv[s, _DISTRIBUTED] += v
+                per_year[y, _DISTRIBUTED] += v
+            per_spv[s, _JAPAN] += japan[s, r]
+            per_year[y, _JAPAN] += japan[s, r]
+            per_spv[s, _US] += us[s, r]
+            per_year[y, _US] += us[s, r]
+            per_year[y, _PARTNER] += share * japan[s, r]
+    per_spv[:, _PARTNER] = partner_share * per_spv[:, _JAPAN]
+    return per_spv, per_year
+
+
+def _rollup(batch: Batch, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-SPV and per-year sums of the batch (see :func:`_rollup_kernel`), and the years they cover."""
+    lo, hi = int(days.min()), int(days.max())
+    calendar = years_of(np.arange(lo, hi + 1, dtype=np.int64))
+    y0 = int(calendar[0])
+    year_of_day = (calendar - y0).astype(np.int64)
+    per_spv, per_year = _rollup_kernel(
+        batch.values,
+        batch.japan,
+        batch.us,
+        batch.partner_share,
+        np.ascontiguousarray(days),
+        year_of_day,
+        lo,
+        int(year_of_day[-1]) + 1,
+    )
+    return per_spv, per_year, np.arange(y0, y0 + per_year.shape[0])
+
+
+def analyse(
+    portfolio: Portfolio,
+    terms: Terms | None = None,
+    progress: Progress | None = None,
+    *,
+    rates: Sequence[float] | None = None,
+    scales: Sequence[float] = (1.0,),
+    readings: bool = False,
+) -> PortfolioResult:
+    """Compute the program view of a portfolio: every SPV in one batch, then the program's tables.
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+        The checked input (:meth:`Portfolio.from_tables`, or
+        :func:`xlspv.workbooks.portfolio_reader.load_portfolio`).
+    terms : Terms, optional
+        Default terms (each SPV's own term columns apply on top); the portfolio's own ``terms`` if
+        omitted. Cumulative basis only (the batch path).
+    progress : callable, optional
+        Called with a one-line message (lower case, no full stop) at each stage; the command line
+        prints them on stderr.
+    rates : sequence of float, optional
+        Deemed rates of the sensitivity grid (decimals). ``None``: the default rate -2, -1, -0.5, 0,
+        +0.5, +1 and +2 points; an empty sequence: no sensitivity.
+    scales : sequence of float, default (1.0,)
+        Scaling factors of distributable cash for the sensitivity grid.
+    readings : bool, default False
+        Also compare both readings of the deemed allocation (:func:`compare_readings`: the scheduled
+        basis runs one SPV at a time, some 25-35 ms per 480-row SPV, so it is computed only when asked).
+
+    Returns
+    -------
+    PortfolioResult
+        Money in the portfolio's unit; XIRRs as decimals (NaN where a party's flows have none: the US
+        never funds, so it has none).
+
+    Notes
+    -----
+    One :func:`~xlspv.waterfall.waterfall_batch` call computes every SPV (scenarios = SPVs, dates per
+    SPV, terms per SPV, short schedules padded with zero values on their first date: see
+    :attr:`Portfolio.padded`). One compiled pass (:func:`_rollup`) then sums the batch's rows per SPV
+    and per calendar year; the per-SPV XIRRs come from :meth:`~xlspv.waterfall.Batch.xirr`.
+
+    Examples
+    --------
+    Two SPVs at a 10% deemed rate. A: Japan funds 100 and gets 30 of 60 a year later and 90.4 of 200 a
+    year after (88 clears its balance, plus 10% of the other 24). B: Japan funds 50, 30 days after
+    notice (a flag); a year later its balance is 55 and it gets 10 of 20, leaving 45 unrecovered.
+
+    >>> import datetime as dt
+    >>> from xlspv import Terms
+    >>> D = dt.date
+    >>> p = Portfolio.from_tables(
+    ...     [{"id": "A", "name": "Plant", "sector": "energy", "notice_date": D(2024, 11, 1),
+    ...       "committed": 100},
+    ...      {"id": "B", "name": "Mine", "sector": "metals", "notice_date": D(2025, 6, 1), "committed": 50}],
+    ...     {"spv_id": ["A", "A", "A", "B", "B"],
+    ...      "date": [D(2025, 1, 1), D(2026, 1, 1), D(2027, 1, 1), D(2025, 7, 1), D(2026, 7, 1)],
+    ...      "value": [-100, 60, 200, -50, 20]})
+    >>> r = analyse(p, Terms(0.10), rates=())
+    >>> r.spvs[["id", "japan_received", "unrecovered", "threshold_date"]].round(6).values.tolist()
+    [['A', 120.4, 0.0, datetime.date(2027, 1, 1)], ['B', 10.0, 45.0, None]]
+    >>> r.years.set_index("year")["japan_received"].round(6).to_dict()
+    {2025: 0.0, 2026: 40.0, 2027: 90.4}
+    >>> r.flags[["kind", "spv_id"]].values.tolist()
+    [['notice', 'B']]
+    """
+    term_list = portfolio.terms_for(terms)
+    base = default_terms(portfolio, terms)
+    values, days = portfolio.padded
+    n, width = values.shape
+    say(
+        progress,
+        f"checked {n:,} SPVs and {portfolio.flow_values.size:,} flow rows (longest schedule {width:,} rows)",
+    )
+    batch = waterfall_batch(values, to_datetime64(days), term_list)
+    say(progress, f"computed {n:,} waterfalls in one batch ({n:,} x {width:,})")
+    per_spv, per_year, calendar_years = _rollup(batch, days)
+    funded = per_spv[:, _FUNDED]
+    japan_flows = batch.party_flows("japan")  # minus fundings plus payouts, per SPV and row
+    xirr = _party_xirrs(batch, japan_flows)
+    say(progress, f"computed the XIRRs of {n:,} SPVs")
+    flags = find_flags(portfolio, funded)
+    spv_rows = _spv_table(portfolio, term_list, batch, days, per_spv, xirr, flag_counts(flags, n))
+    years = pd.DataFrame(
+        {
+            "year": calendar_years,
+            "japan_funded": per_year[:, _FUNDED],
+            "distributed": per_year[:, _DISTRIBUTED],
+            "japan_received": per_year[:, _JAPAN],
+            "partner_received": per_year[:, _PARTNER],
+            "us_received": per_year[:, _US],
+        }
+    )
+    say(progress, f"summed cash by year ({len(years)} years) and by sector; {len(flags):,} flags")
+    result = PortfolioResult(
+        portfolio=portfolio,
+        terms=base,
+        unit=portfolio.unit,
+        spvs=spv_rows,
+        years=years,
+        sectors=_sectors(spv_rows),
+        flags=flags.drop(columns="spv_index"),
+        cap=cap_status(portfolio, funded),
+        program=_program_summary(portfolio, spv_rows, batch, days, japan_flows),
+    )
+    del batch
+    if readings:
+        result = dataclasses.replace(result, readings=compare_readings(result, progress))
+    if rates is None or len(rates):
+        grid = default_rates(base) if rates is None else rates
+        sens = sensitivity(portfolio, base, grid, scales, progress=progress)
+        result = dataclasses.replace(result, sensitivity=sens)
+    return result
+
+
+def _party_xirrs(batch: Batch, japan_flows: np.ndarray) -> dict[str, np.ndarray]:
+    """Each SPV's XIRR per party (NaN where its flows have none).
+
+    The US never funds (its payouts are never negative), so it has no IRR: its search runs only when
+    some US flow is negative; the partner's only when some SPV has a partner share.
+    """
+    none = np.full(batch.japan.shape[0], np.nan)
+    xirr = {
+        "japan": xirr_many(japan_flows, np.broadcast_to(batch.days, japan_flows.shape)),
+        "project": batch.xirr("project"),
+    }
+    xirr["us"] = batch.xirr("us") if (batch.us < 0.0).any() else none
+    xirr["partner"] = batch.xirr("partner") if (batch.partner_share > 0).any() else none
+    return xirr
+
+
+def _funding_dates(portfolio: Portfolio) -> tuple[np.ndarray, np.ndarray]:
+    """Each SPV's first and last funding day (ordinals; -1 for an SPV that never funds)."""
+    funding = np.flatnonzero(portfolio.flow_values < 0.0)  # a few rows per SPV, not every flow
+    spv, days = portfolio.flow_spv[funding], portfolio.flow_days[funding]
+    never = np.iinfo(np.int64).max
+    first = np.full(len(portfolio.spvs), never, dtype=np.int64)
+    last = np.full(len(portfolio.spvs), -1, dtype=np.int64)
+    np.minimum.at(first, spv, days)
+    np.maximum.at(last, spv, days)
+    return np.where(first == never, -1, first), last
+
+
+def _spv_table(
+    portfolio: Portfolio,
+    term_list: Sequence[Terms],
+    batch: Batch,
+    days: np.ndarray,
+    per_spv: np.ndarray,
+    xirr: Mapping[str, np.ndarray],
+    flag_counts: np.ndarray,
+) -> pd.DataFrame:
+    """One row per SPV: the batch's sums (:func:`_rollup`), the XIRRs, threshold and funding dates."""
+    funded, japan = per_spv[:, _FUNDED], per_spv[:, _JAPAN]
+    partner_share = batch.partner_share
+    thr = batch.threshold_days
+    reached = thr >= 0
+    first_funding, last_funding = _funding_dates(portfolio)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        multiple = np.where(funded > 0.0, japan / funded, np.nan)
+    spvs = portfolio.spvs
+    return pd.DataFrame(
+        {
+            "id": portfolio.ids,
+            "name": [s.name for s in spvs],
+            "sector": [s.sector for s in spvs],
+            "named_sector": [s.named_sector for s in spvs],
+            "notice_date": [s.notice_date for s in spvs],
+            "committed": portfolio.committed,
+            "funded": funded,
+            "distributed": per_spv[:, _DISTRIBUTED],
+            "japan_received": japan,
+            "us_received": per_spv[:, _US],
+            "partner_received": per_spv[:, _PARTNER],
+            "unrecovered": batch.unrecovered,
+            "threshold_date": _dates_or_none(np.where(reached, thr, -1)),
+            "years_to_threshold": np.where(reached, (thr - days.min(axis=1)) / 365.25, np.nan),
+            "xirr_japan": xirr["japan"],
+            "xirr_us": xirr["us"],
+            "xirr_partner": xirr["partner"],
+            "xirr_project": xirr["project"],
+            "multiple_japan": multiple,
+            "deemed_rate": [t.flat_rate if t.flat_rate is not None else np.nan for t in term_list],
+            "partner_share": partner_share,
+            "first_funding": _dates_or_none(first_funding),
+            "last_funding": _dates_or_none(last_funding),
+            "flags": flag_counts,
+        }
+    )
+
+
+def _program_summary(
+    portfolio: Portfolio, spvs: pd.DataFrame, batch: Batch, days: np.ndarray, japan_flows: np.ndarray
+) -> ProgramSummary:
+    """The headline figures: the per-SPV table's totals, the program threshold and Japan's program XIRR."""
+    total = lambda column: float(spvs[column].to_numpy().sum())  # noqa: E731
+    thr = batch.threshold_days
+    reached = thr >= 0
+    program_xirr = _program_xirr(japan_flows[None], days)[0]
+    return ProgramSummary(
+        spvs=len(spvs),
+        flow_rows=int(portfolio.flow_values.size),
+        committed=float(portfolio.committed.sum()),
+        funded=total("funded"),
+        distributed=total("distributed"),
+        japan_received=total("japan_received"),
+        us_received=total("us_received"),
+        partner_received=total("partner_received"),
+        unrecovered=total("unrecovered"),
+        reached=int(reached.sum()),
+        threshold_date=to_date(int(thr.max())) if reached.all() else None,
+        xirr_japan=None if math.isnan(program_xirr) else float(program_xirr),
+        first_date=to_date(int(days.min())),
+        last_date=to_date(int(days.max())),
+    )
+
+
+def _program_xirr(japan_flows: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """XIRR of Japan's flows summed over SPVs by date, per grid point: ``japan_flows`` (grid, SPVs, rows)."""
+    unique, inverse = distinct_days(days)
+    n_grid = japan_flows.shape[0]
+    key = (np.arange(n_grid)[:, None, None] * unique.size + inverse[None]).ravel()
+    sums = np.bincount(key, weights=japan_flows.ravel(), minlength=n_grid * unique.size)
+    return xirr_many(sums.reshape(n_grid, unique.size), unique[None, :])
+
+
+def _sectors(spvs: pd.DataFrame) -> pd.DataFrame:
+    codes, names = pd.factorize(spvs["sector"], sort=False)
+    order = np.argsort(
+        [NAMED_SECTORS.index(s) if s in NAMED_SECTORS else len(NAMED_SECTORS) for s in names], kind="stable"
+    )
+    k = len(names)
+    total = lambda col: np.bincount(codes, weights=spvs[col].to_numpy(), minlength=k)  # noqa: E731
+    committed = total("committed")
+    all_committed = committed.sum()
+    table = pd.DataFrame(
+        {
+            "sector": list(names),
+            "named": [s in NAMED_SECTORS for s in names],
+            "spvs": np.bincount(codes, minlength=k),
+            "committed": committed,
+            "funded": total("funded"),
+            "distributed": total("distributed"),
+            "japan_received": total("japan_received"),
+            "us_received": total("us_received"),
+            "unrecovered": total("unrecovered"),
+            "share_committed": committed / all_committed if all_committed > 0 else np.zeros(k),
+        }
+    )
+    return table.iloc[order].reset_index(drop=True)
+
+
+__all__ = ["analyse"]

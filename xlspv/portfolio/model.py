@@ -1,0 +1,432 @@
+"""The portfolio model: SPVs and their flows, built and checked from tables of any source.
+
+:class:`Portfolio` is the input of the program view: an SPV table (id, name, sector, notice date,
+committed amount, optional per-SPV terms) and every flow row (SPV, date, value), columnar. It is built
+in memory by :meth:`Portfolio.from_tables`, or by :func:`build` from tables the file readers
+(:mod:`xlspv.workbooks.portfolio_reader`) read; both check every cell by the rules of
+:mod:`xlspv.cells`. Anything that cannot be used raises :class:`~xlspv.errors.SpvInputError` (or
+:class:`~xlspv.errors.TermsError`) naming the table, the row and the column.
+
+Money is in the portfolio's unit, ``"$m"`` (US$ millions, the default) or ``"$bn"``, given by a
+``unit`` column of the SPV table or a unit in the header (``committed ($bn)``); flows use the same unit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..cells import is_missing, parse_date, parse_id, parse_number
+from ..dates import NUMPY_EPOCH_ORDINAL, to_date
+from ..errors import SpvInputError, TermsError
+from ..terms import Terms, as_terms
+from .agreement import NAMED_SECTORS, PROGRAM_CAP_USD_M
+from .tables import (
+    FLOW_COLUMNS,
+    NUMBER_FIXES,
+    SPV_COLUMNS,
+    TERM_COLUMNS,
+    UNITS,
+    Table,
+    canonical_sector,
+    canonical_unit,
+    table_from_memory,
+)
+
+
+@dataclass(frozen=True)
+class Spv:
+    """One row of the SPV table, checked.
+
+    ``committed`` is in the portfolio's unit; ``terms`` are the SPV's own term values (validated;
+    any term not listed takes the default terms' value); ``where`` names the source row for messages.
+    """
+
+    id: str
+    name: str
+    sector: str
+    notice_date: dt.date
+    committed: float
+    terms: tuple[tuple[str, Any], ...] = ()
+    comment: str = ""
+    where: str = ""
+
+    @property
+    def named_sector(self) -> bool:
+        """Whether the sector is one the MOU names."""
+        return self.sector in NAMED_SECTORS
+
+
+@dataclass(frozen=True, eq=False)
+class Portfolio:
+    """A checked portfolio: the SPV table and every flow row, columnar.
+
+    ``flow_spv`` (index into ``spvs``), ``flow_days`` (date ordinals) and ``flow_values`` (money in
+    ``unit``; negative = a Japan funding, positive = distributable cash) have one entry per flow row, in
+    input order; ``flow_rows`` is each row's number in its source (sheet row or CSV line), ``flow_label``
+    names that source and ``row_word`` is how it numbers them ("row", or "line" for a CSV file).
+    ``terms`` are default terms read with the input (a ``Terms`` sheet or ``terms.csv``), if any;
+    ``sources`` are the files read.
+    """
+
+    spvs: tuple[Spv, ...]
+    flow_spv: np.ndarray
+    flow_days: np.ndarray
+    flow_values: np.ndarray
+    flow_rows: np.ndarray
+    unit: str = "$m"
+    terms: Terms | None = None
+    sources: tuple[Path, ...] = ()
+    spv_label: str = "SPVs"
+    flow_label: str = "Flows"
+    row_word: str = "row"
+
+    def __len__(self) -> int:
+        return len(self.spvs)
+
+    @property
+    def ids(self) -> list[str]:
+        return [s.id for s in self.spvs]
+
+    def flow_where(self, j: int) -> str:
+        """Where flow row ``j`` came from, for messages and flags ("Flows, row 4")."""
+        return f"{self.flow_label}, {self.row_word} {int(self.flow_rows[j])}"
+
+    @cached_property
+    def committed(self) -> np.ndarray:
+        return np.array([s.committed for s in self.spvs], dtype=np.float64)
+
+    @cached_property
+    def notice_days(self) -> np.ndarray:
+        return np.array([s.notice_date.toordinal() for s in self.spvs], dtype=np.int64)
+
+    @property
+    def cap(self) -> float:
+        """The $550bn program cap in the portfolio's unit."""
+        return PROGRAM_CAP_USD_M / UNITS[self.unit]
+
+    @cached_property
+    def padded(self) -> tuple[np.ndarray, np.ndarray]:
+        """Values and day ordinals shaped (SPVs, longest schedule), rows in input order per SPV.
+
+        Short schedules are padded at the front with zero values dated on their own first date. Before
+        an SPV's first row its balance is 0, and nothing accrues on a zero balance (the spec's rule 1),
+        so the padding is neutral by the rule itself: no cash moves, no interest, and the threshold row
+        stays where it was. Padding on the last date (the core's suggestion) would be neutral too, as
+        the core's ``year_fraction`` is 0 for a same-date span under every day count, but there the
+        balance may be above 0, so its neutrality would rest on that same-date rule (Excel's
+        ``DAYS360`` counts 28 February of a common year to itself as -2 days; the core guards 30/360
+        against it). The front needs no such guard.
+        """
+        n = len(self.spvs)
+        idx = self.flow_spv
+        order = np.argsort(idx, kind="stable")
+        counts = np.bincount(idx, minlength=n)
+        width = int(counts.max())
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        spv_sorted = idx[order]
+        pos = np.arange(idx.size) - np.repeat(starts, counts) + (width - counts)[spv_sorted]
+        first = np.minimum.reduceat(self.flow_days[order], starts)
+        values = np.zeros((n, width))
+        values[spv_sorted, pos] = self.flow_values[order]
+        days = np.repeat(first[:, None], width, axis=1)
+        days[spv_sorted, pos] = self.flow_days[order]
+        values.flags.writeable = False
+        days.flags.writeable = False
+        return values, days
+
+    def terms_for(self, default: Terms | None = None) -> list[Terms]:
+        """Each SPV's terms: the default terms with the SPV's own columns applied.
+
+        SPVs with the same columns share one :class:`~xlspv.terms.Terms` object.
+        """
+        base = default_terms(self, default)
+        cache: dict[tuple[tuple[str, Any], ...], Terms] = {}
+        out = []
+        for spv in self.spvs:
+            terms = cache.get(spv.terms)
+            if terms is None:
+                try:
+                    terms = dataclasses.replace(base, **dict(spv.terms)) if spv.terms else base
+                except TermsError as exc:
+                    raise TermsError(f"{spv.where} (SPV {spv.id!r}): {exc}") from None
+                cache[spv.terms] = terms
+            out.append(terms)
+        return out
+
+    @classmethod
+    def from_tables(
+        cls,
+        spvs: Any,
+        flows: Any,
+        *,
+        unit: str | None = None,
+        terms: Terms | None = None,
+    ) -> Portfolio:
+        """A portfolio from in-memory tables (checked as the file loaders check them).
+
+        Parameters
+        ----------
+        spvs : pandas.DataFrame or sequence of mappings
+            One row per SPV: ``id``, ``name``, ``sector``, ``notice_date``, ``committed``, and optionally
+            ``unit`` and the term columns (:data:`TERM_COLUMNS`; blank or absent = the default terms).
+        flows : pandas.DataFrame, mapping of columns, or sequence of mappings
+            One row per cash flow: ``spv_id``, ``date``, ``value`` (negative = a Japan funding).
+        unit : str, optional
+            "$m" (default) or "$bn", if the tables carry no unit.
+        terms : Terms, optional
+            Default terms kept with the portfolio (used by :func:`analyse` when it is given none).
+
+        Messages name the table ("SPVs", "Flows") and the data row (1 = the first data row). Typed
+        cells (numbers; dates, datetimes, ``numpy.datetime64``, Excel serials) are taken as they are,
+        texts as in a CSV file (plain decimals such as ``-1500``, dates ``YYYY-MM-DD``).
+        """
+        spv_table = table_from_memory("SPVs", spvs, SPV_COLUMNS)
+        flow_table = table_from_memory("Flows", flows, FLOW_COLUMNS)
+        return build(spv_table, flow_table, unit=unit, terms=terms)
+
+
+# ---- building and checking -----------------------------------------------------------------------
+
+
+def _spv_rows(table: Table) -> tuple[list[Spv], str | None]:
+    cols = table.columns
+    spvs: list[Spv] = []
+    seen: dict[str, int] = {}
+    units: set[str] = set()
+    for i in range(len(table)):
+        where = table.where(i)
+        spv_id = parse_id(cols["id"][i], f"{where}, column id")
+        if spv_id in seen:
+            raise SpvInputError(
+                f"{where}: SPV id {spv_id!r} is also on {table.where(seen[spv_id])}; "
+                "give each SPV its own id."
+            )
+        seen[spv_id] = i
+        raw_name = cols["name"][i]
+        name = "" if is_missing(raw_name) else str(raw_name).strip()
+        raw_sector = cols["sector"][i]
+        if is_missing(raw_sector) or not isinstance(raw_sector, str):
+            raise SpvInputError(
+                f"{where}, column sector: {raw_sector!r} is not a sector; "
+                f"enter one of {', '.join(NAMED_SECTORS)}."
+            )
+        notice = to_date(parse_date(cols["notice_date"][i], f"{where}, column notice_date", table.source))
+        committed = parse_number(
+            cols["committed"][i], f"{where}, column committed", table.source, NUMBER_FIXES["committed"]
+        )
+        if committed < 0:
+            raise SpvInputError(
+                f"{where}, column committed: {committed!r} is negative; enter the amount committed (>= 0)."
+            )
+        if "unit" in cols and not is_missing(cols["unit"][i]):
+            units.add(canonical_unit(cols["unit"][i], f"{where}, column unit"))
+        overrides = _term_overrides(cols, i, f"{where} (SPV {spv_id!r})")
+        comment = cols.get("comment", [None] * len(table))[i]
+        spvs.append(
+            Spv(
+                spv_id,
+                name,
+                canonical_sector(raw_sector),
+                notice,
+                committed,
+                overrides,
+                "" if is_missing(comment) else str(comment),
+                where,
+            )
+        )
+    if not spvs:
+        raise SpvInputError(f"{table.label}: no SPVs; add one row per SPV below the column names.")
+    units |= set(table.header_units.values())
+    if len(units) > 1:
+        raise SpvInputError(
+            f"{table.label}: the unit column mixes {' and '.join(sorted(units))}; use one unit for every SPV."
+        )
+    return spvs, units.pop() if units else None
+
+
+def _term_overrides(cols: Mapping[str, Any], i: int, where: str) -> tuple[tuple[str, Any], ...]:
+    """The SPV's own term values, validated (so a bad one names its row now, not at analyse time)."""
+    given = {name: cols[name][i] for name in TERM_COLUMNS if name in cols and not is_missing(cols[name][i])}
+    if not given:
+        return ()
+    try:
+        probe = Terms(**{"deemed_rate": 0.05, **given})
+    except TermsError as exc:
+        raise TermsError(f"{where}: {exc}") from None
+    return tuple(sorted((name, getattr(probe, name)) for name in given))
+
+
+def _flow_ids(table: Table, index: Mapping[str, int]) -> np.ndarray:
+    raw = table.columns["spv_id"]
+    codes, uniques = pd.factorize(pd.Series(np.asarray(raw, dtype=object), dtype=object))
+    blank = np.flatnonzero(codes < 0)
+    if blank.size:
+        raise SpvInputError(
+            f"{table.where(int(blank[0]))}, column spv_id: the SPV id is blank; enter the SPV's id."
+        )
+    first = _first_rows(codes, len(uniques))
+    mapped = np.array(
+        [
+            index.get(parse_id(u, f"{table.where(int(first[k]))}, column spv_id"), -1)
+            for k, u in enumerate(uniques)
+        ],
+        dtype=np.int64,
+    )
+    spv = mapped[codes]
+    unknown = np.flatnonzero(spv < 0)
+    if unknown.size:
+        bad_ids = sorted({parse_id(uniques[codes[j]], "") for j in unknown})
+        more = (
+            f" ({unknown.size} rows in all name unknown SPVs: {', '.join(map(repr, bad_ids[:5]))}"
+            f"{', ...' if len(bad_ids) > 5 else ''})"
+            if unknown.size > 1
+            else ""
+        )
+        raise SpvInputError(
+            f"{table.where(int(unknown[0]))}, column spv_id: "
+            f"SPV {parse_id(uniques[codes[unknown[0]]], '')!r} "
+            f"is not in the SPV table{more}; add the SPV there or correct the id."
+        )
+    return spv
+
+
+def _first_rows(codes: np.ndarray, n: int) -> np.ndarray:
+    """Position of the first row of each code."""
+    first = np.full(n, codes.size, dtype=np.int64)
+    np.minimum.at(first, codes[codes >= 0], np.flatnonzero(codes >= 0))
+    return first
+
+
+def _flow_days(table: Table) -> np.ndarray:
+    raw = table.columns["date"]
+    if isinstance(raw, np.ndarray) and raw.dtype.kind == "M":
+        days = raw.astype("datetime64[D]")
+        bad = np.flatnonzero(np.isnat(days))
+        if bad.size:
+            raise SpvInputError(f"{table.where(int(bad[0]))}, column date: the date is blank; enter a date.")
+        return days.astype(np.int64) + NUMPY_EPOCH_ORDINAL
+    codes, uniques = pd.factorize(pd.Series(np.asarray(raw, dtype=object), dtype=object))
+    blank = np.flatnonzero(codes < 0)
+    if blank.size:
+        parse_date(None, f"{table.where(int(blank[0]))}, column date", table.source)
+    first = _first_rows(codes, len(uniques))
+    parsed = np.array(
+        [
+            parse_date(u, f"{table.where(int(first[k]))}, column date", table.source)
+            for k, u in enumerate(uniques)
+        ],
+        dtype=np.int64,
+    )
+    return parsed[codes]
+
+
+def _flow_values(table: Table) -> np.ndarray:
+    raw = table.columns["value"]
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "iuf":
+        arr = raw.astype(np.float64)
+    else:
+        # The fast path takes what _parse_number would take anyway: numbers (any source) or texts (a
+        # CSV's, or in memory; numpy parses texts as float() does). Anything else, a non-finite number,
+        # or a text that is no number goes through the careful path, which names the first bad row.
+        kinds = set(map(type, raw))
+        numbers = all(issubclass(k, (int, float, np.integer, np.floating)) for k in kinds) and not any(
+            issubclass(k, (bool, np.bool_)) for k in kinds
+        )
+        texts = kinds == {str} and table.source != "xlsx"
+        try:
+            arr = np.asarray(raw, dtype=np.float64) if numbers or texts else None
+        except (TypeError, ValueError):
+            arr = None
+    if arr is not None and np.isfinite(arr).all():
+        return arr
+    fix = NUMBER_FIXES["value"]
+    return np.array(
+        [parse_number(v, f"{table.where(i)}, column value", table.source, fix) for i, v in enumerate(raw)],
+        dtype=np.float64,
+    )
+
+
+def build(
+    spv_table: Table,
+    flow_table: Table,
+    *,
+    unit: str | None = None,
+    terms: Terms | None = None,
+    sources: tuple[Path, ...] = (),
+) -> Portfolio:
+    """A checked portfolio from its SPV and flows tables (read from any source: :mod:`.tables`).
+
+    The file readers (:mod:`xlspv.workbooks.portfolio_reader`) and :meth:`Portfolio.from_tables` both
+    end here, so every source is checked by the same rules.
+    """
+    spvs, table_unit = _spv_rows(spv_table)
+    flow_units = set(flow_table.header_units.values())
+    given = {u for u in (table_unit, *flow_units) if u}
+    if unit is not None:
+        given.add(canonical_unit(unit, "unit"))
+    if len(given) > 1:
+        raise SpvInputError(
+            f"{spv_table.label} and {flow_table.label}: the money units differ "
+            f"({' and '.join(sorted(given))}); "
+            "use one unit for commitments and flows."
+        )
+    index = {s.id: i for i, s in enumerate(spvs)}
+    if len(flow_table) == 0:
+        raise SpvInputError(
+            f"{flow_table.label}: no flow rows; add (spv_id, date, value) rows below the column names."
+        )
+    spv = _flow_ids(flow_table, index)
+    days = _flow_days(flow_table)
+    values = _flow_values(flow_table)
+    counts = np.bincount(spv, minlength=len(spvs))
+    empty = np.flatnonzero(counts == 0)
+    if empty.size:
+        first = spvs[int(empty[0])]
+        more = f" ({empty.size} SPVs have none)" if empty.size > 1 else ""
+        raise SpvInputError(
+            f"{first.where}: SPV {first.id!r} has no rows in {flow_table.label}{more}; add its cash flows "
+            "(fundings negative, distributions positive) or remove the SPV."
+        )
+    return Portfolio(
+        spvs=tuple(spvs),
+        flow_spv=spv,
+        flow_days=days,
+        flow_values=values,
+        flow_rows=flow_table.rows,
+        unit=given.pop() if given else "$m",
+        terms=terms,
+        sources=sources,
+        spv_label=spv_table.label,
+        flow_label=flow_table.label,
+        row_word=flow_table.row_word,
+    )
+
+
+def default_terms(portfolio: Portfolio, terms: Terms | None) -> Terms:
+    """The terms a portfolio is computed with: ``terms``, else the input's own; cumulative basis only."""
+    base = terms if terms is not None else portfolio.terms
+    if base is None:
+        raise TermsError(
+            "deemed_rate: required (no default); give terms (e.g. Terms(0.05)) or a Terms sheet in the input."
+        )
+    if not isinstance(base, Terms):
+        base = as_terms(base)
+    if base.allocation_basis != "cumulative":
+        raise TermsError(
+            "allocation_basis: the portfolio view runs on the batch path, which computes the cumulative "
+            "basis only; use allocation_basis 'cumulative' and ask for the readings comparison "
+            "(analyse(..., readings=True)) to see the scheduled basis beside it."
+        )
+    return base
+
+
+__all__ = ["Portfolio", "Spv", "build", "default_terms"]
