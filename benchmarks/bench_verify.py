@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import udfs  # noqa: E402
 from xlspv.dates import serial_from_ordinal  # noqa: E402
-from xlspv.workbooks.verify import update, verify  # noqa: E402
+from xlspv.excel.verify import update, verify  # noqa: E402
 
 SPVS, ROWS, RATES, PARTIES = 50, 480, (0.04, 0.05, 0.06, 0.07, 0.08), ("Japan", "US", "Partner", "Project")
 

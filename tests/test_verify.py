@@ -31,14 +31,16 @@ from openpyxl.worksheet.table import Table
 
 import udfs
 import xlspv
-from xlspv import example
 from xlspv.cli import main
 from xlspv.dates import serial_from_ordinal
+from xlspv.errors import BrokenFormulaError, UncheckedFormulaError
+from xlspv.examples import spv as example
+from xlspv.excel.verify import update, verify
+from xlspv.excel.verify.check import RANGE_PARAMETERS
 from xlspv.workbooks.files import save_workbook
 from xlspv.workbooks.template import write_template
-from xlspv.workbooks.verify import update, verify
-from xlspv.workbooks.verify.check import RANGE_PARAMETERS
-from xlspv.workbooks.verify.formulas import Broken, Unchecked, _locate, resolve
+from xlspv.workbooks.verify.forms import FUNCTIONS
+from xlspv.workbooks.verify.formulas import _locate, resolve
 
 RESULTS, SENSITIVITY = "xl/worksheets/sheet4.xml", "xl/worksheets/sheet5.xml"
 INPUTS = "xl/worksheets/sheet2.xml"
@@ -534,46 +536,44 @@ def test_any_argument_text_resolves_or_is_explained(own: tuple[Path, Any], text:
     from xlspv.workbooks.verify.book import read_book
 
     book = _BOOK.get("own") or _BOOK.setdefault("own", read_book(own[0]))
-    with contextlib.suppress(Unchecked, Broken):  # anything else (a crash) fails the test
+    with contextlib.suppress(UncheckedFormulaError, BrokenFormulaError):  # anything else (a crash) fails
         resolve(book, "Out", 6, 11, text)
 
 
 _BOOK: dict[str, Any] = {}
 
 
-_V = tuple((v,) for _, v in FLOWS)
-_D = tuple((serial(d),) for d, _ in FLOWS)
-_T = (("deemed_rate", 0.05), ("partner_share", 0.2))
-SHARED_CASES = [
-    ("SPV_IRR", {"values": _V, "dates": _D, "party": "Japan", "terms": _T, "guess": 0.3}),
-    ("SPV_IRR", {"values": _V, "dates": _D, "party": "us", "terms": _T, "guess": None}),
-    ("SPV_IRR", {"values": _V, "dates": _D, "party": "Nobody", "terms": ((("x",),),), "guess": 0.1}),
-    ("SPV_IRR", {"values": (("abc",), *_V[1:]), "dates": _D, "party": "Japan", "terms": _T, "guess": 0.1}),
-    ("SPV_PAYOUT", {"values": _V, "dates": _D, "party": "Partner", "terms": _T}),
-    ("SPV_PAYOUT", {"values": _V, "dates": _D[:3], "party": "Japan", "terms": _T}),
-    ("THRESHOLD_DATE", {"values": _V, "dates": _D, "terms": ((0.05,),)}),
-    ("THRESHOLD_DATE", {"values": _V, "dates": _D, "terms": (("deemed_rate", "0,05"),)}),
-    ("SPV_WATERFALL", {"values": _V, "dates": _D, "terms": _T, "header": False}),
-    ("SPV_WATERFALL", {"values": _V, "dates": _D, "terms": _T, "header": "maybe"}),
-]
+def test_the_file_layer_names_the_functions_udfs_exports() -> None:
+    # forms.py writes the names out (the file layer does not import the Excel adapter): keep them equal.
+    assert sorted(FUNCTIONS) == sorted(udfs.__all__) and len(set(FUNCTIONS)) == len(FUNCTIONS)
 
 
-@pytest.mark.parametrize(("name", "arguments"), SHARED_CASES)
-def test_the_shared_waterfall_path_gives_what_the_public_function_gives(name: str, arguments: dict) -> None:
-    from xlspv.workbooks.verify import shared
-
-    assert shared.AVAILABLE, "udfs.py's helpers changed: verify falls back to the public functions"
-
-    def outcome(call: Any) -> Any:
-        try:
-            return call()
-        except udfs.ExcelInputError as error:
-            return ("error", str(error))
-
-    public = outcome(lambda: getattr(udfs, name)(*arguments.values()))
-    memo: dict = {}
-    assert outcome(lambda: shared.call(name, arguments, memo)) == public
-    assert outcome(lambda: shared.call(name, arguments, memo)) == public  # from the memo
+def test_calls_on_the_same_flows_compute_one_waterfall_however_the_sheet_lays_them_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 20 SPVs (more than udfs.py's memo of 16 waterfalls) in columns, a row per party: read row by row,
+    # each SPV's waterfall would be evicted before its next call and computed 4 times.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Out"
+    spvs, parties = 20, ("Japan", "US", "Partner", "Project")
+    for k in range(spvs):
+        for i, (day, value) in enumerate(FLOWS, start=1):
+            ws.cell(10 + i, 1 + 2 * k, serial(day))
+            ws.cell(10 + i, 2 + 2 * k, value * (1 + k / 100))
+        d, v = (openpyxl.utils.get_column_letter(1 + 2 * k + j) for j in (0, 1))
+        for p, party in enumerate(parties, start=1):
+            last = 10 + len(FLOWS)
+            ws.cell(p, 1 + k, f'=SPV_IRR({v}11:{v}{last},{d}11:{d}{last},"{party}",0.05)')
+    path = tmp_path / "columns.xlsx"
+    wb.save(path)
+    computed = []
+    compute = xlspv.compute
+    monkeypatch.setattr(xlspv, "compute", lambda *a, **k: computed.append(1) or compute(*a, **k))
+    udfs._MEMO.clear()
+    report = verify(path)
+    assert len(report.calls) == spvs * len(parties)
+    assert len(computed) == spvs
 
 
 def test_the_documented_pytest_recipe_verifies_every_workbook_under_a_folder(

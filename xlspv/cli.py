@@ -534,7 +534,7 @@ def verify_command(
         xlspv verify models/committee_pack.xlsx --update -o out/committee_pack.xlsx
     """
     from .errors import SpvInputError
-    from .workbooks import verify as checking
+    from .excel import verify as checking
 
     if update and out is None:
         raise SpvInputError("--update needs -o OUTPUT.xlsx (the input is never modified).")

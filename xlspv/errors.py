@@ -44,7 +44,18 @@ class RiskModelError(SpvError):
     """A risk-model parameter or a simulation setting (scenarios, seed, scheduler) cannot be used."""
 
 
+class UncheckedFormulaError(SpvError):
+    """``xlspv verify`` does not evaluate a function cell's argument (an expression, another workbook):
+    the call is reported as unchecked, which does not fail the check."""
+
+
+class BrokenFormulaError(SpvError):
+    """A function cell's formula refers to something the workbook does not have (a sheet, a name, a
+    table, a range off the grid) or gives the wrong number of arguments: Excel shows #REF! or #NAME?."""
+
+
 __all__ = [
+    "BrokenFormulaError",
     "DynamicArrayError",
     "MacroWorkbookError",
     "OutputError",
@@ -54,4 +65,5 @@ __all__ = [
     "SpvError",
     "SpvInputError",
     "TermsError",
+    "UncheckedFormulaError",
 ]

@@ -44,7 +44,7 @@ _PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
 @dataclass(frozen=True)
-class ExcelError:
+class ExcelErrorValue:
     """An Excel error value (``#N/A``); ``message`` is xlspv's reason, when it gave one."""
 
     code: str
@@ -299,7 +299,7 @@ def _value(
         if kind == "b":
             return raw.strip() in ("1", "true")
         if kind == "e":
-            return ExcelError(raw.strip())
+            return ExcelErrorValue(raw.strip())
         if kind == "d":
             day = dt.datetime.fromisoformat(raw.strip())
             return float(serial_from_ordinal(day.date().toordinal()))

@@ -14,18 +14,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .book import ERROR_CODES, Book, ExcelError, Sheet, cell_name, column_letters, column_number
+from ...errors import BrokenFormulaError, UncheckedFormulaError
+from .book import ERROR_CODES, Book, ExcelErrorValue, Sheet, cell_name, column_letters, column_number
 from .forms import CALL, form_note, runtime_of
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
-
-
-class Unchecked(Exception):
-    """The formula is one the check does not evaluate (said in the report, not an error)."""
-
-
-class Broken(Exception):
-    """The formula refers to something the workbook does not have: Excel shows #REF! or #NAME? there."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +144,7 @@ def find_calls(book: Book) -> tuple[list[Call], list[Skipped]]:
 def _area_of(sheet: str, ref: str) -> Area:
     m = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?", ref.strip())
     if m is None:
-        raise Broken(f"the array range {ref!r} is not a range")
+        raise BrokenFormulaError(f"the array range {ref!r} is not a range")
     r1, c1 = int(m.group(2)), column_number(m.group(1))
     r2, c2 = (int(m.group(4)), column_number(m.group(3))) if m.group(3) else (r1, c1)
     return Area(sheet, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
@@ -170,7 +163,7 @@ def _skip_quoted(text: str, i: int, quote: str) -> int:
                 continue
             return j + 1
         j += 1
-    raise Broken("a quote is not closed")
+    raise BrokenFormulaError("a quote is not closed")
 
 
 def _skip_bracket(text: str, i: int) -> int:
@@ -187,7 +180,7 @@ def _skip_bracket(text: str, i: int) -> int:
             if depth == 0:
                 return j + 1
         j += 1
-    raise Broken("a [ is not closed")
+    raise BrokenFormulaError("a [ is not closed")
 
 
 def split_arguments(text: str, start: int) -> tuple[list[str], int]:
@@ -204,7 +197,7 @@ def split_arguments(text: str, start: int) -> tuple[list[str], int]:
         if ch == "{":
             close = text.find("}", i)
             if close < 0:
-                raise Broken("a { is not closed")
+                raise BrokenFormulaError("a { is not closed")
             i = close + 1
             continue
         if ch == "(":
@@ -218,7 +211,7 @@ def split_arguments(text: str, start: int) -> tuple[list[str], int]:
             args.append(text[begin:i].strip())
             begin = i + 1
         i += 1
-    raise Broken("a ( is not closed")
+    raise BrokenFormulaError("a ( is not closed")
 
 
 def _masked(text: str) -> list[tuple[int, int]]:
@@ -247,7 +240,7 @@ def _locate(text: str) -> tuple[re.Match[str], list[str], bool] | str:
             return "the function's name appears only inside text"
         match = matches[0]
         args, close = split_arguments(text, match.end())
-    except Broken as exc:
+    except BrokenFormulaError as exc:
         return f"the formula cannot be read ({exc})"
     if len(matches) > 1:
         return "more than one call of xlspv's functions in one formula; the check compares whole cells"
@@ -288,7 +281,7 @@ def resolve(book: Book, sheet: str, row: int, col: int, text: str, depth: int = 
     if m is not None:
         inner = resolve(book, sheet, row, col, m.group(1), depth + 1)
         if inner.kind != "range":
-            raise Broken(f"{text}: ANCHORARRAY needs a cell")
+            raise BrokenFormulaError(f"{text}: ANCHORARRAY needs a cell")
         return Arg("range", area=spill_area(book, inner.area))
     m = _STRUCTURED.fullmatch(text)
     if m is not None:
@@ -297,8 +290,10 @@ def resolve(book: Book, sheet: str, row: int, col: int, text: str, depth: int = 
     if m is not None and depth < 10:
         return _defined_name(book, sheet, row, col, m, depth)
     if re.match(r"\[\d+\]|[^!]*:[^!]*!", text):
-        raise Unchecked(f"{text}: a reference to another workbook or to several sheets")
-    raise Unchecked(f"{text}: an expression; the check reads references, names and literals, not formulas")
+        raise UncheckedFormulaError(f"{text}: a reference to another workbook or to several sheets")
+    raise UncheckedFormulaError(
+        f"{text}: an expression; the check reads references, names and literals, not formulas"
+    )
 
 
 def _literal(text: str) -> tuple[Any] | None:
@@ -309,7 +304,7 @@ def _literal(text: str) -> tuple[Any] | None:
     if text.upper() in ("TRUE", "FALSE"):
         return (text.upper() == "TRUE",)
     if text.upper() in ERROR_CODES:
-        return (ExcelError(text.upper()),)
+        return (ExcelErrorValue(text.upper()),)
     return None
 
 
@@ -320,11 +315,11 @@ def _array(text: str) -> tuple[tuple[Any, ...], ...]:
         for item in row_text.split(","):
             literal = _literal(item.strip())
             if literal is None:
-                raise Unchecked(f"{text}: an array constant holding {item.strip()!r}")
+                raise UncheckedFormulaError(f"{text}: an array constant holding {item.strip()!r}")
             row.append(literal[0])
         rows.append(tuple(row))
     if len({len(r) for r in rows}) != 1:
-        raise Broken(f"{text}: the array constant's rows differ in length")
+        raise BrokenFormulaError(f"{text}: the array constant's rows differ in length")
     return tuple(rows)
 
 
@@ -332,7 +327,7 @@ def _sheet_named(book: Book, m: re.Match[str], default: str, text: str) -> Sheet
     name = m.group("qs").replace("''", "'") if m.group("qs") else m.group("ps") or default
     found = book.sheet(name)
     if found is None:
-        raise Broken(f"{text}: the workbook has no sheet named {name!r}")
+        raise BrokenFormulaError(f"{text}: the workbook has no sheet named {name!r}")
     return found
 
 
@@ -351,7 +346,7 @@ def _ref_area(book: Book, sheet: str, m: re.Match[str], text: str) -> Area:
     else:
         r1, r2, c1, c2 = int(m.group("rr1")), int(m.group("rr2")), 1, max(1, target.max_col)
     if max(r1, r2) > MAX_ROWS or max(c1, c2) > MAX_COLS or min(r1, r2, c1, c2) < 1:
-        raise Broken(f"{text}: outside Excel's grid")
+        raise BrokenFormulaError(f"{text}: outside Excel's grid")
     return Area(target.name, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
 
 
@@ -360,7 +355,7 @@ def spill_area(book: Book, anchor: Area) -> Area:
     sheet = book.sheet(anchor.sheet)
     formula = sheet.formulas.get((anchor.r1, anchor.c1)) if sheet else None
     if formula is None or formula.kind != "array" or not formula.ref:
-        raise Broken(f"{anchor}: no array formula there, so {anchor.ref()}# is #REF!")
+        raise BrokenFormulaError(f"{anchor}: no array formula there, so {anchor.ref()}# is #REF!")
     return _area_of(anchor.sheet, formula.ref)
 
 
@@ -369,20 +364,20 @@ def _defined_name(book: Book, sheet: str, row: int, col: int, m: re.Match[str], 
     scope = _sheet_named(book, m, sheet, m.group(0)).name if (m.group("qs") or m.group("ps")) else sheet
     definition = book.names.get((scope, name), book.names.get((None, name)))
     if definition is None:
-        raise Broken(f"{m.group(0)}: the workbook defines no such name (Excel shows #NAME?)")
+        raise BrokenFormulaError(f"{m.group(0)}: the workbook defines no such name (Excel shows #NAME?)")
     if "#REF!" in definition.upper():
-        raise Broken(f"{m.group(0)}: the name refers to {definition} (a deleted range)")
+        raise BrokenFormulaError(f"{m.group(0)}: the name refers to {definition} (a deleted range)")
     try:
         return resolve(book, sheet, row, col, definition.lstrip("="), depth + 1)
-    except Unchecked as exc:
-        raise Unchecked(f"{m.group(0)} = {definition}: {exc}") from None
+    except UncheckedFormulaError as exc:
+        raise UncheckedFormulaError(f"{m.group(0)} = {definition}: {exc}") from None
 
 
 def _structured(book: Book, sheet: str, row: int, col: int, table_name: str | None, spec: str) -> Area:
     if table_name:
         table = book.tables.get(table_name.upper())
         if table is None:
-            raise Broken(f"{table_name}{spec}: the workbook has no table named {table_name}")
+            raise BrokenFormulaError(f"{table_name}{spec}: the workbook has no table named {table_name}")
     else:
         table = next(
             (
@@ -393,7 +388,9 @@ def _structured(book: Book, sheet: str, row: int, col: int, table_name: str | No
             None,
         )
         if table is None:
-            raise Broken(f"{spec}: the cell is in no table, so a reference without a table name fails")
+            raise BrokenFormulaError(
+                f"{spec}: the cell is in no table, so a reference without a table name fails"
+            )
     items = _spec_items(spec[1:-1])
     data_first, data_last = table.first_row + table.header_rows, table.last_row - table.totals_rows
     specials = [s for s in items if s[0].startswith("#") or s[0] == "@"]
@@ -412,7 +409,7 @@ def _structured(book: Book, sheet: str, row: int, col: int, table_name: str | No
         elif key in ("#THISROW", "@") and data_first <= row <= data_last:
             rows.append((row, row))
         else:
-            raise Broken(f"{table.name}{spec}: {special} is not part of the table here")
+            raise BrokenFormulaError(f"{table.name}{spec}: {special} is not part of the table here")
     r1, r2 = min(r for r, _ in rows), max(r for _, r in rows)
     if columns:
         numbers = [_column(table, name, spec) for pair in columns for name in pair if name is not None]
@@ -438,7 +435,7 @@ def _spec_items(inner: str) -> list[tuple[str, str | None]]:
     for part in _top_level_commas(inner):
         names = re.findall(r"\[((?:[^\]']|'.)*)\]", part)
         if not names:
-            raise Unchecked(f"[{inner}]: a structured reference the check does not read")
+            raise UncheckedFormulaError(f"[{inner}]: a structured reference the check does not read")
         first = _unescape(names[0])
         items.append((first, _unescape(names[1]) if len(names) > 1 else None))
     return items
@@ -467,7 +464,7 @@ def _column(table: Any, name: str, spec: str) -> int:
     for offset, column in enumerate(table.columns):
         if column.upper() == folded:
             return table.first_col + offset
-    raise Broken(
+    raise BrokenFormulaError(
         f"{table.name}{spec}: the table has no column {name!r} (columns: {', '.join(table.columns)})"
     )
 
@@ -480,4 +477,4 @@ def area_name(area: Area) -> str:
     return f"{sheet}!{area.ref()}"
 
 
-__all__ = ["Area", "Arg", "Broken", "Call", "Skipped", "Unchecked", "column_letters", "find_calls", "resolve"]
+__all__ = ["Area", "Arg", "Call", "Skipped", "column_letters", "find_calls", "resolve"]

@@ -16,7 +16,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ..files import write_atomically
-from .book import Book, ExcelError, Sheet, cell_name
+from .book import Book, ExcelErrorValue, Sheet, cell_name
 
 _START = re.compile(r"<(\w+:)?c\b([^>]*?)(/?)>")
 _CHILD_V = re.compile(r"<(?:\w+:)?v\s*(?:/>|>.*?</(?:\w+:)?v>)|<(?:\w+:)?is>.*?</(?:\w+:)?is>", re.S)
@@ -28,7 +28,7 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def _v(value: Any) -> tuple[str | None, str]:
     """The ``t`` attribute and ``<v>`` text of a value as Excel saves a formula's result."""
-    if isinstance(value, ExcelError):
+    if isinstance(value, ExcelErrorValue):
         return "e", value.code
     if isinstance(value, bool):
         return "b", "1" if value else "0"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import inspect
 import math
 from dataclasses import dataclass, field
@@ -24,10 +25,10 @@ from typing import Any
 import udfs
 
 from ...dates import serial_from_ordinal
-from . import shared
-from .book import NEVER, Book, ExcelError, Sheet, cell_name
-from .forms import counts
-from .formulas import Area, Arg, Broken, Call, Skipped, Unchecked, area_name, resolve
+from ...errors import BrokenFormulaError, UncheckedFormulaError
+from ...workbooks.verify.book import NEVER, Book, ExcelErrorValue, Sheet, cell_name
+from ...workbooks.verify.forms import CALL, counts
+from ...workbooks.verify.formulas import Area, Arg, Call, Skipped, _area_of, area_name, resolve
 
 AGREES, DIFFERS, NEVER_COMPUTED, NOT_COMPUTED = "agrees", "differs", "never computed", "not computed"
 STALE, OTHER_RUNTIME, BROKEN, UNCHECKED = "stale inputs", "other runtime", "broken", "unchecked"
@@ -37,7 +38,9 @@ FAILING = (DIFFERS, NEVER_COMPUTED, NOT_COMPUTED, STALE, OTHER_RUNTIME, BROKEN)
 NOT_RUN = ("#NAME?", "#GETTING_DATA", "#BUSY!", "#CONNECT!", "#BLOCKED!")
 #: ``udfs.py`` fixes these parameters to 2-D ranges (``@xw.arg(ndim=2)``); the others take one value.
 #: ``tests/test_verify.py`` checks this set against the decorators.
-RANGE_PARAMETERS = frozenset({"values", "dates", "terms", "rates"})
+RANGE_PARAMETERS = frozenset({"values", "dates", "terms", "rates", "model"})
+#: The parameters ``udfs.py`` computes one waterfall from (its memo's key).
+WATERFALL_PARAMETERS = ("values", "dates", "terms")
 
 
 @dataclass
@@ -83,8 +86,8 @@ def agrees(computed: Any, saved: Any, tolerance: float) -> bool:
     """Whether a saved cell shows the computed value; numbers within ``tolerance`` relative (at least 1)."""
     if isinstance(computed, float) and type(saved) is float:
         return abs(computed - saved) <= tolerance * max(1.0, abs(computed), abs(saved))
-    if isinstance(computed, ExcelError):
-        if isinstance(saved, ExcelError):
+    if isinstance(computed, ExcelErrorValue):
+        if isinstance(saved, ExcelErrorValue):
             return saved.code == computed.code
         return isinstance(saved, str) and saved in (computed.code, computed.message)
     return type(computed) is type(saved) and computed == saved
@@ -97,7 +100,6 @@ class Checker:
         self.book, self.runtime, self.tolerance, self.update = book, runtime, tolerance, update
         self._ranges: dict[Area, tuple[tuple[Any, ...], ...]] = {}
         self._results: dict[tuple[Any, ...], list[list[Any]]] = {}
-        self._waterfalls: dict[tuple[Any, ...], Any] = {}
         self._formula_index: dict[str, dict[int, list[int]]] = {}
         self._arrays: dict[str, list[Area]] = {}
         self.outcome = Outcome([])
@@ -110,10 +112,11 @@ class Checker:
         for i, call in enumerate(calls):
             try:
                 resolved[i] = [resolve(self.book, call.sheet, call.row, call.col, a) for a in call.args]
-            except (Unchecked, Broken) as exc:
-                status = UNCHECKED if isinstance(exc, Unchecked) else BROKEN
+            except (UncheckedFormulaError, BrokenFormulaError) as exc:
+                status = UNCHECKED if isinstance(exc, UncheckedFormulaError) else BROKEN
                 problems[i] = self._report(call, status, str(exc))
         order, deps = self._order(calls, resolved)
+        order = _grouped(order, deps, calls, resolved)
         statuses: dict[int, str] = {}
         for i in order:
             report = problems.get(i)
@@ -170,7 +173,7 @@ class Checker:
                 waiting[k] -= 1
                 if waiting[k] == 0:
                     ready.append(k)
-        return _stable(order, deps), deps
+        return order, deps
 
     # -- one call -----------------------------------------------------------------------------------
 
@@ -191,7 +194,7 @@ class Checker:
                 self._formula_inputs(arg.area, call, report)
         try:
             computed = self.compute(call.name, [self._value(a) for a in args])
-        except Broken as exc:
+        except BrokenFormulaError as exc:
             report.status, report.message = BROKEN, str(exc)
             return report
         shown, area, note = self._shape(call, computed)
@@ -201,7 +204,7 @@ class Checker:
             if saved_anchor is NEVER:
                 report.status = NEVER_COMPUTED
                 report.message = "no saved value: saved without calculating, or written by a program"
-            elif isinstance(saved_anchor, ExcelError) and saved_anchor.code in NOT_RUN:
+            elif isinstance(saved_anchor, ExcelErrorValue) and saved_anchor.code in NOT_RUN:
                 report.status = NOT_COMPUTED
                 report.message = (
                     f"saved {saved_anchor.code}: xlspv did not compute it (the add-in was not loaded)"
@@ -249,9 +252,11 @@ class Checker:
         if arg.kind == "range":
             return self.read(arg.area)
         if arg.kind == "value":
-            return arg.value.code if isinstance(arg.value, ExcelError) else arg.value
+            return arg.value.code if isinstance(arg.value, ExcelErrorValue) else arg.value
         if arg.kind == "array":
-            return tuple(tuple(v.code if isinstance(v, ExcelError) else v for v in row) for row in arg.value)
+            return tuple(
+                tuple(v.code if isinstance(v, ExcelErrorValue) else v for v in row) for row in arg.value
+            )
         return None
 
     def read(self, area: Area) -> tuple[tuple[Any, ...], ...]:
@@ -271,14 +276,14 @@ class Checker:
         key = (name, *values)
         result = self._results.get(key)
         if result is None:
-            result = self._results[key] = _call(name, values, self._waterfalls)
+            result = self._results[key] = _call(name, values)
         return result
 
     def _shape(self, call: Call, computed: list[list[Any]]) -> tuple[list[list[Any]], Area, str]:
         """The values the call's cells show, the area they cover, and a note when sizes differ."""
         rows, cols = len(computed), max((len(r) for r in computed), default=0)
         if call.top_left:
-            return [[computed[0][0] if rows and cols else ExcelError("#CALC!")]], call.area, ""
+            return [[computed[0][0] if rows and cols else ExcelErrorValue("#CALC!")]], call.area, ""
         want_rows, want_cols = call.area.shape
         if call.dynamic:
             area = Area(call.sheet, call.row, call.col, call.row + rows - 1, call.col + cols - 1)
@@ -346,35 +351,33 @@ class Checker:
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _signature(name: str) -> list[inspect.Parameter]:
+@functools.cache
+def _parameters(name: str) -> list[inspect.Parameter]:
+    """The parameters of ``udfs.<name>``, in order."""
     return list(inspect.signature(getattr(udfs, name)).parameters.values())
 
 
-_PARAMETERS: dict[str, list[inspect.Parameter]] = {}
-
-
-def _call(name: str, values: list[Any], memo: dict[tuple[Any, ...], Any]) -> list[list[Any]]:
+def _call(name: str, values: list[Any]) -> list[list[Any]]:
     """Call the Excel function ``name`` as an Office.js runtime does; the result as a grid of cells.
 
-    Calls on the same flows and terms share one waterfall (``memo``, :mod:`.shared`).
+    Calls on the same flows and terms share one waterfall through ``udfs.py``'s own memo (the
+    :class:`Checker` visits them one after another).
     """
-    params = _PARAMETERS.get(name) or _PARAMETERS.setdefault(name, _signature(name))
+    params = _parameters(name)
     required = sum(p.default is inspect.Parameter.empty for p in params)
     if not required <= len(values) <= len(params):
-        raise Broken(f"{name} takes {required} to {len(params)} arguments; the formula gives {len(values)}")
+        raise BrokenFormulaError(
+            f"{name} takes {required} to {len(params)} arguments; the formula gives {len(values)}"
+        )
     converted = [
         _as_range(v) if p.name in RANGE_PARAMETERS else _as_scalar(v)
         for p, v in zip(params, values, strict=False)
     ]
-    arguments = {p.name: p.default for p in params}
-    arguments.update((p.name, v) for p, v in zip(params, converted, strict=False))
     try:
-        result = shared.call(name, arguments, memo)
-        if result is None:
-            result = getattr(udfs, name)(*converted)
+        result = getattr(udfs, name)(*converted)
     except udfs.ExcelInputError as exc:
         text = str(exc)
-        return [[ExcelError(text.split(" ", 1)[0], text)]]
+        return [[ExcelErrorValue(text.split(" ", 1)[0], text)]]
     if isinstance(result, list):
         return [[_output(cell) for cell in row] for row in result]
     return [[_output(result)]]
@@ -400,7 +403,7 @@ def _as_scalar(value: Any) -> Any:
 def _input(value: Any) -> Any:
     if value is NEVER:
         return None
-    if isinstance(value, ExcelError):
+    if isinstance(value, ExcelErrorValue):
         return value.code
     return value
 
@@ -415,9 +418,9 @@ def _output(value: Any) -> Any:
         return value
     if isinstance(value, (int, float)) or hasattr(value, "dtype"):
         number = float(value)
-        return number if math.isfinite(number) else ExcelError("#NUM!")
+        return number if math.isfinite(number) else ExcelErrorValue("#NUM!")
     if isinstance(value, str) and value.split(" ", 1)[0] in ("#N/A", "#NUM!", "#VALUE!"):
-        return ExcelError(value.split(" ", 1)[0], value)
+        return ExcelErrorValue(value.split(" ", 1)[0], value)
     return "" if value is None else str(value)
 
 
@@ -425,11 +428,11 @@ def _broadcast(grid: list[list[Any]], r: int, c: int, rows: int, cols: int) -> A
     """Excel's fill of a fixed array range: one row or column repeats; cells past the result are #N/A."""
     r = 0 if rows == 1 else r
     c = 0 if cols == 1 else c
-    return grid[r][c] if r < rows and c < len(grid[r]) else ExcelError("#N/A")
+    return grid[r][c] if r < rows and c < len(grid[r]) else ExcelErrorValue("#N/A")
 
 
 def _at(grid: list[list[Any]], r: int, c: int) -> Any:
-    return grid[r][c] if r < len(grid) and c < len(grid[r]) else ExcelError("#N/A")
+    return grid[r][c] if r < len(grid) and c < len(grid[r]) else ExcelErrorValue("#N/A")
 
 
 def _inside(area: Area, r: int, c: int) -> bool:
@@ -446,22 +449,34 @@ def _column_index(sheet: Sheet) -> dict[int, list[int]]:
 
 
 def _array_area(sheet: str, ref: str) -> Area:
-    from .formulas import _area_of
-
     return _area_of(sheet, ref)
 
 
 def _is_call(text: str) -> bool:
-    from .forms import CALL
-
     return "(" in text and CALL.search(text) is not None
 
 
-def _stable(order: list[int], deps: dict[int, list[int]]) -> list[int]:
-    """The dependency order, otherwise the workbook's order (so reports read top to bottom)."""
+def _grouped(
+    order: list[int], deps: dict[int, list[int]], calls: list[Call], resolved: dict[int, list[Arg]]
+) -> list[int]:
+    """The dependency order; within it, calls on the same flows and terms one after another.
+
+    ``udfs.py`` remembers the last 16 waterfalls: visited together, the calls of one waterfall compute
+    it once however the workbook lays them out (a column per party over 50 SPVs would otherwise
+    evict each one before its next call). The report is put back in sheet order afterwards.
+    """
+    groups: dict[tuple[Any, ...], int] = {}
+
+    def group(i: int) -> int:
+        args = resolved.get(i, [])
+        names = [p.name for p in _parameters(calls[i].name)]
+        key = tuple(a for name, a in zip(names, args, strict=False) if name in WATERFALL_PARAMETERS)
+        return groups.setdefault(key, len(groups))
+
+    rank = {i: (group(i), i) for i in sorted(order)}
     done: set[int] = set()
     result = []
-    pending = sorted(order)
+    pending = sorted(order, key=rank.__getitem__)
     allowed = set(order)
     while pending:
         rest = []
