@@ -466,7 +466,8 @@ def _spv(spv_id="A", **kw):
             SpvInputError,
             "SPVs: column 'deemed_rat' is not known; the columns are id, name, sector, notice_date, "
             "committed, "
-            "unit, comment, deemed_rate, japan_share_before, japan_share_after, day_count, compounding, "
+            "unit, comment, deemed_rate, guarantee_fee, japan_share_before, japan_share_after, day_count, "
+            "compounding, "
             "partner_share, useful_life.",
         ),
         (
@@ -955,6 +956,7 @@ SHEETS = [
     "Sectors",
     "Charts",
     "Sensitivity",
+    "Program & values",
     "Checks",
 ]
 
@@ -1207,13 +1209,14 @@ def test_readings_useful_life_from_the_terms_unless_the_spv_table_gives_one():
 
 def test_readings_program_row_sums_the_spvs_and_its_xirr_zeroes_the_summed_npv(hand_readings):
     program = hand_readings.readings.program
-    assert program.index.tolist() == ["cumulative", "scheduled"]
+    assert program.index.tolist() == ["cumulative", "scheduled", "pooled"]
     np.testing.assert_allclose(
-        program[["japan_received", "us_received", "unrecovered", "reached"]].to_numpy(float),
+        program.loc[["cumulative", "scheduled"], ["japan_received", "us_received", "unrecovered", "reached"]]
+        .to_numpy(float),
         [[142.2, 167.8, 45.0, 2], [133.36, 176.64, 58.75, 1]],
         rtol=1e-12,
     )
-    assert program["threshold_date"].tolist() == [None, None]  # some SPV is never past its threshold
+    assert program["threshold_date"].tolist() == [None, None, None]  # some SPV is never past its threshold
     assert program.loc["cumulative", "xirr_japan"] == hand_readings.program.xirr_japan
     # Japan's scheduled flows of every SPV, by date, from the hand-worked values above
     dates = [D(2025, 1, 1), D(2025, 7, 1), D(2026, 1, 1), D(2026, 7, 1), D(2027, 1, 1), D(2029, 2, 1)]
@@ -1302,7 +1305,7 @@ READING_HEADERS = [
     "Useful life from",
     *(
         f"{basis}: {figure}"
-        for basis in ("Cumulative (default)", "Scheduled")
+        for basis in ("Cumulative (default)", "Scheduled", "Pooled (one program balance)")
         for figure in (
             "threshold date",
             "XIRR Japan",
@@ -1326,12 +1329,13 @@ def readings_report(tmp_path_factory, example_readings):
 def test_readings_sheet_sits_before_sensitivity_with_its_table_units_and_checks(readings_report):
     path, result = readings_report
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [*SHEETS[:-2], "Readings", "Checks"]  # no sensitivity in this result
+    assert wb.sheetnames == [*SHEETS[:-3], "Readings", "Program & values", "Checks"]  # no sensitivity
     with_grid = dataclasses.replace(result, sensitivity=sensitivity(result.portfolio, None, [0.05]))
     other = write_portfolio_report(with_grid, path.with_name("with-grid.xlsx"))
-    assert openpyxl.load_workbook(other, read_only=True).sheetnames[-3:] == [
+    assert openpyxl.load_workbook(other, read_only=True).sheetnames[-4:] == [
         "Readings",
         "Sensitivity",
+        "Program & values",
         "Checks",
     ]
     ws = wb["Readings"]
@@ -1341,10 +1345,10 @@ def test_readings_sheet_sits_before_sensitivity_with_its_table_units_and_checks(
     assert ws["B3"].value == "='Checks'!$C$4"  # the master check line
     assert [c.value for c in ws[4]][4:9] == ["date", "%", "$m", "$m", "$m"]
     assert [c.value for c in ws[5]] == READING_HEADERS
-    assert ws.tables["tblReadings"].ref == f"A5:Q{5 + n}"
+    assert ws.tables["tblReadings"].ref == f"A5:V{5 + n}"
     assert ws.freeze_panes == "C6" and ws.print_title_rows == "$4:$5"
     assert ws.page_setup.orientation == "landscape" and ws.oddFooter.left.text.startswith("xlspv ")
-    assert [ws[f"{c}6"].number_format for c in "CEFGJKNOP"] == [
+    assert [ws[f"{c}6"].number_format for c in "CEFGJKNTU"] == [
         style.INTEGER,
         style.DATE,
         style.PERCENT,
@@ -1355,8 +1359,8 @@ def test_readings_sheet_sits_before_sensitivity_with_its_table_units_and_checks(
         style.MONEY,
         style.PERCENT,
     ]
-    assert ws["O6"].value == '=IF(OR(G6="",L6=""),"",L6-G6)'
-    assert ws["P7"].value == '=IF(OR(F7="",K7=""),"",K7-F7)'
+    assert ws["T6"].value == '=IF(OR(G6="",L6=""),"",L6-G6)'
+    assert ws["U7"].value == '=IF(OR(F7="",K7=""),"",K7-F7)'
     program = 6 + n
     assert ws[f"A{program}"].value == "Program"
     assert ws[f"L{program}"].value == pytest.approx(
@@ -1494,8 +1498,9 @@ def test_a_truncated_sheet_is_one_message_naming_the_file(tmp_path):
     with pytest.raises(SpvInputError) as err:
         load_portfolio(_truncated_flows_sheet(tmp_path))
     assert re.fullmatch(
-        r"truncated\.xlsx: cannot be read as an \.xlsx workbook \(ParseError: [^)]*\); open it in Excel or "
-        r"LibreOffice and save it as \.xlsx\.",
+        r"truncated\.xlsx: cannot be read as an \.xlsx workbook \(part xl/worksheets/sheet2\.xml is not "
+        r"well-formed XML: [^;]*; damaged or cut short\); open it in Excel or LibreOffice and save it "
+        r"again as \.xlsx\.",
         str(err.value),
     ), str(err.value)
 

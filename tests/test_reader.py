@@ -351,7 +351,8 @@ def test_workbook_errors_name_the_cell_and_the_fix(tmp_path: Path, kwargs: dict,
         pytest.param(
             [("deemed_rate", 0.1), ("project", "Fab")],
             "spv.xlsx, sheet Terms, cell A3: 'project' is not a term; use one of allocation_basis, "
-            "compounding, day_count, deemed_rate, japan_share_after, japan_share_before, partner_share, "
+            "compounding, day_count, deemed_rate, guarantee_fee, japan_share_after, japan_share_before, "
+            "partner_share, "
             "useful_life.",
             id="unknown-term",
         ),

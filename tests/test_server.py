@@ -44,6 +44,7 @@ FUNCTIONS = {
     "THRESHOLD_DATE": ["values", "dates", "terms"],
     "SPV_WATERFALL": ["values", "dates", "terms", "header"],
     "SPV_RATE_GRID": ["values", "dates", "terms", "rates", "header"],
+    "SPV_RISK": ["values", "dates", "terms", "scenarios", "seed", "model"],
     "SPV_VERSION": [],
 }
 RUNTIMES = ["1.2", "1.3", "1.4"]

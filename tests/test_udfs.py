@@ -450,7 +450,8 @@ V, D = small()
          "two-column name/value range."),
         ("THRESHOLD_DATE", (V, D, [["deemed_rate", 0.1], ["rate_spread", 0.01]]),
          "#VALUE! terms row 2: 'rate_spread' is not a term; use one of allocation_basis, compounding, "
-         "day_count, deemed_rate, japan_share_after, japan_share_before, partner_share, useful_life."),
+         "day_count, deemed_rate, guarantee_fee, japan_share_after, japan_share_before, partner_share, "
+         "useful_life."),
         ("THRESHOLD_DATE", (V, D, [["deemed_rate", 0.1], ["japan_share_before", 1.5]]),
          "#VALUE! japan_share_before: 1.5 is outside [0, 1]; enter a share such as 0.5 (= 50%)."),
         ("THRESHOLD_DATE", (V, D, [["deemed_rate", 0.1], ["day_count", "ACT/ACT"]]),

@@ -13,9 +13,33 @@ from contextlib import contextmanager
 from typing import Any
 
 try:  # pragma: no cover - which branch runs depends on the environment
-    from numba import njit, prange
+    from numba import njit as _numba_njit
+    from numba import prange
 
     HAVE_NUMBA = True
+
+    def njit(*args: Any, **kwargs: Any) -> Any:
+        """``numba.njit``, compiling without the on-disk cache where no cache folder is writable.
+
+        ``cache=True`` needs a writable ``__pycache__`` beside the module or a writable user cache
+        (``~/.cache``, ``NUMBA_CACHE_DIR``); a shared, read-only install has neither, and numba then
+        refuses to decorate the function at import. xlspv then compiles in memory on first use instead
+        (slower to start, identical results). A shared temporary cache folder is not used: another user
+        could plant compiled code there.
+        """
+        if len(args) == 1 and callable(args[0]):
+            return njit(**kwargs)(args[0])
+
+        def wrap(func: Callable[..., Any]) -> Any:
+            try:
+                return _numba_njit(*args, **kwargs)(func)
+            except RuntimeError as exc:
+                if not kwargs.get("cache") or "cannot cache" not in str(exc):
+                    raise
+                return _numba_njit(*args, **{**kwargs, "cache": False})(func)
+
+        return wrap
+
 except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
     prange = range

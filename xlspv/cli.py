@@ -58,6 +58,7 @@ INPUT = click.argument("input_path", metavar="[INPUT]", required=False, type=cli
 #: The term options, in the order --help lists them; their help is :data:`xlspv.terms.TERM_INFO`'s.
 _OPTION_ORDER = (
     "deemed_rate",
+    "guarantee_fee",
     "day_count",
     "compounding",
     "japan_share_before",
@@ -209,11 +210,21 @@ def _fmt(name: str, value: Any, unit: str) -> str:
     return str(value)
 
 
+DISCOUNT_RATE = click.option(
+    "--discount-rate",
+    "discount_rate",
+    default=None,
+    type=float,
+    help="Annual discount rate of the present values (decimal; default: the deemed rate).",
+)
+
+
 @main.command("summary")
 @INPUT
 @click.option("--unit", default="$m", show_default=True, help="The money unit of the values, for labels.")
+@DISCOUNT_RATE
 @term_options
-def summary_command(input_path: str | None, unit: str, **terms: Any) -> None:
+def summary_command(input_path: str | None, unit: str, discount_rate: float | None, **terms: Any) -> None:
     """Print the waterfall summary of INPUT.
 
     INPUT is a filled template (.xlsx) or a CSV file, as for `xlspv report`, whose terms options
@@ -230,6 +241,13 @@ def summary_command(input_path: str | None, unit: str, **terms: Any) -> None:
     click.echo(spv.name)
     for name, value in result.summary().as_dict().items():
         click.echo(f"  {name:<20} {_fmt(name, value, unit)}")
+    from .value import present_values
+
+    pv = present_values(result, discount_rate)
+    click.echo(f"Present values at {pv.discount_rate:.4%} a year, at the first funding ({pv.start})")
+    for name, value in pv.as_dict().items():
+        if name not in ("discount_rate", "start"):
+            click.echo(f"  pv_{name:<24} {_fmt(name, value, unit)}")
 
 
 def _decimals(text: str, option: str) -> list[float]:
@@ -244,6 +262,23 @@ def _decimals(text: str, option: str) -> list[float]:
         raise SpvInputError(
             f"{option}: {text!r} is not a list of decimals; give e.g. 0.04,0.05,0.06."
         ) from None
+
+
+def _declined(text: str | None) -> Any:
+    """``SPV`` or ``SPV@YYYY-MM-DD`` as (SPV id, date or None)."""
+    import datetime as dt
+
+    from .errors import SpvInputError
+
+    if text is None:
+        return None
+    spv, _, when = text.partition("@")
+    if not when:
+        return spv.strip(), None
+    try:
+        return spv.strip(), dt.date.fromisoformat(when.strip())
+    except ValueError:
+        raise SpvInputError(f"--declined: {when!r} is not a date; give SPV@YYYY-MM-DD.") from None
 
 
 @main.command("portfolio")
@@ -276,6 +311,21 @@ def _decimals(text: str, option: str) -> list[float]:
     "scheduled reading runs one SPV at a time (some 25-35 ms per 480-row SPV). Default: on for the "
     "built-in example, off for INPUT.",
 )
+@click.option(
+    "--program",
+    "program",
+    default=None,
+    help="The program whose rules are checked: japan-2025 (default) or korea-2025 (default: the one "
+    "the input's Terms sheet names; without INPUT, the program's built-in example).",
+)
+@DISCOUNT_RATE
+@click.option(
+    "--declined",
+    default=None,
+    metavar="SPV[@DATE]",
+    help="A declined-funding scenario for SPV (its first funding, or the one dated DATE, YYYY-MM-DD): "
+    "the investor's distributions go to the US until the declined amount is covered.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Do not print progress to stderr.")
 @term_options
 def portfolio_command(
@@ -285,6 +335,9 @@ def portfolio_command(
     rates: str | None,
     scales: str,
     readings: bool | None,
+    program: str | None,
+    discount_rate: float | None,
+    declined: str | None,
     quiet: bool,
     **terms: Any,
 ) -> None:
@@ -307,12 +360,23 @@ def portfolio_command(
     from .examples import portfolio as example_portfolio
     from .portfolio import analyse, program_terms
     from .workbooks.files import check_output
+    from .workbooks.package import check_grid
     from .workbooks.portfolio_reader import load_portfolio
     from .workbooks.portfolio_report import write_portfolio_report
 
     check_output(out, force=force, inputs=[input_path])  # before reading: fail fast
+    if rates is not None:  # the Sensitivity sheet has two columns and one a rate: said before any work
+        check_grid(columns=2 + len(_decimals(rates, "--rates")), what="--rates")
     say = _stage(quiet)
-    if input_path is None:
+    from .portfolio.agreement import get_program
+
+    chosen_program = None if program is None else get_program(program, "--program")
+    if input_path is None and chosen_program is not None and chosen_program.name == "korea-2025":
+        from .examples import korea
+
+        say("using the built-in Korean example program (no INPUT given)")
+        portfolio = korea.portfolio()
+    elif input_path is None:
         say("using the built-in example portfolio (no INPUT given)")
         portfolio = example_portfolio.portfolio()
     else:
@@ -329,6 +393,9 @@ def portfolio_command(
         rates=grid,
         scales=_decimals(scales, "--scales") or [1.0],
         readings=readings,
+        discount_rate=discount_rate,
+        program=chosen_program.name if chosen_program else None,
+        declined=_declined(declined),
     )
     path = write_portfolio_report(result, out, force=force, input_path=input_path, progress=say)
     say(
@@ -487,7 +554,7 @@ def risk_command(input_path: str | None, scenarios: str, seed: str, scheduler: s
     if out is not None:
         from .workbooks.risk_report import write_risk_report
 
-        click.echo(str(write_risk_report(result, chosen, out, input_path=input_path, unit=unit)))
+        click.echo(str(write_risk_report(result, chosen, out, input_path=input_path, unit=unit, force=force)))
 
 
 def _risk_input(input_path: str) -> tuple[str, Any]:

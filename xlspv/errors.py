@@ -44,6 +44,14 @@ class RiskModelError(SpvError):
     """A risk-model parameter or a simulation setting (scenarios, seed, scheduler) cannot be used."""
 
 
+class InputLimitError(SpvInputError):
+    """An input is refused for what it is (not a regular file) or for how large it is or would become."""
+
+
+class GridLimitError(SpvError):
+    """A workbook to write would not fit Excel's grid (1,048,576 rows, 16,384 columns)."""
+
+
 class UncheckedFormulaError(SpvError):
     """``xlspv verify`` does not evaluate a function cell's argument (an expression, another workbook):
     the call is reported as unchecked, which does not fail the check."""
@@ -57,6 +65,8 @@ class BrokenFormulaError(SpvError):
 __all__ = [
     "BrokenFormulaError",
     "DynamicArrayError",
+    "GridLimitError",
+    "InputLimitError",
     "MacroWorkbookError",
     "OutputError",
     "RateScheduleError",

@@ -32,7 +32,28 @@ _COMPOUNDING_ALIASES = {
     "quarter": "quarterly",
     "month": "monthly",
 }
-ALLOCATION_BASES = ("cumulative", "scheduled")
+ALLOCATION_BASES = ("cumulative", "scheduled", "pooled")
+
+
+class FeeRate(float):
+    """A flat deemed rate with a guarantee fee added: the float is ``base + fee``, what accrual reads.
+
+    The core reads ``Terms.deemed_rate`` as the rate that accrues; the user's own rate and the fee stay
+    apart in :attr:`base` and :attr:`fee`, so reports show them as two lines and
+    ``dataclasses.replace`` does not add the fee twice (``Terms.__post_init__`` starts from ``base``).
+    """
+
+    base: float
+    fee: float
+
+    def __new__(cls, base: float, fee: float) -> FeeRate:
+        self = super().__new__(cls, base + fee)
+        self.base = base
+        self.fee = fee
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FeeRate, (self.base, self.fee))
 
 
 @dataclass(frozen=True)
@@ -45,6 +66,16 @@ class RateSchedule:
 
     dates: tuple[int, ...]
     rates: tuple[float, ...]
+    #: The schedule without a guarantee fee (``None``: these rates are the user's own) and that fee.
+    base: RateSchedule | None = field(default=None, compare=False, repr=False)
+    fee: float = 0.0
+
+    def plus_fee(self, fee: float) -> RateSchedule:
+        """This schedule with ``fee`` added to every rate (the user's rates kept in ``base``)."""
+        own = self.base if self.base is not None else self
+        if fee == 0.0:
+            return own
+        return RateSchedule(own.dates, tuple(r + fee for r in own.rates), own, fee)
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[Any, Any]]) -> RateSchedule:
@@ -130,9 +161,17 @@ class Terms:
     partner_share : float
         Part of Japan's side held by a foreign partner, in [0, 1] (default 0).
     allocation_basis : str
-        "cumulative" (default: one running balance) or "scheduled" (the yearly second reading).
+        "cumulative" (default: one running balance), "scheduled" (the yearly second reading) or
+        "pooled" (one balance across a program's SPVs, :mod:`xlspv.portfolio.pooled`; for one SPV it
+        is the cumulative rule).
     useful_life : int or None
         Whole years >= 1; required by "scheduled", ignored by "cumulative".
+    guarantee_fee : float
+        Annual rate (decimal) on the outstanding deemed balance, added to the deemed rate (same day
+        count and compounding), default 0. Japan's government told the Diet (December 2025) that the
+        amount recovered in the 50/50 phase includes guarantee fees where Japan guarantees loans.
+        ``deemed_rate`` then reads as the rate that accrues (rate + fee); :attr:`own_rate` is the
+        rate as entered.
 
     Examples
     --------
@@ -152,11 +191,14 @@ class Terms:
     partner_share: float = 0.0
     allocation_basis: str = "cumulative"
     useful_life: int | None = field(default=None)
+    guarantee_fee: float = 0.0
 
     def __post_init__(self) -> None:
         rate = self.deemed_rate
-        if isinstance(rate, RateSchedule):
-            pass
+        if isinstance(rate, FeeRate):
+            object.__setattr__(self, "deemed_rate", rate.base)
+        elif isinstance(rate, RateSchedule):
+            object.__setattr__(self, "deemed_rate", rate.plus_fee(0.0))
         elif isinstance(rate, Mapping) or (
             isinstance(rate, (list, tuple)) and (not rate or isinstance(rate[0], (list, tuple)))
         ):
@@ -184,7 +226,35 @@ class Terms:
             )
         object.__setattr__(self, "allocation_basis", basis)
         object.__setattr__(self, "useful_life", _useful_life(self.useful_life, basis))
+        self._add_fee()
 
+    def _add_fee(self) -> None:
+        """Fold ``guarantee_fee`` into the rate the core reads; ``deemed_rate + fee`` stays > -100%."""
+        fee = 0.0 if is_blank(self.guarantee_fee) else _number(self.guarantee_fee, "guarantee_fee")
+        object.__setattr__(self, "guarantee_fee", fee)
+        if fee == 0.0:
+            return
+        rate = self.deemed_rate
+        lowest = min(rate.rates) if isinstance(rate, RateSchedule) else rate
+        if lowest + fee <= -1.0:
+            raise TermsError(
+                f"guarantee_fee: {fee!r} with the deemed rate {lowest!r} gives -100% or less; "
+                "deemed_rate + guarantee_fee must stay above -100%."
+            )
+        if isinstance(rate, RateSchedule):
+            object.__setattr__(self, "deemed_rate", rate.plus_fee(fee))
+        else:
+            object.__setattr__(self, "deemed_rate", FeeRate(rate, fee))
+
+    @property
+    def own_rate(self) -> float | RateSchedule:
+        """The deemed rate as entered, without the guarantee fee."""
+        rate = self.deemed_rate
+        if isinstance(rate, FeeRate):
+            return rate.base
+        if isinstance(rate, RateSchedule) and rate.base is not None:
+            return rate.base
+        return rate
     @property
     def periods_per_year(self) -> int | None:
         """Compounding periods per year (``None`` for continuous and simple)."""
@@ -277,11 +347,14 @@ class Terms:
         True
         """
         rows: list[tuple[str, Any, Any]] = []
-        if isinstance(self.deemed_rate, RateSchedule):
-            schedule = zip(self.deemed_rate.dates, self.deemed_rate.rates, strict=True)
+        own = self.own_rate
+        if isinstance(own, RateSchedule):
+            schedule = zip(own.dates, own.rates, strict=True)
             rows += [("deemed_rate", r, to_date(d)) for d, r in schedule]
         else:
-            rows.append(("deemed_rate", self.deemed_rate, None))
+            rows.append(("deemed_rate", float(own), None))
+        if self.guarantee_fee:  # only when given: a Terms range without the row reads as 0
+            rows.append(("guarantee_fee", self.guarantee_fee, None))
         for name in ("japan_share_before", "japan_share_after", "day_count", "compounding",
                      "partner_share", "allocation_basis", "useful_life"):
             rows.append((name, getattr(self, name), None))
@@ -342,6 +415,15 @@ TERM_INFO: dict[str, TermInfo] = {
             "Annual deemed interest rate, e.g. 0.055 or 5.5% (required for a CSV).",
         ),
         TermInfo(
+            "guarantee_fee",
+            "% a year",
+            True,
+            "Guarantee fee: an annual rate added to the deemed rate (same day count and compounding).",
+            "Annual guarantee fee on the outstanding deemed balance where Japan guarantees loans, added "
+            "to the deemed rate (Diet answers, Dec 2025). Default 0.",
+            "Annual guarantee fee added to the deemed rate (default 0).",
+        ),
+        TermInfo(
             "japan_share_before",
             "%",
             True,
@@ -388,10 +470,11 @@ TERM_INFO: dict[str, TermInfo] = {
             "allocation_basis",
             "text",
             False,
-            "cumulative (one running balance) or scheduled (the yearly second reading).",
+            "cumulative (one running balance), scheduled (the yearly second reading) or pooled (one "
+            "balance for the whole program; program view only).",
             "cumulative: one running balance (the default reading); scheduled: a yearly allocation of "
             "interest plus principal / useful_life.",
-            "cumulative (default) or scheduled.",
+            "cumulative (default), scheduled, or pooled (the portfolio command only).",
         ),
         TermInfo(
             "useful_life",
@@ -458,6 +541,7 @@ def rates_around(terms: Terms) -> list[float]:
 __all__ = [
     "ALLOCATION_BASES",
     "COMPOUNDINGS",
+    "FeeRate",
     "DAY_COUNTS",
     "GRID_COLUMNS",
     "SENSITIVITY_STEPS",

@@ -27,6 +27,11 @@ Sizes from public reports (the reports, not official texts, were read; titles an
   looks to support U.S. nuclear projects", 3 November 2025. Their notice dates here are illustrative.
 - Pharmaceutical ingredients, shipyard modernisation and quantum computing: no public figure found;
   the sizes are illustrative.
+- The second tranche, reported in March 2026: GE Vernova Hitachi small modular reactors (BWRX-300) in
+  Tennessee and Alabama, about $40 billion, and gas-fired power plants in Pennsylvania and Texas
+  (reports of the second tranche of Japan's program, March 2026, as summarised in
+  ``docs/waterfall.md``). The SMR figure is the reported one; the gas plants' sizes were not found in
+  the reports read and are illustrative; the notice dates (31 March 2026) are an assumption.
 
 Deliberate flags, so the report shows how flags look: the quantum-computing SPV's first funding is 30
 days after its notice (the MOU asks for at least 45); the shipyard's last two tranches fall after the
@@ -34,7 +39,7 @@ days after its notice (the MOU asks for at least 45); the shipyard's last two tr
 
 >>> p = portfolio()
 >>> len(p), p.unit, round(float(p.committed.sum()))
-(10, '$m', 190700)
+(13, '$m', 240700)
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ from . import spv as example
 UNIT = "$m"
 #: Default terms: the single-SPV example's (six-month SOFR of about 4.0% plus a 1.5% spread).
 TERMS: Terms = example.TERMS
-NAME = "Example portfolio: ten illustrative SPVs under the US-Japan $550bn program"
+NAME = "Example portfolio: thirteen illustrative SPVs under the US-Japan $550bn program"
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,8 @@ class ExampleSpv:
 
 
 ANNOUNCED = dt.date(2026, 2, 17)
+#: The second tranche's notice date here (reported in March 2026; the day is an assumption).
+SECOND_TRANCHE = dt.date(2026, 3, 31)
 SPVS: tuple[ExampleSpv, ...] = (
     ExampleSpv(
         "OH-GAS",
@@ -208,6 +215,42 @@ SPVS: tuple[ExampleSpv, ...] = (
         0.12,
         first_funding_days=30,
         terms={"partner_share": 0.2},
+    ),
+    ExampleSpv(
+        "TN-AL-SMR",
+        "Small modular reactors in Tennessee and Alabama (GE Vernova Hitachi BWRX-300)",
+        "energy",
+        SECOND_TRANCHE,
+        40_000.0,
+        "Size: second tranche, reported March 2026 (about $40bn). Notice and schedule illustrative.",
+        10,
+        6,
+        30,
+        0.14,
+    ),
+    ExampleSpv(
+        "PA-GAS",
+        "Gas-fired power plant, Pennsylvania",
+        "energy",
+        SECOND_TRANCHE,
+        6_000.0,
+        "Second tranche, reported March 2026. Size, notice and schedule illustrative.",
+        6,
+        4,
+        25,
+        0.19,
+    ),
+    ExampleSpv(
+        "TX-GAS",
+        "Gas-fired power plant, Texas",
+        "energy",
+        SECOND_TRANCHE,
+        4_000.0,
+        "Second tranche, reported March 2026. Size, notice and schedule illustrative.",
+        6,
+        4,
+        25,
+        0.19,
     ),
 )
 

@@ -19,16 +19,20 @@ import pandas as pd
 
 from .._jit import njit
 from ..dates import distinct_days, to_date, to_datetime64, years_of
+from ..errors import TermsError
 from ..progress import Progress, say
 from ..terms import Terms
 from ..waterfall import Batch, waterfall_batch
 from ..xirr import xirr_many
 from .agreement import NAMED_SECTORS
+from .declined import declined_funding
 from .flags import cap_status, find_flags, flag_counts
 from .model import Portfolio, default_terms
+from .pooled import Pooled, own_terms_error, pooled
 from .readings import compare_readings
 from .results import PortfolioResult, ProgramSummary
 from .sensitivity import default_rates, sensitivity
+from .value import program_values
 
 
 def _nan_to_none(values: np.ndarray) -> list[float | None]:
@@ -97,6 +101,9 @@ def analyse(
     rates: Sequence[float] | None = None,
     scales: Sequence[float] = (1.0,),
     readings: bool = False,
+    discount_rate: float | None = None,
+    program: str | None = None,
+    declined: tuple[str, dt.date | None] | None = None,
 ) -> PortfolioResult:
     """Compute the program view of a portfolio: every SPV in one batch, then the program's tables.
 
@@ -119,6 +126,13 @@ def analyse(
     readings : bool, default False
         Also compare both readings of the deemed allocation (:func:`compare_readings`: the scheduled
         basis runs one SPV at a time, some 25-35 ms per 480-row SPV, so it is computed only when asked).
+        With it, the pooled reading is computed too (where no SPV has its own terms).
+    discount_rate : float, optional
+        Annual discount rate of the present values (:mod:`xlspv.value`); default the deemed rate.
+    program : str, optional
+        The program whose rules are checked ("japan-2025", "korea-2025"); default the portfolio's.
+    declined : (SPV id, date or None), optional
+        A declined-funding scenario (:func:`~xlspv.portfolio.declined.declined_funding`) for that SPV.
 
     Returns
     -------
@@ -157,8 +171,15 @@ def analyse(
     >>> r.flags[["kind", "spv_id"]].values.tolist()
     [['notice', 'B']]
     """
-    term_list = portfolio.terms_for(terms)
+    portfolio = portfolio.with_program(program)
     base = default_terms(portfolio, terms)
+    is_pooled = base.allocation_basis == "pooled"
+    if is_pooled:  # the batch computes each SPV on its own (cumulative); the program view is pooled
+        problem = own_terms_error(portfolio)
+        if problem:
+            raise TermsError(problem)
+        base = dataclasses.replace(base, allocation_basis="cumulative")
+    term_list = portfolio.terms_for(base)
     values, days = portfolio.padded
     n, width = values.shape
     say(
@@ -167,12 +188,19 @@ def analyse(
     )
     batch = waterfall_batch(values, to_datetime64(days), term_list)
     say(progress, f"computed {n:,} waterfalls in one batch ({n:,} x {width:,})")
+    pooled_result = (
+        pooled(portfolio, base) if is_pooled or (readings and not own_terms_error(portfolio)) else None
+    )
+    if is_pooled:
+        assert pooled_result is not None
+        batch = _pooled_batch(portfolio, batch, pooled_result)
+        say(progress, "computed the pooled reading: one deemed balance for the program")
     per_spv, per_year, calendar_years = _rollup(batch, days)
     funded = per_spv[:, _FUNDED]
     japan_flows = batch.party_flows("japan")  # minus fundings plus payouts, per SPV and row
     xirr = _party_xirrs(batch, japan_flows)
     say(progress, f"computed the XIRRs of {n:,} SPVs")
-    flags = find_flags(portfolio, funded)
+    flags = find_flags(portfolio, funded, batch.threshold_days)
     spv_rows = _spv_table(portfolio, term_list, batch, days, per_spv, xirr, flag_counts(flags, n))
     years = pd.DataFrame(
         {
@@ -195,15 +223,71 @@ def analyse(
         flags=flags.drop(columns="spv_index"),
         cap=cap_status(portfolio, funded),
         program=_program_summary(portfolio, spv_rows, batch, days, japan_flows),
+        pooled=pooled_result,
+        values=program_values(
+            portfolio,
+            base,
+            portfolio.from_padded(batch.japan),
+            portfolio.from_padded(batch.us),
+            discount_rate,
+        ),
+        declined=None
+        if declined is None
+        else declined_funding(portfolio, declined[0], base, funding_date=declined[1]),
     )
+    if is_pooled:
+        assert pooled_result is not None
+        result = dataclasses.replace(
+            result,
+            terms=dataclasses.replace(base, allocation_basis="pooled"),
+            program=dataclasses.replace(
+                result.program,
+                unrecovered=pooled_result.unrecovered,
+                threshold_date=pooled_result.threshold_date,
+                reached=len(portfolio) if pooled_result.threshold_date else 0,
+                xirr_japan=pooled_result.xirr_japan,
+            ),
+        )
     del batch
     if readings:
+        if is_pooled:
+            raise TermsError(
+                "allocation_basis: 'pooled' with the readings: the Readings sheet compares the readings "
+                "from the cumulative program view; run it with the cumulative basis (the pooled reading "
+                "is one of its columns)."
+            )
         result = dataclasses.replace(result, readings=compare_readings(result, progress))
     if rates is None or len(rates):
         grid = default_rates(base) if rates is None else rates
         sens = sensitivity(portfolio, base, grid, scales, progress=progress)
         result = dataclasses.replace(result, sensitivity=sens)
     return result
+
+
+def _pooled_batch(portfolio: Portfolio, batch: Batch, result: Pooled) -> Batch:
+    """The batch with the pooled reading's payouts in place of each SPV's own (padded layout).
+
+    Under the pooled reading the deemed balance is the program's: every SPV shows the program's
+    threshold date, and the program's unrecovered amount is spread over the SPVs in proportion to
+    their funding (a presentation: the reading itself has one balance).
+    """
+    order, spv_sorted, pos, _ = portfolio.padded_index
+    japan = np.zeros_like(batch.japan)
+    us = np.zeros_like(batch.us)
+    japan[spv_sorted, pos] = result.japan[order]
+    us[spv_sorted, pos] = result.us[order]
+    funded = np.bincount(
+        portfolio.flow_spv, weights=np.maximum(-portfolio.flow_values, 0.0), minlength=len(portfolio)
+    )
+    share = funded / funded.sum() if funded.sum() > 0 else np.zeros(len(portfolio))
+    thr = -1 if result.threshold_date is None else result.threshold_date.toordinal()
+    return dataclasses.replace(
+        batch,
+        japan=japan,
+        us=us,
+        threshold_days=np.full(len(portfolio), thr, dtype=np.int64),
+        unrecovered=result.unrecovered * share,
+    )
 
 
 def _party_xirrs(batch: Batch, japan_flows: np.ndarray) -> dict[str, np.ndarray]:

@@ -6,23 +6,49 @@ every break is a flag in the result naming the SPV, the source row and the reaso
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..dates import to_date, years_of
-from .agreement import FUNDING_DEADLINE, MIN_NOTICE_DAYS, NAMED_SECTORS
+from .agreement import NAMED_SECTORS, days_after_notice
 from .model import Portfolio
 from .results import CapStatus
 
+#: An ordinal after every date: "no deadline" compares as never passed.
+_NO_DEADLINE = dt.date.max.toordinal()
+
+
+def _deadline(portfolio: Portfolio) -> int:
+    deadline = portfolio.program.deadline
+    return _NO_DEADLINE if deadline is None else deadline.toordinal()
+
+
+def _notice_gaps(portfolio: Portfolio, funding: np.ndarray) -> np.ndarray:
+    """Days after notice of each funding row, by the program's rule (calendar or business days)."""
+    return days_after_notice(
+        portfolio.program, portfolio.notice_days[portfolio.flow_spv[funding]], portfolio.flow_days[funding]
+    )
+
+
+def _late_notices(portfolio: Portfolio) -> np.ndarray:
+    """SPVs noticed too late for any funding to meet both the notice rule and the deadline."""
+    program = portfolio.program
+    if program.deadline is None:
+        return np.zeros(len(portfolio.spvs), dtype=bool)
+    deadline = np.full(len(portfolio.spvs), program.deadline.toordinal())
+    return days_after_notice(program, portfolio.notice_days, deadline) < program.notice_days
+
 
 def cap_status(portfolio: Portfolio, funded: np.ndarray) -> CapStatus:
-    deadline = FUNDING_DEADLINE.toordinal()
+    deadline = _deadline(portfolio)
+    min_notice = portfolio.program.notice_days
     values, days = portfolio.flow_values, portfolio.flow_days
     funding = np.flatnonzero(values < 0.0)  # the funding rows: a few per SPV, not every flow
     after = funding[days[funding] > deadline]
-    short = days[funding] - portfolio.notice_days[portfolio.flow_spv[funding]] < MIN_NOTICE_DAYS
+    short = _notice_gaps(portfolio, funding) < min_notice
     committed = portfolio.committed
     notice_years = years_of(portfolio.notice_days)
     fund_years = years_of(days[funding])
@@ -41,6 +67,10 @@ def cap_status(portfolio: Portfolio, funded: np.ndarray) -> CapStatus:
             else np.zeros(n_years),
         }
     )
+    annual = portfolio.annual_cap
+    if annual is not None:  # the yearly cap (Korea: $20bn a calendar year), checked year by year
+        by_year["annual_cap"] = annual
+        by_year["over_annual_cap"] = np.maximum(by_year["funded"].to_numpy() - annual, 0.0)
     total = float(committed.sum())
     cap = portfolio.cap
     return CapStatus(
@@ -50,26 +80,38 @@ def cap_status(portfolio: Portfolio, funded: np.ndarray) -> CapStatus:
         headroom=cap - total,
         used=total / cap,
         funded=float(funded.sum()),
-        deadline=FUNDING_DEADLINE,
-        min_notice_days=MIN_NOTICE_DAYS,
+        deadline=portfolio.program.deadline,
+        min_notice_days=min_notice,
         funded_after_deadline=float(-values[after].sum()),
         fundings_after_deadline=int(after.size),
         fundings_short_notice=int(short.sum()),
-        late_notices=int((portfolio.notice_days > deadline - MIN_NOTICE_DAYS).sum()),
+        late_notices=int(_late_notices(portfolio).sum()),
         by_year=by_year,
+        program=portfolio.program,
+        annual_cap=annual,
+        years_over_annual_cap=int((by_year["over_annual_cap"] > 1e-9 * annual).sum()) if annual else 0,
     )
 
 
 #: Flag kinds, in the order the Flags table lists them.
-FLAG_KINDS = ("cap", "notice", "deadline", "overfunded", "late notice", "sector")
+FLAG_KINDS = ("cap", "annual cap", "notice", "deadline", "overfunded", "late notice", "sector", "recovery")
 
 
-def find_flags(portfolio: Portfolio, funded: np.ndarray) -> pd.DataFrame:
-    """Every flag: kind, SPV, date, amount, source row and reason (vectorised detection)."""
+def find_flags(
+    portfolio: Portfolio, funded: np.ndarray, recovery_days: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Every flag: kind, SPV, date, amount, source row and reason (vectorised detection).
+
+    ``recovery_days`` is each SPV's threshold date (ordinal, -1 where not reached), for the program's
+    recovery review (Korea: 20 years from the first funding).
+    """
     unit = portfolio.unit
     spvs = portfolio.spvs
+    program = portfolio.program
     values, days, spv = portfolio.flow_values, portfolio.flow_days, portfolio.flow_spv
-    deadline = FUNDING_DEADLINE.toordinal()
+    deadline = _deadline(portfolio)
+    min_notice = program.notice_days
+    word = "US federal business days" if program.notice_basis == "business" else "days"
     rows: list[tuple[Any, ...]] = []
     committed = portfolio.committed
     total = float(committed.sum())
@@ -81,17 +123,18 @@ def find_flags(portfolio: Portfolio, funded: np.ndarray) -> pd.DataFrame:
                 None,
                 total,
                 portfolio.spv_label,
-                f"Commitments of {total:,.1f} {unit} exceed the $550bn program cap ({portfolio.cap:,.1f} "
-                f"{unit}) by {total - portfolio.cap:,.1f} {unit}.",
+                f"Commitments of {total:,.1f} {unit} exceed the ${program.cap_usd_m / 1000:,.0f}bn program "
+                f"cap ({portfolio.cap:,.1f} {unit}) by {total - portfolio.cap:,.1f} {unit}.",
             )
         )
     funding = np.flatnonzero(values < 0.0)  # the funding rows: a few per SPV, not every flow
-    gap = days[funding] - portfolio.notice_days[spv[funding]]
-    for j, days_after_notice in zip(
-        funding[gap < MIN_NOTICE_DAYS].tolist(), gap[gap < MIN_NOTICE_DAYS].tolist(), strict=True
+    rows += _annual_cap_rows(portfolio, funding)
+    gap = _notice_gaps(portfolio, funding)
+    for j, after_notice in zip(
+        funding[gap < min_notice].tolist(), gap[gap < min_notice].tolist(), strict=True
     ):
         s = spvs[spv[j]]
-        when = "after" if days_after_notice >= 0 else "before"
+        when = "after" if after_notice >= 0 else "before"
         rows.append(
             (
                 "notice",
@@ -99,8 +142,8 @@ def find_flags(portfolio: Portfolio, funded: np.ndarray) -> pd.DataFrame:
                 to_date(days[j]),
                 float(-values[j]),
                 portfolio.flow_where(j),
-                f"Funding dated {to_date(days[j])} is {abs(days_after_notice)} days {when} the notice of "
-                f"{s.notice_date}; the MOU requires at least {MIN_NOTICE_DAYS} days after notice.",
+                f"Funding dated {to_date(days[j])} is {abs(after_notice)} {word} {when} the notice of "
+                f"{s.notice_date}; the MOU requires at least {min_notice} {word} after notice.",
             )
         )
     for j in funding[days[funding] > deadline].tolist():
@@ -112,7 +155,7 @@ def find_flags(portfolio: Portfolio, funded: np.ndarray) -> pd.DataFrame:
                 float(-values[j]),
                 portfolio.flow_where(j),
                 f"Funding dated {to_date(days[j])} is {int(days[j] - deadline)} days after the program "
-                f"deadline of {FUNDING_DEADLINE:%d %B %Y}.",
+                f"deadline of {program.deadline:%d %B %Y}.",
             )
         )
     tolerance = 1e-9 * np.maximum(1.0, committed)
@@ -128,7 +171,7 @@ def find_flags(portfolio: Portfolio, funded: np.ndarray) -> pd.DataFrame:
                 f"(by {funded[i] - committed[i]:,.1f} {unit}).",
             )
         )
-    for i in np.flatnonzero(portfolio.notice_days > deadline - MIN_NOTICE_DAYS).tolist():
+    for i in np.flatnonzero(_late_notices(portfolio)).tolist():
         rows.append(
             (
                 "late notice",
@@ -136,8 +179,8 @@ def find_flags(portfolio: Portfolio, funded: np.ndarray) -> pd.DataFrame:
                 spvs[i].notice_date,
                 float(committed[i]),
                 spvs[i].where,
-                f"Notice dated {spvs[i].notice_date} is less than {MIN_NOTICE_DAYS} days before the "
-                f"deadline of {FUNDING_DEADLINE:%d %B %Y}: no funding can meet both rules.",
+                f"Notice dated {spvs[i].notice_date} is less than {min_notice} {word} before the "
+                f"deadline of {program.deadline:%d %B %Y}: no funding can meet both rules.",
             )
         )
     for i, s in enumerate(spvs):
@@ -152,6 +195,8 @@ def find_flags(portfolio: Portfolio, funded: np.ndarray) -> pd.DataFrame:
                     f"Sector {s.sector!r} is not one the MOU names ({', '.join(NAMED_SECTORS)}).",
                 )
             )
+    if recovery_days is not None:
+        rows += _recovery_rows(portfolio, recovery_days)
     table = pd.DataFrame(rows, columns=["kind", "spv_index", "date", "amount", "source", "reason"])
     table["spv_id"] = [spvs[i].id if i >= 0 else "" for i in table["spv_index"]]
     table["spv_name"] = [spvs[i].name if i >= 0 else "(program)" for i in table["spv_index"]]
@@ -160,6 +205,74 @@ def find_flags(portfolio: Portfolio, funded: np.ndarray) -> pd.DataFrame:
         table.sort_values(["_kind", "spv_index"], kind="stable").drop(columns="_kind").reset_index(drop=True)
     )
     return table[["kind", "spv_id", "spv_name", "date", "amount", "source", "reason", "spv_index"]]
+
+
+def _annual_cap_rows(portfolio: Portfolio, funding: np.ndarray) -> list[tuple[Any, ...]]:
+    """One program flag per calendar year whose fundings exceed the program's yearly cap."""
+    annual = portfolio.annual_cap
+    if annual is None or not funding.size:
+        return []
+    years = years_of(portfolio.flow_days[funding])
+    y0 = int(years.min())
+    sums = np.bincount(years - y0, weights=-portfolio.flow_values[funding])
+    unit = portfolio.unit
+    rows = []
+    for k in np.flatnonzero(sums > annual * (1 + 1e-12)).tolist():
+        rows.append(
+            (
+                "annual cap",
+                -1,
+                dt.date(y0 + k, 12, 31),
+                float(sums[k]),
+                portfolio.flow_label,
+                f"Fundings dated in {y0 + k} add up to {sums[k]:,.1f} {unit}, above the yearly cap of "
+                f"${portfolio.program.annual_cap_usd_m / 1000:,.0f}bn ({annual:,.1f} {unit}) by "
+                f"{sums[k] - annual:,.1f} {unit}.",
+            )
+        )
+    return rows
+
+
+def _recovery_rows(portfolio: Portfolio, recovery_days: np.ndarray) -> list[tuple[Any, ...]]:
+    """SPVs whose deemed allocation is not recovered within the program's review period.
+
+    The period runs from the SPV's first funding; an SPV that does not recover by the end of its
+    schedule is flagged too when its schedule reaches past the period's end or never recovers at all.
+    """
+    years = portfolio.program.recovery_years
+    if years is None:
+        return []
+    values, days, spv = portfolio.flow_values, portfolio.flow_days, portfolio.flow_spv
+    funding = np.flatnonzero(values < 0.0)
+    first = np.full(len(portfolio.spvs), -1, dtype=np.int64)
+    order = funding[np.argsort(days[funding], kind="stable")[::-1]]
+    first[spv[order]] = days[order]  # the earliest funding day wins (written last)
+    rows = []
+    for i, s in enumerate(portfolio.spvs):
+        if first[i] < 0:
+            continue
+        start = to_date(int(first[i]))
+        try:
+            limit = start.replace(year=start.year + years)
+        except ValueError:  # 29 February: the anniversary is 28 February
+            limit = start.replace(year=start.year + years, day=28)
+        reached = int(recovery_days[i])
+        if 0 <= reached <= limit.toordinal():
+            continue
+        when = f"recovered on {to_date(reached)}" if reached >= 0 else "not recovered by the schedule's end"
+        rows.append(
+            (
+                "recovery",
+                i,
+                limit,
+                float(portfolio.committed[i]),
+                s.where,
+                f"Deemed allocation {when}, more than {years} years after the first funding of {start}: "
+                "the MOU lets the allocation be adjusted when recovery within 20 years is not "
+                "reasonably apparent.".replace("20", str(years)),
+            )
+        )
+    return rows
 
 
 def flag_counts(flags: pd.DataFrame, n: int) -> np.ndarray:

@@ -28,7 +28,7 @@ from ..cells import is_missing, parse_date, parse_id, parse_number
 from ..dates import NUMPY_EPOCH_ORDINAL, to_date
 from ..errors import SpvInputError, TermsError
 from ..terms import Terms, as_terms
-from .agreement import NAMED_SECTORS, PROGRAM_CAP_USD_M
+from .agreement import JAPAN_2025, NAMED_SECTORS, Program, get_program
 from .tables import (
     FLOW_COLUMNS,
     NUMBER_FIXES,
@@ -74,7 +74,8 @@ class Portfolio:
     input order; ``flow_rows`` is each row's number in its source (sheet row or CSV line), ``flow_label``
     names that source and ``row_word`` is how it numbers them ("row", or "line" for a CSV file).
     ``terms`` are default terms read with the input (a ``Terms`` sheet or ``terms.csv``), if any;
-    ``sources`` are the files read.
+    ``sources`` are the files read. ``program`` is the agreement whose rules the view checks
+    (:mod:`.agreement`; default ``japan-2025``).
     """
 
     spvs: tuple[Spv, ...]
@@ -88,6 +89,7 @@ class Portfolio:
     spv_label: str = "SPVs"
     flow_label: str = "Flows"
     row_word: str = "row"
+    program: Program = JAPAN_2025
 
     def __len__(self) -> int:
         return len(self.spvs)
@@ -110,8 +112,20 @@ class Portfolio:
 
     @property
     def cap(self) -> float:
-        """The $550bn program cap in the portfolio's unit."""
-        return PROGRAM_CAP_USD_M / UNITS[self.unit]
+        """The program's cash cap in the portfolio's unit ($550bn for Japan, $200bn for Korea)."""
+        return self.program.cap_usd_m / UNITS[self.unit]
+
+    @property
+    def annual_cap(self) -> float | None:
+        """The program's yearly funding cap in the portfolio's unit (``None``: no yearly cap)."""
+        cap = self.program.annual_cap_usd_m
+        return None if cap is None else cap / UNITS[self.unit]
+
+    def with_program(self, program: Program | str | None, where: str = "program") -> Portfolio:
+        """This portfolio checked against another program (``None``: unchanged)."""
+        if program is None:
+            return self
+        return dataclasses.replace(self, program=get_program(program, where))
 
     @cached_property
     def padded(self) -> tuple[np.ndarray, np.ndarray]:
@@ -127,13 +141,9 @@ class Portfolio:
         against it). The front needs no such guard.
         """
         n = len(self.spvs)
-        idx = self.flow_spv
-        order = np.argsort(idx, kind="stable")
-        counts = np.bincount(idx, minlength=n)
-        width = int(counts.max())
+        order, spv_sorted, pos, width = self.padded_index
+        counts = np.bincount(self.flow_spv, minlength=n)
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        spv_sorted = idx[order]
-        pos = np.arange(idx.size) - np.repeat(starts, counts) + (width - counts)[spv_sorted]
         first = np.minimum.reduceat(self.flow_days[order], starts)
         values = np.zeros((n, width))
         values[spv_sorted, pos] = self.flow_values[order]
@@ -142,6 +152,28 @@ class Portfolio:
         values.flags.writeable = False
         days.flags.writeable = False
         return values, days
+
+    @cached_property
+    def padded_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Where each flow row sits in :attr:`padded`: flow rows ``order`` go to ``[spv, pos]``.
+
+        ``padded[0][spv, pos] == flow_values[order]``; ``width`` is the longest schedule.
+        """
+        idx = self.flow_spv
+        order = np.argsort(idx, kind="stable")
+        counts = np.bincount(idx, minlength=len(self.spvs))
+        width = int(counts.max())
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        spv_sorted = idx[order]
+        pos = np.arange(idx.size) - np.repeat(starts, counts) + (width - counts)[spv_sorted]
+        return order, spv_sorted, pos, width
+
+    def from_padded(self, array: np.ndarray) -> np.ndarray:
+        """Per flow row (input order) from an array shaped like :attr:`padded`."""
+        order, spv_sorted, pos, _ = self.padded_index
+        out = np.empty(order.size, dtype=array.dtype)
+        out[order] = array[spv_sorted, pos]
+        return out
 
     def terms_for(self, default: Terms | None = None) -> list[Terms]:
         """Each SPV's terms: the default terms with the SPV's own columns applied.
@@ -170,6 +202,7 @@ class Portfolio:
         *,
         unit: str | None = None,
         terms: Terms | None = None,
+        program: Program | str | None = None,
     ) -> Portfolio:
         """A portfolio from in-memory tables (checked as the file loaders check them).
 
@@ -184,6 +217,8 @@ class Portfolio:
             "$m" (default) or "$bn", if the tables carry no unit.
         terms : Terms, optional
             Default terms kept with the portfolio (used by :func:`analyse` when it is given none).
+        program : str or Program, optional
+            The program whose rules are checked: "japan-2025" (default) or "korea-2025".
 
         Messages name the table ("SPVs", "Flows") and the data row (1 = the first data row). Typed
         cells (numbers; dates, datetimes, ``numpy.datetime64``, Excel serials) are taken as they are,
@@ -191,7 +226,7 @@ class Portfolio:
         """
         spv_table = table_from_memory("SPVs", spvs, SPV_COLUMNS)
         flow_table = table_from_memory("Flows", flows, FLOW_COLUMNS)
-        return build(spv_table, flow_table, unit=unit, terms=terms)
+        return build(spv_table, flow_table, unit=unit, terms=terms).with_program(program)
 
 
 # ---- building and checking -----------------------------------------------------------------------
@@ -362,6 +397,8 @@ def build(
     unit: str | None = None,
     terms: Terms | None = None,
     sources: tuple[Path, ...] = (),
+    program: Program | str | None = None,
+    program_where: str = "program",
 ) -> Portfolio:
     """A checked portfolio from its SPV and flows tables (read from any source: :mod:`.tables`).
 
@@ -408,6 +445,7 @@ def build(
         spv_label=spv_table.label,
         flow_label=flow_table.label,
         row_word=flow_table.row_word,
+        program=JAPAN_2025 if program is None else get_program(program, program_where),
     )
 
 
@@ -420,7 +458,7 @@ def default_terms(portfolio: Portfolio, terms: Terms | None) -> Terms:
         )
     if not isinstance(base, Terms):
         base = as_terms(base)
-    if base.allocation_basis != "cumulative":
+    if base.allocation_basis not in ("cumulative", "pooled"):
         raise TermsError(
             "allocation_basis: the portfolio view runs on the batch path, which computes the cumulative "
             "basis only; use allocation_basis 'cumulative' and ask for the readings comparison "

@@ -22,6 +22,7 @@ from ..terms import Terms
 from ..waterfall import compute
 from ..xirr import xirr_many
 from .model import Portfolio
+from .pooled import own_terms_error, pooled
 from .results import PortfolioResult, Readings
 
 #: Useful life for an SPV whose terms give none (neither the SPV table's ``useful_life`` column nor the
@@ -97,8 +98,11 @@ def compare_readings(
     [['A', 2, 120.4, 118.0, 0.0, 0.0], ['B', 2, 10.0, 10.0, 45.0, 47.5]]
     >>> r.spvs["scheduled_threshold_date"].tolist()
     [datetime.date(2027, 1, 1), None]
-    >>> r.program[["japan_received", "unrecovered", "reached"]].round(6).values.tolist()
+    >>> r.program.loc[["cumulative", "scheduled"], ["japan_received", "unrecovered", "reached"]].round(6
+    ...     ).values.tolist()
     [[130.4, 45.0, 1.0], [128.0, 47.5, 1.0]]
+    >>> r.program.index.tolist()  # and the pooled reading: one balance for the program
+    ['cumulative', 'scheduled', 'pooled']
     """
     portfolio = result.portfolio
     spv_terms = portfolio.terms_for(result.terms)
@@ -138,12 +142,60 @@ def compare_readings(
         column = figures[name]
         table[f"scheduled_{name}"] = column if name == "threshold_date" else _none_to_nan(column)
     table["note"] = notes
+    program = _program_readings(result, table, japan_flows, complete=not any(notes))
+    if result.pooled is None and own_terms_error(portfolio) is None:
+        result = dataclasses.replace(result, pooled=pooled(portfolio, result.terms))
+    _add_pooled(result, table)
+    program.loc["pooled"] = _pooled_program(result)
     return Readings(
         unit=result.unit,
         default_useful_life=default_useful_life,
         spvs=table,
-        program=_program_readings(result, table, japan_flows, complete=not any(notes)),
+        program=program,
     )
+
+
+def _add_pooled(result: PortfolioResult, table: pd.DataFrame) -> None:
+    """The pooled reading's columns (:mod:`.pooled`): every SPV's payouts against one program balance.
+
+    The threshold date is the program's (one balance); an SPV's unrecovered amount is not defined
+    under that reading (NaN: only the program has one). Blank, with a note, where the pooled reading
+    cannot run (an SPV with its own terms).
+    """
+    pooled = result.pooled
+    n = len(table)
+    if pooled is None:
+        for name in READING_FIGURES:
+            table[f"pooled_{name}"] = [None] * n if name == "threshold_date" else np.full(n, np.nan)
+        table["pooled_note"] = "not computed: some SPV has its own terms (the pooled reading has one set)"
+        return
+    table["pooled_threshold_date"] = [pooled.threshold_date] * n
+    table["pooled_xirr_japan"] = pooled.spvs["xirr_japan"].to_numpy()
+    table["pooled_japan_received"] = pooled.spvs["japan_received"].to_numpy()
+    table["pooled_us_received"] = pooled.spvs["us_received"].to_numpy()
+    table["pooled_unrecovered"] = np.full(n, np.nan)
+    table["pooled_note"] = ""
+
+
+def _pooled_program(result: PortfolioResult) -> dict[str, Any]:
+    pooled = result.pooled
+    if pooled is None:
+        return {
+            "threshold_date": None,
+            "xirr_japan": np.nan,
+            "japan_received": np.nan,
+            "us_received": np.nan,
+            "unrecovered": np.nan,
+            "reached": 0,
+        }
+    return {
+        "threshold_date": pooled.threshold_date,
+        "xirr_japan": np.nan if pooled.xirr_japan is None else pooled.xirr_japan,
+        "japan_received": pooled.japan_received,
+        "us_received": pooled.us_received,
+        "unrecovered": pooled.unrecovered,
+        "reached": len(result.spvs) if pooled.threshold_date is not None else 0,
+    }
 
 
 def _useful_lives(

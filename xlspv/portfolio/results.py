@@ -7,17 +7,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..terms import Terms
+from .agreement import JAPAN_2025, Program
 from .model import Portfolio
 
 
 @dataclass(frozen=True)
 class CapStatus:
-    """Commitments against the $550bn cap and fundings against the deadline (money in ``unit``)."""
+    """Commitments against the program's cap, fundings against its deadline and yearly cap (``unit``).
+
+    ``deadline`` is ``None`` for a program that states none; ``annual_cap`` is the yearly cap in
+    ``unit`` (``None``: none), and ``by_year`` then has ``annual_cap`` and ``over_annual_cap``
+    columns; ``years_over_annual_cap`` counts the calendar years over it.
+    """
 
     unit: str
     cap: float
@@ -25,13 +32,16 @@ class CapStatus:
     headroom: float
     used: float
     funded: float
-    deadline: dt.date
+    deadline: dt.date | None
     min_notice_days: int
     funded_after_deadline: float
     fundings_after_deadline: int
     fundings_short_notice: int
     late_notices: int
     by_year: pd.DataFrame
+    program: Program = JAPAN_2025
+    annual_cap: float | None = None
+    years_over_annual_cap: int = 0
 
 
 @dataclass(frozen=True)
@@ -106,7 +116,10 @@ class PortfolioResult:
       ``japan_received``, ``partner_received``, ``us_received``).
     - ``sectors``: the sector breakdown; ``flags``: every flag with its reason; ``cap``: the cap and the
       deadline; ``program``: headline figures; ``sensitivity``: the rate grid, if computed;
-      ``readings``: both readings of the deemed allocation side by side, if computed.
+      ``readings``: the readings of the deemed allocation side by side, if computed;
+      ``values``: present values (:class:`xlspv.portfolio.value.ProgramValues`), if computed;
+      ``pooled``: the pooled reading (:class:`xlspv.portfolio.pooled.Pooled`), if computed;
+      ``declined``: a declined-funding scenario (:class:`xlspv.portfolio.declined.Declined`), if asked.
     """
 
     portfolio: Portfolio
@@ -120,6 +133,9 @@ class PortfolioResult:
     program: ProgramSummary
     sensitivity: Sensitivity | None = None
     readings: Readings | None = None
+    values: Any = None
+    pooled: Any = None
+    declined: Any = None
 
 
 @dataclass(frozen=True)

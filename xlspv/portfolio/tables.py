@@ -69,6 +69,7 @@ _SECTOR_ALIASES.update({s.lower(): s for s in NAMED_SECTORS})
 #: Term columns an SPV row may carry (blank = the default terms' value).
 TERM_COLUMNS = (
     "deemed_rate",
+    "guarantee_fee",
     "japan_share_before",
     "japan_share_after",
     "day_count",

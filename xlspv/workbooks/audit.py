@@ -229,7 +229,9 @@ def audit_sheet(r: Report) -> None:
             "period": "=1" if j == 0 else f"={prev}{pr['period']}+1",
             "starts": f"={s['first_date']}" if flat else f"=INDEX(rate_dates,{col}{pr['period']})",
             "ends": f"=IF(ISNUMBER({nxt}{pr['starts']}),{nxt}{pr['starts']},{s['last_date']})",
-            "rate": "=deemed_rate" if flat else f"=INDEX(rate_values,{col}{pr['period']})",
+            # a guarantee fee is added to the deemed rate (docs/waterfall.md, "Guarantee fee")
+            "rate": ("=deemed_rate" if flat else f"=INDEX(rate_values,{col}{pr['period']})")
+            + ("+guarantee_fee" if r.terms.guarantee_fee else ""),
             "g": f"=IF({s['m']}>0,{s['m']}*LN(1+{col}{pr['rate']}/{s['m']}),{col}{pr['rate']})",
         }
         for key, _label, _unit, fmt in period_rows:

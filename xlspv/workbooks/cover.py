@@ -44,13 +44,13 @@ LIMITATIONS = (
 def conventions_rows(terms: Terms) -> list[tuple[str, str]]:
     """The Conventions block: the rule and every convention in words."""
     before, after = terms.japan_share_before, terms.japan_share_after
-    if isinstance(terms.deemed_rate, RateSchedule):
-        rate = "; ".join(
-            f"{r:.4%} from {to_date(d)}"
-            for d, r in zip(terms.deemed_rate.dates, terms.deemed_rate.rates, strict=True)
-        )
+    own = terms.own_rate
+    if isinstance(own, RateSchedule):
+        rate = "; ".join(f"{r:.4%} from {to_date(d)}" for d, r in zip(own.dates, own.rates, strict=True))
     else:
-        rate = f"{terms.deemed_rate:.4%} a year"
+        rate = f"{float(own):.4%} a year"
+    if terms.guarantee_fee:
+        rate += f", plus a guarantee fee of {terms.guarantee_fee:.4%} a year"
     if terms.allocation_basis == "cumulative":
         reading = "Cumulative: one running balance of principal plus deemed interest (the default reading)."
     else:

@@ -24,7 +24,7 @@ XLWINGS_PIN = "xlwings==0.37.8"
 WHEEL_PLACEHOLDER = "# https://<your host>/xlspv-0.1.0-py3-none-any.whl  <- the URL of the xlspv wheel"
 
 MAIN_PY = '''"""xlspv's Excel functions in xlwings Lite: =SPV_IRR(...), =SPV_PAYOUT(...),
-=THRESHOLD_DATE(...), =SPV_WATERFALL(...), =SPV_RATE_GRID(...) and =SPV_VERSION().
+=THRESHOLD_DATE(...), =SPV_WATERFALL(...), =SPV_RATE_GRID(...), =SPV_RISK(...) and =SPV_VERSION().
 
 Written by `xlspv lite`. The functions live in udfs.py, installed with the xlspv wheel named in
 requirements.txt; xlwings Lite registers the functions imported here.
@@ -34,6 +34,7 @@ from udfs import (  # noqa: F401
     SPV_IRR,
     SPV_PAYOUT,
     SPV_RATE_GRID,
+    SPV_RISK,
     SPV_VERSION,
     SPV_WATERFALL,
     THRESHOLD_DATE,
@@ -77,5 +78,5 @@ def write_lite(
                 f"{path}: the file exists; pass --force to replace it, or choose another folder."
             )
     for path, text in files.items():
-        write_atomically(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+        write_atomically(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"), force=force)
     return list(files)

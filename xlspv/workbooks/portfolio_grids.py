@@ -55,7 +55,11 @@ READING_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("useful_life_from", "Useful life from", "text"),
     *(
         (f"{basis}_{key}", f"{title}: {label}", unit)
-        for basis, title in (("cumulative", "Cumulative (default)"), ("scheduled", "Scheduled"))
+        for basis, title in (
+            ("cumulative", "Cumulative (default)"),
+            ("scheduled", "Scheduled"),
+            ("pooled", "Pooled (one program balance)"),
+        )
         for key, (label, unit) in READING_LABELS.items()
     ),
     ("delta_japan_received", "Scheduled less cumulative: Japan received", "$"),
@@ -108,7 +112,7 @@ def readings_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int,
     incomplete = int((table["note"] != "").sum())
     ws.cell(row=program_row, column=1, value="Program").font = SUBTITLE_FONT
     write_text(ws, program_row, 2, f"All {n:,} SPVs").font = SUBTITLE_FONT
-    for basis in ("cumulative", "scheduled"):
+    for basis in ("cumulative", "scheduled", "pooled"):
         for key in READING_FIGURES:
             letter = cols[f"{basis}_{key}"]
             cell = ws[f"{letter}{program_row}"]
@@ -131,6 +135,10 @@ def readings_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int,
         f"{readings.default_useful_life} years ('{LIFE_FROM_DEFAULT}'). The cumulative reading ignores it.",
         "Threshold, scheduled reading: the row that pays off the last amount ever due; unrecovered: what is "
         "still due in the last row's year plus the installments of later years.",
+        "Pooled: one deemed balance for the whole program (rows of every SPV by date; same date: SPV "
+        "table order, then input order); the threshold date is the program's; an SPV has no unrecovered "
+        "amount of its own (blank), the program row has the one balance left."
+        + (f" Not computed: {table['pooled_note'].iloc[0]}." if table["pooled_note"].iloc[0] else ""),
     ]
     for offset, text in enumerate(notes):
         write_text(ws, program_row + 2 + offset, 1, text).font = NOTE_FONT

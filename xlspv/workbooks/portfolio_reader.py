@@ -24,9 +24,11 @@ from ..portfolio.tables import (
 )
 from ..terms import Terms
 from .files import MACRO_SUFFIXES
+from .package import guarded_reader
 from .sources import csv_lines, open_workbook, parsing
 
 
+@guarded_reader(members=("spvs.csv", "flows.csv", "terms.csv"))  # refuse pipes; name a damaged file
 def load_portfolio(path: str | Path) -> Portfolio:
     """Read a portfolio from one xlsx, or from a folder (or its ``spvs.csv``) holding CSV files.
 
@@ -82,13 +84,33 @@ def _load_xlsx(path: Path) -> Portfolio:
     wb = open_workbook(path, read_only=True, data_only=True)
     try:
         with parsing(path):  # read-only: a damaged sheet shows only when its rows are read
-            tables, terms = _xlsx_tables(path, wb)
+            tables, terms, program = _xlsx_tables(path, wb)
     finally:
         wb.close()
-    return build(tables["SPVs"], tables["Flows"], terms=terms, sources=(path,))
+    return build(tables["SPVs"], tables["Flows"], terms=terms, sources=(path,), **program)
 
 
-def _xlsx_tables(path: Path, wb: Any) -> tuple[dict[str, Table], Terms | None]:
+def _program_row(label: str, rows: Iterable[tuple[int, Sequence[Any]]]) -> tuple[list[Any], dict[str, Any]]:
+    """The Terms rows without a ``program`` row, and that row's program (``build``'s keywords).
+
+    The program is not a term of the waterfall but the agreement whose rules are checked
+    (:mod:`xlspv.portfolio.agreement`), so it is taken out before the terms are read.
+    """
+    kept: list[Any] = []
+    program: dict[str, Any] = {}
+    for number, values in rows:
+        first = values[0] if len(values) else None
+        if isinstance(first, str) and first.strip().lower() == "program":
+            program = {
+                "program": values[1] if len(values) > 1 else None,
+                "program_where": f"{label}, row {number}",
+            }
+            continue
+        kept.append((number, values))
+    return kept, program
+
+
+def _xlsx_tables(path: Path, wb: Any) -> tuple[dict[str, Table], Terms | None, dict[str, Any]]:
     """The SPVs and Flows tables of an open workbook, and the default terms of its Terms sheet."""
     sheets = {name.strip().lower(): name for name in wb.sheetnames}
 
@@ -114,8 +136,21 @@ def _xlsx_tables(path: Path, wb: Any) -> tuple[dict[str, Table], Terms | None]:
         )
     }
     term_rows = rows("Terms")
-    terms = terms_from_rows(f"{path.name}, sheet Terms", term_rows) if term_rows is not None else None
-    return tables, terms
+    label = f"{path.name}, sheet Terms"
+    kept, program = _program_row(label, term_rows) if term_rows is not None else (None, {})
+    terms = terms_from_rows(label, kept) if kept is not None and _has_terms(kept, program) else None
+    return tables, terms, program
+
+
+def _has_terms(rows: list[Any], program: dict[str, Any]) -> bool:
+    """Whether Terms rows are to be read: always, unless they only name the program (then none)."""
+    if not program:
+        return True
+    return any(
+        isinstance(v[0], str) and v[0].strip().lower() not in ("term", "name", "terms")
+        for _, v in rows
+        if len(v) and v[0] is not None and str(v[0]).strip()
+    )
 
 
 def _load_csv(spvs: Path, flows: Path, terms: Path, *, folder: Path) -> Portfolio:
@@ -126,9 +161,12 @@ def _load_csv(spvs: Path, flows: Path, terms: Path, *, folder: Path) -> Portfoli
             )
     spv_table = table_from_rows(spvs.name, csv_lines(spvs), SPV_COLUMNS, SPV_REQUIRED, source="csv")
     flow_table = table_from_rows(flows.name, csv_lines(flows), FLOW_COLUMNS, FLOW_REQUIRED, source="csv")
-    term_values = terms_from_rows(terms.name, csv_lines(terms)) if terms.is_file() else None
+    kept, program = _program_row(terms.name, csv_lines(terms)) if terms.is_file() else (None, {})
+    term_values = (
+        terms_from_rows(terms.name, kept) if kept is not None and _has_terms(kept, program) else None
+    )
     sources = tuple(p for p in (spvs, flows, terms) if p.is_file())
-    return build(spv_table, flow_table, terms=term_values, sources=sources)
+    return build(spv_table, flow_table, terms=term_values, sources=sources, **program)
 
 
 __all__ = ["load_portfolio"]

@@ -60,6 +60,8 @@ from .portfolio_layout import (
     table_header,
     units_row,
 )
+from .portfolio_program import SHEET as PROGRAM_SHEET
+from .portfolio_program import add_program_rules, program_sheet
 from .style import (
     CHECK_OK_FILL,
     DATE,
@@ -654,6 +656,8 @@ def write_portfolio_report(
     if result.sensitivity is not None:
         sensitivity_sheet(wb, result)
         outputs.append("Sensitivity")
+    checks += program_sheet(wb, result)
+    outputs.append(PROGRAM_SHEET)
     master = add_checks(wb, checks)
     for name in outputs:
         add_master_check_line(wb[name], master)
@@ -661,7 +665,7 @@ def write_portfolio_report(
     program = result.program
     add_cover(
         wb,
-        title="xlspv portfolio report: the US-Japan $550 billion program",
+        title=f"xlspv portfolio report: {result.portfolio.program.title}",
         description=(
             f"{program.spvs:,} SPVs and {program.flow_rows:,} cash-flow rows, money in {result.unit}: each "
             "SPV's waterfall, cash to each country by year, commitments against the cap and the deadline, "
@@ -674,7 +678,8 @@ def write_portfolio_report(
         input_sha256=digest,
         master_check=master,
     )
+    add_program_rules(wb["Cover"], result)
     say(progress, f"built the report ({len(wb.sheetnames)} sheets); saving {path.name}")
-    saved = save_workbook(wb, path)
+    saved = save_workbook(wb, path, force=force)
     say(progress, f"wrote {saved}")
     return saved

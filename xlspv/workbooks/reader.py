@@ -33,6 +33,7 @@ from ..errors import MacroWorkbookError as MacroWorkbookError  # part of this mo
 from ..errors import SpvInputError, TermsError
 from ..terms import Terms
 from .files import MACRO_SUFFIXES, check_workbook_package, sha256_of
+from .package import EXCEL_MAX_ROWS, guarded_reader
 from .sources import csv_lines, open_workbook
 
 FLOWS_TABLE = "Flows"
@@ -137,6 +138,7 @@ def _header_key(value: Any) -> str:
 _NOTE_HEADERS = ("note", "notes", "comment", "comments", "description")
 
 
+@guarded_reader()  # a device, pipe or oversized file is refused before it is hashed
 def read_input(path: str | Path) -> SpvInput:
     """Read a filled template (.xlsx) or a CSV file; see the module's docstring.
 
@@ -297,6 +299,16 @@ def _formula_without_result(p: Path, ws_title: str, coordinate: str) -> bool:
     return isinstance(value, str) and value.startswith("=")
 
 
+def _peek(ws: Any, row: int, column: int) -> Any:
+    """A cell's value without creating the cell: ``ws.cell`` adds one per call, so a sheet with one
+    cell typed at row 1,048,576 would grow three million cells (a minute, a gigabyte) on the way there."""
+    cells = getattr(ws, "_cells", None)
+    if cells is None:
+        return ws.cell(row=row, column=column).value
+    cell = cells.get((row, column))
+    return None if cell is None else cell.value
+
+
 def _read_flows(p: Path, block: _Block) -> tuple[list[dt.date], list[float], list[str]]:
     from openpyxl.utils import get_column_letter
 
@@ -305,12 +317,14 @@ def _read_flows(p: Path, block: _Block) -> tuple[list[dt.date], list[float], lis
     note_col = next((block.columns[k] for k in _NOTE_HEADERS if k in block.columns), None)
     raw: list[tuple[int, Any, Any, Any]] = []
     row = block.first_row
+    end = min(ws.max_row, EXCEL_MAX_ROWS)  # below the sheet's last used row (or the grid) all is blank
     while True:  # the table's rows, then any typed just below it
-        date = ws.cell(row=row, column=date_col).value
-        value = ws.cell(row=row, column=value_col).value
+        if row > end:
+            break
+        date, value = _peek(ws, row, date_col), _peek(ws, row, value_col)
         if row > block.last_row and is_blank(date) and is_blank(value):
             break
-        note = ws.cell(row=row, column=note_col).value if note_col else None
+        note = _peek(ws, row, note_col) if note_col else None
         raw.append((row, date, value, note))
         row += 1
     _refuse_data_below_a_gap(p, ws, row, date_col, value_col)
@@ -345,8 +359,7 @@ def _read_flows(p: Path, block: _Block) -> tuple[list[dt.date], list[float], lis
 def _refuse_data_below_a_gap(p: Path, ws: Any, gap: int, date_col: int, value_col: int) -> None:
     """A date or value typed below blank rows is data too: refuse it rather than silently drop it."""
     for row in range(gap + 1, (ws.max_row or 0) + 1):
-        if not (is_blank(ws.cell(row=row, column=date_col).value)
-                and is_blank(ws.cell(row=row, column=value_col).value)):
+        if not (is_blank(_peek(ws, row, date_col)) and is_blank(_peek(ws, row, value_col))):
             rows = f"row {gap} is" if row == gap + 1 else f"rows {gap}-{row - 1} are"
             raise SpvInputError(
                 f"{p.name}, sheet {ws.title}: {rows} blank inside the data (it goes on at row {row}); "

@@ -198,7 +198,7 @@ def write_report(
         ws.sheet_view.tabSelected = ws.title == "Cover"
     report.wb.active = 0
     say(f"saving {path}")
-    return save_workbook(report.wb, path)
+    return save_workbook(report.wb, path, force=force)
 
 
 def _input_sha256(spv: SpvInput, source: Path | None) -> str | None:
@@ -519,6 +519,9 @@ def _summary_sheet(r: Report, readings: list[Reading]) -> None:
                 write_text(ws, row, 3 + j, rd.note)
             else:
                 _fmt_or_na(ws, row, 3 + j, get(summ), fmt, na)
+    from .portfolio_program import add_values_block  # present values (docs/waterfall.md, section 16)
+
+    row = add_values_block(ws, r.w, row + 2, u)
     set_widths(ws, {"A": 58, "B": 10, "C": 22, "D": 30})
     ws.freeze_panes = "A6"
     print_setup(ws, title_rows="5:5", area=f"A1:D{row}")

@@ -59,7 +59,7 @@ def load_risk_input(path: str | Path) -> tuple[str, Any]:
 
 
 def write_risk_report(result: RiskResult, terms: Terms, out: str | Path, *, input_path: str | None,
-                      unit: str = "$m") -> Path:
+                      unit: str = "$m", force: bool = False) -> Path:
     """Write the risk workbook of ``result`` to ``out`` (atomically); the path written."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -99,7 +99,7 @@ def write_risk_report(result: RiskResult, terms: Terms, out: str | Path, *, inpu
         master_check=master,
     )
     _ = figures
-    return save_workbook(wb, out)
+    return save_workbook(wb, out, force=force)
 
 
 def _figures_sheet(wb: Workbook, result: RiskResult, unit: str) -> Any:

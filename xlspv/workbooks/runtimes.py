@@ -22,7 +22,9 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 RUNTIMES = ("classic", "server", "lite")
 #: The functions ``udfs.py`` defines (``udfs.__all__``; ``tests/test_runtimes.py`` keeps them equal).
-FUNCTIONS = ("SPV_IRR", "SPV_PAYOUT", "SPV_RATE_GRID", "SPV_VERSION", "SPV_WATERFALL", "THRESHOLD_DATE")
+FUNCTIONS = (
+    "SPV_IRR", "SPV_PAYOUT", "SPV_RATE_GRID", "SPV_RISK", "SPV_VERSION", "SPV_WATERFALL", "THRESHOLD_DATE",
+)  # fmt: skip
 #: xlwings Server's default namespace (``XLWINGS_FUNCTIONS_NAMESPACE``) in production.
 SERVER_NAMESPACE = "XLWINGS"
 UDF_PREFIX = "_xldudf_"

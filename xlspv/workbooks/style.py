@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
+from .package import fit_cell_text
 from .ooxml import write_fonts_in_schema_order
 
 write_fonts_in_schema_order()  # before any workbook collects its fonts: see xlspv/workbooks/ooxml.py
@@ -84,7 +85,7 @@ def set_widths(ws: Worksheet, widths: dict[str, float]) -> None:
 def write_text(ws: Worksheet, row: int, column: int, value: Any) -> Any:
     """Write user text as a string cell even when it starts with '=' (never evaluated as a formula)."""
     cell = ws.cell(row=row, column=column)
-    cell.value = value
+    cell.value = fit_cell_text(value)[0] if isinstance(value, str) else value  # openpyxl cuts silently
     if isinstance(value, str):
         cell.data_type = "s"
     return cell

@@ -114,7 +114,10 @@ CHECK_TOLERANCE = 1e-9
 PARTIES = ("Japan", "US", "Partner", "Project")
 
 #: The Terms sheet's term rows, in order: one per term of :data:`xlspv.terms.TERM_INFO`.
-_TERM_NOTES = {name: (info.unit, info.note) for name, info in TERM_INFO.items()}
+#: (guarantee_fee is optional and has no row of its own: a user adds it below, like any term row.)
+_TERM_NOTES = {name: (info.unit, info.note) for name, info in TERM_INFO.items() if name != "guarantee_fee"}
+#: The bases one SPV can take (pooled is a program reading: the portfolio command's).
+_SPV_BASES = tuple(b for b in ALLOCATION_BASES if b != "pooled")
 
 #: The Terms sheet's rows: the terms (one per name, then the spare schedule rows), the check tolerance,
 #: and the rates to compare, each block after a blank row and a subtitle row.
@@ -212,7 +215,7 @@ def write_template(
     """
     target = check_output(path, force=force)
     wb, dynamic_arrays = build_template(generated=generated, runtime=runtime)
-    return save_workbook(wb, target, dynamic_arrays=dynamic_arrays)
+    return save_workbook(wb, target, force=force, dynamic_arrays=dynamic_arrays)
 
 
 def build_template(
@@ -472,7 +475,7 @@ def _term_validation(name: str) -> DataValidation:
         return DataValidation(
             type="whole", operator="between", formula1="1", formula2="200", allow_blank=True
         )
-    choices = {"day_count": DAY_COUNTS, "compounding": COMPOUNDINGS, "allocation_basis": ALLOCATION_BASES}
+    choices = {"day_count": DAY_COUNTS, "compounding": COMPOUNDINGS, "allocation_basis": _SPV_BASES}
     return DataValidation(type="list", formula1=f'"{",".join(choices[name])}"')
 
 
@@ -496,7 +499,7 @@ def _term_messages(name: str) -> dict[str, str]:
         "compounding": ("Pick a compounding.", f"Pick one of {', '.join(COMPOUNDINGS)}."),
         "allocation_basis": (
             "Pick a reading of the deemed allocation.",
-            f"Pick {' or '.join(ALLOCATION_BASES)}.",
+            f"Pick {' or '.join(_SPV_BASES)}.",
         ),
     }
     prompt, error = messages[name]

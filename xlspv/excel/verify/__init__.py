@@ -247,7 +247,7 @@ def update(
         for name in set(outcome.patches) | set(outcome.refs)
         if outcome.patches.get(name) or outcome.refs.get(name)
     }
-    written = write_copy(book, out, sheets)
+    written = write_copy(book, out, sheets, force=force)
     report = verify(written, runtime=runtime, tolerance=tolerance)
     report.written = str(written)
     report.updated_cells = sum(len(p) for p in outcome.patches.values())

@@ -138,8 +138,9 @@ def bisect_row(starts: list[tuple[int, int]], row: int, end: int) -> int:
     return end
 
 
-def write_copy(book: Book, out: str | Path, sheets: dict[str, str]) -> Path:
-    """Write the package with the given sheets' XML replaced, atomically, to ``out``."""
+def write_copy(book: Book, out: str | Path, sheets: dict[str, str], *, force: bool = False) -> Path:
+    """Write the package with the given sheets' XML replaced, atomically, to ``out`` (replaced only
+    with ``force``)."""
     changed = {book.sheets[name].part: xml.encode("utf-8") for name, xml in sheets.items()}
 
     def write(tmp: Path) -> None:
@@ -147,4 +148,4 @@ def write_copy(book: Book, out: str | Path, sheets: dict[str, str]) -> Path:
             for info in book.entries:
                 package.writestr(info, changed.get(info.filename, book.parts[info.filename]))
 
-    return write_atomically(out, write)
+    return write_atomically(out, write, force=force)
