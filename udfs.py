@@ -27,6 +27,7 @@ import collections
 import contextlib
 import functools
 import importlib.util
+import itertools
 import math
 import sys
 import threading
@@ -139,12 +140,12 @@ def _cells(rng: Any, name: str) -> list[Any]:
     if rng is None:
         return []
     rows = len(rng)
-    cols = max((len(row) for row in rng), default=0)
+    cols = max(map(len, rng), default=0)  # map and chain: C loops, this runs on every call
     if rows > 1 and cols > 1:
         raise ExcelInputError(
             f"#VALUE! {name}: the range has {rows} rows and {cols} columns; select one column or one row."
         )
-    return [cell for row in rng for cell in row]
+    return list(itertools.chain.from_iterable(rng))
 
 
 def _data_length(cells: list[Any]) -> int:
@@ -247,15 +248,16 @@ def _memo_key(vals: list[Any], days: list[Any], terms: Any) -> Any:
     if len(vals) + len(days) + sum(len(row) for row in rows) > _MEMO.cells:
         return None
     try:
-        key = (
-            tuple((type(c), c) for c in vals),
-            tuple((type(c), c) for c in days),
-            tuple(tuple((type(c), c) for c in row) for row in rows),
-        )
+        key = (_typed(vals), _typed(days), tuple(_typed(row) for row in rows))
         hash(key)
     except TypeError:  # a cell type that cannot be hashed: compute without the memo
         return None
     return key
+
+
+def _typed(cells: list[Any]) -> tuple[tuple[type, Any], ...]:
+    """Each cell with its type (1, 1.0 and TRUE differ), built by zip and map rather than a Python loop."""
+    return tuple(zip(map(type, cells), cells, strict=True))
 
 
 def _party(party: Any, allowed: tuple[str, ...]) -> str:

@@ -81,10 +81,20 @@ def test_the_layout_is_read_from_real_modules() -> None:
     assert imports(PACKAGE / "portfolio" / "analyse.py") >= {"xlspv.waterfall", "xlspv.portfolio.model"}
 
 
+#: The adapters: the command line, and the Excel side (the xlwings Server host, ``xlspv verify``).
+ADAPTERS = ("cli.py", "excel/")
+
+
 @pytest.mark.parametrize("path", INSIDE, ids=_rel)
-def test_only_the_file_layer_imports_it_or_a_file_library_or_opens_files(path: Path) -> None:
-    assert _starts(imports(path), "xlspv.workbooks", "openpyxl", "csv", "xlsxwriter", "zipfile") == []
+def test_only_the_file_layer_imports_a_file_library_or_opens_files(path: Path) -> None:
+    assert _starts(imports(path), "openpyxl", "csv", "xlsxwriter", "zipfile") == []
     assert file_calls(path) == set()
+
+
+@pytest.mark.parametrize("path", [p for p in INSIDE if not _rel(p).startswith(ADAPTERS)], ids=_rel)
+def test_only_the_file_layer_and_the_adapters_import_the_file_layer(path: Path) -> None:
+    # Arrows one way: adapters -> workbooks -> program -> core.
+    assert _starts(imports(path), "xlspv.workbooks") == []
 
 
 @pytest.mark.parametrize("path", CORE, ids=_rel)
@@ -95,10 +105,6 @@ def test_the_core_imports_neither_the_program_view_nor_the_examples_nor_the_adap
 @pytest.mark.parametrize("path", [p for p in MODULES if _rel(p).startswith("portfolio/")], ids=_rel)
 def test_the_program_view_does_not_import_the_examples_or_the_adapters(path: Path) -> None:
     assert _starts(imports(path), "xlspv.examples", "xlspv.cli", "udfs", "click") == []
-
-
-#: The adapters: the command line, and the xlwings Server host that serves udfs.py's functions.
-ADAPTERS = ("cli.py", "excel/")
 
 
 @pytest.mark.parametrize("path", [p for p in MODULES if not _rel(p).startswith(ADAPTERS)], ids=_rel)

@@ -45,6 +45,7 @@ WRITERS: dict[str, list[list[str]]] = {
     "report": [["report", "-q"], ["report", "-q", "{template}"]],  # the example; a filled template
     "portfolio": [["portfolio", "-q", "--readings"]],
     "risk": [["risk", "-q", "--scenarios", "2000"]],
+    "verify": [["verify", "--update", "{template}"]],  # the template given its saved values
 }
 WRITES_NO_WORKBOOK = {"summary", "serve", "lite"}
 

@@ -564,5 +564,57 @@ def _risk_input(input_path: str) -> tuple[str, Any]:
     return load_risk_input(input_path)
 
 
+# --- verify (issue 18) ----------------------------------------------------------------------------
+
+
+@main.command("verify")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option(
+    "--runtime",
+    type=click.Choice(["any", "classic", "server", "lite"]),
+    default="any",
+    show_default=True,
+    help="Which runtime's stored formulas count; a call stored for another runtime fails.",
+)
+@click.option(
+    "--tolerance", default=1e-9, show_default=True, metavar="REL", help="Relative tolerance of numbers."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (for other tools).")
+@click.option("--update", is_flag=True, help="Write -o OUTPUT: a copy saving xlspv's results in its cells.")
+@click.option("-o", "--output", "out", default=None, type=click.Path(dir_okay=False), help="With --update.")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def verify_command(
+    workbook: str, runtime: str, tolerance: float, as_json: bool, update: bool, out: str | None, force: bool
+) -> None:
+    """Check the saved results of xlspv's functions in WORKBOOK, headless.
+
+    Every call of SPV_IRR, SPV_PAYOUT, THRESHOLD_DATE, SPV_WATERFALL, SPV_RATE_GRID and SPV_VERSION
+    (in any runtime's stored form) is computed from the saved values of the cells it reads and
+    compared with the value Excel saved, every cell of a spill included. One line per cell that
+    differs, then a summary. Exit status: 0 all agree, 1 any differs, was never computed or reads
+    stale inputs (or no call was found), 2 the file cannot be used. With --update -o OUTPUT, writes a
+    copy whose saved values are xlspv's results (formulas kept; the input is never modified), then
+    checks that copy. See docs/verify.md for the CI recipe.
+
+    \b
+    Example:
+        xlspv verify models/committee_pack.xlsx
+        xlspv verify models/committee_pack.xlsx --update -o out/committee_pack.xlsx
+    """
+    from .errors import SpvInputError
+    from .excel import verify as checking
+
+    if update and out is None:
+        raise SpvInputError("--update needs -o OUTPUT.xlsx (the input is never modified).")
+    if out is not None and not update:
+        raise SpvInputError("-o OUTPUT is written by --update only; add --update, or leave -o out.")
+    if update:
+        report = checking.update(workbook, out, force=force, runtime=runtime, tolerance=tolerance)
+    else:
+        report = checking.verify(workbook, runtime=runtime, tolerance=tolerance)
+    click.echo(report.as_json() if as_json else "\n".join(report.lines()))
+    sys.exit(report.exit_code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -52,7 +52,18 @@ class GridLimitError(SpvError):
     """A workbook to write would not fit Excel's grid (1,048,576 rows, 16,384 columns)."""
 
 
+class UncheckedFormulaError(SpvError):
+    """``xlspv verify`` does not evaluate a function cell's argument (an expression, another workbook):
+    the call is reported as unchecked, which does not fail the check."""
+
+
+class BrokenFormulaError(SpvError):
+    """A function cell's formula refers to something the workbook does not have (a sheet, a name, a
+    table, a range off the grid) or gives the wrong number of arguments: Excel shows #REF! or #NAME?."""
+
+
 __all__ = [
+    "BrokenFormulaError",
     "DynamicArrayError",
     "GridLimitError",
     "InputLimitError",
@@ -64,4 +75,5 @@ __all__ = [
     "SpvError",
     "SpvInputError",
     "TermsError",
+    "UncheckedFormulaError",
 ]
