@@ -35,7 +35,7 @@ from ..portfolio.tables import (
 from ..terms import Terms
 from .files import MACRO_SUFFIXES
 from .package import guarded_reader
-from .sources import csv_columns, csv_head, csv_lines, open_workbook, parsing, sheet_grid
+from .sources import HAVE_CALAMINE, csv_columns, csv_head, csv_lines, open_workbook, parsing, sheet_grid
 
 
 @guarded_reader(members=("spvs.csv", "flows.csv", "terms.csv"))  # refuse pipes; name a damaged file
@@ -91,6 +91,8 @@ def load_portfolio(path: str | Path) -> Portfolio:
 def _load_xlsx(path: Path) -> Portfolio:
     if not path.is_file():
         raise SpvInputError(f"{path}: no such file; give the portfolio workbook (.xlsx).")
+    if not HAVE_CALAMINE:  # Pyodide: openpyxl reads the same cells by the same rules, more slowly
+        return _load_xlsx_openpyxl(path)
     try:
         wb = open_workbook(path, engine="calamine")
         try:

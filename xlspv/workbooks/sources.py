@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import importlib.util
 import mmap
 import warnings
 from collections.abc import Iterator, Sequence
@@ -52,6 +53,10 @@ def parsing(path: Path) -> Iterator[None]:
         raise unreadable(path, exc) from None
 
 
+#: Whether python-calamine is installed (it is everywhere but on Pyodide: see pyproject.toml).
+HAVE_CALAMINE = importlib.util.find_spec("python_calamine") is not None
+
+
 def open_workbook(
     path: Path, *, data_only: bool = True, read_only: bool = False, engine: str = "openpyxl"
 ) -> Any:
@@ -59,7 +64,7 @@ def open_workbook(
 
     ``engine="openpyxl"`` gives an openpyxl workbook (``data_only``, ``read_only`` as openpyxl's);
     ``engine="calamine"`` a ``python_calamine.CalamineWorkbook`` (cached values only), whose sheets
-    :func:`sheet_grid` reads.
+    :func:`sheet_grid` reads; callers ask for it only where :data:`HAVE_CALAMINE`.
     """
     check_workbook_package(path)
     if engine == "calamine":
