@@ -191,7 +191,7 @@ def add_values_block(ws: Worksheet, waterfall: Any, row: int, unit: str) -> int:
         write_text(
             ws, row, 1, VALUE_LABELS[name].replace("the investor", "Japan").replace("investor", "Japan")
         )
-        ws.cell(row=row, column=2, value=unit)
+        write_text(ws, row, 2, unit)  # user text: the unit is never a formula
         ws.cell(row=row, column=3, value=float(getattr(pv, name))).number_format = MONEY
     return row
 
