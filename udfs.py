@@ -185,7 +185,7 @@ def _terms(terms: Any) -> xlspv.Terms:
             f"#VALUE! terms: a one-column range of {len(rows)} cells; enter one number (the deemed "
             "rate) or select a two-column name/value range."
         )
-    return xlspv.Terms.from_mapping(rows)
+    return as_terms(rows)  # name/value rows
 
 
 def _waterfall(values: Any, dates: Any, terms: Any) -> xlspv.Waterfall:
@@ -442,11 +442,18 @@ RISK_SCENARIO_CAP = 100_000
 @xw.arg("terms", ndim=2, err_to_str=True, doc=_TERMS_DOC)
 @xw.arg("scenarios", doc="Optional: scenarios, 1 to 100,000 (default 10,000).")
 @xw.arg("seed", doc="Optional: a whole number >= 0 (default 0); the same seed gives the same figures.")
-@xw.arg("model", ndim=2, err_to_str=True, doc="Optional: a name/value range of risk-model parameters "
-        "(rate_vol, rate_reversion, rate_mean, rate_start, cash_vol, delay_months, stop_hazard, correlation).")
+@xw.arg(
+    "model",
+    ndim=2,
+    err_to_str=True,
+    doc=(
+        "Optional: a name/value range of risk-model parameters (rate_vol, rate_reversion, rate_mean, "
+        "rate_start, cash_vol, delay_months, stop_hazard, correlation)."
+    ),
+)
 @_shown_as_text_on_classic
 def SPV_RISK(values, dates, terms, scenarios=None, seed=None, model=None):
-    """Monte Carlo risk figures (name/value rows): recovery probability, threshold and unrecovered quantiles, XIRR. At most 100,000 scenarios."""
+    """Monte Carlo risk figures (name/value rows): recovery probability, threshold and unrecovered quantiles, XIRR. At most 100,000 scenarios."""  # noqa: E501 (Excel shows it as one line)
     return _risk_rows(values, dates, terms, scenarios, seed, model)
 
 
@@ -457,7 +464,9 @@ def _risk_rows(values: Any, dates: Any, terms: Any, scenarios: Any, seed: Any, m
     with _core_errors_as_value_errors():
         n = check_scenarios(10_000 if scenarios is None else scenarios, RISK_SCENARIO_CAP)
         chosen = RiskModel() if model is None else RiskModel.from_mapping([list(r) for r in model])
-        result = simulate(vals, days, _terms(terms), model=chosen, scenarios=n, seed=0 if seed is None else seed)
+        result = simulate(
+            vals, days, _terms(terms), model=chosen, scenarios=n, seed=0 if seed is None else seed
+        )
     figures = result.figures
     return [[name, _risk_value(figures[name], kind)] for name, kind in FIGURES]
 

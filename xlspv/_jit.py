@@ -14,9 +14,10 @@ from typing import Any
 
 try:  # pragma: no cover - which branch runs depends on the environment
     from numba import njit as _numba_njit
-    from numba import prange
+    from numba import prange as _numba_prange
 
     HAVE_NUMBA = True
+    prange: Any = _numba_prange  # ``range`` stands in without numba: one name, two types
 
     def njit(*args: Any, **kwargs: Any) -> Any:
         """``numba.njit``, compiling without the on-disk cache where no cache folder is writable.
@@ -55,8 +56,6 @@ except ImportError:  # pragma: no cover
         return wrap
 
 
-
-
 @contextmanager
 def thread_count(threads: int | None) -> Iterator[None]:
     """Run the compiled kernels inside on at most ``threads`` threads (``None``: numba's default)."""
@@ -66,7 +65,9 @@ def thread_count(threads: int | None) -> Iterator[None]:
     import numba
 
     old = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    # numba.config sets its names at import from the environment, so they are invisible to mypy
+    limit = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    numba.set_num_threads(max(1, min(int(threads), limit)))
     try:
         yield
     finally:

@@ -85,9 +85,7 @@ def canonical_day_count(name: object) -> str:
     """Canonical name of a day count; :class:`TermsError` naming the value otherwise."""
     key = str(name).replace(" ", "").upper() if isinstance(name, str) else None
     if key not in DAY_COUNT_ALIASES:
-        raise TermsError(
-            f"day_count: {name!r} is not a day count; use one of {', '.join(DAY_COUNTS)}."
-        )
+        raise TermsError(f"day_count: {name!r} is not a day count; use one of {', '.join(DAY_COUNTS)}.")
     return DAY_COUNT_ALIASES[key]
 
 

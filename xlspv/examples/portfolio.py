@@ -301,4 +301,3 @@ def portfolio() -> Portfolio:
             values.append(value)
     flows = {"spv_id": ids, "date": np.array(dates, dtype="datetime64[D]"), "value": np.array(values)}
     return Portfolio.from_tables(spv_rows, flows, unit=UNIT, terms=TERMS)
-

@@ -31,8 +31,8 @@ def flows() -> list[tuple[dt.date, float, str]]:
     """Rows of (date, value in $m, note): fundings negative, distributions positive."""
     rows: list[tuple[dt.date, float, str]] = []
     start = dt.date(2026, 3, 31)
-    for q, amount in enumerate([1500, 2500, 3000, 3000, 2500, 2000, 1500, 1000]):
-        rows.append((_month_end(start, 3 * q), -float(amount), f"Japan funding, tranche {q + 1}"))
+    for q, funded in enumerate([1500, 2500, 3000, 3000, 2500, 2000, 1500, 1000]):
+        rows.append((_month_end(start, 3 * q), -float(funded), f"Japan funding, tranche {q + 1}"))
     first = dt.date(2028, 12, 31)
     ramp = [200, 500, 900, 1400, 1800, 2100]
     for h in range(40):  # semiannual distributions for 20 years

@@ -209,8 +209,8 @@ def find_flags(
 
 def _annual_cap_rows(portfolio: Portfolio, funding: np.ndarray) -> list[tuple[Any, ...]]:
     """One program flag per calendar year whose fundings exceed the program's yearly cap."""
-    annual = portfolio.annual_cap
-    if annual is None or not funding.size:
+    annual, annual_usd_m = portfolio.annual_cap, portfolio.program.annual_cap_usd_m
+    if annual is None or annual_usd_m is None or not funding.size:  # None together: no yearly cap
         return []
     years = years_of(portfolio.flow_days[funding])
     y0 = int(years.min())
@@ -226,7 +226,7 @@ def _annual_cap_rows(portfolio: Portfolio, funding: np.ndarray) -> list[tuple[An
                 float(sums[k]),
                 portfolio.flow_label,
                 f"Fundings dated in {y0 + k} add up to {sums[k]:,.1f} {unit}, above the yearly cap of "
-                f"${portfolio.program.annual_cap_usd_m / 1000:,.0f}bn ({annual:,.1f} {unit}) by "
+                f"${annual_usd_m / 1000:,.0f}bn ({annual:,.1f} {unit}) by "
                 f"{sums[k] - annual:,.1f} {unit}.",
             )
         )

@@ -374,6 +374,7 @@ def _flow_days(table: Table) -> np.ndarray:
 
 def _flow_values(table: Table) -> np.ndarray:
     raw = table.columns["value"]
+    arr: np.ndarray | None
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iuf":
         arr = raw.astype(np.float64)
     else:

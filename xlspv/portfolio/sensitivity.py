@@ -33,8 +33,8 @@ def default_rates(terms: Terms) -> np.ndarray:
 def sensitivity(
     portfolio: Portfolio,
     terms: Terms | None,
-    rates: Sequence[float],
-    scales: Sequence[float] = (1.0,),
+    rates: Sequence[float] | np.ndarray,
+    scales: Sequence[float] | np.ndarray = (1.0,),
     *,
     progress: Progress | None = None,
     max_cells: int = 1_000_000,

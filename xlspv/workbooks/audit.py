@@ -84,7 +84,6 @@ A = {key: get_column_letter(i + 1) for i, (key, *_rest) in enumerate(AUDIT_COLUM
 PERIOD_COL = len(AUDIT_COLUMNS) + 2  # one blank column, then one column per rate period
 
 
-
 # --- Audit ----------------------------------------------------------------------------------------
 
 
@@ -340,5 +339,3 @@ def _audit_scalar_formulas(
         f"*IFERROR(--({s['threshold']}={s['last_date']}),0)"
         f"*({s['after_cash']}<=tolerance*(1+{s['cash']}))",
     }
-
-

@@ -80,8 +80,12 @@ def add_checks(wb: Workbook, checks: Sequence[tuple[str, str]]) -> str:
     ``checks`` are ``(description, formula)`` pairs; each formula returns TRUE when the check holds.
     """
     ws = wb.create_sheet(CHECKS_SHEET)
-    write_title(ws, "Checks", "Each check is a live formula: TRUE when it holds. The master check is TRUE "
-                "only when every check is.")
+    write_title(
+        ws,
+        "Checks",
+        "Each check is a live formula: TRUE when it holds. The master check is TRUE "
+        "only when every check is.",
+    )
     master_row = 4
     ws.cell(row=master_row, column=1, value="Master check").font = SUBTITLE_FONT
     ws.cell(row=master_row, column=2, value="flag")

@@ -13,6 +13,7 @@ every ``@func`` it finds in ``main.py``, with no namespace: ``=SPV_IRR(...)``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from .files import OutputError, write_atomically
@@ -78,5 +79,14 @@ def write_lite(
                 f"{path}: the file exists; pass --force to replace it, or choose another folder."
             )
     for path, text in files.items():
-        write_atomically(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"), force=force)
+        write_atomically(path, _text_writer(text), force=force)
     return list(files)
+
+
+def _text_writer(text: str) -> Callable[[Path], None]:
+    """A ``write(tmp)`` for :func:`write_atomically` that writes ``text`` as UTF-8."""
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return write

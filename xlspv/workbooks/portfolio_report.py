@@ -226,6 +226,8 @@ SPV_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("deemed_rate", "Deemed rate", "%"),
     ("flags", "Flags", "count"),
 )
+
+
 def _spv_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int]:
     ws = wb.create_sheet("SPVs")
     table = result.spvs
@@ -241,7 +243,7 @@ def _spv_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int]:
     units_row(ws, UNITS_ROW, [result.unit if u == "$" else u for _, _, u in SPV_COLUMNS])
     table_header(ws, HEADER_ROW, [h for _, h, _ in SPV_COLUMNS])
     funded, received = cols["funded"], cols["japan_received"]
-    data = []
+    data: list[tuple[Any, str | None]] = []
     for key, _, unit in SPV_COLUMNS:
         if key == "multiple":
             data.append((f"=IF({funded}{{r}}>0,{received}{{r}}/{funded}{{r}},0)", MULTIPLE))
@@ -286,7 +288,7 @@ def _years_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int, i
     table_header(ws, HEADER_ROW, [h for _, h, _ in YEAR_COLUMNS])
     fund, rec, dist = cols["japan_funded"], cols["japan_received"], cols["distributed"]
     net = cols["japan_net"]
-    data = []
+    data: list[tuple[Any, str | None]] = []
     for key, _, unit in YEAR_COLUMNS:
         if key == "japan_net":
             data.append((f"={rec}{{r}}-{fund}{{r}}", MONEY))
@@ -417,7 +419,7 @@ def _cap_sheet(wb: Workbook, result: PortfolioResult, spv_cols: Columns, spv_las
     table_header(ws, top + 2, headers)
     first = top + 3
     cols = Columns(keys)
-    data = []
+    data: list[tuple[Any, str | None]] = []
     for key in keys:
         if key == "cumulative":
             data.append((f"=SUM(${cols['committed']}${first}:{cols['committed']}{{r}})", MONEY))
@@ -518,7 +520,7 @@ def _sectors_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int]
     table_header(ws, HEADER_ROW, [h for _, h, _ in SECTOR_COLUMNS])
     last = FIRST_ROW + n - 1
     c = cols["committed"]
-    data = []
+    data: list[tuple[Any, str | None]] = []
     for key, _, unit in SECTOR_COLUMNS:
         if key == "share":
             total = f"SUM(${c}${FIRST_ROW}:${c}${last})"
@@ -666,8 +668,8 @@ def write_portfolio_report(
     checks += program_sheet(wb, result)
     outputs.append(PROGRAM_SHEET)
     master = add_checks(wb, checks)
-    for name in outputs:
-        add_master_check_line(wb[name], master)
+    for sheet in outputs:
+        add_master_check_line(wb[sheet], master)
     name, digest = _describe_inputs(sources)
     program = result.program
     add_cover(

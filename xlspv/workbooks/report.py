@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.styles import Alignment
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -177,11 +178,10 @@ def write_report(
     say("writing the Summary, Waterfall, Schedule and Charts sheets")
     _summary_sheet(report, readings)
     _waterfall_sheet(report)
-    schedule = next(
-        (r.waterfall for r in readings if r.waterfall is not None and r.waterfall.schedule is not None), None
-    )
-    if schedule is not None:
-        _schedule_sheet(report, schedule)
+    for reading in readings:  # the first reading with a schedule shows it
+        if reading.waterfall is not None and reading.waterfall.schedule is not None:
+            _schedule_sheet(report, reading.waterfall, reading.waterfall.schedule)
+            break
     _charts_sheet(report)
     master = add_checks(report.wb, checks(report))
     for sheet in report.wb.sheetnames:
@@ -633,9 +633,8 @@ SCHEDULE_HEADERS = {
 }
 
 
-def _schedule_sheet(r: Report, w: Waterfall) -> None:
+def _schedule_sheet(r: Report, w: Waterfall, table: pd.DataFrame) -> None:
     ws = r.wb.create_sheet("Schedule")
-    table = w.schedule
     life = w.terms.useful_life
     main = r.terms.allocation_basis == "scheduled"
     write_title(
@@ -766,5 +765,3 @@ def _charts_sheet(r: Report) -> None:
     print_setup(ws, title_rows=f"{header}:{header}", area=f"A1:{get_column_letter(len(parties) + 19)}50")
     for cell in ws[header]:
         cell.alignment = Alignment(wrap_text=True)
-
-

@@ -58,17 +58,36 @@ def load_risk_input(path: str | Path) -> tuple[str, Any]:
     return "spv", read_input(p)
 
 
-def write_risk_report(result: RiskResult, terms: Terms, out: str | Path, *, input_path: str | None,
-                      unit: str = "$m", force: bool = False) -> Path:
+def write_risk_report(
+    result: RiskResult,
+    terms: Terms,
+    out: str | Path,
+    *,
+    input_path: str | None,
+    unit: str = "$m",
+    force: bool = False,
+) -> Path:
     """Write the risk workbook of ``result`` to ``out`` (atomically); the path written."""
     wb = Workbook()
     wb.remove(wb.active)
     figures = _figures_sheet(wb, result, unit)
     _model_sheet(wb, result)
-    thr = _histogram_sheet(wb, "Threshold", "Years from the first funding to the threshold, recovered scenarios",
-                           result.distributions["threshold_years"].to_numpy(), "years", result.scenarios)
-    unr = _histogram_sheet(wb, "Unrecovered", f"Unrecovered deemed allocation at the schedule's end ({unit})",
-                           result.distributions["unrecovered"].to_numpy(), unit, result.scenarios)
+    thr = _histogram_sheet(
+        wb,
+        "Threshold",
+        "Years from the first funding to the threshold, recovered scenarios",
+        result.distributions["threshold_years"].to_numpy(),
+        "years",
+        result.scenarios,
+    )
+    unr = _histogram_sheet(
+        wb,
+        "Unrecovered",
+        f"Unrecovered deemed allocation at the schedule's end ({unit})",
+        result.distributions["unrecovered"].to_numpy(),
+        unit,
+        result.scenarios,
+    )
     fan_rows = _fan_sheet(wb, result, unit)
     _charts(wb, thr, unr, fan_rows)
     head = f"Figures!${chr(ord('B') + len(result.spv_names) - 1)}"
@@ -76,15 +95,28 @@ def write_risk_report(result: RiskResult, terms: Terms, out: str | Path, *, inpu
     n = f"{head}${row['scenarios']}"
     checks = [
         ("Threshold histogram: recovered + not recovered = scenarios", f"=Threshold!$B$4+Threshold!$B$5={n}"),
-        ("Threshold histogram: the bins hold every recovered scenario", f"=SUM(Threshold!$C$9:$C${thr})=Threshold!$B$4"),
+        (
+            "Threshold histogram: the bins hold every recovered scenario",
+            f"=SUM(Threshold!$C$9:$C${thr})=Threshold!$B$4",
+        ),
         ("Unrecovered histogram: the bins hold every scenario", f"=SUM(Unrecovered!$C$9:$C${unr})={n}"),
-        ("recovery_probability = recovered scenarios / scenarios",
-         f"=ABS({head}${row['recovery_probability']}-Threshold!$B$4/{n})<1E-12"),
-        ("recovered_20y <= recovery_probability",
-         f"={head}${row['recovered_20y']}<={head}${row['recovery_probability']}"),
-        ("Unrecovered: p95 <= p99 <= the largest", f"=AND({head}${row['unrecovered_p95']}<={head}$"
-         f"{row['unrecovered_p99']},{head}${row['unrecovered_p99']}<=Unrecovered!$B$6)"),
-        ("Fan: percentiles ordered at every date", f"=SUMPRODUCT(--(Fan!$C$6:$H${fan_rows}<Fan!$B$6:$G${fan_rows}))=0"),
+        (
+            "recovery_probability = recovered scenarios / scenarios",
+            f"=ABS({head}${row['recovery_probability']}-Threshold!$B$4/{n})<1E-12",
+        ),
+        (
+            "recovered_20y <= recovery_probability",
+            f"={head}${row['recovered_20y']}<={head}${row['recovery_probability']}",
+        ),
+        (
+            "Unrecovered: p95 <= p99 <= the largest",
+            f"=AND({head}${row['unrecovered_p95']}<={head}$"
+            f"{row['unrecovered_p99']},{head}${row['unrecovered_p99']}<=Unrecovered!$B$6)",
+        ),
+        (
+            "Fan: percentiles ordered at every date",
+            f"=SUMPRODUCT(--(Fan!$C$6:$H${fan_rows}<Fan!$B$6:$G${fan_rows}))=0",
+        ),
     ]
     master = add_checks(wb, checks)
     for ws in (wb["Figures"], wb["Fan"]):
@@ -92,7 +124,9 @@ def write_risk_report(result: RiskResult, terms: Terms, out: str | Path, *, inpu
     add_cover(
         wb,
         title="xlspv risk report",
-        description=f"Monte Carlo of Japan's deemed allocation: {result.scenarios:,} scenarios, seed {result.seed}.",
+        description=(
+            f"Monte Carlo of Japan's deemed allocation: {result.scenarios:,} scenarios, seed {result.seed}."
+        ),
         terms=terms,
         input_name=Path(input_path).name if input_path else None,
         input_sha256=sha256_of(input_path) if input_path and Path(input_path).is_file() else None,
@@ -104,7 +138,9 @@ def write_risk_report(result: RiskResult, terms: Terms, out: str | Path, *, inpu
 
 def _figures_sheet(wb: Workbook, result: RiskResult, unit: str) -> Any:
     ws = wb.create_sheet("Figures")
-    write_title(ws, "Figures", f"Per SPV and for the program; money in {unit}; *_se = Monte Carlo standard error.")
+    write_title(
+        ws, "Figures", f"Per SPV and for the program; money in {unit}; *_se = Monte Carlo standard error."
+    )
     write_header(ws, 4, ["Figure", *result.spv_names])
     for i, (name, kind) in enumerate(FIGURES):
         write_text(ws, 5 + i, 1, name)
@@ -148,7 +184,9 @@ def _histogram_sheet(wb: Workbook, title: str, subtitle: str, values: np.ndarray
     finite = values[np.isfinite(values)]
     write_text(ws, 4, 1, "Scenarios counted")
     ws.cell(row=4, column=2, value=int(finite.size))
-    write_text(ws, 5, 1, "Scenarios not counted (not recovered)" if title == "Threshold" else "Scenarios not counted")
+    write_text(
+        ws, 5, 1, "Scenarios not counted (not recovered)" if title == "Threshold" else "Scenarios not counted"
+    )
     ws.cell(row=5, column=2, value=int(n - finite.size))
     write_text(ws, 6, 1, "Largest value")
     ws.cell(row=6, column=2, value=float(finite.max()) if finite.size else 0.0)
@@ -166,8 +204,12 @@ def _histogram_sheet(wb: Workbook, title: str, subtitle: str, values: np.ndarray
 
 def _fan_sheet(wb: Workbook, result: RiskResult, unit: str) -> int:
     ws = wb.create_sheet("Fan")
-    write_title(ws, "Fan", f"Percentiles of the deemed balance ({unit}) at yearly dates, over the first "
-                f"{min(result.scenarios, 2000):,} scenarios (all SPVs together).")
+    write_title(
+        ws,
+        "Fan",
+        f"Percentiles of the deemed balance ({unit}) at yearly dates, over the first "
+        f"{min(result.scenarios, 2000):,} scenarios (all SPVs together).",
+    )
     write_header(ws, 5, ["Date", *result.fan.columns])
     for i, (when, row) in enumerate(result.fan.iterrows()):
         ws.cell(row=6 + i, column=1, value=dt.date.fromisoformat(str(when)[:10])).number_format = DATE
@@ -182,8 +224,10 @@ def _fan_sheet(wb: Workbook, result: RiskResult, unit: str) -> int:
 def _charts(wb: Workbook, thr_last: int, unr_last: int, fan_last: int) -> None:
     ws = wb.create_sheet("Charts")
     write_title(ws, "Charts", "Drawn from the Threshold, Unrecovered and Fan sheets.")
-    for anchor, sheet, last, title in (("A4", "Threshold", thr_last, "Years to the threshold"),
-                                       ("K4", "Unrecovered", unr_last, "Unrecovered deemed allocation")):
+    for anchor, sheet, last, title in (
+        ("A4", "Threshold", thr_last, "Years to the threshold"),
+        ("K4", "Unrecovered", unr_last, "Unrecovered deemed allocation"),
+    ):
         chart = BarChart()
         chart.title = title
         chart.add_data(Reference(wb[sheet], min_col=3, min_row=8, max_row=last), titles_from_data=True)
@@ -193,6 +237,8 @@ def _charts(wb: Workbook, thr_last: int, unr_last: int, fan_last: int) -> None:
         ws.add_chart(chart, anchor)
     fan = LineChart()
     fan.title = "Deemed balance: percentiles"
-    fan.add_data(Reference(wb["Fan"], min_col=2, max_col=8, min_row=5, max_row=fan_last), titles_from_data=True)
+    fan.add_data(
+        Reference(wb["Fan"], min_col=2, max_col=8, min_row=5, max_row=fan_last), titles_from_data=True
+    )
     fan.set_categories(Reference(wb["Fan"], min_col=1, min_row=6, max_row=fan_last))
     ws.add_chart(fan, "A22")

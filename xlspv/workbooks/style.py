@@ -7,6 +7,7 @@ frozen label/time intersection and a print set-up (landscape, fit to width, repe
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -14,8 +15,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
-from .package import fit_cell_text
 from .ooxml import write_fonts_in_schema_order
+from .package import fit_cell_text
 
 write_fonts_in_schema_order()  # before any workbook collects its fonts: see xlspv/workbooks/ooxml.py
 
@@ -47,8 +48,8 @@ def style_input(cell: Any, number_format: str | None = None) -> None:
         cell.number_format = number_format
 
 
-def write_header(ws: Worksheet, row: int, labels: list[str], col: int = 1) -> None:
-    """A table header row: bold white on dark blue, wrapped."""
+def write_header(ws: Worksheet, row: int, labels: Sequence[str | float], col: int = 1) -> None:
+    """A table header row: bold white on dark blue, wrapped (a number label, e.g. a rate, stays a number)."""
     for offset, label in enumerate(labels):
         cell = write_text(ws, row, col + offset, label)
         cell.font = HEADER_FONT
@@ -78,7 +79,7 @@ def print_setup(ws: Worksheet, *, title_rows: str | None = None, area: str | Non
     ws.oddFooter.right.text = "Printed &D  Page &P of &N"
 
 
-def set_widths(ws: Worksheet, widths: dict[str, float]) -> None:
+def set_widths(ws: Worksheet, widths: Mapping[str, float]) -> None:
     for column, width in widths.items():
         ws.column_dimensions[column].width = width
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from openpyxl.styles import Alignment
@@ -375,8 +375,8 @@ def _term_rows(ws: Worksheet) -> None:
         write_text(ws, row, 4, unit)
         write_text(ws, row, 5, note).alignment = Alignment(wrap_text=True, vertical="top")
     spares = [*later_rates, *[(None, None, None)] * (SPARE_RATE_ROWS - len(later_rates))]
-    for row, (name, value, effective) in enumerate(spares, start=spare_first):
-        style_input(write_text(ws, row, 1, name))
+    for row, (spare_name, value, effective) in enumerate(spares, start=spare_first):
+        style_input(write_text(ws, row, 1, spare_name))
         style_input(write_text(ws, row, 2, value), PERCENT)
         _effective_input(ws, row, effective)
         write_text(ws, row, 4, TERM_INFO["deemed_rate"].unit)
@@ -475,7 +475,11 @@ def _term_validation(name: str) -> DataValidation:
         return DataValidation(
             type="whole", operator="between", formula1="1", formula2="200", allow_blank=True
         )
-    choices = {"day_count": DAY_COUNTS, "compounding": COMPOUNDINGS, "allocation_basis": _SPV_BASES}
+    choices: dict[str, Iterable[str]] = {
+        "day_count": DAY_COUNTS,
+        "compounding": COMPOUNDINGS,
+        "allocation_basis": _SPV_BASES,
+    }
     return DataValidation(type="list", formula1=f'"{",".join(choices[name])}"')
 
 
