@@ -80,7 +80,9 @@ def _npv_and_slope(rate: float, v: np.ndarray, t: np.ndarray, work: np.ndarray) 
 
 
 @njit(cache=True, nogil=True)
-def _npv_slope_curve(rate: float, v: np.ndarray, t: np.ndarray, work: np.ndarray) -> tuple[float, float, float, float]:
+def _npv_slope_curve(
+    rate: float, v: np.ndarray, t: np.ndarray, work: np.ndarray
+) -> tuple[float, float, float, float]:
     """XNPV at ``rate``, its first and second derivatives, and the sum of absolute discounted flows.
 
     ``t`` are whole days since the earliest date. Each discount factor is the previous one times the
