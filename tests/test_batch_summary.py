@@ -180,7 +180,7 @@ def test_summary_on_default_threads_probes_and_gives_the_one_thread_result(per_s
         monkeypatch.setattr(batch, name, lambda *a, _k=kernel, _n=name: seen.append(_n) or _k(*a))
     chunk = 300 if per_scenario_dates else None
     default = xlspv.waterfall_summary(values, dates, Terms(0.05), xirr=True, chunk=chunk)
-    assert seen[:2] == ["_summary_serial", "_summary_parallel"]  # the two probes
+    assert seen[:2] == ["_summary_parallel", "_summary_serial"]  # the two probes
     one = xlspv.waterfall_summary(values, dates, Terms(0.05), xirr=True, threads=1)
     for field in ("threshold_row", "threshold_days", "unrecovered", "japan_received", "us_received",
                   "japan_funded", "xirr_japan"):

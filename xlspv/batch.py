@@ -33,6 +33,11 @@ PARALLEL_FROM = 64
 #: thread and one on all, then runs the rest on the faster (its results do not depend on threads).
 PROBE_FROM = 8192
 
+#: Threads must take less than this share of one thread's time on the probes to be chosen (the
+#: probes are short and the machine's load moves; the threaded probe runs first and pays for any
+#: start-up of the thread pool).
+THREADS_MARGIN = 0.8
+
 #: Scratch a chunk of scenarios may use when per-scenario arrays must be made (values converted,
 #: dates, accrual plans), in bytes.
 CHUNK_BYTES = 32 * 2**20
@@ -477,14 +482,14 @@ def waterfall_summary(
     if probe:
         ranges = _probe_ranges(ranges, n_scen)
     run = _summary_parallel if many else _summary_serial
-    took = [0.0, 0.0]  # seconds per scenario of the serial and the threaded probes
+    took = [0.0, 0.0]  # seconds per scenario of the threaded and the one-thread probes
     with thread_count(threads):
         for i, (lo, hi) in enumerate(ranges):
-            if probe and i < 2:  # the first range on one thread, the second threaded; then the faster
-                run = _summary_serial if i == 0 else _summary_parallel
+            if probe and i < 2:  # the first range threaded, the second on one thread; then the faster
+                run = _summary_parallel if i == 0 else _summary_serial
                 started = time.perf_counter()
-            elif probe and i == 2:
-                run = _summary_serial if took[0] <= took[1] else _summary_parallel
+            elif probe and i == 2:  # threads only when clearly faster: one thread is never slower
+                run = _summary_parallel if took[0] < THREADS_MARGIN * took[1] else _summary_serial
             part = flows.chunk(lo, hi)
             acc = _accrual(part, conv, deemed_rates)
             at = _sorted_positions(part, positions)
