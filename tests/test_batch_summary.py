@@ -162,6 +162,31 @@ def test_summary_is_the_same_in_any_chunks_and_on_any_threads():
             EQ(getattr(other, field), getattr(base, field), err_msg=f"{field} chunk={chunk}")
 
 
+@pytest.mark.parametrize("per_scenario_dates", [False, True], ids=["one-pass", "chunked"])
+def test_summary_on_default_threads_probes_and_gives_the_one_thread_result(per_scenario_dates, monkeypatch):
+    """From PROBE_FROM scenarios the default times a one-thread and a threaded probe: same numbers."""
+    from xlspv import batch
+    from xlspv._jit import default_threads
+
+    if default_threads() < 2:
+        pytest.skip("one thread only: nothing to choose between")
+    monkeypatch.setattr(batch, "PROBE_FROM", 512)  # probes of whole blocks on a small, quick case
+    values, dates = _scenarios(1_500, 24, seed=5), _monthly(24)
+    if per_scenario_dates:
+        dates = np.broadcast_to(dates, values.shape).copy()
+    seen = []
+    for name in ("_summary_serial", "_summary_parallel"):
+        kernel = getattr(batch, name)
+        monkeypatch.setattr(batch, name, lambda *a, _k=kernel, _n=name: seen.append(_n) or _k(*a))
+    chunk = 300 if per_scenario_dates else None
+    default = xlspv.waterfall_summary(values, dates, Terms(0.05), xirr=True, chunk=chunk)
+    assert seen[:2] == ["_summary_parallel", "_summary_serial"]  # the two probes
+    one = xlspv.waterfall_summary(values, dates, Terms(0.05), xirr=True, threads=1)
+    for field in ("threshold_row", "threshold_days", "unrecovered", "japan_received", "us_received",
+                  "japan_funded", "xirr_japan"):
+        EQ(getattr(default, field), getattr(one, field), err_msg=field)
+
+
 def test_summary_threshold_dates_are_nat_where_not_reached():
     s = xlspv.waterfall_summary([-100, 60, 200], [D(2025, 1, 1), D(2026, 1, 1), D(2027, 1, 1)], Terms(0.1),
                                 deemed_rates=[0.1, 0.4])

@@ -25,6 +25,7 @@ SCRIPT = textwrap.dedent(
     import xlspv
     from xlspv import _jit
     from xlspv.examples import spv as example
+    SCHEDULED = xlspv.Terms(0.055, allocation_basis="scheduled", useful_life=7, day_count="30/360")
     assert not _jit.HAVE_NUMBA
     w = xlspv.compute(example.values(), example.dates(), example.TERMS)
     s = w.summary()
@@ -39,7 +40,10 @@ SCRIPT = textwrap.dedent(
                                  deemed_rates=paths, rate_dates=resets, xirr=True, balance_at=[5, -1])
     from xlspv.xirr import _scan
     close = [-1.0, 2.2001, -1.21011]
+    ws = xlspv.compute(example.values(), example.dates(), SCHEDULED)
     print(json.dumps({
+        "scheduled": [ws.japan.tolist(), ws.balance.tolist(), ws.interest.tolist(), ws.tier_codes.tolist(),
+                      ws.schedule["due"].tolist(), ws.schedule["paid"].tolist()],
         "summary": [sm.unrecovered.tolist(), sm.japan_received.tolist(), sm.us_received.tolist(),
                     sm.threshold_row.tolist(), sm.xirr_japan.tolist(), sm.balance_at.tolist()],
         "scan": [_scan(np.array([-1e-6, 1e6]), np.array([0.0, 365.0]), 0.1),
@@ -103,3 +107,11 @@ def test_plain_python_summary_and_root_scan_match_compiled(plain_python: dict) -
              _scan(np.array(close), np.array([0.0, 365.0, 730.0]), 0.0),
              _scan(np.array(close), np.array([0.0, 365.0, 730.0]), 1.0)]
     np.testing.assert_allclose(plain_python["scan"], scans, rtol=1e-9)
+
+
+def test_plain_python_scheduled_reading_matches_compiled(plain_python: dict) -> None:
+    terms = xlspv.Terms(0.055, allocation_basis="scheduled", useful_life=7, day_count="30/360")
+    ws = xlspv.compute(example.values(), example.dates(), terms)
+    compiled = [ws.japan, ws.balance, ws.interest, ws.tier_codes, ws.schedule["due"], ws.schedule["paid"]]
+    for plain, fast in zip(plain_python["scheduled"], compiled, strict=True):
+        np.testing.assert_allclose(plain, fast, rtol=1e-12, atol=1e-9)

@@ -483,3 +483,75 @@ def test_both_readings_agree_on_each_rows_split_while_due_remains(case, share_af
                 assert yearly.japan[i] <= cumulative.japan[i] * (1 + REL)  # equal when share_after = 0.5
         cash = v[rows].sum()
         assert yearly.japan[rows].sum() == pytest.approx(due + share_after * (cash - due / 0.5), rel=1e-9)
+
+
+# --- the compiled reading against the row-at-a-time reference ---------------------------------------
+
+
+def _reference(values, dates, terms):
+    from scheduled_reference import reference_rows
+
+    from xlspv.inputs import prepare
+
+    flows = prepare(values, dates)
+    return flows, reference_rows(flows, terms)
+
+
+@st.composite
+def long_schedules(draw):
+    """Up to 120 rows over up to 40 years, often several on one date, fundings anywhere."""
+    n = draw(st.integers(1, 120))
+    offsets = sorted(draw(st.lists(st.integers(0, 40 * 366), min_size=n, max_size=n)))
+    if draw(st.booleans()):  # runs of rows on one date
+        offsets = [offsets[i - i % 3] for i in range(n)]
+    values = draw(
+        st.lists(
+            st.one_of(
+                st.floats(-1e4, -1e-3), st.floats(1e-3, 1e4), st.just(0.0), st.sampled_from([-100.0, 100.0])
+            ),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    start = draw(st.sampled_from([D(2020, 1, 1), D(2024, 2, 29), D(2025, 1, 31), D(2025, 12, 31)]))
+    return values, [start + dt.timedelta(days=o) for o in offsets]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(schedules())
+def test_compiled_reading_equals_the_row_at_a_time_reference(case):
+    _assert_equals_reference(*case)
+
+
+DAY_COUNTS = st.sampled_from(["ACT/365F", "ACT/360", "30/360"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(long_schedules(), st.integers(1, 45), st.floats(-0.05, 0.2), DAY_COUNTS)
+def test_compiled_reading_equals_the_reference_on_long_schedules(case, life, rate, day_count):
+    values, dates = case
+    _assert_equals_reference(values, dates, scheduled(rate, life, day_count=day_count))
+
+
+def _assert_equals_reference(values, dates, terms):
+    """Same tiers and threshold; money equal to rounding (the sums are taken in another order)."""
+    got = xlspv.compute(values, dates, terms)
+    flows, ref = _reference(values, dates, terms)
+    back = np.argsort(flows.order)  # date order -> input order
+    scale = max(1.0, float(np.abs(values).sum()))
+    for name in ("japan", "interest", "balance"):
+        np.testing.assert_allclose(
+            getattr(got, name), getattr(ref, name)[0][back], rtol=1e-10, atol=1e-12 * scale, err_msg=name
+        )
+    assert got.tier_codes.tolist() == ref.tier[0][back].tolist()
+    assert got.unrecovered == pytest.approx(float(ref.unrecovered[0]), rel=1e-10, abs=1e-12 * scale)
+    ref_pos = int(ref.threshold_pos[0])
+    assert got.threshold_row == (int(flows.order[ref_pos]) if ref_pos >= 0 else None)
+    table, expected = got.schedule, ref.schedule
+    assert table.columns.tolist() == expected.columns.tolist()
+    assert table["year"].tolist() == expected["year"].tolist()
+    assert table["start"].equals(expected["start"]) and table["end"].equals(expected["end"])
+    for column in ("shortfall_in", "interest", "installments", "due", "paid", "shortfall_out"):
+        np.testing.assert_allclose(
+            table[column], expected[column], rtol=1e-10, atol=1e-12 * scale, err_msg=column
+        )

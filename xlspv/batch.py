@@ -9,6 +9,7 @@ by a rate path on shared reset dates.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 
 from ._jit import default_threads, thread_count
 from .accrual import AccrualPlan, annual_exponent, check_path_start, growth_row, plan, rate_path
-from .cumulative import _rows_parallel, _rows_serial, _summary_parallel, _summary_serial, growth_rows
+from .cumulative import BLOCK, _rows_parallel, _rows_serial, _summary_parallel, _summary_serial, growth_rows
 from .dates import to_datetime64, to_ordinals
 from .errors import SpvInputError, TermsError
 from .inputs import BatchChunk, BatchFlows, prepare_batch
@@ -27,6 +28,15 @@ from .xirr import _check_rate, xirr_many
 
 #: Below this many scenarios, threads cost more than they save.
 PARALLEL_FROM = 64
+
+#: From this many scenarios, :func:`waterfall_summary` on the default threads times a probe on one
+#: thread and one on all, then runs the rest on the faster (its results do not depend on threads).
+PROBE_FROM = 8192
+
+#: Threads must take less than this share of one thread's time on the probes to be chosen (the
+#: probes are short and the machine's load moves; the threaded probe runs first and pays for any
+#: start-up of the thread pool).
+THREADS_MARGIN = 0.8
 
 #: Scratch a chunk of scenarios may use when per-scenario arrays must be made (values converted,
 #: dates, accrual plans), in bytes.
@@ -423,7 +433,7 @@ def waterfall_summary(
 
     Parameters
     ----------
-    values, dates, terms, deemed_rates, rate_dates, threads
+    values, dates, terms, deemed_rates, rate_dates
         As :func:`waterfall_batch`.
     xirr : bool, default False
         Also compute Japan's XIRR per scenario (fundings negative, payouts positive).
@@ -435,6 +445,10 @@ def waterfall_summary(
     chunk : int, optional
         Scenarios converted and run at a time (default: about 32 MiB of scratch a chunk, or all of
         them when nothing per scenario needs converting).
+    threads : int, optional
+        Most threads to use. By default, from :data:`PROBE_FROM` scenarios, a probe of about 1/64
+        of them runs on one thread and one on numba's threads, and the rest runs on the faster, so
+        the default is not slower than one thread (on fewer scenarios: numba's threads).
 
     Returns
     -------
@@ -462,9 +476,20 @@ def waterfall_summary(
     us_received, funded = np.empty(n_scen), np.empty(n_scen)
     rate = np.empty(n_scen if xirr else 0)
     balance = np.empty((n_scen, 0 if positions is None else positions.size))
-    run = _summary_parallel if _threads(threads, n_scen) > 1 else _summary_serial
+    many = _threads(threads, n_scen) > 1
+    ranges = _chunks(flows, conv, chunk)
+    probe = threads is None and many and n_scen >= PROBE_FROM
+    if probe:
+        ranges = _probe_ranges(ranges, n_scen)
+    run = _summary_parallel if many else _summary_serial
+    took = [0.0, 0.0]  # seconds per scenario of the threaded and the one-thread probes
     with thread_count(threads):
-        for lo, hi in _chunks(flows, conv, chunk):
+        for i, (lo, hi) in enumerate(ranges):
+            if probe and i < 2:  # the first range threaded, the second on one thread; then the faster
+                run = _summary_parallel if i == 0 else _summary_serial
+                started = time.perf_counter()
+            elif probe and i == 2:  # threads only when clearly faster: one thread is never slower
+                run = _summary_parallel if took[0] < THREADS_MARGIN * took[1] else _summary_serial
             part = flows.chunk(lo, hi)
             acc = _accrual(part, conv, deemed_rates)
             at = _sorted_positions(part, positions)
@@ -475,6 +500,8 @@ def waterfall_summary(
                 unrecovered[k], received[k], us_received[k], funded[k], rate[k] if xirr else rate,
                 balance[k])
             _input_rows(part, threshold[k], threshold_days[k])
+            if probe and i < 2:
+                took[i] = (time.perf_counter() - started) / (hi - lo)
     _check_finite(bool(np.isfinite(unrecovered).all() and np.isfinite(received).all()))
     return BatchSummary(
         threshold_row=threshold,
@@ -487,6 +514,19 @@ def waterfall_summary(
         balance_at=balance if positions is not None else None,
         positions=positions,
     )
+
+
+def _probe_ranges(ranges: list[tuple[int, int]], n_scen: int) -> list[tuple[int, int]]:
+    """The ranges with two equal probes of about 1/64 of the scenarios first (whole blocks).
+
+    On a shared 2-core machine threads can lose to one thread (other processes hold the cores, or
+    the pass is bound by memory); which one wins is measured on the probes, not assumed.
+    """
+    size = max(PROBE_FROM // 8, (n_scen // 64) // BLOCK * BLOCK)
+    lo0, hi0 = ranges[0]
+    if hi0 - lo0 >= 2 * size:
+        return [(lo0, lo0 + size), (lo0 + size, lo0 + 2 * size), (lo0 + 2 * size, hi0), *ranges[1:]]
+    return ranges
 
 
 def _sorted_positions(part: BatchChunk, positions: np.ndarray | None) -> np.ndarray:

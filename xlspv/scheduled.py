@@ -50,8 +50,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._jit import njit
 from .accrual import check_schedule_start
-from .dates import to_date, to_datetime64
+from .dates import NUMPY_EPOCH_ORDINAL, to_date, to_datetime64
 from .daycount import year_fraction
 from .errors import TermsError
 from .inputs import Flows
@@ -99,25 +100,20 @@ def anniversary(start: dt.date, years: int) -> dt.date:
 
 @dataclass(frozen=True)
 class _Plan:
-    """What the fundings and terms make due, known before any distribution (rules 1-3).
+    """What the fundings and terms make due, known before any distribution (rules 1-3), per year.
 
     ``anniversaries[k]`` is the ordinal of the start of year k (one more than there are years, the
     last closing the last year). Fundings are in date order: their ordinals ``funding_days``, amounts
-    ``funded`` (> 0), allocation years ``funding_years`` and date-order row positions
-    ``funding_positions``.
+    ``funded`` (> 0), allocation years ``funding_years``. ``by_year[k]`` is the amount funded in year k.
     """
 
     terms: Terms
+    life: int
     anniversaries: np.ndarray
     funding_days: np.ndarray
     funded: np.ndarray
     funding_years: np.ndarray
-    funding_positions: np.ndarray
-
-    @property
-    def useful_life(self) -> int:
-        assert self.terms.useful_life is not None  # Terms guarantees it under "scheduled"
-        return self.terms.useful_life
+    by_year: np.ndarray
 
     @property
     def n_years(self) -> int:
@@ -127,50 +123,87 @@ class _Plan:
         """Allocation year k of each ordinal (rule 1: the anniversary itself opens a year)."""
         return np.searchsorted(self.anniversaries, days, side="right") - 1
 
-    def installments(self, year: int) -> float:
-        """Installments due in ``year`` (rule 2): ``F / useful_life`` per funding still amortising."""
-        k0 = self.funding_years
-        live = (k0 <= year) & (year < k0 + self.useful_life)
-        return float(self.funded[live].sum() / self.useful_life)
+    def earlier_years(self, weights: np.ndarray) -> np.ndarray:
+        """Per year k: ``sum over m >= 1 of by_year[k - m] * weights[m]`` (fundings of earlier years).
 
-    def later_installments(self, year: int, position: int) -> float:
-        """Installments of years after ``year`` of the fundings at date-order positions <= ``position``."""
-        made = self.funding_positions <= position
-        left = np.clip(self.funding_years[made] + self.useful_life - 1 - year, 0, self.useful_life)
-        return float((self.funded[made] * left).sum() / self.useful_life)
+        Zero exactly where every weighted year funded nothing, so a fully amortised schedule leaves 0.
+        """
+        return np.convolve(self.by_year, weights)[: self.n_years]
+
+    def installments(self) -> np.ndarray:
+        """Installments due in each year (rule 2): ``F / useful_life`` per funding still amortising."""
+        life = self.life
+        return self.earlier_years(np.ones(min(life, self.n_years))) / life
 
     def principal(self, days: np.ndarray) -> np.ndarray:
-        """Scheduled principal ``P`` in force from each ordinal on (rule 3).
+        """Scheduled principal ``P`` in force from each ordinal on (rule 3), ``days`` increasing.
 
-        Fundings dated on or before the day, less the installments of years before the day's year;
-        written as ``F * (life - n) / life`` so that a fully amortised funding leaves exactly 0.
+        Fundings dated on or before the day, less the installments of years before the day's year:
+        ``F * (life - n) / life`` for a funding n years back, so that a fully amortised funding
+        leaves exactly 0. Fundings of the day's own year count in full.
         """
-        life = self.useful_life
-        days = np.atleast_1d(days)
+        life = self.life
         year = self.year_of(days)
-        made = self.funding_days[:, None] <= days[None, :]
-        paid_years = np.clip(year[None, :] - self.funding_years[:, None], 0, life)
-        return (self.funded[:, None] * made * (life - paid_years) / life).sum(axis=0)
+        m = np.arange(min(life, self.n_years))
+        base = self.earlier_years(np.where(m == 0, 0.0, (life - m) * 1.0)) / life
+        made = np.searchsorted(self.funding_days, days, side="right")  # fundings made by the day
+        first = np.searchsorted(self.funding_years, year, side="left")  # the day's year's first one
+        running = _running_by_year(self.funded, self.funding_years)
+        own = np.where(made > first, running[np.maximum(made - 1, 0)] if running.size else 0.0, 0.0)
+        return base[year] + own
 
-    def interest(self, start: int, end: int) -> float:
-        """Simple deemed interest on ``P`` from ``start`` to ``end`` (ordinals).
+    def rates(self, days: np.ndarray) -> np.ndarray | float:
+        rate = self.terms.deemed_rate
+        return rate.rate_on(days) if isinstance(rate, RateSchedule) else rate
 
-        The span is split where ``P`` changes (anniversaries, funding dates) or the rate changes;
-        each piece earns ``rate * P * year_frac`` at the rate and ``P`` in force from its start.
-        """
-        if end <= start:
-            return 0.0
+    def cuts(self) -> np.ndarray:
+        """Where ``P`` or the rate can change: anniversaries, funding dates, rate changes."""
         cuts = [self.anniversaries, self.funding_days]
         rate = self.terms.deemed_rate
         if isinstance(rate, RateSchedule):
             cuts.append(np.asarray(rate.dates, dtype=np.int64))
-        inside = np.concatenate(cuts)
-        inside = inside[(inside > start) & (inside < end)]
-        edges = np.union1d([start, end], inside)
+        return np.concatenate(cuts)
+
+    def interest(self, bounds: np.ndarray) -> np.ndarray:
+        """Simple deemed interest on ``P`` over each span ``bounds[i]`` to ``bounds[i + 1]`` (ordinals).
+
+        Each span is split where ``P`` or the rate changes; each piece earns ``rate * P * year_frac``
+        at the rate and ``P`` in force from its start. All spans' pieces are priced at once (one
+        vectorised pass, linear in rows + changes) and summed per span; an empty span earns 0.
+        """
+        cuts = self.cuts()
+        cuts = cuts[(cuts > bounds[0]) & (cuts < bounds[-1])]
+        edges = np.concatenate([bounds, cuts])
+        edges.sort(kind="stable")  # sorted runs: timsort merges them in linear time (np.union1d hashes)
+        edges = edges[np.concatenate([[True], edges[1:] != edges[:-1]])]
         begins, ends = edges[:-1], edges[1:]
-        rates = rate.rate_on(begins) if isinstance(rate, RateSchedule) else rate
         fractions = year_fraction(self.terms.day_count, begins, ends)
-        return float((rates * self.principal(begins) * fractions).sum())
+        pieces = self.rates(begins) * self.principal(begins) * fractions
+        at = np.searchsorted(edges, bounds)
+        out = np.zeros(bounds.size - 1)
+        some = at[1:] > at[:-1]
+        if pieces.size:
+            sums = np.add.reduceat(pieces, at[:-1][some])
+            out[some] = sums
+        return out
+
+
+@njit(cache=True, nogil=True)
+def _running_by_year(amounts, years):  # type: ignore[no-untyped-def]
+    """Running total of ``amounts`` restarted where ``years`` (non-decreasing) changes.
+
+    Each year's total is summed on its own, not as a difference of one running total over all years
+    (that would carry the rounding of everything before it, and leave non-zero crumbs where nothing
+    was funded in the year).
+    """
+    out = np.empty(amounts.size)
+    run = 0.0
+    for i in range(amounts.size):
+        if i > 0 and years[i] != years[i - 1]:
+            run = 0.0
+        run += amounts[i]
+        out[i] = run
+    return out
 
 
 def _build_plan(days: np.ndarray, values: np.ndarray, terms: Terms) -> _Plan:
@@ -185,49 +218,80 @@ def _build_plan(days: np.ndarray, values: np.ndarray, terms: Terms) -> _Plan:
     funding_years = np.searchsorted(anniversaries, days[is_funding], side="right") - 1
     if funding_years.size:
         last_year = max(last_year, int(funding_years.max()) + terms.useful_life - 1)
+    funded = -values[is_funding]
     return _Plan(
         terms=terms,
+        life=terms.useful_life,
         anniversaries=_anniversaries(start, last_year + 1),
         funding_days=days[is_funding],
-        funded=-values[is_funding],
+        funded=funded,
         funding_years=funding_years,
-        funding_positions=np.flatnonzero(is_funding),
+        by_year=np.bincount(funding_years, weights=funded, minlength=last_year + 1),
     )
 
 
 def _anniversaries(start: dt.date, count: int) -> np.ndarray:
     """Ordinals of ``start + k`` years for k = 0, ..., ``count``."""
+    if count > 0 and start.year + count <= dt.MAXYEAR and (start.month, start.day) != (2, 29):
+        # every anniversary is the same month and day: one numpy conversion
+        years = np.arange(start.year, start.year + count + 1) - 1970
+        months = years.astype("datetime64[Y]").astype("datetime64[M]") + (start.month - 1)
+        days = months.astype("datetime64[D]") + (start.day - 1)
+        return days.astype(np.int64) + NUMPY_EPOCH_ORDINAL
     return np.array([anniversary(start, k).toordinal() for k in range(count + 1)], dtype=np.int64)
 
 
-def _split(value: float, remaining: float, terms: Terms) -> tuple[float, float, int]:
-    """Japan's part of one row, its before-split receipt and the row's tier (rule 4).
+@njit(cache=True, nogil=True)
+def _allocate(values, first_rows, interest, installments, later, before, after,  # type: ignore[no-untyped-def]
+              japan, tier, balance, due, paid_out, left_out):
+    """Rules 4 and 5 for every year, in date order: each row's split, tier and balance, in place.
 
-    ``remaining`` is what is still due in the row's year before the row.
+    ``interest[k]`` and ``installments[k]`` are year k's; ``later[r]`` is what later years'
+    installments of the fundings made by row r come to. Writes each year's amount due ``due[k]``
+    (the shortfall carried in + interest + installments), before-split receipts ``paid_out[k]`` and
+    the shortfall it carries out ``left_out[k]``.
     """
-    before, after = terms.japan_share_before, terms.japan_share_after
-    if value < 0.0:
-        return 0.0, 0.0, FUNDING
-    if remaining > 0.0 and before * value < remaining:
-        return before * value, before * value, BEFORE
-    if remaining > 0.0:  # the year's amount due is met inside this row
-        rest = max(value - remaining / before, 0.0)
-        return remaining + after * rest, remaining, THRESHOLD
-    return after * value, 0.0, AFTER
+    shortfall = 0.0
+    for year in range(due.size):
+        owed = shortfall + interest[year] + installments[year]  # fixed at the year's start
+        due[year] = owed
+        remaining = max(owed, 0.0)
+        paid = 0.0
+        for pos in range(first_rows[year], first_rows[year + 1]):
+            value = values[pos]
+            receipt = 0.0
+            if value < 0.0:
+                japan[pos] = 0.0
+                tier[pos] = FUNDING
+            elif remaining > 0.0 and before * value < remaining:
+                japan[pos] = before * value
+                receipt = before * value
+                tier[pos] = BEFORE
+            elif remaining > 0.0:  # the year's amount due is met inside this row
+                rest = max(value - remaining / before, 0.0)
+                japan[pos] = remaining + after * rest
+                receipt = remaining
+                tier[pos] = THRESHOLD
+            else:
+                japan[pos] = after * value
+                tier[pos] = AFTER
+            paid += receipt
+            remaining = 0.0 if tier[pos] == THRESHOLD else remaining - receipt
+            balance[pos] = remaining + later[pos]
+        paid_out[year] = paid
+        left_out[year] = remaining
+        shortfall = remaining
 
 
-def _threshold_position(balance: np.ndarray, funding_positions: np.ndarray) -> int:
-    """Rule 6: the row after which nothing is ever due again, or -1 (still due, or nothing funded).
-
-    Never before the last funding: an amount is not recovered before it is funded. The amount due
-    in a year is fixed at the year's start (rule 4), so earlier receipts of the year can meet a
-    funding made later that year; then the threshold is that funding's row.
-    """
-    if not funding_positions.size or balance[-1] > 0.0:
-        return -1
-    owing = np.flatnonzero(balance > 0.0)
-    first_clear = int(owing[-1]) + 1 if owing.size else 0
-    return max(first_clear, int(funding_positions[-1]))
+def _later_installments(plan: _Plan, values: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """Per row: installments of years after the row's year of the fundings made by the row (rows in
+    date order; a funding later on the same date is not made yet)."""
+    life = plan.life
+    m = np.arange(min(life, plan.n_years))
+    base = plan.earlier_years(np.clip(life - 1 - m, 0, None) * np.where(m == 0, 0.0, 1.0))
+    amounts = np.where(values < 0.0, -values, 0.0)
+    own = _running_by_year(amounts, year) * (life - 1)
+    return (base[year] + own) / life
 
 
 def scheduled_rows(flows: Flows, terms: Terms) -> Rows:
@@ -287,66 +351,52 @@ def scheduled_rows(flows: Flows, terms: Terms) -> Rows:
     check_schedule_start(terms, days)
     plan = _build_plan(days, values, terms)
     n_rows = values.size
-    japan, balance = np.zeros(n_rows), np.zeros(n_rows)
+    japan, balance = np.empty(n_rows), np.empty(n_rows)
     tier = np.empty(n_rows, dtype=np.int8)
     interest = np.zeros(n_rows)
-    interest[1:] = [plan.interest(int(a), int(b)) for a, b in zip(days[:-1], days[1:], strict=True)]
+    interest[1:] = plan.interest(days)
 
     # Rows are in date order, so each year's rows are one run: year k's start at first_rows[k].
-    first_rows = np.searchsorted(plan.year_of(days), np.arange(plan.n_years + 1))
-    records = []
-    shortfall = 0.0
-    for year in range(plan.n_years):
-        rows = range(first_rows[year], first_rows[year + 1])
-        record = _allocate_year(plan, year, shortfall, rows, values, japan, tier, balance)
-        records.append(record)
-        shortfall = record[-1]
-
+    year = plan.year_of(days)
+    first_rows = np.searchsorted(year, np.arange(plan.n_years + 1))
+    year_interest = plan.interest(plan.anniversaries)
+    installments = plan.installments()
+    due, paid, left = np.empty(plan.n_years), np.empty(plan.n_years), np.empty(plan.n_years)
+    later = _later_installments(plan, values, year)
+    _allocate(values, first_rows, year_interest, installments, later, terms.japan_share_before,
+              terms.japan_share_after, japan, tier, balance, due, paid, left)
+    shortfall_in = np.concatenate([[0.0], left[:-1]])
+    records = {"year": np.arange(plan.n_years), "shortfall_in": shortfall_in, "interest": year_interest,
+               "installments": installments, "due": due, "paid": paid, "shortfall_out": left}
+    positions = np.flatnonzero(values < 0.0)
     return Rows(
         japan=japan[None, :],
         interest=interest[None, :],
         balance=balance[None, :],
         tier=tier[None, :],
-        threshold_pos=np.array([_threshold_position(balance, plan.funding_positions)]),
+        threshold_pos=np.array([_threshold_position(balance, positions)]),
         unrecovered=balance[-1:].copy(),
         schedule=_schedule_table(records, plan.anniversaries),
     )
 
 
-def _allocate_year(
-    plan: _Plan,
-    year: int,
-    shortfall: float,
-    rows: range,
-    values: np.ndarray,
-    japan: np.ndarray,
-    tier: np.ndarray,
-    balance: np.ndarray,
-) -> tuple[int, float, float, float, float, float, float]:
-    """Rules 4 and 5 for one allocation year: split its ``rows`` (date-order positions) in place.
+def _threshold_position(balance: np.ndarray, funding_positions: np.ndarray) -> int:
+    """Rule 6: the row after which nothing is ever due again, or -1 (still due, or nothing funded).
 
-    Returns the year's table row: year, shortfall carried in, interest, installments, amount due,
-    Japan's before-split receipts and the shortfall carried out.
+    Never before the last funding: an amount is not recovered before it is funded. The amount due
+    in a year is fixed at the year's start (rule 4), so earlier receipts of the year can meet a
+    funding made later that year; then the threshold is that funding's row.
     """
-    interest = plan.interest(int(plan.anniversaries[year]), int(plan.anniversaries[year + 1]))
-    installments = plan.installments(year)
-    due = shortfall + interest + installments  # fixed at the year's start
-    remaining, paid = max(due, 0.0), 0.0
-    for pos in rows:
-        japan[pos], receipt, tier[pos] = _split(float(values[pos]), remaining, plan.terms)
-        paid += receipt
-        remaining = 0.0 if tier[pos] == THRESHOLD else remaining - receipt
-        balance[pos] = remaining + plan.later_installments(year, pos)
-    return year, shortfall, interest, installments, due, paid, remaining
+    if not funding_positions.size or balance[-1] > 0.0:
+        return -1
+    owing = np.flatnonzero(balance > 0.0)
+    first_clear = int(owing[-1]) + 1 if owing.size else 0
+    return max(first_clear, int(funding_positions[-1]))
 
 
-def _schedule_table(
-    records: list[tuple[int, float, float, float, float, float, float]], anniversaries: np.ndarray
-) -> pd.DataFrame:
+def _schedule_table(records: dict[str, np.ndarray], anniversaries: np.ndarray) -> pd.DataFrame:
     """The per-year table: one row per allocation year, columns :data:`SCHEDULE_COLUMNS`."""
-    table = pd.DataFrame.from_records(
-        records, columns=["year", "shortfall_in", "interest", "installments", "due", "paid", "shortfall_out"]
-    )
+    table = pd.DataFrame(records)
     table.insert(1, "start", to_datetime64(anniversaries[:-1]))
     table.insert(2, "end", to_datetime64(anniversaries[1:]))
     return table[list(SCHEDULE_COLUMNS)]

@@ -74,7 +74,16 @@ _GAP_CACHE = 8
 
 @njit(cache=True, nogil=True)
 def _npv_and_slope(rate: float, v: np.ndarray, t: np.ndarray, work: np.ndarray) -> tuple[float, float, float]:
-    """XNPV at ``rate``, its derivative, and the sum of absolute discounted flows (the scale).
+    """XNPV at ``rate``, its derivative, and the sum of absolute discounted flows (the scale)."""
+    f, df, _, scale = _npv_slope_curve(rate, v, t, work)
+    return f, df, scale
+
+
+@njit(cache=True, nogil=True)
+def _npv_slope_curve(
+    rate: float, v: np.ndarray, t: np.ndarray, work: np.ndarray
+) -> tuple[float, float, float, float]:
+    """XNPV at ``rate``, its first and second derivatives, and the sum of absolute discounted flows.
 
     ``t`` are whole days since the earliest date. Each discount factor is the previous one times the
     factor of the gap between the two dates; the factors of the few distinct gaps of a regular
@@ -89,6 +98,7 @@ def _npv_and_slope(rate: float, v: np.ndarray, t: np.ndarray, work: np.ndarray) 
     disc = math.exp(-t[0] * lg)
     f = 0.0
     df = 0.0
+    d2f = 0.0
     scale = 0.0
     for i in range(v.size):
         if i > 0:
@@ -108,8 +118,10 @@ def _npv_and_slope(rate: float, v: np.ndarray, t: np.ndarray, work: np.ndarray) 
         d = v[i] * disc
         f += d
         df -= t[i] * d
+        d2f += t[i] * (t[i] + 365.0) * d
         scale += abs(d)
-    return f, df / (365.0 * (1.0 + rate)), scale
+    grow = 365.0 * (1.0 + rate)
+    return f, df / grow, d2f / (grow * grow), scale
 
 
 @njit(cache=True, nogil=True)
@@ -145,6 +157,34 @@ def _newton(v: np.ndarray, t: np.ndarray, guess: float) -> float:
         new = rate - step
         if abs(step) <= 1e-13 * max(1.0, abs(new)):
             # converged in the rate; accept it only where the NPV is zero to the flows' scale
+            return new if new > -1.0 and abs(f) <= 1e-9 * scale else np.nan
+        rate = new
+    return np.nan
+
+
+@njit(cache=True, nogil=True)
+def _halley(v: np.ndarray, t: np.ndarray, start: float) -> float:
+    """The root by Halley's method from ``start`` (cubic convergence: about half Newton's steps).
+
+    Used only where the root is unique (one sign change), so the method cannot pick another root
+    than Newton would; it stops and accepts as :func:`_newton` does. NaN where it fails.
+    """
+    work = np.empty((2, _GAP_CACHE))
+    rate = start
+    for _ in range(_MAX_NEWTON):
+        if not rate > -1.0 or not math.isfinite(rate):
+            return np.nan
+        f, df, d2f, scale = _npv_slope_curve(rate, v, t, work)
+        if f == 0.0:
+            return rate
+        if df == 0.0 or not math.isfinite(df):
+            return np.nan
+        step = f / df
+        bend = 1.0 - 0.5 * step * d2f / df
+        if 0.5 < bend < 2.0:  # near the root: Halley's correction; else a plain Newton step
+            step /= bend
+        new = rate - step
+        if abs(step) <= 1e-13 * max(1.0, abs(new)):
             return new if new > -1.0 and abs(f) <= 1e-9 * scale else np.nan
         rate = new
     return np.nan
@@ -326,7 +366,7 @@ def _xirr_sorted(values: np.ndarray, days: np.ndarray, guess: float) -> float:
         growth = math.log(received / paid) / ((received_t / received - paid_t / paid) / 365.0)
         start = math.expm1(growth) if growth < 700.0 else math.inf  # no overflow, compiled or not
         if math.isfinite(start) and start > -1.0:
-            rate = _newton(v, t, start)
+            rate = _halley(v, t, start)
             if math.isfinite(rate) and rate > -1.0:
                 return rate
     rate = _newton(v, t, guess)
@@ -335,20 +375,31 @@ def _xirr_sorted(values: np.ndarray, days: np.ndarray, guess: float) -> float:
     return _scan(v, t, guess)
 
 
-#: What :func:`_xirr_any_order` returns for a non-finite value (no rate is ever -2: rates are > -1).
+#: What :func:`_xirr_any_order` returns for a non-finite value or a missing date (NaT); no rate is
+#: ever below -1, so the caller tells these from rates by ``rate < -1``.
 _NOT_FINITE = -2.0
 
 
 @njit(cache=True, nogil=True)
-def _xirr_any_order(values: np.ndarray, days: np.ndarray, guess: float) -> float:
+def _xirr_any_order(values: np.ndarray, ticks: np.ndarray, per_day: int, guess: float) -> float:
     """XIRR of flows in any order (sorted here when they are not); NaN where there is none.
 
-    Returns ``_NOT_FINITE`` when a value is NaN or infinite, for the caller to report.
+    ``ticks`` are dates as whole days (``per_day`` 1: ordinals or days since any epoch) or as
+    datetime64 ticks, ``per_day`` to a day (a time of day is dropped: floor, so a time before 1970
+    stays on its own day); only differences between days matter. Returns ``_NOT_FINITE`` when a value
+    is NaN or infinite or a date is NaT, for the caller to report with the careful path. One compiled
+    call does all of it: a second call would cost as much as the search on short series.
     """
-    for i in range(values.size):
-        if not math.isfinite(values[i]):
+    n = values.size
+    for i in range(n):
+        if not math.isfinite(values[i]) or ticks[i] == _NAT:
             return _NOT_FINITE
-    for i in range(1, days.size):
+    days = ticks
+    if per_day != 1:
+        days = np.empty(n, dtype=np.int64)
+        for i in range(n):
+            days[i] = ticks[i] // per_day
+    for i in range(1, n):
         if days[i] < days[i - 1]:
             order = np.argsort(days, kind="mergesort")
             return _xirr_sorted(values[order], days[order], guess)
@@ -409,15 +460,38 @@ def xirr(values: Any, dates: Any, guess: float = 0.1) -> float | None:
     >>> xirr([100, 200], [dt.date(2025, 1, 1), dt.date(2026, 1, 1)]) is None
     True
     """
-    v, d = _fast_values(values), _fast_days(dates)
     g = guess if type(guess) is float and -1.0 < guess < math.inf else _check_rate(guess)
+    if type(values) is list and type(dates) is list:  # the usual call from Python: its own fast path
+        v, d, per_day = _list_values(values), _list_days(dates), 1
+    else:
+        v, (d, per_day) = _fast_values(values), _fast_ticks(dates)
     rate = _NOT_FINITE
     if v is not None and d is not None and v.size == d.size and v.size:
-        rate = _xirr_any_order(v, d, g)
-    if rate == _NOT_FINITE:  # the careful path: converts anything, names any bad row
+        rate = _xirr_any_order(v, d, per_day, g)
+    if rate < -1.0:  # the careful path: converts anything, names any bad row
         flows = prepare(values, dates)
-        rate = _xirr_any_order(flows.values, flows.days, g)
-    return None if math.isnan(rate) else float(rate)
+        rate = _xirr_any_order(flows.values, flows.days, 1, g)
+    return None if rate != rate else rate
+
+
+_F8 = np.dtype(np.float64)
+_TO_ORDINAL = _dt.date.toordinal
+
+
+def _list_values(values: list[Any]) -> np.ndarray | None:
+    """Float64 values of a list of numbers (one conversion pass, no copy when numpy made floats)."""
+    arr = np.array(values)  # numbers give a numeric dtype; a text, a blank or a nested list does not
+    if arr.dtype is _F8:
+        return arr if arr.ndim == 1 else None
+    return arr.astype(np.float64) if arr.dtype.kind in "iu" and arr.ndim == 1 else None
+
+
+def _list_days(dates: list[Any]) -> np.ndarray | None:
+    """Ordinals of a list of dates or datetimes (pandas Timestamps included), ``None`` for anything else."""
+    try:
+        return np.fromiter(map(_TO_ORDINAL, dates), dtype=np.int64, count=len(dates))
+    except TypeError:
+        return None
 
 
 def _fast_values(values: Any) -> np.ndarray | None:
@@ -430,51 +504,52 @@ def _fast_values(values: Any) -> np.ndarray | None:
     if kind is list:
         values = np.array(values)  # numbers give a numeric dtype; a text, a blank or a nested list does not
     elif kind is not np.ndarray:
-        if not hasattr(values, "to_numpy") or not hasattr(values, "dtype"):
-            return None
-        values = values.values  # a pandas Series or Index (``.values``: far quicker than ``to_numpy()``)
-        if type(values) is not np.ndarray:
+        values = _backing_array(values)
+        if values is None:
             return None
     if values.ndim == 1 and values.dtype.kind in "if":
         return values if values.dtype == np.float64 else values.astype(np.float64)
     return None
 
 
-@njit(cache=True, nogil=True)
-def _ordinals_from_ticks(ticks: np.ndarray, per_day: int) -> np.ndarray:
-    """Ordinals of datetime64 ticks (``per_day`` ticks a day); an empty array if one is NaT."""
-    out = np.empty(ticks.size, dtype=np.int64)
-    for i in range(ticks.size):
-        if ticks[i] == _NAT:
-            return out[:0]
-        out[i] = ticks[i] // per_day + NUMPY_EPOCH_ORDINAL  # floor: a time before 1970 is its own day
-    return out
+def _backing_array(series: Any) -> np.ndarray | None:
+    """The numpy array behind a pandas Series or Index of a numpy dtype, without a copy; else ``None``.
 
-
-def _fast_days(dates: Any) -> np.ndarray | None:
-    """Ordinals when the dates are plainly dates (dates or datetimes in a list, datetime64 arrays,
-    pandas datetime Series or Index without a time zone)."""
-    kind = type(dates)
-    if kind is list:
-        try:
-            return np.fromiter(map(_dt.date.toordinal, dates), dtype=np.int64, count=len(dates))
-        except TypeError:
-            return None
-    if kind is not np.ndarray:
-        if not hasattr(dates, "to_numpy") or not hasattr(dates, "dtype"):
-            return None
-        dates = dates.values  # with a time zone this is not a datetime64 array: the careful path
-        if type(dates) is not np.ndarray:
-            return None
-    if dates.ndim != 1 or dates.dtype.kind != "M":
+    ``Series.values`` costs about 2 us (it builds a new view each time), as much as the whole search
+    on 40 flows; pandas keeps the array in ``_values`` (a ``DatetimeArray`` around it for dates, its
+    ``_ndarray``). Only a numpy dtype is taken (not categorical, nor dates with a time zone, whose
+    array holds UTC times), and the array found must have that dtype; anything else goes to
+    ``.values`` and, failing that, the careful path.
+    """
+    dtype = getattr(series, "dtype", None)
+    if not isinstance(dtype, np.dtype) or not hasattr(series, "to_numpy"):
         return None
+    arr = getattr(series, "_values", None)
+    if type(arr) is not np.ndarray:
+        arr = getattr(arr, "_ndarray", None)
+    if type(arr) is not np.ndarray or arr.dtype != dtype:
+        arr = series.values
+    return arr if type(arr) is np.ndarray else None
+
+
+def _fast_ticks(dates: Any) -> tuple[np.ndarray | None, int]:
+    """Dates as ``(ticks, ticks a day)`` when they are plainly dates: dates or datetimes in a list
+    (ordinals, 1 a day), datetime64 arrays and pandas datetime Series or Index without a time zone
+    (their int64 ticks, no copy); ``(None, 1)`` for anything else (the careful path)."""
+    if type(dates) is list:
+        return _list_days(dates), 1
+    if type(dates) is not np.ndarray:
+        dates = _backing_array(dates)  # with a time zone there is none: the careful path
+        if dates is None:
+            return None, 1
+    if dates.ndim != 1 or dates.dtype.kind != "M":
+        return None, 1
     per_day = _TICKS_PER_DAY.get(dates.dtype.str[-3:-1])
     if per_day is None:  # hours, minutes, months, years: numpy's own conversion to days
         if np.isnat(dates).any():
-            return None
-        return dates.astype(_DAY).view(np.int64) + NUMPY_EPOCH_ORDINAL
-    days = _ordinals_from_ticks(dates.view(np.int64), per_day)
-    return days if days.size == dates.size else None
+            return None, 1
+        return dates.astype(_DAY).view(np.int64) + NUMPY_EPOCH_ORDINAL, 1
+    return dates.view(np.int64), per_day
 
 
 def xirr_many(values: np.ndarray, days: np.ndarray, guess: float = 0.1) -> np.ndarray:
@@ -522,10 +597,10 @@ def irr(values: Any, guess: float = 0.1) -> float | None:
     rate = _NOT_FINITE
     if v is not None and v.size:
         periods = _PERIODS[: v.size] if v.size <= _PERIODS.size else np.arange(v.size, dtype=np.int64) * 365
-        rate = _xirr_any_order(v, periods, g)
-    if rate == _NOT_FINITE:  # the careful path names the bad row (dates are stand-ins, one per period)
+        rate = _xirr_any_order(v, periods, 1, g)
+    if rate < -1.0:  # the careful path names the bad row (dates are stand-ins, one per period)
         v = prepare(values, np.arange(FIRST_SAFE_SERIAL, FIRST_SAFE_SERIAL + len(values))).values
-        rate = _xirr_any_order(v, np.arange(v.size, dtype=np.int64) * 365, g)
+        rate = _xirr_any_order(v, np.arange(v.size, dtype=np.int64) * 365, 1, g)
     return None if math.isnan(rate) else float(rate)
 
 
