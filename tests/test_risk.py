@@ -232,3 +232,67 @@ def test_risk_workbook_checks_hold_after_libreoffice_recalculation(tmp_path):
         assert checks["C4"].value is True
     wb = load_workbook(program)
     assert [c.value for c in wb["Figures"][4]][-1] == "Program" and wb.sheetnames[0] == "Cover"
+
+
+# ---- Japan's XIRR of Monte Carlo series, and the shared date grid -----------------------------------
+
+
+def _stopped_early(n_rows: int = 240, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Series like a risk run's: 60 monthly fundings of 100, then distributions cut at a random month."""
+    rng = np.random.default_rng(seed)
+    days = np.array([dt.date(2026 + k // 12, k % 12 + 1, 1).toordinal() for k in range(n_rows)])
+    values = np.where(np.arange(n_rows) < 60, -100.0, 20.0)[None, :].repeat(200, axis=0)
+    stop = rng.integers(66, n_rows, size=200)
+    values[np.arange(n_rows)[None, :] >= stop[:, None]] = 0.0
+    return values, days
+
+
+def test_xirr_many_finds_far_roots_that_equal_xirr_and_zero_the_xnpv():
+    from xlspv import xirr, xirr_many
+
+    values, days = _stopped_early()
+    rates = xirr_many(values, days)
+    dates = [dt.date.fromordinal(int(d)) for d in days]
+    assert rates.min() < -0.4  # projects that stop early: roots far below the 0.1 guess
+    for v, r in zip(values, rates, strict=True):
+        assert r == pytest.approx(xirr(list(v), dates), rel=1e-12)
+        disc = v * (1 + r) ** (-(days - days[0]) / 365.0)  # XNPV at the rate, evaluated by numpy
+        assert abs(disc.sum()) <= 1e-9 * np.abs(disc).sum()
+
+
+def test_xirr_many_closed_form_of_a_tiny_payback():
+    """-100 then +x one 365-day year later: IRR = x / 100 - 1 (worked by hand), here -99.99%."""
+    from xlspv import xirr_many
+
+    days = np.array([dt.date(2025, 1, 1).toordinal(), dt.date(2026, 1, 1).toordinal()])
+    rates = xirr_many(np.array([[-100.0, 0.01], [-100.0, 50.0]]), days, guess=np.array([0.1, 0.2]))
+    assert rates == pytest.approx([0.01 / 100 - 1, -0.5], rel=1e-12)
+
+
+def test_xirr_many_refuses_a_guess_per_series_of_the_wrong_size():
+    from xlspv import xirr_many
+
+    with pytest.raises(SpvError, match="guess: give one rate, or 2 finite rates"):
+        xirr_many(np.array([[-1.0, 2.0], [-1.0, 3.0]]), np.array([1, 400]), guess=np.array([0.1, 0.1, 0.1]))
+
+
+def test_delays_on_the_shared_grid_give_the_per_scenario_dates_figures():
+    """A monthly schedule's delays on one shared grid: the figures of the per-scenario-dates path
+    (the schedule's own rows, each delayed), up to rounding."""
+    from xlspv.risk import engine, grid
+
+    days = [dt.date(2026 + k // 12, k % 12 + 1, 28) for k in range(120)]
+    values = [-100.0 if k < 24 else 60.0 for k in range(120)]
+    model = RiskModel(delay_months=6, stop_hazard=0.05)
+    on_grid = simulate(values, days, Terms(0.06), model=model, scenarios=600, seed=3).distributions
+    real = grid.monthly_grid
+    try:
+        grid_off = lambda spv, longest: None  # noqa: E731
+        engine.monthly_grid = grid_off
+        per_scenario = simulate(values, days, Terms(0.06), model=model, scenarios=600, seed=3).distributions
+    finally:
+        engine.monthly_grid = real
+    pd.testing.assert_series_equal(on_grid["threshold_date"], per_scenario["threshold_date"])
+    for col in ("unrecovered", "xirr_japan"):
+        assert np.allclose(on_grid[col], per_scenario[col], rtol=1e-10, atol=1e-9, equal_nan=True), col
+    assert (per_scenario["unrecovered"] > 0).any() and per_scenario["xirr_japan"].isna().any()

@@ -552,22 +552,188 @@ def _fast_ticks(dates: Any) -> tuple[np.ndarray | None, int]:
     return dates.view(np.int64), per_day
 
 
-def xirr_many(values: np.ndarray, days: np.ndarray, guess: float = 0.1) -> np.ndarray:
-    """XIRR of many series at once: ``values`` (scenarios x flows), ``days`` ordinals of the same shape.
+@njit(cache=True, nogil=True)
+def _log_pv_gap(s: float, v: np.ndarray, t: np.ndarray, work: np.ndarray) -> tuple[float, float]:
+    """``h(s) = ln PV(received) - ln PV(paid)`` at ``s = ln(1 + rate)``, and its slope ``h'(s)``.
+
+    Each present value is taken relative to an anchor flow of its own side (the earliest when
+    ``s >= 0``, the latest when ``s < 0``), so every discount factor is at most 1: no overflow at any
+    ``s``, and each sum is at least its anchor's size (its log is finite). Factors are chained along the
+    flows with the few distinct gaps' factors computed once (as :func:`_npv_and_slope`).
+    """
+    n = v.size
+    gaps = work[0]
+    factors = work[1]
+    cached = 0
+    step = 1 if s >= 0.0 else -1
+    i = 0 if s >= 0.0 else n - 1
+    a = -abs(s) / 365.0  # per day away from the anchor
+    size = np.zeros(2)  # [received, paid]: sum of |v| times the factor from the side's anchor
+    moment = np.zeros(2)  # the same weighted by t (for the slope)
+    anchor = np.full(2, np.nan)
+    disc = np.ones(2)
+    last = np.zeros(2)
+    for _ in range(n):
+        x = v[i]
+        if x != 0.0:
+            k = 0 if x > 0.0 else 1
+            if math.isnan(anchor[k]):
+                anchor[k] = t[i]
+            else:
+                gap = abs(t[i] - last[k])
+                factor = -1.0
+                for j in range(cached):
+                    if gaps[j] == gap:
+                        factor = factors[j]
+                        break
+                if factor < 0.0:
+                    factor = math.exp(a * gap)
+                    if cached < _GAP_CACHE:
+                        gaps[cached] = gap
+                        factors[cached] = factor
+                        cached += 1
+                disc[k] *= factor
+            last[k] = t[i]
+            w = abs(x) * disc[k]
+            size[k] += w
+            moment[k] += w * t[i]
+        i += step
+    h = (math.log(size[0]) - s * anchor[0] / 365.0) - (math.log(size[1]) - s * anchor[1] / 365.0)
+    slope = (moment[1] / size[1] - moment[0] / size[0]) / 365.0
+    return h, slope
+
+
+@njit(cache=True, nogil=True)
+def _one_change_root(v: np.ndarray, t: np.ndarray) -> float:
+    """The IRR of aggregated flows whose sign changes once (exactly one root); NaN if it rounds to -100%.
+
+    Newton on ``h(s)`` (see :func:`_log_pv_gap`), which is monotone when the sign changes once and
+    nearly linear (its slope is minus the payback gap between the two sides, weighted by present
+    value), kept inside a bracket that shrinks with every step (bisection when a step leaves it), so it
+    cannot diverge however far the root lies from any guess. Its first step from ``s = 0`` is the
+    start rule of :func:`_xirr_sorted` (the money multiple over the mean payback gap). The root is then
+    polished by Newton on XNPV itself, as the scan polishes its roots.
+    """
+    work = np.empty((2, _GAP_CACHE))
+    lo, hi = _bounds(v, t)
+    s = min(max(0.0, lo), hi)
+    for _ in range(200):
+        h, slope = _log_pv_gap(s, v, t, work)
+        if h == 0.0 or slope == 0.0 or not math.isfinite(h):
+            break
+        if (h > 0.0) == (slope < 0.0):  # the root lies above s
+            lo = s
+        else:
+            hi = s
+        new = s - h / slope
+        if not lo < new < hi:
+            new = 0.5 * (lo + hi)
+        if abs(new - s) <= 1e-9 * max(1.0, abs(s)):  # close enough for the polish to finish
+            s = new
+            break
+        s = new
+    root = math.expm1(s)
+    if not (root > -1.0 and math.isfinite(root)):
+        return np.nan
+    polished = _newton(v, t, root)
+    if math.isfinite(polished) and abs(polished - root) <= 1e-6 * max(1.0, abs(root)):
+        return polished
+    return root
+
+
+@njit(cache=True, nogil=True)
+def _xirr_series(values: np.ndarray, days: np.ndarray, guess: float) -> float:
+    """XIRR of one series sorted by day: :func:`_xirr_sorted`'s answer, found without its scan when
+    the sign changes once.
+
+    The first try is the same as :func:`_xirr_sorted`'s (Newton from the money multiple over the mean
+    payback gap), so where it converges the rate is the same to the bit; where it does not (a rate far
+    below the start: Monte Carlo projects that stop early), :func:`_one_change_root` finds the one
+    root directly instead of Newton from ``guess`` and the scan (a few microseconds, not ~50 ms).
+    """
+    v, t = _aggregate(values, days)
+    changes = 0  # sign changes in date order (zeros skipped)
+    last = 0.0
+    paid = received = paid_t = received_t = 0.0
+    for i in range(v.size):
+        if v[i] != 0.0:
+            if last != 0.0 and (v[i] < 0.0) != (last < 0.0):
+                changes += 1
+            last = v[i]
+        if v[i] < 0.0:
+            paid -= v[i]
+            paid_t -= v[i] * t[i]
+        else:
+            received += v[i]
+            received_t += v[i] * t[i]
+    if changes == 1 and received_t * paid != paid_t * received:
+        growth = math.log(received / paid) / ((received_t / received - paid_t / paid) / 365.0)
+        start = math.expm1(growth) if growth < 700.0 else math.inf
+        if math.isfinite(start) and start > -1.0:
+            rate = _newton(v, t, start)
+            if math.isfinite(rate) and rate > -1.0:
+                return rate
+        rate = _one_change_root(v, t)
+        if not math.isnan(rate):
+            return rate
+    return _xirr_sorted(values, days, guess)
+
+
+@njit(cache=True, nogil=True)
+def _xirr_many_serial(values: np.ndarray, days: np.ndarray, guess: np.ndarray) -> np.ndarray:
+    out = np.empty(values.shape[0])
+    for s in range(values.shape[0]):
+        out[s] = _xirr_series(values[s], days[s % days.shape[0]], guess[s % guess.size])
+    return out
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _xirr_many_parallel(values: np.ndarray, days: np.ndarray, guess: np.ndarray) -> np.ndarray:
+    out = np.empty(values.shape[0])
+    for s in prange(values.shape[0]):
+        out[s] = _xirr_series(values[s], days[s % days.shape[0]], guess[s % guess.size])
+    return out
+
+
+def _guesses(guess: Any, n: int) -> np.ndarray:
+    """One guess for every series, or one per series, as a float64 array (validated)."""
+    if np.ndim(guess) == 0:
+        return np.array([_check_rate(guess)])
+    g = np.asarray(guess)
+    if g.ndim != 1 or g.size != n or g.dtype.kind not in "iuf" or not (np.isfinite(g) & (g > -1.0)).all():
+        raise SpvInputError(
+            f"guess: give one rate, or {n} finite rates above -100% (one per series); enter e.g. 0.1."
+        )
+    return np.ascontiguousarray(g, dtype=np.float64)
+
+
+def xirr_many(values: np.ndarray, days: np.ndarray, guess: Any = 0.1) -> np.ndarray:
+    """XIRR of many series at once: ``values`` (scenarios x flows), ``days`` ordinals of the same shape
+    (or one row of days shared by every series).
 
     Days need not be sorted; the result has NaN where a series has no IRR. Zero flows may pad series
-    of unequal length (a zero changes nothing).
+    of unequal length (a zero changes nothing). ``guess`` is one starting rate, or one per series.
+
+    Each series' rate is the one :func:`xirr` gives it (the same bits where Newton from the start
+    converges; else to about 1e-13 relative): a series whose sign changes once (one root) that Newton
+    does not solve goes to a bracketed Newton search that converges wherever the root lies (Monte
+    Carlo series whose project stops early have rates far below any guess), not to the slow scan.
     """
     values = np.ascontiguousarray(values, dtype=np.float64)
-    days = np.broadcast_to(np.asarray(days, dtype=np.int64), values.shape)
-    if (np.diff(days, axis=1) >= 0).all():  # already in date order (the usual case)
-        v, d = values, np.ascontiguousarray(days)
+    g = _guesses(guess, values.shape[0])
+    days = np.asarray(days, dtype=np.int64)
+    if days.ndim == 1 and days.size == values.shape[1] and (np.diff(days) >= 0).all():
+        v, d = values, days[None, :]  # shared days in date order: no per-series copy
     else:
-        order = np.argsort(days, axis=1, kind="stable")
-        v = np.ascontiguousarray(np.take_along_axis(values, order, axis=1))
-        d = np.ascontiguousarray(np.take_along_axis(days, order, axis=1))
-    run = _xirr_rows_parallel if v.shape[0] >= 64 else _xirr_rows_serial  # threads pay off from ~64
-    return run(v, d, _check_rate(guess))
+        days = np.broadcast_to(days, values.shape)
+        if (np.diff(days, axis=1) >= 0).all():  # already in date order (the usual case)
+            v, d = values, np.ascontiguousarray(days)
+        else:
+            order = np.argsort(days, axis=1, kind="stable")
+            v = np.ascontiguousarray(np.take_along_axis(values, order, axis=1))
+            d = np.ascontiguousarray(np.take_along_axis(days, order, axis=1))
+    run = _xirr_many_parallel if v.shape[0] >= 64 else _xirr_many_serial  # threads pay off from ~64
+    return run(v, d, g)
 
 
 def xnpv(rate: float, values: Any, dates: Any) -> float:

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..dates import to_datetime64
 from ..xirr import xirr_many
+from .grid import monthly_grid, place, stop_accrual
 from .model import RiskModel
 from .scenarios import (
     RATE_HORIZON_DAYS,
@@ -117,8 +118,12 @@ def run_chunk(problem: Problem, model: RiskModel, seed: int, chunk: int, n: int)
     with np.errstate(divide="ignore"):
         stop = d.stop_exponentials / model.stop_hazard if model.stop_hazard > 0.0 else \
             np.full(d.stop_exponentials.shape, math.inf)
-    flows = [scenario_flows(s, factor[:, i], delay[:, i], stop[:, i]) for i, s in enumerate(problem.spvs)]
     paths_of = _rate_path_maker(problem, model, d.rate_normals, n)
+    flows, paths = [], []
+    for i, spv in enumerate(problem.spvs):
+        v, days, path = _spv_flows(problem, model, spv, factor[:, i], delay[:, i], stop[:, i], paths_of(spv))
+        flows.append((v, days))
+        paths.append(path)
     columns = k + (1 if problem.program else 0)
     threshold = np.empty((n, columns), dtype=np.int64)
     unrecovered = np.empty((n, columns))
@@ -127,25 +132,42 @@ def run_chunk(problem: Problem, model: RiskModel, seed: int, chunk: int, n: int)
     grid = fan_days(problem)
     fan = np.zeros((fan_n, grid.size)) if fan_n else None
     program_flows = _ProgramFlows(n, flows) if problem.program else None
-    for i, (spv, (values, days)) in enumerate(zip(problem.spvs, flows, strict=True)):
-        paths = paths_of(spv)
+    for i, (spv, (values, days), path) in enumerate(zip(problem.spvs, flows, paths, strict=True)):
         if problem.program:
-            japan, balance, threshold[:, i], unrecovered[:, i] = _rows(spv, values, days, paths)
+            japan, balance, threshold[:, i], unrecovered[:, i] = _rows(spv, values, days, path)
             xirr[:, i] = xirr_many(japan, days)
             program_flows.add(japan, days)
         else:
-            threshold[:, i], unrecovered[:, i], xirr[:, i] = _summary(spv, values, days, paths)
+            threshold[:, i], unrecovered[:, i], xirr[:, i] = _summary(spv, values, days, path)
         if fan is not None:
+            sample_days = np.broadcast_to(days, values.shape)[:fan_n]
             if not problem.program:
-                sample = _subset(paths, fan_n)
-                _, balance, _, _ = _rows(spv, values[:fan_n], days[:fan_n], sample)
-            fan += _balance_at(balance[:fan_n], days[:fan_n], grid)
+                _, balance, _, _ = _rows(spv, values[:fan_n], sample_days, _subset(path, fan_n))
+            fan += _balance_at(balance[:fan_n], sample_days, grid)
     if problem.program:
         recovered = (threshold[:, :k] >= 0).all(axis=1)
         threshold[:, k] = np.where(recovered, threshold[:, :k].max(axis=1), -1)
         unrecovered[:, k] = unrecovered[:, :k].sum(axis=1)
         xirr[:, k] = program_flows.xirr()
     return ChunkResult(chunk, threshold, unrecovered, xirr, fan)
+
+
+def _spv_flows(problem: Problem, model: RiskModel, spv: Schedule, factor: np.ndarray, delay: np.ndarray,
+               stop: np.ndarray, path: tuple | None) -> tuple[np.ndarray, np.ndarray, tuple | None]:
+    """One SPV's scenarios: values, dates ((rows,) when shared by every scenario) and rate paths.
+
+    Without delays every scenario keeps the schedule's dates; with delays a (nearly) monthly schedule
+    goes on a shared grid (:mod:`xlspv.risk.grid`), any other keeps per-scenario dates.
+    """
+    if model.delay_months > 0.0:
+        g = monthly_grid(spv, int(delay.max()) if delay.size else 0)
+        if g is not None:
+            values, last = place(g, factor, delay, stop)
+            if path is None:  # the terms' own rate, as a path that can stop at each scenario's end
+                path = rate_paths(spv.terms, np.array([problem.origin]), np.zeros((factor.size, 1)))
+            return values, g.days, stop_accrual(g, last, *path)
+    values, days = scenario_flows(spv, factor, delay, stop)
+    return values, (spv.days if model.delay_months == 0.0 else days), path
 
 
 def _subset(paths: tuple | None, n: int) -> tuple | None:
