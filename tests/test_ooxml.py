@@ -43,7 +43,21 @@ _spec.loader.exec_module(ooxml_validate)
 WRITERS: dict[str, list[list[str]]] = {
     "template": [["template"]],
     "report": [["report", "-q"], ["report", "-q", "{template}"]],  # the example; a filled template
-    "portfolio": [["portfolio", "-q", "--readings"]],
+    "portfolio": [
+        ["portfolio", "-q", "--readings"],
+        # the Korean example with the recovery probabilities (Program & values' review block, the Cover)
+        [
+            "portfolio",
+            "-q",
+            "--program",
+            "korea-2025",
+            "--no-readings",
+            "--rates",
+            "none",
+            "--risk-scenarios",
+            "200",
+        ],
+    ],
     "risk": [["risk", "-q", "--scenarios", "2000"]],
     "verify": [["verify", "--update", "{template}"]],  # the template given its saved values
 }

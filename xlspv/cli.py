@@ -327,6 +327,21 @@ def _declined(text: str | None) -> Any:
     help="A declined-funding scenario for SPV (its first funding, or the one dated DATE, YYYY-MM-DD): "
     "the investor's distributions go to the US until the declined amount is covered.",
 )
+@click.option(
+    "--risk-scenarios",
+    default=None,
+    metavar="N",
+    help="Also run the risk view (the default risk model, N scenarios) and flag each SPV whose "
+    "probability of recovering its deemed allocation within the program's review period (korea-2025: "
+    "20 years from its first funding) is below --recovery-level. Default: off.",
+)
+@click.option("--risk-seed", default=None, metavar="S", help="Seed of --risk-scenarios (default 0).")
+@click.option(
+    "--recovery-level",
+    default=None,
+    metavar="P",
+    help="The stated level of --risk-scenarios: a probability below it is flagged (default 0.5).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Do not print progress to stderr.")
 @term_options
 def portfolio_command(
@@ -339,6 +354,9 @@ def portfolio_command(
     program: str | None,
     discount_rate: float | None,
     declined: str | None,
+    risk_scenarios: str | None,
+    risk_seed: str | None,
+    recovery_level: str | None,
     quiet: bool,
     **terms: Any,
 ) -> None:
@@ -357,6 +375,7 @@ def portfolio_command(
     Example:
         xlspv portfolio program.xlsx -o program_report.xlsx
         xlspv portfolio program.xlsx --readings --useful-life 25 -o program_with_readings.xlsx
+        xlspv portfolio --program korea-2025 --risk-scenarios 10000 -o korea_with_odds.xlsx
     """
     from .examples import portfolio as example_portfolio
     from .portfolio import analyse, program_terms
@@ -366,6 +385,7 @@ def portfolio_command(
     from .workbooks.portfolio_report import write_portfolio_report
 
     check_output(out, force=force, inputs=[input_path])  # before reading: fail fast
+    odds_options = _odds_options(risk_scenarios, risk_seed, recovery_level)
     if rates is not None:  # the Sensitivity sheet has two columns and one a rate: said before any work
         check_grid(columns=2 + len(_decimals(rates, "--rates")), what="--rates")
     say = _stage(quiet)
@@ -387,6 +407,9 @@ def portfolio_command(
         readings = input_path is None
     chosen = program_terms(portfolio, terms, readings=readings, progress=say)
     grid = None if rates is None else _decimals(rates, "--rates", rates=True)
+    odds = None
+    if odds_options is not None:
+        odds = _recovery_odds(portfolio, chosen, chosen_program, odds_options, say)
     result = analyse(
         portfolio,
         chosen,
@@ -397,6 +420,7 @@ def portfolio_command(
         discount_rate=discount_rate,
         program=chosen_program.name if chosen_program else None,
         declined=_declined(declined),
+        recovery_odds=odds,
     )
     path = write_portfolio_report(result, out, force=force, input_path=input_path, progress=say)
     say(
@@ -404,6 +428,41 @@ def portfolio_command(
         f"{result.cap.cap:,.1f} cap, {len(result.flags):,} flags"
     )
     click.echo(str(path))
+
+
+def _odds_options(
+    scenarios: str | None, seed: str | None, level: str | None
+) -> tuple[int, int, float] | None:
+    """--risk-scenarios, --risk-seed and --recovery-level checked (None: the probability flag is off)."""
+    from .errors import SpvInputError
+    from .portfolio.odds import DEFAULT_RECOVERY_LEVEL, check_level
+    from .risk import check_scenarios, check_seed
+
+    if scenarios is None:
+        if seed is not None or level is not None:
+            given = "--risk-seed" if seed is not None else "--recovery-level"
+            raise SpvInputError(f"{given} needs --risk-scenarios N (the probability flag is off without it).")
+        return None
+    return (
+        check_scenarios(scenarios, where="--risk-scenarios"),
+        check_seed(0 if seed is None else seed),
+        check_level(DEFAULT_RECOVERY_LEVEL if level is None else level, "--recovery-level"),
+    )
+
+
+def _recovery_odds(
+    portfolio: Any, terms: Any, program: Any, options: tuple[int, int, float], say: Any
+) -> Any:
+    """Run the risk view of the program (the default model) and hand its probabilities to the flags."""
+    from .portfolio.odds import RecoveryOdds, check_review
+    from .risk import simulate_program
+
+    scenarios, seed, level = options
+    portfolio = portfolio.with_program(program)
+    check_review(portfolio.program, terms.allocation_basis)  # before the run: fail fast
+    say(f"running the risk view: {scenarios:,} scenarios, seed {seed}, the default risk model")
+    risk = simulate_program(portfolio, terms, scenarios=scenarios, seed=seed)
+    return RecoveryOdds.from_risk(risk, portfolio.ids, level)
 
 
 @main.command("serve")

@@ -13,6 +13,7 @@ file readers and writers are :mod:`xlspv.workbooks.portfolio_reader` and
   from the file readers' tables.
 - :mod:`.results`: the result types.
 - :mod:`.flags`: the cap, the deadline and the notice period: shown as flags, not refused.
+- :mod:`.odds`: the recovery review's probability side: SPVs unlikely to recover in time, flagged.
 - :mod:`.sensitivity`: Japan's XIRR and the threshold year over a grid of deemed rates and scalings.
 - :mod:`.readings`: both readings of the deemed allocation, side by side.
 - :mod:`.analyse`: every SPV in one batch, then the program's tables.
@@ -26,6 +27,7 @@ from .agreement import FUNDING_DEADLINE, MIN_NOTICE_DAYS, NAMED_SECTORS, PROGRAM
 from .analyse import analyse
 from .flags import FLAG_KINDS
 from .model import Portfolio, Spv
+from .odds import DEFAULT_RECOVERY_LEVEL, RecoveryOdds
 from .policy import program_terms
 from .readings import LIFE_FROM_DEFAULT, LIFE_FROM_SPV, LIFE_FROM_TERMS, READING_FIGURES, compare_readings
 from .results import CapStatus, PortfolioResult, ProgramSummary, Readings, Sensitivity
@@ -33,6 +35,7 @@ from .sensitivity import default_rates, sensitivity
 from .tables import TERM_COLUMNS, UNITS
 
 __all__ = [
+    "DEFAULT_RECOVERY_LEVEL",
     "DEFAULT_USEFUL_LIFE",
     "FLAG_KINDS",
     "FUNDING_DEADLINE",
@@ -50,6 +53,7 @@ __all__ = [
     "PortfolioResult",
     "ProgramSummary",
     "Readings",
+    "RecoveryOdds",
     "Sensitivity",
     "Spv",
     "analyse",

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._jit import njit
 from ..dates import distinct_days, to_date, to_datetime64, years_of
-from ..errors import TermsError
+from ..errors import SpvInputError, TermsError
 from ..progress import Progress, say
 from ..terms import Terms
 from ..waterfall import Batch, waterfall_batch
@@ -28,6 +28,7 @@ from .agreement import NAMED_SECTORS
 from .declined import declined_funding
 from .flags import cap_status, find_flags, flag_counts
 from .model import Portfolio, default_terms
+from .odds import RecoveryOdds, check_review
 from .pooled import Pooled, own_terms_error, pooled
 from .readings import compare_readings
 from .results import PortfolioResult, ProgramSummary
@@ -104,6 +105,7 @@ def analyse(
     discount_rate: float | None = None,
     program: str | None = None,
     declined: tuple[str, dt.date | None] | None = None,
+    recovery_odds: RecoveryOdds | None = None,
 ) -> PortfolioResult:
     """Compute the program view of a portfolio: every SPV in one batch, then the program's tables.
 
@@ -133,6 +135,11 @@ def analyse(
         The program whose rules are checked ("japan-2025", "korea-2025"); default the portfolio's.
     declined : (SPV id, date or None), optional
         A declined-funding scenario (:func:`~xlspv.portfolio.declined.declined_funding`) for that SPV.
+    recovery_odds : RecoveryOdds, optional
+        Each SPV's probability of recovery within the program's review period (from a risk run:
+        :meth:`RecoveryOdds.from_risk`): SPVs below its level are flagged ("recovery probability"), and
+        the per-SPV table gains ``recovered_20y`` and ``recovered_20y_se``. Needs a program with a
+        recovery review (korea-2025) and the cumulative basis.
 
     Returns
     -------
@@ -179,6 +186,8 @@ def analyse(
         if problem:
             raise TermsError(problem)
         base = dataclasses.replace(base, allocation_basis="cumulative")
+    if recovery_odds is not None:
+        _check_odds(portfolio, recovery_odds, "pooled" if is_pooled else base.allocation_basis)
     term_list = portfolio.terms_for(base)
     values, days = portfolio.padded
     n, width = values.shape
@@ -200,8 +209,11 @@ def analyse(
     japan_flows = batch.party_flows("japan")  # minus fundings plus payouts, per SPV and row
     xirr = _party_xirrs(batch, japan_flows)
     say(progress, f"computed the XIRRs of {n:,} SPVs")
-    flags = find_flags(portfolio, funded, batch.threshold_days)
+    flags = find_flags(portfolio, funded, batch.threshold_days, recovery_odds)
     spv_rows = _spv_table(portfolio, term_list, batch, days, per_spv, xirr, flag_counts(flags, n))
+    if recovery_odds is not None:
+        spv_rows["recovered_20y"] = recovery_odds.probability
+        spv_rows["recovered_20y_se"] = recovery_odds.standard_error
     years = pd.DataFrame(
         {
             "year": calendar_years,
@@ -234,6 +246,7 @@ def analyse(
         declined=None
         if declined is None
         else declined_funding(portfolio, declined[0], base, funding_date=declined[1]),
+        recovery_odds=recovery_odds,
     )
     if is_pooled:
         assert pooled_result is not None
@@ -262,6 +275,21 @@ def analyse(
         sens = sensitivity(portfolio, base, grid, scales, progress=progress)
         result = dataclasses.replace(result, sensitivity=sens)
     return result
+
+
+def _check_odds(portfolio: Portfolio, odds: RecoveryOdds, basis: str) -> None:
+    """Refuse probabilities the program view cannot read unambiguously (one message, the fix)."""
+    check_review(portfolio.program, basis)
+    if odds.years != portfolio.program.recovery_years:
+        raise SpvInputError(
+            f"recovery probabilities: measured over {odds.years} years, but {portfolio.program.name} "
+            f"reviews recovery over {portfolio.program.recovery_years}; give probabilities over its period."
+        )
+    if tuple(odds.ids) != tuple(portfolio.ids):
+        raise SpvInputError(
+            "recovery probabilities: they are of other SPVs (or another order) than the portfolio's; "
+            "compute them from the same portfolio."
+        )
 
 
 def _pooled_batch(portfolio: Portfolio, batch: Batch, result: Pooled) -> Batch:

@@ -15,6 +15,7 @@ import pandas as pd
 from ..dates import to_date, years_of
 from .agreement import NAMED_SECTORS, days_after_notice
 from .model import Portfolio
+from .odds import PROBABILITY_FLAG, RecoveryOdds, level_text
 from .results import CapStatus
 
 #: An ordinal after every date: "no deadline" compares as never passed.
@@ -94,16 +95,30 @@ def cap_status(portfolio: Portfolio, funded: np.ndarray) -> CapStatus:
 
 
 #: Flag kinds, in the order the Flags table lists them.
-FLAG_KINDS = ("cap", "annual cap", "notice", "deadline", "overfunded", "late notice", "sector", "recovery")
+FLAG_KINDS = (
+    "cap",
+    "annual cap",
+    "notice",
+    "deadline",
+    "overfunded",
+    "late notice",
+    "sector",
+    "recovery",
+    PROBABILITY_FLAG,
+)
 
 
 def find_flags(
-    portfolio: Portfolio, funded: np.ndarray, recovery_days: np.ndarray | None = None
+    portfolio: Portfolio,
+    funded: np.ndarray,
+    recovery_days: np.ndarray | None = None,
+    odds: RecoveryOdds | None = None,
 ) -> pd.DataFrame:
     """Every flag: kind, SPV, date, amount, source row and reason (vectorised detection).
 
     ``recovery_days`` is each SPV's threshold date (ordinal, -1 where not reached), for the program's
-    recovery review (Korea: 20 years from the first funding).
+    recovery review (Korea: 20 years from the first funding); ``odds`` the probabilities of recovery
+    within that period (:func:`probability_rows`).
     """
     unit = portfolio.unit
     spvs = portfolio.spvs
@@ -197,6 +212,10 @@ def find_flags(
             )
     if recovery_days is not None:
         rows += _recovery_rows(portfolio, recovery_days)
+    if odds is not None:
+        rows += probability_rows(
+            portfolio, odds.probability, odds.standard_error, odds.level, scenarios=odds.scenarios
+        )
     table = pd.DataFrame(rows, columns=["kind", "spv_index", "date", "amount", "source", "reason"])
     table["spv_id"] = [spvs[i].id if i >= 0 else "" for i in table["spv_index"]]
     table["spv_name"] = [spvs[i].name if i >= 0 else "(program)" for i in table["spv_index"]]
@@ -233,6 +252,30 @@ def _annual_cap_rows(portfolio: Portfolio, funding: np.ndarray) -> list[tuple[An
     return rows
 
 
+def review_dates(portfolio: Portfolio, years: int) -> tuple[np.ndarray, list[dt.date | None]]:
+    """Each SPV's first funding day (ordinal, -1: never funds) and the end of its review period.
+
+    The period ends ``years`` years after the first funding, on its anniversary (28 February for a
+    first funding on 29 February when the anniversary year has none); ``None`` where the SPV never funds.
+    """
+    values, days, spv = portfolio.flow_values, portfolio.flow_days, portfolio.flow_spv
+    funding = np.flatnonzero(values < 0.0)
+    first = np.full(len(portfolio.spvs), -1, dtype=np.int64)
+    order = funding[np.argsort(days[funding], kind="stable")[::-1]]
+    first[spv[order]] = days[order]  # the earliest funding day wins (written last)
+    limits: list[dt.date | None] = []
+    for day in first.tolist():
+        if day < 0:
+            limits.append(None)
+            continue
+        start = to_date(day)
+        try:
+            limits.append(start.replace(year=start.year + years))
+        except ValueError:  # 29 February: the anniversary is 28 February
+            limits.append(start.replace(year=start.year + years, day=28))
+    return first, limits
+
+
 def _recovery_rows(portfolio: Portfolio, recovery_days: np.ndarray) -> list[tuple[Any, ...]]:
     """SPVs whose deemed allocation is not recovered within the program's review period.
 
@@ -242,20 +285,13 @@ def _recovery_rows(portfolio: Portfolio, recovery_days: np.ndarray) -> list[tupl
     years = portfolio.program.recovery_years
     if years is None:
         return []
-    values, days, spv = portfolio.flow_values, portfolio.flow_days, portfolio.flow_spv
-    funding = np.flatnonzero(values < 0.0)
-    first = np.full(len(portfolio.spvs), -1, dtype=np.int64)
-    order = funding[np.argsort(days[funding], kind="stable")[::-1]]
-    first[spv[order]] = days[order]  # the earliest funding day wins (written last)
+    first, limits = review_dates(portfolio, years)
     rows = []
     for i, s in enumerate(portfolio.spvs):
-        if first[i] < 0:
+        limit = limits[i]
+        if limit is None:
             continue
         start = to_date(int(first[i]))
-        try:
-            limit = start.replace(year=start.year + years)
-        except ValueError:  # 29 February: the anniversary is 28 February
-            limit = start.replace(year=start.year + years, day=28)
         reached = int(recovery_days[i])
         if 0 <= reached <= limit.toordinal():
             continue
@@ -275,6 +311,60 @@ def _recovery_rows(portfolio: Portfolio, recovery_days: np.ndarray) -> list[tupl
     return rows
 
 
+def probability_rows(
+    portfolio: Portfolio,
+    probability: np.ndarray,
+    standard_error: np.ndarray,
+    level: float,
+    *,
+    scenarios: int = 0,
+) -> list[tuple[Any, ...]]:
+    """Flag rows of the SPVs whose probability of recovery within the review period is below ``level``.
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+        The program; its ``program.recovery_years`` is the review period (required).
+    probability, standard_error : numpy.ndarray
+        Per SPV, in the portfolio's order: the probability (0 to 1) of recovering the deemed allocation
+        within the period from the first funding, and its Monte Carlo standard error.
+    level : float
+        The stated level (0 to 1): a probability strictly below it is flagged.
+    scenarios : int, optional
+        The scenarios behind the probabilities, named in each reason.
+
+    Returns
+    -------
+    list of tuple
+        ``(kind, spv_index, date, amount, source, reason)`` rows, as :func:`find_flags` lists them; the
+        date is the end of the review period, the amount the SPV's commitment. An SPV that never funds
+        has no review period and is never flagged.
+    """
+    years = portfolio.program.recovery_years
+    if years is None:
+        return []
+    first, limits = review_dates(portfolio, years)
+    runs = f", {scenarios:,} scenarios" if scenarios else ""
+    rows = []
+    for i in np.flatnonzero(np.asarray(probability) < level).tolist():
+        limit = limits[i]
+        if limit is None:
+            continue
+        rows.append(
+            (
+                PROBABILITY_FLAG,
+                i,
+                limit,
+                float(portfolio.committed[i]),
+                portfolio.spvs[i].where,
+                f"Probability of recovering the deemed allocation within {years} years of the first funding "
+                f"of {to_date(int(first[i]))} is {probability[i]:.1%} (Monte Carlo standard error "
+                f"{standard_error[i]:.1%}{runs}), below the stated level of {level_text(level)}.",
+            )
+        )
+    return rows
+
+
 def flag_counts(flags: pd.DataFrame, n: int) -> np.ndarray:
     """How many flags each of the ``n`` SPVs has (program-wide flags, ``spv_index`` -1, count for none)."""
     if not len(flags):
@@ -282,4 +372,4 @@ def flag_counts(flags: pd.DataFrame, n: int) -> np.ndarray:
     return flags["spv_index"].value_counts().reindex(range(n), fill_value=0).to_numpy()
 
 
-__all__ = ["FLAG_KINDS", "cap_status", "find_flags", "flag_counts"]
+__all__ = ["FLAG_KINDS", "cap_status", "find_flags", "flag_counts", "probability_rows", "review_dates"]

@@ -119,7 +119,9 @@ class PortfolioResult:
       ``readings``: the readings of the deemed allocation side by side, if computed;
       ``values``: present values (:class:`xlspv.portfolio.value.ProgramValues`), if computed;
       ``pooled``: the pooled reading (:class:`xlspv.portfolio.pooled.Pooled`), if computed;
-      ``declined``: a declined-funding scenario (:class:`xlspv.portfolio.declined.Declined`), if asked.
+      ``declined``: a declined-funding scenario (:class:`xlspv.portfolio.declined.Declined`), if asked;
+      ``recovery_odds``: the probabilities of recovery within the review period
+      (:class:`xlspv.portfolio.odds.RecoveryOdds`), if given.
     """
 
     portfolio: Portfolio
@@ -136,6 +138,7 @@ class PortfolioResult:
     values: Any = None
     pooled: Any = None
     declined: Any = None
+    recovery_odds: Any = None
 
 
 @dataclass(frozen=True)

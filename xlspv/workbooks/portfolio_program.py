@@ -1,5 +1,7 @@
 """The portfolio report's program sheets: the program's rules on the Cover, the yearly cap checked year
-by year and the present values (sheet "Program & values"), a declined-funding scenario if asked.
+by year, the recovery review (each SPV's deterministic recovery against the review period, beside its
+Monte Carlo probability of recovery when computed) and the present values (sheet "Program & values"),
+a declined-funding scenario if asked.
 
 Values are written as computed by :mod:`xlspv.portfolio`; the yearly-cap excess and the NPV are
 formulas over them, and the Checks sheet ties the present values' program row to the SPV rows where
@@ -14,9 +16,11 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..portfolio import PortfolioResult
+from ..portfolio.odds import PROBABILITY_FLAG, level_text
 from ..value import VALUE_FIGURES
 from .style import (
     DATE,
+    INTEGER,
     MONEY,
     PERCENT,
     SUBTITLE_FONT,
@@ -44,7 +48,11 @@ def add_program_rules(cover: Worksheet, result: PortfolioResult) -> None:
     """The program's rules, below the Cover's other blocks."""
     row = cover.max_row + 2
     cover.cell(row=row, column=1, value="Program rules checked").font = SUBTITLE_FONT
-    for label, text in result.portfolio.program.rules():
+    rules = result.portfolio.program.rules()
+    odds = result.recovery_odds
+    if odds is not None:  # beside the deterministic review, before the sources
+        rules.insert(len(rules) - 1, ("Recovery probability review", odds.describe()))
+    for label, text in rules:
         row += 1
         write_text(cover, row, 1, label)
         write_text(cover, row, 2, text)
@@ -90,6 +98,8 @@ def program_sheet(wb: Workbook, result: PortfolioResult) -> list[tuple[str, str]
             f"{program.outside_waterfall_label}: shown, not split.",
         )
         row += 2
+    if program.recovery_years is not None:
+        row = _review_block(ws, result, row, checks)
     if result.values is not None:
         row = _values_block(ws, result, row, checks)
     if result.declined is not None:
@@ -97,6 +107,86 @@ def program_sheet(wb: Workbook, result: PortfolioResult) -> list[tuple[str, str]
     set_widths(ws, {"A": 22, **{chr(66 + k): 18 for k in range(12)}})
     print_setup(ws)
     return checks
+
+
+def _review_block(ws: Worksheet, result: PortfolioResult, row: int, checks: list[tuple[str, str]]) -> int:
+    """Each SPV's recovery against the review period: the deterministic schedule's threshold date and,
+    when computed, the Monte Carlo probability of recovery within the period beside it.
+
+    The period's end (EDATE of the first funding) and both "flagged" columns are formulas; the Checks
+    sheet ties their totals to the Flags sheet's counts.
+    """
+    years = result.portfolio.program.recovery_years
+    assert years is not None
+    odds = result.recovery_odds
+    spvs = result.spvs
+    ws.cell(
+        row=row,
+        column=1,
+        value=f"Recovery review: the deemed allocation recovered within {years} years of the first funding",
+    ).font = SUBTITLE_FONT
+    row += 1
+    level_cell = None
+    if odds is not None:
+        write_text(ws, row, 1, "Stated level")
+        ws.cell(row=row, column=2, value=float(odds.level)).number_format = PERCENT
+        write_text(
+            ws,
+            row,
+            3,
+            f"An SPV whose probability is below {level_text(odds.level)} is flagged (Monte Carlo: "
+            f"{odds.scenarios:,} scenarios, seed {odds.seed}; the probability's standard error beside it).",
+        )
+        level_cell = f"$B${row}"
+        row += 1
+    headers = ["SPV ID", "First funding", "Review ends", "Threshold date", "Late (1 = flagged)"]
+    if odds is not None:
+        headers += [f"P(recovered in {years} years)", "Standard error", "Below the level (1 = flagged)"]
+    write_header(ws, row, headers)
+    first = row + 1
+    for i, rec in enumerate(spvs[["id", "first_funding", "threshold_date"]].itertuples(index=False)):
+        r = first + i
+        write_text(ws, r, 1, rec.id)
+        ws.cell(row=r, column=2, value=rec.first_funding).number_format = DATE
+        ws.cell(row=r, column=3, value=f'=IF(B{r}="","",EDATE(B{r},{12 * years}))').number_format = DATE
+        ws.cell(row=r, column=4, value=rec.threshold_date).number_format = DATE
+        ws.cell(
+            row=r, column=5, value=f'=IF(B{r}="",0,IF(D{r}="",1,IF(D{r}>C{r},1,0)))'
+        ).number_format = INTEGER
+        if odds is not None:
+            ws.cell(row=r, column=6, value=float(odds.probability[i])).number_format = PERCENT
+            ws.cell(row=r, column=7, value=float(odds.standard_error[i])).number_format = PERCENT
+            ws.cell(
+                row=r, column=8, value=f'=IF(B{r}="",0,IF(F{r}<{level_cell},1,0))'
+            ).number_format = INTEGER
+    last = first + len(spvs) - 1
+    total = last + 1
+    write_text(ws, total, 1, "Flagged")
+    ws.cell(row=total, column=5, value=f"=SUM(E{first}:E{last})").number_format = INTEGER
+    kinds = result.flags["kind"]
+    late = int((kinds == "recovery").sum())
+    checks.append(
+        (
+            f"{SHEET}: SPVs late on the deterministic schedule = the Flags sheet's recovery flags ({late})",
+            f"='{SHEET}'!E{total}={late}",
+        )
+    )
+    if odds is not None:
+        ws.cell(row=total, column=8, value=f"=SUM(H{first}:H{last})").number_format = INTEGER
+        below = int((kinds == PROBABILITY_FLAG).sum())
+        checks.append(
+            (
+                f"{SHEET}: SPVs below the stated level = the Flags' recovery probability flags ({below})",
+                f"='{SHEET}'!H{total}={below}",
+            )
+        )
+        checks.append(
+            (
+                f"{SHEET}: every recovery probability is from 0 to 1",
+                f"=AND(MIN('{SHEET}'!F{first}:F{last})>=0,MAX('{SHEET}'!F{first}:F{last})<=1)",
+            )
+        )
+    return total + 2
 
 
 def _values_block(ws: Worksheet, result: PortfolioResult, row: int, checks: list[tuple[str, str]]) -> int:

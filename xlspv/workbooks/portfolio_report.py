@@ -680,6 +680,11 @@ def write_portfolio_report(
             "SPV's waterfall, cash to each country by year, commitments against the cap and the deadline, "
             "flags, sectors"
             + (", both readings of the deemed allocation" if result.readings is not None else "")
+            + (
+                ", each SPV's probability of recovery within the review period"
+                if result.recovery_odds is not None
+                else ""
+            )
             + " and a deemed-rate sensitivity."
         ),
         terms=result.terms,
