@@ -106,20 +106,40 @@ def bench_summary() -> dict[str, float]:
     tier, thr = np.empty((n_scen, n_rows), dtype=np.int8), np.empty(n_scen, dtype=np.int64)
 
     def loop() -> None:
-        _rows_parallel(part.values, acc.growth, acc.fractions, acc.period, acc.ends, acc.annual, conv.simple,
-                       conv.before, conv.after, *outs, tier, thr)
+        _rows_parallel(
+            part.values,
+            acc.growth,
+            acc.fractions,
+            acc.period,
+            acc.ends,
+            acc.annual,
+            conv.simple,
+            conv.before,
+            conv.after,
+            *outs,
+            tier,
+            thr,
+        )
 
     compiled = median_of(loop)
     cumsum = median_of(lambda: np.cumsum(values, axis=1))
     xirr = median_of(lambda: xlspv.waterfall_summary(values, dates, terms, xirr=True), repeats=3)
     resets = np.arange(np.datetime64("2025-07"), np.datetime64("2025-07") + 6 * 80, 6).astype("datetime64[D]")
     paths = np.random.default_rng(3).uniform(0.0, 0.1, size=(n_scen, resets.size))
+
     def with_paths() -> object:
         return xlspv.waterfall_summary(values, dates, terms, deemed_rates=paths, rate_dates=resets)
 
     path = median_of(with_paths, repeats=3)
-    return {"whole_s": whole, "one_thread_s": one, "two_threads_s": two, "loop_s": compiled,
-            "cumsum_s": cumsum, "xirr_s": xirr, "rate_path_s": path}
+    return {
+        "whole_s": whole,
+        "one_thread_s": one,
+        "two_threads_s": two,
+        "loop_s": compiled,
+        "cumsum_s": cumsum,
+        "xirr_s": xirr,
+        "rate_path_s": path,
+    }
 
 
 MILLION = """
@@ -224,36 +244,54 @@ def bench_scheduled(sizes: tuple[int, ...]) -> list[tuple[int, float, float, flo
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    print(f"xlspv {xlspv.__version__}, Python {platform.python_version()}, numpy {np.__version__}, "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"xlspv {xlspv.__version__}, Python {platform.python_version()}, numpy {np.__version__}, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    )
     b = bench_batch()
-    print(f"batch waterfall 10,000 x 480 (best): {b['batch_s'] * 1e3:8.1f} ms "
-          f"(numpy cumsum same array {b['cumsum_s'] * 1e3:.1f} ms; ratio {b['ratio']:.2f}x)")
+    print(
+        f"batch waterfall 10,000 x 480 (best): {b['batch_s'] * 1e3:8.1f} ms "
+        f"(numpy cumsum same array {b['cumsum_s'] * 1e3:.1f} ms; ratio {b['ratio']:.2f}x)"
+    )
     print(f"deemed-rate grid 10,000 rates x 480 rows (best): {b['rate_grid_s'] * 1e3:8.1f} ms")
     s = bench_summary()
-    print(f"summary mode 100,000 x 480 (medians): whole call {s['whole_s'] * 1e3:.0f} ms, one thread "
-          f"{s['one_thread_s'] * 1e3:.0f} ms, two threads {s['two_threads_s'] * 1e3:.0f} ms; "
-          f"compiled loop alone {s['loop_s'] * 1e3:.0f} ms "
-          f"(whole / loop {s['whole_s'] / s['loop_s']:.2f}x); numpy cumsum {s['cumsum_s'] * 1e3:.0f} ms "
-          f"(whole / cumsum {s['whole_s'] / s['cumsum_s']:.2f}x)")
-    print(f"  with Japan's XIRR {s['xirr_s'] * 1e3:.0f} ms; with a rate path (80 resets) each "
-          f"{s['rate_path_s'] * 1e3:.0f} ms")
+    print(
+        f"summary mode 100,000 x 480 (medians): whole call {s['whole_s'] * 1e3:.0f} ms, one thread "
+        f"{s['one_thread_s'] * 1e3:.0f} ms, two threads {s['two_threads_s'] * 1e3:.0f} ms; "
+        f"compiled loop alone {s['loop_s'] * 1e3:.0f} ms "
+        f"(whole / loop {s['whole_s'] / s['loop_s']:.2f}x); numpy cumsum {s['cumsum_s'] * 1e3:.0f} ms "
+        f"(whole / cumsum {s['whole_s'] / s['cumsum_s']:.2f}x)"
+    )
+    print(
+        f"  with Japan's XIRR {s['xirr_s'] * 1e3:.0f} ms; with a rate path (80 resets) each "
+        f"{s['rate_path_s'] * 1e3:.0f} ms"
+    )
     if not quick:
         m = bench_million()
-        print(f"summary mode 1,000,000 x 480 (a deemed rate each, fresh process): {m['s']:.2f} s, "
-              f"peak RSS {m['peak_mib']:.0f} MiB")
+        print(
+            f"summary mode 1,000,000 x 480 (a deemed rate each, fresh process): {m['s']:.2f} s, "
+            f"peak RSS {m['peak_mib']:.0f} MiB"
+        )
     x = bench_xirr()
-    print(f"xirr 40 annual flows (median): {x['xirr_us']:.2f} us per call; pyxirr {x['pyxirr_us']:.2f} us "
-          f"(ratio {x['ratio_vs_pyxirr']:.2f}x)")
-    print(f"irr 40 periodic flows (median): {x['irr_us']:.2f} us; numpy_financial.irr {x['npf_irr_us']:.1f} us "
-          f"(npf / xlspv.xirr = {x['npf_over_xirr']:.0f}x)")
+    print(
+        f"xirr 40 annual flows (median): {x['xirr_us']:.2f} us per call; pyxirr {x['pyxirr_us']:.2f} us "
+        f"(ratio {x['ratio_vs_pyxirr']:.2f}x)"
+    )
+    print(
+        f"irr 40 periodic flows (median): {x['irr_us']:.2f} us; numpy_financial.irr {x['npf_irr_us']:.1f} us "
+        f"(npf / xlspv.xirr = {x['npf_over_xirr']:.0f}x)"
+    )
     for n, form, ours, theirs in bench_xirr_forms():
-        print(f"xirr {n:3d} flows, {form:6s} (medians): {ours:7.2f} us; pyxirr {theirs:7.2f} us "
-              f"(ratio {ours / theirs:.2f}x)")
+        print(
+            f"xirr {n:3d} flows, {form:6s} (medians): {ours:7.2f} us; pyxirr {theirs:7.2f} us "
+            f"(ratio {ours / theirs:.2f}x)"
+        )
     for n, sched, cum, old in bench_scheduled((1_000, 10_000) if quick else (1_000, 10_000, 100_000)):
-        print(f"scheduled reading {n:7,d} daily rows (medians): {sched * 1e3:7.1f} ms; cumulative "
-              f"{cum * 1e3:6.2f} ms (ratio {sched / cum:.1f}x); the row-at-a-time reading it replaced "
-              f"{old * 1e3:7.0f} ms")
+        print(
+            f"scheduled reading {n:7,d} daily rows (medians): {sched * 1e3:7.1f} ms; cumulative "
+            f"{cum * 1e3:6.2f} ms (ratio {sched / cum:.1f}x); the row-at-a-time reading it replaced "
+            f"{old * 1e3:7.0f} ms"
+        )
 
 
 if __name__ == "__main__":

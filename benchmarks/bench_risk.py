@@ -73,9 +73,12 @@ def _one(kind: str, n: int) -> dict:
         from distributed import LocalCluster
 
         workers = int(kind[-1])
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=":0") as cluster:
-            simulate(values, days, terms, scenarios=workers * 8192, seed=2, scheduler=cluster.scheduler_address)
+        with LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster:
+            simulate(
+                values, days, terms, scenarios=workers * 8192, seed=2, scheduler=cluster.scheduler_address
+            )
             t = time.perf_counter()
             simulate(values, days, terms, scenarios=n, seed=1, scheduler=cluster.scheduler_address)
             out["seconds"] = time.perf_counter() - t
@@ -92,15 +95,27 @@ def _program(n_spvs: int):
     spvs, flows = [], []
     for i in range(n_spvs):
         first = days[0] + dt.timedelta(days=31 * (i % 12))
-        spvs.append({"id": f"S{i:03d}", "name": f"SPV {i}", "sector": "energy",
-                     "notice_date": first - dt.timedelta(days=60), "committed": 6000.0})
-        flows += [{"spv_id": f"S{i:03d}", "date": d + dt.timedelta(days=31 * (i % 12)), "value": v}
-                  for d, v in zip(days, values, strict=True)]
+        spvs.append(
+            {
+                "id": f"S{i:03d}",
+                "name": f"SPV {i}",
+                "sector": "energy",
+                "notice_date": first - dt.timedelta(days=60),
+                "committed": 6000.0,
+            }
+        )
+        flows += [
+            {"spv_id": f"S{i:03d}", "date": d + dt.timedelta(days=31 * (i % 12)), "value": v}
+            for d, v in zip(days, values, strict=True)
+        ]
     return Portfolio.from_tables(spvs, flows)
 
 
 def measure(kind: str, n: int) -> dict:
-    code = f"import json, sys; sys.path.insert(0, 'benchmarks'); import bench_risk as b; print(json.dumps(b._one({kind!r}, {n})))"
+    code = (
+        "import json, sys; sys.path.insert(0, 'benchmarks'); import bench_risk as b; "
+        f"print(json.dumps(b._one({kind!r}, {n})))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -109,14 +124,16 @@ def main() -> None:
     big = 100_000 if QUICK else 1_000_000
     prog = 1_000 if QUICK else 10_000
     rows = [
-        ("one SPV, 480 rows x %s scenarios (all figures, Japan's XIRR)" % f"{big:,}", measure("spv", big)),
+        (f"one SPV, 480 rows x {big:,} scenarios (all figures, Japan's XIRR)", measure("spv", big)),
         ("numpy reference: draw and scale the same scenarios", measure("numpy", big)),
         (f"program, 100 SPVs x {prog:,} scenarios", measure("program", prog)),
     ]
     dn = 50_000 if QUICK else 200_000
     one, two = measure("dask1", dn), measure("dask2", dn)
-    rows += [(f"Dask LocalCluster, 1 worker, {dn:,} scenarios", one),
-             (f"Dask LocalCluster, 2 workers, {dn:,} scenarios", two)]
+    rows += [
+        (f"Dask LocalCluster, 1 worker, {dn:,} scenarios", one),
+        (f"Dask LocalCluster, 2 workers, {dn:,} scenarios", two),
+    ]
     for label, r in rows:
         print(f"{label:<64} {r['seconds']:7.2f} s  peak {r['peak_mib']:7.0f} MiB  {json.dumps(r)}")
     print(f"Dask throughput ratio, 2 workers / 1: {one['seconds'] / two['seconds']:.2f}")

@@ -98,8 +98,9 @@ def test_summary_rate_path_equals_batch_and_rate_schedule(compounding):
     rng = np.random.default_rng(5)
     paths = np.clip(0.04 + np.cumsum(rng.normal(0, 0.01, size=(n_scen, resets.size)), axis=1), -0.5, None)
     terms = Terms(0.05, compounding=compounding, day_count="ACT/360")
-    summary = xlspv.waterfall_summary(values, dates, terms, deemed_rates=paths, rate_dates=resets, xirr=True,
-                                      balance_at=[12, 50])
+    summary = xlspv.waterfall_summary(
+        values, dates, terms, deemed_rates=paths, rate_dates=resets, xirr=True, balance_at=[12, 50]
+    )
     batch = xlspv.waterfall_batch(values, dates, terms, deemed_rates=paths, rate_dates=resets)
     _assert_summary_equals_batch(summary, batch, [12, 50])
     for s in (0, 64, 129):
@@ -155,10 +156,25 @@ def test_summary_is_the_same_in_any_chunks_and_on_any_threads():
         values, dates, Terms(0.1), deemed_rates=rates, rate_dates=resets, xirr=True, threads=1
     )
     for chunk, threads in [(1, 2), (64, 2), (77, 1), (10_000, 2)]:
-        other = xlspv.waterfall_summary(values, dates, Terms(0.1), deemed_rates=rates, rate_dates=resets,
-                                        xirr=True, chunk=chunk, threads=threads)
-        for field in ("threshold_row", "threshold_days", "unrecovered", "japan_received", "us_received",
-                      "japan_funded", "xirr_japan"):
+        other = xlspv.waterfall_summary(
+            values,
+            dates,
+            Terms(0.1),
+            deemed_rates=rates,
+            rate_dates=resets,
+            xirr=True,
+            chunk=chunk,
+            threads=threads,
+        )
+        for field in (
+            "threshold_row",
+            "threshold_days",
+            "unrecovered",
+            "japan_received",
+            "us_received",
+            "japan_funded",
+            "xirr_japan",
+        ):
             EQ(getattr(other, field), getattr(base, field), err_msg=f"{field} chunk={chunk}")
 
 
@@ -182,14 +198,22 @@ def test_summary_on_default_threads_probes_and_gives_the_one_thread_result(per_s
     default = xlspv.waterfall_summary(values, dates, Terms(0.05), xirr=True, chunk=chunk)
     assert seen[:2] == ["_summary_parallel", "_summary_serial"]  # the two probes
     one = xlspv.waterfall_summary(values, dates, Terms(0.05), xirr=True, threads=1)
-    for field in ("threshold_row", "threshold_days", "unrecovered", "japan_received", "us_received",
-                  "japan_funded", "xirr_japan"):
+    for field in (
+        "threshold_row",
+        "threshold_days",
+        "unrecovered",
+        "japan_received",
+        "us_received",
+        "japan_funded",
+        "xirr_japan",
+    ):
         EQ(getattr(default, field), getattr(one, field), err_msg=field)
 
 
 def test_summary_threshold_dates_are_nat_where_not_reached():
-    s = xlspv.waterfall_summary([-100, 60, 200], [D(2025, 1, 1), D(2026, 1, 1), D(2027, 1, 1)], Terms(0.1),
-                                deemed_rates=[0.1, 0.4])
+    s = xlspv.waterfall_summary(
+        [-100, 60, 200], [D(2025, 1, 1), D(2026, 1, 1), D(2027, 1, 1)], Terms(0.1), deemed_rates=[0.1, 0.4]
+    )
     assert s.threshold_dates[0] == np.datetime64("2027-01-01")
     assert np.isnat(s.threshold_dates[1])
     assert s.xirr_japan is None and s.balance_at is None
@@ -216,12 +240,22 @@ def test_summary_threshold_dates_are_nat_where_not_reached():
         ({"chunk": 0}, SpvInputError, ["chunk"]),
         ({"threads": 0}, SpvInputError, ["threads"]),
     ],
-    ids=["position_past_end", "position_not_whole", "dates_without_rates", "path_without_dates",
-         "path_starts_late", "path_dates_unsorted", "rate_minus_100pct", "chunk_zero", "threads_zero"],
+    ids=[
+        "position_past_end",
+        "position_not_whole",
+        "dates_without_rates",
+        "path_without_dates",
+        "path_starts_late",
+        "path_dates_unsorted",
+        "rate_minus_100pct",
+        "chunk_zero",
+        "threads_zero",
+    ],
 )
 def test_summary_bad_arguments_name_the_argument(kwargs, error, words):
     with pytest.raises(error) as info:
-        xlspv.waterfall_summary([-100, 60, 200], [D(2025, 1, 1), D(2026, 1, 1), D(2027, 1, 1)], Terms(0.1),
-                                **kwargs)
+        xlspv.waterfall_summary(
+            [-100, 60, 200], [D(2025, 1, 1), D(2026, 1, 1), D(2027, 1, 1)], Terms(0.1), **kwargs
+        )
     for word in words:
         assert word in str(info.value)

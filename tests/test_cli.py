@@ -292,8 +292,10 @@ def test_a_deemed_rate_above_100_percent_without_a_sign_is_refused() -> None:
     ("out", "message"),
     [
         ("r.csv", "the output is an Excel workbook; give a file name ending in .xlsx."),
-        ("/proc/nope/r.xlsx", "cannot create the folder /proc/nope (No such file or directory); choose "
-         "another output path."),
+        (
+            "/proc/nope/r.xlsx",
+            "cannot create the folder /proc/nope (No such file or directory); choose another output path.",
+        ),
     ],
     ids=["not_xlsx", "folder_cannot_be_made"],
 )

@@ -96,16 +96,31 @@ def test_plain_python_summary_and_root_scan_match_compiled(plain_python: dict) -
 
     paths = np.array([[0.05, 0.07, 0.02], [0.0, 0.1, 0.3], [0.2, -0.1, 0.05]])
     resets = np.array(["2020-01-01", "2027-06-30", "2031-12-31"], dtype="datetime64[D]")
-    sm = xlspv.waterfall_summary(np.array(example.values(), dtype=float), example.dates(), example.TERMS,
-                                 deemed_rates=paths, rate_dates=resets, xirr=True, balance_at=[5, -1])
-    compiled = [sm.unrecovered, sm.japan_received, sm.us_received, sm.threshold_row, sm.xirr_japan,
-                sm.balance_at]
+    sm = xlspv.waterfall_summary(
+        np.array(example.values(), dtype=float),
+        example.dates(),
+        example.TERMS,
+        deemed_rates=paths,
+        rate_dates=resets,
+        xirr=True,
+        balance_at=[5, -1],
+    )
+    compiled = [
+        sm.unrecovered,
+        sm.japan_received,
+        sm.us_received,
+        sm.threshold_row,
+        sm.xirr_japan,
+        sm.balance_at,
+    ]
     for plain, fast in zip(plain_python["summary"], compiled, strict=True):
         np.testing.assert_allclose(plain, fast, rtol=1e-12, atol=1e-9)
     close = [-1.0, 2.2001, -1.21011]
-    scans = [_scan(np.array([-1e-6, 1e6]), np.array([0.0, 365.0]), 0.1),
-             _scan(np.array(close), np.array([0.0, 365.0, 730.0]), 0.0),
-             _scan(np.array(close), np.array([0.0, 365.0, 730.0]), 1.0)]
+    scans = [
+        _scan(np.array([-1e-6, 1e6]), np.array([0.0, 365.0]), 0.1),
+        _scan(np.array(close), np.array([0.0, 365.0, 730.0]), 0.0),
+        _scan(np.array(close), np.array([0.0, 365.0, 730.0]), 1.0),
+    ]
     np.testing.assert_allclose(plain_python["scan"], scans, rtol=1e-9)
 
 

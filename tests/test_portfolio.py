@@ -1210,8 +1210,9 @@ def test_readings_program_row_sums_the_spvs_and_its_xirr_zeroes_the_summed_npv(h
     program = hand_readings.readings.program
     assert program.index.tolist() == ["cumulative", "scheduled", "pooled"]
     np.testing.assert_allclose(
-        program.loc[["cumulative", "scheduled"], ["japan_received", "us_received", "unrecovered", "reached"]]
-        .to_numpy(float),
+        program.loc[
+            ["cumulative", "scheduled"], ["japan_received", "us_received", "unrecovered", "reached"]
+        ].to_numpy(float),
         [[142.2, 167.8, 45.0, 2], [133.36, 176.64, 58.75, 1]],
         rtol=1e-12,
     )

@@ -174,7 +174,9 @@ def test_a_date_before_1900_in_a_portfolio_csv_is_refused_naming_the_line(tmp_pa
 
 
 @pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
-def test_an_spv_deemed_rate_typed_as_a_bare_5_is_refused_not_read_as_500_percent(tmp_path, engine, monkeypatch):
+def test_an_spv_deemed_rate_typed_as_a_bare_5_is_refused_not_read_as_500_percent(
+    tmp_path, engine, monkeypatch
+):
     # the one rate rule of every typed surface (xlspv.terms.parse_rate), as for --deemed-rate 5
     from xlspv.errors import TermsError
     from xlspv.workbooks.portfolio_writer import write_example_inputs
@@ -192,6 +194,7 @@ def test_an_spv_deemed_rate_typed_as_a_bare_5_is_refused_not_read_as_500_percent
     with pytest.raises(TermsError) as err:
         load_portfolio(path)
     assert str(err.value).endswith(
-        "deemed_rate: 5 would be 500% a year; write the rate as a decimal (0.05) or with a per-cent sign (5%)."
+        "deemed_rate: 5 would be 500% a year; write the rate as a decimal (0.05) or with a per-cent sign "
+        "(5%)."
     ), str(err.value)
     assert f"row {row}" in str(err.value)

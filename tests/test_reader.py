@@ -162,17 +162,26 @@ def _template_with_terms(tmp_path: Path, cells: dict[str, object]) -> Path:
 def test_a_schedule_typed_in_the_template_reads_back_as_a_schedule(tmp_path: Path) -> None:
     # the template's Terms range is A5:C16: Term | Value | Effective from, with spare rows 13-16;
     # a date typed into an unformatted cell arrives as an Excel serial (46753 = 2028-01-01)
-    path = _template_with_terms(tmp_path, {
-        "C5": dt.date(2026, 3, 31),
-        "A13": "deemed_rate", "B13": 0.07, "C13": dt.date(2030, 1, 1),
-        "A15": "Deemed rate", "B15": "4.5%", "C15": 46753,  # row 14 stays blank: skipped
-    })
+    path = _template_with_terms(
+        tmp_path,
+        {
+            "C5": dt.date(2026, 3, 31),
+            "A13": "deemed_rate",
+            "B13": 0.07,
+            "C13": dt.date(2030, 1, 1),
+            "A15": "Deemed rate",
+            "B15": "4.5%",
+            "C15": 46753,  # row 14 stays blank: skipped
+        },
+    )
     spv = read_input(path)
     schedule = {dt.date(2026, 3, 31): 0.055, dt.date(2028, 1, 1): 0.045, dt.date(2030, 1, 1): 0.07}
     assert spv.terms() == Terms(schedule)
     assert spv.terms(deemed_rate=0.05).deemed_rate == 0.05  # an option replaces the whole schedule
     assert [row.effective_where for row in spv.term_rows if row.effective is not None] == [
-        "sheet Terms, cell C5", "sheet Terms, cell C13", "sheet Terms, cell C15"
+        "sheet Terms, cell C5",
+        "sheet Terms, cell C13",
+        "sheet Terms, cell C15",
     ]
 
 
@@ -209,9 +218,16 @@ def test_schedule_mistakes_in_the_template_name_the_cell(
 
 
 def test_another_term_given_twice_keeps_the_short_message(tmp_path: Path) -> None:
-    spv = read_input(filled_workbook(tmp_path / "spv.xlsx", terms=[
-        ("deemed_rate", 0.1), ("day_count", "ACT/360"), ("day_count", "ACT/365F"),
-    ]))
+    spv = read_input(
+        filled_workbook(
+            tmp_path / "spv.xlsx",
+            terms=[
+                ("deemed_rate", 0.1),
+                ("day_count", "ACT/360"),
+                ("day_count", "ACT/365F"),
+            ],
+        )
+    )
     with pytest.raises(TermsError) as caught:
         spv.terms()
     assert str(caught.value) == "spv.xlsx, sheet Terms, cell A4: day_count is given twice; keep one row."
@@ -589,9 +605,7 @@ def test_a_renamed_macro_workbook_is_refused_by_its_content_types(tmp_path: Path
         for item in src.infolist():
             data = src.read(item)
             if item.filename == "[Content_Types].xml":
-                data = data.replace(
-                    b"spreadsheetml.sheet.main+xml", b"sheet.macroEnabled.main+xml"
-                )
+                data = data.replace(b"spreadsheetml.sheet.main+xml", b"sheet.macroEnabled.main+xml")
             dst.writestr(item, data)
     with pytest.raises(MacroWorkbookError) as info:
         read_input(renamed)

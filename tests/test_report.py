@@ -591,7 +591,9 @@ def test_recalculated_checks_hold_at_the_edges(recalculated: dict[str, Path], na
 
 def test_the_xirr_check_falls_back_to_a_verified_root(recalculated: dict[str, Path]) -> None:
     # The case the fallback exists for: the spreadsheet's own XIRR errors, the Summary's rate is a root.
-    audit = {r[0].value: r[2].value for r in _values(recalculated["near_minus_100"])["Audit"].iter_rows(max_col=3)}
+    audit = {
+        r[0].value: r[2].value for r in _values(recalculated["near_minus_100"])["Audit"].iter_rows(max_col=3)
+    }
     assert isinstance(audit["Japan's XIRR over this sheet's flows (#NUM!: none)"], str)  # an error value
     summary = _summary_items(_values(recalculated["near_minus_100"])["Summary"])
     assert summary["XIRR: Japan"] == pytest.approx(-0.999999, abs=1e-12)  # (-100 + 1e-4 / (1 + r) = 0)
@@ -710,6 +712,8 @@ def test_a_report_past_excels_last_row_is_refused_before_any_work(tmp_path: Path
     day = dt.date(2000, 1, 1)
     spv = SpvInput([day] * n, [1.0] * n, [""] * n)
     out = tmp_path / "big.xlsx"
-    with pytest.raises(SpvInputError, match=r"^1,048,543 cash flows: .* past Excel's 1,048,576; at most 1,048,542"):
+    with pytest.raises(
+        SpvInputError, match=r"^1,048,543 cash flows: .* past Excel's 1,048,576; at most 1,048,542"
+    ):
         write_report(spv, Terms(0.05), out)
     assert list(tmp_path.iterdir()) == []

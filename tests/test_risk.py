@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from xlspv import Terms, compute
+from xlspv.errors import RiskModelError, SpvError
 from xlspv.examples import portfolio as example_portfolio
 from xlspv.examples import spv as example
-from xlspv.errors import RiskModelError, SpvError
 from xlspv.risk import MAX_SCENARIOS, RiskModel, simulate, simulate_program
 from xlspv.risk.model import check_scenarios
 from xlspv.risk.scenarios import CHUNK, benchmark_shifts, cash_factors, delays
@@ -38,8 +38,15 @@ D0 = dt.date(2025, 1, 1)
         ({"delay_months": float("nan")}, "delay_months: nan is not a finite number; enter a number."),
         ({"rate_reversion": -0.1}, "rate_reversion: -0.1 is negative; a reversion speed must be 0 or more."),
     ],
-    ids=["negative rate_vol", "negative cash_vol", "correlation above 1", "correlation below -1",
-         "text hazard", "nan delay", "negative reversion"],
+    ids=[
+        "negative rate_vol",
+        "negative cash_vol",
+        "correlation above 1",
+        "correlation below -1",
+        "text hazard",
+        "nan delay",
+        "negative reversion",
+    ],
 )
 def test_bad_model_values_get_one_clear_error(kwargs, message):
     with pytest.raises(RiskModelError) as err:
@@ -128,7 +135,10 @@ def test_stop_hazard_alone_recovers_with_probability_exp_minus_hazard_times_year
 
 @pytest.mark.parametrize("reversion", [0.0, 0.1, 0.5])
 def test_rate_process_mean_and_variance_match_the_closed_form(reversion):
-    """Ornstein-Uhlenbeck: E r(t) = m + (r0 - m) e^(-kt), Var r(t) = v^2 (1 - e^(-2kt)) / 2k (v^2 t at k=0)."""
+    """Ornstein-Uhlenbeck: E r(t) = m + (r0 - m) e^(-kt), Var r(t) = v^2 (1 - e^(-2kt)) / 2k.
+
+    At k = 0 the variance is v^2 t.
+    """
     model = RiskModel(rate_vol=0.01, rate_reversion=reversion, rate_start=0.04, rate_mean=0.03)
     n, periods = 50_000, 21
     shifts = benchmark_shifts(model, np.random.default_rng(3), n, periods)
@@ -158,8 +168,14 @@ def test_delays_are_geometric_with_the_given_mean():
 def test_more_stop_hazard_never_raises_the_recovery_probability():
     base = RiskModel(delay_months=3)
     probs = [
-        simulate(example.values(), example.dates(), example.TERMS, model=base.replace(stop_hazard=h),
-                 scenarios=3000, seed=2).figures["recovery_probability"]
+        simulate(
+            example.values(),
+            example.dates(),
+            example.TERMS,
+            model=base.replace(stop_hazard=h),
+            scenarios=3000,
+            seed=2,
+        ).figures["recovery_probability"]
         for h in (0.0, 0.01, 0.03, 0.1)
     ]
     assert probs == sorted(probs, reverse=True) and probs[0] > probs[-1]
@@ -209,7 +225,9 @@ def test_cli_prints_name_value_lines_and_refuses_bad_model_values_with_exit_2():
     assert lines[1].split()[0] == "recovery_probability" and lines[-1].split() == ["scenarios", "500"]
     bad = CliRunner().invoke(main, ["risk", "--correlation", "2"])
     assert bad.exit_code == 2
-    assert bad.output.strip().endswith("correlation: 2.0 is outside [-1, 1]; enter a correlation such as 0.3.")
+    assert bad.output.strip().endswith(
+        "correlation: 2.0 is outside [-1, 1]; enter a correlation such as 0.3."
+    )
 
 
 def test_risk_workbook_checks_hold_after_libreoffice_recalculation(tmp_path):

@@ -41,14 +41,39 @@ def cluster(tmp_path):
     address = f"tcp://127.0.0.1:{port}"
     log = open(tmp_path / "dask.log", "w")  # noqa: SIM115 - closed below
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
-    procs = [subprocess.Popen([*_dask(), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--dashboard-address", ":0"], stdout=log, stderr=log, env=env)]
+    procs = [
+        subprocess.Popen(
+            [*_dask(), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
+            stdout=log,
+            stderr=log,
+            env=env,
+        )
+    ]
     try:
         for _ in range(2):
-            procs.append(subprocess.Popen(
-                [*_dask(), "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--nworkers", "1",
-                 "--no-nanny", "--dashboard-address", ":0", "--local-directory", str(tmp_path)],
-                stdout=log, stderr=log, env=env))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        *_dask(),
+                        "worker",
+                        address,
+                        "--host",
+                        "127.0.0.1",
+                        "--nthreads",
+                        "1",
+                        "--nworkers",
+                        "1",
+                        "--no-nanny",
+                        "--dashboard-address",
+                        ":0",
+                        "--local-directory",
+                        str(tmp_path),
+                    ],
+                    stdout=log,
+                    stderr=log,
+                    env=env,
+                )
+            )
         with distributed.Client(address, timeout="30s") as client:
             client.wait_for_workers(2, timeout=60)
         yield address

@@ -704,8 +704,11 @@ def test_an_undated_second_deemed_rate_is_refused_naming_the_effective_from_colu
     assert ev["Results", "B6"] == "#VALUE!"
     assert ev["Checks", "C4"] is False
     rows = [[c.value for c in row] for row in wb["Terms"]["A5:C16"]]
-    with pytest.raises(ValueError, match="deemed_rate is given twice; keep one row, or give each rate an "
-                       "effective date in the third column to make a schedule"):
+    with pytest.raises(
+        ValueError,
+        match="deemed_rate is given twice; keep one row, or give each rate an "
+        "effective date in the third column to make a schedule",
+    ):
         Terms.from_mapping(rows)
 
 

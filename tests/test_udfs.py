@@ -571,8 +571,14 @@ def test_meta_optional_arguments_are_guess_and_header_with_defaults_in_their_hel
         if p.get("optional")
     }
     risk = {("SPV_RISK", "scenarios"), ("SPV_RISK", "seed"), ("SPV_RISK", "model")}  # issue 17
-    assert set(optional) - risk == {("SPV_IRR", "guess"), ("SPV_WATERFALL", "header"), ("SPV_RATE_GRID", "header")}
-    assert "default 10,000" in optional["SPV_RISK", "scenarios"] and "default 0" in optional["SPV_RISK", "seed"]
+    assert set(optional) - risk == {
+        ("SPV_IRR", "guess"),
+        ("SPV_WATERFALL", "header"),
+        ("SPV_RATE_GRID", "header"),
+    }
+    assert (
+        "default 10,000" in optional["SPV_RISK", "scenarios"] and "default 0" in optional["SPV_RISK", "seed"]
+    )
     assert "default 0.1" in optional["SPV_IRR", "guess"]
     assert "default TRUE" in optional["SPV_WATERFALL", "header"]
     assert "default TRUE" in optional["SPV_RATE_GRID", "header"]
@@ -828,7 +834,10 @@ def results_sheet(excel, values, dates, terms):
     return [
         excel.call("SPV_WATERFALL", values, dates, terms, None),
         excel.call("THRESHOLD_DATE", values, dates, terms),
-        *[excel.call("SPV_IRR", values, dates, p, terms, None) for p in ("Japan", "US", "Partner", "Project")],  # noqa: E501
+        *[
+            excel.call("SPV_IRR", values, dates, p, terms, None)
+            for p in ("Japan", "US", "Partner", "Project")
+        ],  # noqa: E501
     ]
 
 
@@ -895,7 +904,11 @@ def test_the_probe_is_skipped_on_the_office_js_path_only(excel):
     assert excel.module.PYODIDE_PROBE_SKIPPED is True
     assert sys.modules["pyodide"] is None and sys.modules["pyodide.ffi"] is None
     plain = subprocess.run(
-        [sys.executable, "-c", "import sys, udfs; print(udfs.PYODIDE_PROBE_SKIPPED, 'pyodide' in sys.modules)"],  # noqa: E501
+        [
+            sys.executable,
+            "-c",
+            "import sys, udfs; print(udfs.PYODIDE_PROBE_SKIPPED, 'pyodide' in sys.modules)",
+        ],  # noqa: E501
         capture_output=True,
         text=True,
         env={k: v for k, v in os.environ.items() if k != "XLWINGS_ON_SERVER"},

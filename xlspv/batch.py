@@ -57,16 +57,15 @@ class _Conventions:
     terms: list[Terms] | None  # per-scenario terms when they carry their own rate schedules
 
 
-def _conventions(terms: Terms | Sequence[Terms], n_scen: int, rates: np.ndarray | None,
-                 rate_dates: np.ndarray | None) -> _Conventions:
+def _conventions(
+    terms: Terms | Sequence[Terms], n_scen: int, rates: np.ndarray | None, rate_dates: np.ndarray | None
+) -> _Conventions:
     if isinstance(terms, Terms):
         term_list = [terms]
     else:
         term_list = list(terms)
         if len(term_list) != n_scen:
-            raise TermsError(
-                f"terms: {len(term_list)} terms for {n_scen} scenarios; give one per scenario."
-            )
+            raise TermsError(f"terms: {len(term_list)} terms for {n_scen} scenarios; give one per scenario.")
         if not all(isinstance(t, Terms) for t in term_list):
             raise TermsError("terms: give one Terms, or one Terms per scenario.")
     if any(t.allocation_basis != "cumulative" for t in term_list):
@@ -129,8 +128,13 @@ def _rates(deemed_rates: Any, rate_dates: Any, n_values: int) -> tuple[np.ndarra
     return np.ascontiguousarray(rates), changes
 
 
-def _setup(values: Any, dates: Any, terms: Any, deemed_rates: Any, rate_dates: Any,
-           ) -> tuple[BatchFlows, _Conventions]:
+def _setup(
+    values: Any,
+    dates: Any,
+    terms: Any,
+    deemed_rates: Any,
+    rate_dates: Any,
+) -> tuple[BatchFlows, _Conventions]:
     n_values = np.shape(values)[0] if np.ndim(values) == 2 else 1
     rates, changes = _rates(deemed_rates, rate_dates, n_values)
     flows = prepare_batch(values, dates, None if rates is None or n_values > 1 else rates.shape[0])
@@ -174,8 +178,9 @@ def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any) -> _Accru
         fractions = np.empty((hi - lo, p.fractions.shape[1]))
         for name in names:
             rows = day_counts == name
-            fractions[rows] = plan(str(name), chunk.days if chunk.days.shape[0] == 1 else chunk.days[rows],
-                                   conv.changes).fractions
+            fractions[rows] = plan(
+                str(name), chunk.days if chunk.days.shape[0] == 1 else chunk.days[rows], conv.changes
+            ).fractions
     assert conv.annual is not None
     annual = conv.annual if conv.annual.shape[0] == 1 else conv.annual[lo:hi]
     simple = conv.simple if conv.simple.size == 1 else conv.simple[lo:hi]
@@ -212,8 +217,14 @@ def _chunks(flows: BatchFlows, conv: _Conventions, chunk: int | None) -> list[tu
     n_scen = flows.n_scenarios
     per_scenario = (
         flows.dates.ndim == 2
-        or (flows.values.shape[0] > 1 and (flows.values.dtype != np.float64 or flows.shared_order is not None
-                                           or not flows.values.flags.c_contiguous))
+        or (
+            flows.values.shape[0] > 1
+            and (
+                flows.values.dtype != np.float64
+                or flows.shared_order is not None
+                or not flows.values.flags.c_contiguous
+            )
+        )
         or (conv.annual is not None and conv.annual.shape[0] > 1 and conv.changes is not None)
         or conv.terms is not None
     )
@@ -252,8 +263,22 @@ def cumulative_rows(values: np.ndarray, days: np.ndarray, terms: Terms) -> Rows:
     japan, interest, balance = np.empty((1, n)), np.empty((1, n)), np.empty((1, n))
     tier = np.empty((1, n), dtype=np.int8)
     threshold = np.empty(1, dtype=np.int64)
-    _rows_serial(part.values, acc.growth, acc.fractions, acc.period, acc.ends, acc.annual, conv.simple,
-                 conv.before, conv.after, japan, interest, balance, tier, threshold)
+    _rows_serial(
+        part.values,
+        acc.growth,
+        acc.fractions,
+        acc.period,
+        acc.ends,
+        acc.annual,
+        conv.simple,
+        conv.before,
+        conv.after,
+        japan,
+        interest,
+        balance,
+        tier,
+        threshold,
+    )
     _check_finite(bool(np.isfinite(balance[:, -1]).all() and np.isfinite(japan.sum())))
     return Rows(japan, interest, balance, tier, threshold, balance[:, -1].copy())
 
@@ -336,8 +361,22 @@ def waterfall_batch(
     threshold = np.empty(n_scen, dtype=np.int64)
     run = _rows_parallel if _threads(threads, n_scen) > 1 else _rows_serial
     with thread_count(threads):
-        run(chunk.values, acc.growth, acc.fractions, acc.period, acc.ends, acc.annual, conv.simple,
-            conv.before, conv.after, japan, interest, balance, tier, threshold)
+        run(
+            chunk.values,
+            acc.growth,
+            acc.fractions,
+            acc.period,
+            acc.ends,
+            acc.annual,
+            conv.simple,
+            conv.before,
+            conv.after,
+            japan,
+            interest,
+            balance,
+            tier,
+            threshold,
+        )
     _check_finite(bool(np.isfinite(balance[:, -1]).all() and np.isfinite(japan.sum())))
     vals = np.broadcast_to(chunk.values, (n_scen, n))
     days = chunk.days if chunk.days.shape[0] > 1 else chunk.days[0]
@@ -495,10 +534,28 @@ def waterfall_summary(
             at = _sorted_positions(part, positions)
             k = slice(lo, hi)
             sub = slice(lo, hi) if conv.simple.size > 1 else slice(None)
-            run(part.values, part.days, acc.growth, acc.fractions, acc.period, acc.ends, acc.annual,
-                conv.simple[sub], conv.before[sub], conv.after[sub], bool(xirr), g, at, threshold[k],
-                unrecovered[k], received[k], us_received[k], funded[k], rate[k] if xirr else rate,
-                balance[k])
+            run(
+                part.values,
+                part.days,
+                acc.growth,
+                acc.fractions,
+                acc.period,
+                acc.ends,
+                acc.annual,
+                conv.simple[sub],
+                conv.before[sub],
+                conv.after[sub],
+                bool(xirr),
+                g,
+                at,
+                threshold[k],
+                unrecovered[k],
+                received[k],
+                us_received[k],
+                funded[k],
+                rate[k] if xirr else rate,
+                balance[k],
+            )
             _input_rows(part, threshold[k], threshold_days[k])
             if probe and i < 2:
                 took[i] = (time.perf_counter() - started) / (hi - lo)

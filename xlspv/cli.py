@@ -521,8 +521,13 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
     for name, unit, default, text in reversed(PARAMETERS):
         shown = "rate_start" if default is None else default
-        func = click.option(f"--{name.replace('_', '-')}", name, default=None, metavar="VALUE",
-                            help=f"{text} Unit: {unit}. Default {shown}.")(func)
+        func = click.option(
+            f"--{name.replace('_', '-')}",
+            name,
+            default=None,
+            metavar="VALUE",
+            help=f"{text} Unit: {unit}. Default {shown}.",
+        )(func)
     return func
 
 
@@ -540,20 +545,41 @@ def _risk_line(name: str, kind: str, value: Any, unit: str) -> str:
 
 @main.command("risk")
 @INPUT
-@click.option("--scenarios", default="10000", show_default=True, help="Number of scenarios (1 to 10,000,000).")
+@click.option(
+    "--scenarios", default="10000", show_default=True, help="Number of scenarios (1 to 10,000,000)."
+)
 @click.option("--seed", default="0", show_default=True, help="Seed: the same seed gives the same figures.")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run the chunks on Dask: threads, processes, or a dask.distributed scheduler's address "
-              "(tcp://host:port). Default: in this process.")
-@click.option("-o", "--output", "out", default=None, type=click.Path(dir_okay=False),
-              help="Also write the risk workbook (.xlsx).")
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run the chunks on Dask: threads, processes, or a dask.distributed scheduler's address "
+    "(tcp://host:port). Default: in this process.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Also write the risk workbook (.xlsx).",
+)
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--unit", default="$m", show_default=True, help="The money unit of the values, for labels.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @model_options
 @term_options
-def risk_command(input_path: str | None, scenarios: str, seed: str, scheduler: str | None, out: str | None,
-                 force: bool, unit: str, quiet: bool, **options: Any) -> None:
+def risk_command(
+    input_path: str | None,
+    scenarios: str,
+    seed: str,
+    scheduler: str | None,
+    out: str | None,
+    force: bool,
+    unit: str,
+    quiet: bool,
+    **options: Any,
+) -> None:
     """Print how likely Japan is to recover its deemed allocation (Monte Carlo).
 
     INPUT is a one-SPV input (as for `xlspv report`) or a program input (as for `xlspv portfolio`);
@@ -594,15 +620,28 @@ def risk_command(input_path: str | None, scenarios: str, seed: str, scheduler: s
             from .terms import Terms
 
             given = {k: v for k, v in terms.items() if v is not None}
-            chosen = (dataclasses.replace(source.terms, **given) if source.terms is not None
-                      else Terms.from_mapping(given))
-            result = simulate_program(source, chosen, model=model, scenarios=n, seed=seed,
-                                      scheduler=scheduler, progress=tick)
+            chosen = (
+                dataclasses.replace(source.terms, **given)
+                if source.terms is not None
+                else Terms.from_mapping(given)
+            )
+            result = simulate_program(
+                source, chosen, model=model, scenarios=n, seed=seed, scheduler=scheduler, progress=tick
+            )
             title = "Program"
         else:
             spv, chosen = _load(input_path, terms, lambda _: None)
-            result = simulate(spv.values, spv.dates, chosen, model=model, scenarios=n, seed=seed,
-                              scheduler=scheduler, progress=tick, name=spv.name or "SPV")
+            result = simulate(
+                spv.values,
+                spv.dates,
+                chosen,
+                model=model,
+                scenarios=n,
+                seed=seed,
+                scheduler=scheduler,
+                progress=tick,
+                name=spv.name or "SPV",
+            )
             title = spv.name
     finally:
         if bar is not None:

@@ -103,8 +103,14 @@ def _growth_for(s, growth, fractions, period, ends, annual, simple, scratch):  #
     if growth.shape[0] > 0:
         return growth[s % growth.shape[0]]
     g = s % period.shape[0]
-    growth_row(fractions[s % fractions.shape[0]], period[g], ends[g], annual[s % annual.shape[0]],
-               simple[s % simple.shape[0]], scratch)
+    growth_row(
+        fractions[s % fractions.shape[0]],
+        period[g],
+        ends[g],
+        annual[s % annual.shape[0]],
+        simple[s % simple.shape[0]],
+        scratch,
+    )
     return scratch
 
 
@@ -177,37 +183,139 @@ def pairwise_sum(a, n, tasks_lo, tasks_n, sums):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _rows_block(b, values, growth, fractions, period, ends, annual, simple, before, after,  # type: ignore[no-untyped-def]  # noqa: E501
-                japan, interest, balance, tier, threshold):
+def _rows_block(
+    b,
+    values,
+    growth,
+    fractions,
+    period,
+    ends,
+    annual,
+    simple,
+    before,
+    after,  # type: ignore[no-untyped-def]  # noqa: E501
+    japan,
+    interest,
+    balance,
+    tier,
+    threshold,
+):
     n_scen = japan.shape[0]
     scratch = np.empty(values.shape[1])
     for s in range(b * BLOCK, min((b + 1) * BLOCK, n_scen)):
         k = s % simple.shape[0]
         g = _growth_for(s, growth, fractions, period, ends, annual, simple, scratch)
-        threshold[s] = rule_row(values[s % values.shape[0]], g, simple[k], before[k], after[k], japan[s],
-                                interest[s], balance[s], tier[s])
+        threshold[s] = rule_row(
+            values[s % values.shape[0]],
+            g,
+            simple[k],
+            before[k],
+            after[k],
+            japan[s],
+            interest[s],
+            balance[s],
+            tier[s],
+        )
 
 
 @njit(cache=True, nogil=True)
-def _rows_serial(values, growth, fractions, period, ends, annual, simple, before, after,  # type: ignore[no-untyped-def]  # noqa: E501
-                 japan, interest, balance, tier, threshold):
+def _rows_serial(
+    values,
+    growth,
+    fractions,
+    period,
+    ends,
+    annual,
+    simple,
+    before,
+    after,  # type: ignore[no-untyped-def]  # noqa: E501
+    japan,
+    interest,
+    balance,
+    tier,
+    threshold,
+):
     for b in range((japan.shape[0] + BLOCK - 1) // BLOCK):
-        _rows_block(b, values, growth, fractions, period, ends, annual, simple, before, after,
-                    japan, interest, balance, tier, threshold)
+        _rows_block(
+            b,
+            values,
+            growth,
+            fractions,
+            period,
+            ends,
+            annual,
+            simple,
+            before,
+            after,
+            japan,
+            interest,
+            balance,
+            tier,
+            threshold,
+        )
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _rows_parallel(values, growth, fractions, period, ends, annual, simple, before, after,  # type: ignore[no-untyped-def]  # noqa: E501
-                   japan, interest, balance, tier, threshold):
+def _rows_parallel(
+    values,
+    growth,
+    fractions,
+    period,
+    ends,
+    annual,
+    simple,
+    before,
+    after,  # type: ignore[no-untyped-def]  # noqa: E501
+    japan,
+    interest,
+    balance,
+    tier,
+    threshold,
+):
     for b in prange((japan.shape[0] + BLOCK - 1) // BLOCK):
-        _rows_block(b, values, growth, fractions, period, ends, annual, simple, before, after,
-                    japan, interest, balance, tier, threshold)
+        _rows_block(
+            b,
+            values,
+            growth,
+            fractions,
+            period,
+            ends,
+            annual,
+            simple,
+            before,
+            after,
+            japan,
+            interest,
+            balance,
+            tier,
+            threshold,
+        )
 
 
 @njit(cache=True, nogil=True)
-def _summary_block(b, values, days, growth, fractions, period, ends, annual, simple, before, after,  # type: ignore[no-untyped-def]  # noqa: E501
-                   want_xirr, guess, at, threshold, unrecovered, received, us_received, funded, rate,
-                   balance_at):
+def _summary_block(
+    b,
+    values,
+    days,
+    growth,
+    fractions,
+    period,
+    ends,
+    annual,
+    simple,
+    before,
+    after,  # type: ignore[no-untyped-def]  # noqa: E501
+    want_xirr,
+    guess,
+    at,
+    threshold,
+    unrecovered,
+    received,
+    us_received,
+    funded,
+    rate,
+    balance_at,
+):
     n_scen = threshold.shape[0]
     n = values.shape[1]
     scratch = np.empty(n)
@@ -246,23 +354,101 @@ def _summary_block(b, values, days, growth, fractions, period, ends, annual, sim
 
 
 @njit(cache=True, nogil=True)
-def _summary_serial(values, days, growth, fractions, period, ends, annual, simple, before, after,  # type: ignore[no-untyped-def]  # noqa: E501
-                    want_xirr, guess, at, threshold, unrecovered, received, us_received, funded, rate,
-                    balance_at):
+def _summary_serial(
+    values,
+    days,
+    growth,
+    fractions,
+    period,
+    ends,
+    annual,
+    simple,
+    before,
+    after,  # type: ignore[no-untyped-def]  # noqa: E501
+    want_xirr,
+    guess,
+    at,
+    threshold,
+    unrecovered,
+    received,
+    us_received,
+    funded,
+    rate,
+    balance_at,
+):
     for b in range((threshold.shape[0] + BLOCK - 1) // BLOCK):
-        _summary_block(b, values, days, growth, fractions, period, ends, annual, simple, before, after,
-                       want_xirr, guess, at, threshold, unrecovered, received, us_received, funded, rate,
-                       balance_at)
+        _summary_block(
+            b,
+            values,
+            days,
+            growth,
+            fractions,
+            period,
+            ends,
+            annual,
+            simple,
+            before,
+            after,
+            want_xirr,
+            guess,
+            at,
+            threshold,
+            unrecovered,
+            received,
+            us_received,
+            funded,
+            rate,
+            balance_at,
+        )
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _summary_parallel(values, days, growth, fractions, period, ends, annual, simple, before, after,  # type: ignore[no-untyped-def]  # noqa: E501
-                      want_xirr, guess, at, threshold, unrecovered, received, us_received, funded, rate,
-                      balance_at):
+def _summary_parallel(
+    values,
+    days,
+    growth,
+    fractions,
+    period,
+    ends,
+    annual,
+    simple,
+    before,
+    after,  # type: ignore[no-untyped-def]  # noqa: E501
+    want_xirr,
+    guess,
+    at,
+    threshold,
+    unrecovered,
+    received,
+    us_received,
+    funded,
+    rate,
+    balance_at,
+):
     for b in prange((threshold.shape[0] + BLOCK - 1) // BLOCK):
-        _summary_block(b, values, days, growth, fractions, period, ends, annual, simple, before, after,
-                       want_xirr, guess, at, threshold, unrecovered, received, us_received, funded, rate,
-                       balance_at)
+        _summary_block(
+            b,
+            values,
+            days,
+            growth,
+            fractions,
+            period,
+            ends,
+            annual,
+            simple,
+            before,
+            after,
+            want_xirr,
+            guess,
+            at,
+            threshold,
+            unrecovered,
+            received,
+            us_received,
+            funded,
+            rate,
+            balance_at,
+        )
 
 
 @njit(cache=True, nogil=True)
@@ -270,5 +456,11 @@ def growth_rows(fractions, period, ends, annual, simple, out):  # type: ignore[n
     """Growth rows of every scenario into ``out`` (scenarios x rows), from a plan and annual exponents."""
     for s in range(out.shape[0]):
         g = s % period.shape[0]
-        growth_row(fractions[s % fractions.shape[0]], period[g], ends[g], annual[s % annual.shape[0]],
-                   simple[s % simple.shape[0]], out[s])
+        growth_row(
+            fractions[s % fractions.shape[0]],
+            period[g],
+            ends[g],
+            annual[s % annual.shape[0]],
+            simple[s % simple.shape[0]],
+            out[s],
+        )

@@ -242,8 +242,21 @@ def _anniversaries(start: dt.date, count: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _allocate(values, first_rows, interest, installments, later, before, after,  # type: ignore[no-untyped-def]
-              japan, tier, balance, due, paid_out, left_out):
+def _allocate(
+    values,
+    first_rows,
+    interest,
+    installments,
+    later,
+    before,
+    after,  # type: ignore[no-untyped-def]
+    japan,
+    tier,
+    balance,
+    due,
+    paid_out,
+    left_out,
+):
     """Rules 4 and 5 for every year, in date order: each row's split, tier and balance, in place.
 
     ``interest[k]`` and ``installments[k]`` are year k's; ``later[r]`` is what later years'
@@ -363,11 +376,31 @@ def scheduled_rows(flows: Flows, terms: Terms) -> Rows:
     installments = plan.installments()
     due, paid, left = np.empty(plan.n_years), np.empty(plan.n_years), np.empty(plan.n_years)
     later = _later_installments(plan, values, year)
-    _allocate(values, first_rows, year_interest, installments, later, terms.japan_share_before,
-              terms.japan_share_after, japan, tier, balance, due, paid, left)
+    _allocate(
+        values,
+        first_rows,
+        year_interest,
+        installments,
+        later,
+        terms.japan_share_before,
+        terms.japan_share_after,
+        japan,
+        tier,
+        balance,
+        due,
+        paid,
+        left,
+    )
     shortfall_in = np.concatenate([[0.0], left[:-1]])
-    records = {"year": np.arange(plan.n_years), "shortfall_in": shortfall_in, "interest": year_interest,
-               "installments": installments, "due": due, "paid": paid, "shortfall_out": left}
+    records = {
+        "year": np.arange(plan.n_years),
+        "shortfall_in": shortfall_in,
+        "interest": year_interest,
+        "installments": installments,
+        "due": due,
+        "paid": paid,
+        "shortfall_out": left,
+    }
     positions = np.flatnonzero(values < 0.0)
     return Rows(
         japan=japan[None, :],

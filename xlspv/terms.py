@@ -286,6 +286,7 @@ class Terms:
         if isinstance(rate, RateSchedule) and rate.base is not None:
             return rate.base
         return rate
+
     @property
     def periods_per_year(self) -> int | None:
         """Compounding periods per year (``None`` for continuous and simple)."""
@@ -389,8 +390,15 @@ class Terms:
             rows.append(("deemed_rate", float(own), None))
         if self.guarantee_fee:  # only when given: a Terms range without the row reads as 0
             rows.append(("guarantee_fee", self.guarantee_fee, None))
-        for name in ("japan_share_before", "japan_share_after", "day_count", "compounding",
-                     "partner_share", "allocation_basis", "useful_life"):
+        for name in (
+            "japan_share_before",
+            "japan_share_after",
+            "day_count",
+            "compounding",
+            "partner_share",
+            "allocation_basis",
+            "useful_life",
+        ):
             rows.append((name, getattr(self, name), None))
         return rows
 

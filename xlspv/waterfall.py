@@ -8,7 +8,6 @@ in :mod:`xlspv.cumulative`, compiled once for one or many scenarios) or the sche
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +16,11 @@ import numpy as np
 from .batch import Batch, BatchSummary, cumulative_rows, waterfall_batch, waterfall_summary
 from .cumulative import CLEAR_TOLERANCE
 from .dates import to_date, to_datetime64
-from .errors import TermsError
 from .inputs import Flows, prepare
 from .rows import TIER_NAMES, Rows, party_flows
 from .terms import Terms, TermsLike, as_terms
 from .xirr import xirr_many
+
 
 @dataclass(frozen=True)
 class Summary:

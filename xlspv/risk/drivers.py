@@ -39,8 +39,14 @@ def check_scheduler(scheduler: str | None) -> str:
     )
 
 
-def run(problem: Problem, model: RiskModel, scenarios: int, seed: int, scheduler: str | None = None,
-        progress: Progress | None = None) -> list[ChunkResult]:
+def run(
+    problem: Problem,
+    model: RiskModel,
+    scenarios: int,
+    seed: int,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> list[ChunkResult]:
     """Results of every chunk, in chunk order."""
     where = check_scheduler(scheduler)
     sizes = chunk_sizes(scenarios)
@@ -73,8 +79,9 @@ def _import_dask() -> Any:
     return dask
 
 
-def _on_cluster(address: str, problem: Problem, model: RiskModel, seed: int, sizes: list[int],
-                tick: Progress) -> list[ChunkResult]:
+def _on_cluster(
+    address: str, problem: Problem, model: RiskModel, seed: int, sizes: list[int], tick: Progress
+) -> list[ChunkResult]:
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -84,12 +91,15 @@ def _on_cluster(address: str, problem: Problem, model: RiskModel, seed: int, siz
     try:
         client = Client(address, timeout="10s")
     except OSError as exc:
-        raise RiskModelError(f"scheduler: cannot reach {address} ({exc}); start `dask scheduler` there.") from None
+        raise RiskModelError(
+            f"scheduler: cannot reach {address} ({exc}); start `dask scheduler` there."
+        ) from None
     total, done = sum(sizes), 0
     try:
         shared = client.scatter(problem, broadcast=True)
-        futures = [client.submit(run_chunk, shared, model, seed, c, n, pure=False)
-                   for c, n in enumerate(sizes)]
+        futures = [
+            client.submit(run_chunk, shared, model, seed, c, n, pure=False) for c, n in enumerate(sizes)
+        ]
         results: list[ChunkResult | None] = [None] * len(sizes)
         for future in as_completed(futures):
             result = future.result()

@@ -60,8 +60,9 @@ def fan_days(problem: Problem) -> np.ndarray:
 # ---- the core, called once per SPV and chunk --------------------------------------------------------
 
 
-def _summary(spv: Schedule, values: np.ndarray, days: np.ndarray, paths: tuple | None
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _summary(
+    spv: Schedule, values: np.ndarray, days: np.ndarray, paths: tuple | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(threshold day, unrecovered, Japan's XIRR) per scenario, from the core's batch summary mode."""
     try:
         from ..batch import waterfall_summary  # the core's summary mode (issue 15)
@@ -69,13 +70,20 @@ def _summary(spv: Schedule, values: np.ndarray, days: np.ndarray, paths: tuple |
         japan, _, threshold, unrecovered = _rows_bridge(spv, values, days, paths)
         return threshold, unrecovered, xirr_many(japan, days)
     rate_dates, rates = paths if paths is not None else (None, None)
-    res = waterfall_summary(values, to_datetime64(days), spv.terms, deemed_rates=rates,
-                            rate_dates=None if rate_dates is None else to_datetime64(rate_dates), xirr=True)
+    res = waterfall_summary(
+        values,
+        to_datetime64(days),
+        spv.terms,
+        deemed_rates=rates,
+        rate_dates=None if rate_dates is None else to_datetime64(rate_dates),
+        xirr=True,
+    )
     return res.threshold_days, res.unrecovered, res.xirr_japan
 
 
-def _rows(spv: Schedule, values: np.ndarray, days: np.ndarray, paths: tuple | None
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _rows(
+    spv: Schedule, values: np.ndarray, days: np.ndarray, paths: tuple | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(Japan's flows, balance) per scenario and row, threshold day, unrecovered: the full batch."""
     try:
         from ..batch import waterfall_batch  # the rate-path form comes with the summary mode
@@ -83,13 +91,19 @@ def _rows(spv: Schedule, values: np.ndarray, days: np.ndarray, paths: tuple | No
         return _rows_bridge(spv, values, days, paths)
 
     rate_dates, rates = paths if paths is not None else (None, None)
-    b = waterfall_batch(values, to_datetime64(days), spv.terms, deemed_rates=rates,
-                        rate_dates=None if rate_dates is None else to_datetime64(rate_dates))
+    b = waterfall_batch(
+        values,
+        to_datetime64(days),
+        spv.terms,
+        deemed_rates=rates,
+        rate_dates=None if rate_dates is None else to_datetime64(rate_dates),
+    )
     return b.party_flows("japan"), b.balance, b.threshold_days, b.unrecovered
 
 
-def _rows_bridge(spv: Schedule, values: np.ndarray, days: np.ndarray, paths: tuple | None
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _rows_bridge(
+    spv: Schedule, values: np.ndarray, days: np.ndarray, paths: tuple | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from ..accrual import span_exponents
     from ..waterfall import _run_cumulative
     from .scenarios import accrual_exponents
@@ -116,8 +130,11 @@ def run_chunk(problem: Problem, model: RiskModel, seed: int, chunk: int, n: int)
     factor = cash_factors(model, d.cash_normals)
     delay = delays(model, d.delay_uniforms)
     with np.errstate(divide="ignore"):
-        stop = d.stop_exponentials / model.stop_hazard if model.stop_hazard > 0.0 else \
-            np.full(d.stop_exponentials.shape, math.inf)
+        stop = (
+            d.stop_exponentials / model.stop_hazard
+            if model.stop_hazard > 0.0
+            else np.full(d.stop_exponentials.shape, math.inf)
+        )
     paths_of = _rate_path_maker(problem, model, d.rate_normals, n)
     flows, paths = [], []
     for i, spv in enumerate(problem.spvs):
@@ -152,8 +169,15 @@ def run_chunk(problem: Problem, model: RiskModel, seed: int, chunk: int, n: int)
     return ChunkResult(chunk, threshold, unrecovered, xirr, fan)
 
 
-def _spv_flows(problem: Problem, model: RiskModel, spv: Schedule, factor: np.ndarray, delay: np.ndarray,
-               stop: np.ndarray, path: tuple | None) -> tuple[np.ndarray, np.ndarray, tuple | None]:
+def _spv_flows(
+    problem: Problem,
+    model: RiskModel,
+    spv: Schedule,
+    factor: np.ndarray,
+    delay: np.ndarray,
+    stop: np.ndarray,
+    path: tuple | None,
+) -> tuple[np.ndarray, np.ndarray, tuple | None]:
     """One SPV's scenarios: values, dates ((rows,) when shared by every scenario) and rate paths.
 
     Without delays every scenario keeps the schedule's dates; with delays a (nearly) monthly schedule

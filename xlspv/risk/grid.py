@@ -92,8 +92,18 @@ def monthly_grid(spv: Schedule, longest: int) -> Grid | None:
 
 
 @njit(cache=True, nogil=True)
-def _fill(fixed_pos, fixed_values, moving_values, slot, slot_offset, factor, delay, stop_days,  # type: ignore[no-untyped-def]  # noqa: E501
-          values, last):
+def _fill(
+    fixed_pos,
+    fixed_values,
+    moving_values,
+    slot,
+    slot_offset,
+    factor,
+    delay,
+    stop_days,  # type: ignore[no-untyped-def]  # noqa: E501
+    values,
+    last,
+):
     """Each scenario's values on the grid and the grid row of its last row (see :func:`place`)."""
     top = -1
     for f in range(fixed_pos.size):
@@ -113,8 +123,9 @@ def _fill(fixed_pos, fixed_values, moving_values, slot, slot_offset, factor, del
         last[s] = end
 
 
-def place(grid: Grid, factor: np.ndarray, delay: np.ndarray, stop_years: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray]:
+def place(
+    grid: Grid, factor: np.ndarray, delay: np.ndarray, stop_years: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Values (scenarios x grid rows) and each scenario's last row (its own last date's grid row).
 
     As :func:`xlspv.risk.scenarios.scenario_flows`: distributions scaled by ``factor``, moved
@@ -123,20 +134,30 @@ def place(grid: Grid, factor: np.ndarray, delay: np.ndarray, stop_years: np.ndar
     n = factor.size
     values = np.empty((n, grid.days.size))
     last = np.empty(n, dtype=np.int64)
-    _fill(grid.fixed_pos, grid.fixed_values, grid.moving_values, grid.slot, grid.slot_offset,
-          np.ascontiguousarray(factor, dtype=np.float64), np.ascontiguousarray(delay, dtype=np.int64),
-          np.ascontiguousarray(stop_years * YEAR_DAYS, dtype=np.float64), values, last)
+    _fill(
+        grid.fixed_pos,
+        grid.fixed_values,
+        grid.moving_values,
+        grid.slot,
+        grid.slot_offset,
+        np.ascontiguousarray(factor, dtype=np.float64),
+        np.ascontiguousarray(delay, dtype=np.int64),
+        np.ascontiguousarray(stop_years * YEAR_DAYS, dtype=np.float64),
+        values,
+        last,
+    )
     return values, last
 
 
-def stop_accrual(grid: Grid, last: np.ndarray, rate_dates: np.ndarray, rates: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def stop_accrual(
+    grid: Grid, last: np.ndarray, rate_dates: np.ndarray, rates: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Rate paths that are 0 from each scenario's own last row on (nothing accrues after it).
 
     The rate dates gain every grid date from the schedule's last row on; ``rates`` (scenarios, K) on
     ``rate_dates`` are carried to them and set to 0 on and after ``grid.days[last]``.
     """
-    tail = grid.days[max(grid.end - 1, 0):]
+    tail = grid.days[max(grid.end - 1, 0) :]
     dates = np.union1d(rate_dates, tail)
     period = np.searchsorted(rate_dates, dates, side="right") - 1
     out = rates[:, period]

@@ -19,14 +19,22 @@ MAX_SCENARIOS = 10_000_000
 
 #: (name, unit, default, help) of every parameter, in display order.
 PARAMETERS: tuple[tuple[str, str, Any, str], ...] = (
-    ("rate_vol", "per year, absolute (0.01 = 1 point)", 0.01,
-     "Volatility of the benchmark (six-month SOFR); 0 keeps the deemed rate as the terms give it."),
+    (
+        "rate_vol",
+        "per year, absolute (0.01 = 1 point)",
+        0.01,
+        "Volatility of the benchmark (six-month SOFR); 0 keeps the deemed rate as the terms give it.",
+    ),
     ("rate_reversion", "per year", 0.1, "Speed at which the benchmark reverts to rate_mean."),
     ("rate_mean", "per year, decimal", None, "Long-run benchmark level; default: rate_start."),
     ("rate_start", "per year, decimal", 0.04, "The benchmark today (six-month SOFR, late 2025: 4%)."),
     ("cash_vol", "log-volatility", 0.3, "Volatility of each SPV's lognormal cash factor (mean 1)."),
-    ("delay_months", "months (mean)", 12.0,
-     "Mean delay of the distributions (geometric, whole months, 0 = no delay)."),
+    (
+        "delay_months",
+        "months (mean)",
+        12.0,
+        "Mean delay of the distributions (geometric, whole months, 0 = no delay).",
+    ),
     ("stop_hazard", "per year", 0.01, "Annual hazard that a project fails and its cash stops for good."),
     ("correlation", "[-1, 1]", 0.3, "Correlation of the SPVs' cash shocks (one common factor)."),
 )
@@ -115,9 +123,13 @@ class RiskModel:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "rate_vol", _at_least_zero("rate_vol", self.rate_vol, "a volatility"))
-        set_(self, "rate_reversion", _at_least_zero("rate_reversion", self.rate_reversion, "a reversion speed"))
+        set_(
+            self, "rate_reversion", _at_least_zero("rate_reversion", self.rate_reversion, "a reversion speed")
+        )
         set_(self, "rate_start", _number("rate_start", self.rate_start))
-        if self.rate_mean is not None and not (isinstance(self.rate_mean, str) and not self.rate_mean.strip()):
+        if self.rate_mean is not None and not (
+            isinstance(self.rate_mean, str) and not self.rate_mean.strip()
+        ):
             set_(self, "rate_mean", _number("rate_mean", self.rate_mean))
         else:
             set_(self, "rate_mean", None)
@@ -133,9 +145,7 @@ class RiskModel:
         set_(self, "stop_hazard", _at_least_zero("stop_hazard", self.stop_hazard, "a hazard rate"))
         rho = _number("correlation", self.correlation)
         if not -1.0 <= rho <= 1.0:
-            raise RiskModelError(
-                f"correlation: {rho!r} is outside [-1, 1]; enter a correlation such as 0.3."
-            )
+            raise RiskModelError(f"correlation: {rho!r} is outside [-1, 1]; enter a correlation such as 0.3.")
         set_(self, "correlation", rho)
 
     @property
@@ -146,8 +156,12 @@ class RiskModel:
     @property
     def degenerate(self) -> bool:
         """True when no source of uncertainty is on: every scenario is the deterministic waterfall."""
-        return self.rate_vol == 0.0 and self.cash_vol == 0.0 and self.delay_months == 0.0 and \
-            self.stop_hazard == 0.0
+        return (
+            self.rate_vol == 0.0
+            and self.cash_vol == 0.0
+            and self.delay_months == 0.0
+            and self.stop_hazard == 0.0
+        )
 
     @classmethod
     def deterministic(cls) -> RiskModel:
@@ -188,8 +202,10 @@ class RiskModel:
 
     def as_rows(self) -> list[tuple[str, Any, str]]:
         """(name, value, unit) rows in display order; ``rate_mean`` shows the level used."""
-        return [(name, self.rate_level if name == "rate_mean" else getattr(self, name), unit)
-                for name, unit, _, _ in PARAMETERS]
+        return [
+            (name, self.rate_level if name == "rate_mean" else getattr(self, name), unit)
+            for name, unit, _, _ in PARAMETERS
+        ]
 
 
 def check_scenarios(scenarios: Any, limit: int = MAX_SCENARIOS, where: str = "scenarios") -> int:
@@ -198,7 +214,9 @@ def check_scenarios(scenarios: Any, limit: int = MAX_SCENARIOS, where: str = "sc
     if number != int(number):
         raise RiskModelError(f"{where}: {scenarios!r} is not a whole number; enter e.g. 10000.")
     if not 1 <= number <= limit:
-        raise RiskModelError(f"{where}: {int(number):,} is outside 1 to {limit:,}; enter a number in that range.")
+        raise RiskModelError(
+            f"{where}: {int(number):,} is outside 1 to {limit:,}; enter a number in that range."
+        )
     return int(number)
 
 

@@ -77,8 +77,9 @@ def _quantile(x: np.ndarray, q: float) -> float:
     return float(np.quantile(x, q, method="inverted_cdf")) if x.size else math.nan
 
 
-def column_figures(threshold: np.ndarray, unrecovered: np.ndarray, xirr: np.ndarray, start: int
-                   ) -> dict[str, Any]:
+def column_figures(
+    threshold: np.ndarray, unrecovered: np.ndarray, xirr: np.ndarray, start: int
+) -> dict[str, Any]:
     """The figures of one column (an SPV or the program) from its per-scenario arrays."""
     n = threshold.size
     recovered = threshold >= 0
@@ -117,8 +118,9 @@ def column_figures(threshold: np.ndarray, unrecovered: np.ndarray, xirr: np.ndar
     }
 
 
-def assemble(problem: Problem, model: RiskModel, scenarios: int, seed: int, chunks: list[ChunkResult]
-             ) -> RiskResult:
+def assemble(
+    problem: Problem, model: RiskModel, scenarios: int, seed: int, chunks: list[ChunkResult]
+) -> RiskResult:
     """The :class:`RiskResult` of a run from its chunks (in chunk order)."""
     chunks = sorted(chunks, key=lambda c: c.chunk)
     threshold = np.concatenate([c.threshold_days for c in chunks])
@@ -149,7 +151,8 @@ def assemble(problem: Problem, model: RiskModel, scenarios: int, seed: int, chun
     fan_sample = chunks[0].fan
     percentiles = np.percentile(fan_sample, FAN_PERCENTILES, axis=0).T
     fan = pd.DataFrame(
-        percentiles, index=pd.Index(to_datetime64(fan_days(problem)), name="date"),
+        percentiles,
+        index=pd.Index(to_datetime64(fan_days(problem)), name="date"),
         columns=[f"p{p}" for p in FAN_PERCENTILES],
     )
     return RiskResult(model, scenarios, seed, summary, distributions, fan, tuple(names))

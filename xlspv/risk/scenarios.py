@@ -189,8 +189,12 @@ def benchmark_shifts(model: RiskModel, rng: np.random.Generator, n: int, periods
 # ---- one SPV's scenarios ----------------------------------------------------------------------------
 
 
-def scenario_flows(spv: Schedule, factor: np.ndarray, delay: np.ndarray, stop_years: np.ndarray,
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def scenario_flows(
+    spv: Schedule,
+    factor: np.ndarray,
+    delay: np.ndarray,
+    stop_years: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Values and days (scenarios x rows, date order per scenario) of one SPV's scenarios.
 
     Distributions are scaled by ``factor``, moved ``delay`` months later, and dropped from the stop
@@ -242,7 +246,9 @@ def rate_paths(terms: Terms, resets: np.ndarray, shifts: np.ndarray) -> tuple[np
     return changes, rates
 
 
-def accrual_exponents(terms: Terms, days: np.ndarray, rate_dates: np.ndarray, rates: np.ndarray) -> np.ndarray:
+def accrual_exponents(
+    terms: Terms, days: np.ndarray, rate_dates: np.ndarray, rates: np.ndarray
+) -> np.ndarray:
     """Accrual exponent of each span (scenarios x rows; 0 for the first row) on per-scenario rate paths.
 
     Scenario ``s`` accrues at ``rates[s, k]`` from ``rate_dates[k]`` on, exactly as a
@@ -267,7 +273,8 @@ def accrual_exponents(terms: Terms, days: np.ndarray, rate_dates: np.ndarray, ra
         ra, rb = ja[rows, cols], jb[rows, cols]
         out[rows, cols + 1] = (
             unit[rows, ra] * year_fraction(terms.day_count, a[rows, cols], changes[ra + 1])
-            + cumulative[rows, rb] - cumulative[rows, ra + 1]
+            + cumulative[rows, rb]
+            - cumulative[rows, ra + 1]
             + unit[rows, rb] * year_fraction(terms.day_count, changes[rb], b[rows, cols])
         )
     return out

@@ -81,8 +81,15 @@ def simulate_program(
     return _run(spvs, True, model, scenarios, seed, scheduler, progress)
 
 
-def _run(spvs: list[Schedule], program: bool, model: RiskModel | None, scenarios: Any, seed: Any,
-         scheduler: str | None, progress: Progress | None) -> RiskResult:
+def _run(
+    spvs: list[Schedule],
+    program: bool,
+    model: RiskModel | None,
+    scenarios: Any,
+    seed: Any,
+    scheduler: str | None,
+    progress: Progress | None,
+) -> RiskResult:
     model = RiskModel() if model is None else model
     n = check_scenarios(scenarios)
     s = check_seed(seed)
