@@ -29,7 +29,9 @@ $(OOXML): tools/ooxml-requirements.txt | $(BIN)/python
 demo: $(APP)
 	$(BIN)/xlspv report --force -o out/xlspv_report.xlsx
 
+# The whole suite: lint first (CI runs `make test`), then pytest, then the Lite lane.
 test: $(TEST) $(OOXML) $(LITE_ENV)
+	$(MAKE) --no-print-directory lint
 	@bash tools/ensure_libreoffice.sh || true
 	$(BIN)/python -m pytest -n auto -q
 	$(MAKE) --no-print-directory lite-lane
@@ -58,8 +60,8 @@ lite-lane: $(LITE_ENV)
 		$(LITE)/bin/python -m pytest -n 2 -q -p no:cacheprovider $(LITE_TESTS)
 
 lint: $(TEST)
-	$(BIN)/ruff check xlspv tests udfs.py benchmarks
-	$(BIN)/ruff format --check xlspv tests udfs.py benchmarks
+	$(BIN)/ruff check xlspv tests udfs.py benchmarks tools
+	$(BIN)/ruff format --check xlspv tests udfs.py benchmarks tools
 	$(BIN)/mypy xlspv udfs.py
 
 bench: $(TEST)
@@ -67,6 +69,9 @@ bench: $(TEST)
 	$(BIN)/python benchmarks/bench_portfolio.py
 	$(BIN)/python benchmarks/bench_udfs.py
 	$(BIN)/python benchmarks/bench_readers.py
+	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_verify.py
+	$(BIN)/python benchmarks/bench_risk.py
 
 clean:
 	rm -rf $(VENV) $(LITE) out .pytest_cache .hypothesis

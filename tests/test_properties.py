@@ -1,9 +1,9 @@
 """Invariants of the waterfall, checked with hypothesis on generated schedules and terms.
 
-From ``shared/spec/waterfall.md``: rule 5 (nothing is created or lost: the parts add up to the cash in
-every row, to relative 1e-12; all payouts 0 on a funding row; the partner holds its share of Japan's
-side), the tiers and the threshold date as defined under "Outputs per row", the monotonicity in the
-deemed rate the issue asks for, the spec's XIRR check, and that the batch path equals the single path.
+From ``docs/waterfall.md`` (sections 7 and 10): rule 5 (nothing is created or lost: the parts add up
+to the cash in every row, to relative 1e-12; all payouts 0 on a funding row; the partner holds its
+share of Japan's side), the tiers and the threshold date as defined there, the monotonicity in the
+deemed rate, the spec's XIRR check, and that the batch path equals the single path.
 """
 
 from __future__ import annotations

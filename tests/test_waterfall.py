@@ -1,8 +1,9 @@
 """The waterfall rule, pinned by known values worked by hand.
 
-Every expected number below is arithmetic written from ``shared/spec/waterfall.md`` ("The rule, event
-by event" and "Inputs"), never recomputed with xlspv: e.g. a balance of 100 funded on 2025-01-01 at a
-10% deemed rate is ``100 * 1.1 ** (365 / 365)`` on 2026-01-01. Dates of the common tables:
+Every expected number below is arithmetic written from ``docs/waterfall.md`` (sections 2 and 7: the
+inputs and the rule, event by event), never recomputed with xlspv: e.g. a balance of 100 funded on
+2025-01-01 at a 10% deemed rate is ``100 * 1.1 ** (365 / 365)`` on 2026-01-01. Dates of the common
+tables:
 
 - ``Y25`` .. ``Y28`` are 1 January 2025 .. 2028 (each 365 days apart: 2028-02-29 falls after Y28);
 - ``M25`` is 2 July 2025 (182 days after Y25, 183 days before Y26);

@@ -9,7 +9,7 @@ Sources of the expected values, named on each table:
   values again (it needs ``soffice`` on the PATH);
 - numpy-financial: ``numpy_financial.irr`` on evenly spaced flows.
 
-The spec (``shared/spec/waterfall.md``, "Returns (IRR)") asks for agreement with Excel's and
+The contract (``docs/waterfall.md``, section 11, "Returns") asks for agreement with Excel's and
 LibreOffice's XIRR to 1e-9 relative, ``None`` where no root exists (never a wrong number) and the root
 found even where Newton's method from the guess fails.
 """

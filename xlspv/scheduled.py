@@ -1,7 +1,7 @@
 """The second reading of the MOU: a scheduled (yearly) deemed allocation (``allocation_basis = "scheduled"``).
 
 Some analysts read the deemed allocation amount as a *yearly* amount rather than one running balance
-(``shared/spec/waterfall.md``, "Second reading"):
+(``docs/waterfall.md``, section 9, "The second reading"):
 
 1. allocation years run from the earliest row's date: year k is [start + k years, start + k + 1 years),
    each anniversary computed from the start (a 29 February start has 28 February anniversaries in
