@@ -4,10 +4,17 @@ Each CLI case asserts: exit status 2, the exact first line on stderr, nothing on
 no temporary file in the output folder, the input folder byte for byte as it was, and a time bound.
 The zip bombs run in a child process under a 1 GiB address-space limit (``resource.setrlimit``), so a
 regression fails the test instead of exhausting the machine. Fixtures are built here, never stored.
+
+The cell rules (``xlspv.cells``, ``xlspv.terms.parse_rate``: one number rule, one rate rule, one date
+rule, no control characters) are pinned on every surface by the same kind of table: the command line
+(CSV files, filled templates, portfolio folders and workbooks, options), the Python API (error class
+and message) and the Excel functions through xlwings's own call path (the ``#VALUE!`` text). A case
+marked xfail (strict) is a rule a surface does not follow yet: it fails once the code is fixed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -25,10 +32,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import test_udfs
 from click.testing import CliRunner
 
+import xlspv
 from xlspv.cli import main
-from xlspv.errors import GridLimitError, InputLimitError, SpvInputError
+from xlspv.errors import GridLimitError, InputLimitError, SpvInputError, TermsError
 from xlspv.workbooks import files, package
 from xlspv.workbooks.files import OutputError, save_workbook, write_atomically
 from xlspv.workbooks.package import PackageLimits, check_grid, check_package_sizes
@@ -330,6 +339,215 @@ CASES = [
 ]
 
 
+# --- the cell rules on the command line (one number, one rate, one date, no control characters) --------
+
+
+def _csv(name: str, text: str, *args: str) -> Callable[[Path, dict[str, Path]], list[str]]:
+    """A CSV input written as ``text``, given to ``args[0]`` with the rest of ``args`` after it."""
+
+    def make(folder: Path, _: dict[str, Path]) -> list[str]:
+        (folder / name).write_text(text, newline="")
+        return [args[0], str(folder / name), *args[1:]]
+
+    return make
+
+
+def _cell(base: str, sheet: str, cell: str, value: object, *args: str) -> Callable[..., list[str]]:
+    """A valid workbook (``base``) with one cell replaced, given to ``args[0]`` with ``args[1:]``."""
+
+    def make(folder: Path, bases: dict[str, Path]) -> list[str]:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(bases[base])
+        wb[sheet][cell].value = value  # the cell keeps its number format (a date cell stays a date)
+        wb.save(folder / f"{base}.xlsx")
+        return [args[0], str(folder / f"{base}.xlsx"), *args[1:]]
+
+    return make
+
+
+def _portfolio_csv(spvs: str, flows: str, *args: str) -> Callable[[Path, dict[str, Path]], list[str]]:
+    """A portfolio folder: spvs.csv and flows.csv after their headers."""
+
+    def make(folder: Path, _: dict[str, Path]) -> list[str]:
+        (folder / "spvs.csv").write_text(
+            "spv_id,name,sector,notice_date,committed,deemed_rate\n" + spvs, newline=""
+        )
+        (folder / "flows.csv").write_text("spv_id,date,value\n" + flows, newline="")
+        return ["portfolio", str(folder), "--deemed-rate", "0.05", *args]
+
+    return make
+
+
+RATE_5 = "5 would be 500% a year; write the rate as a decimal (0.05) or with a per-cent sign (5%)."
+DATE_RANGE = "is outside Excel's date range (1 March 1900 to 31 December 9999); enter a real date."
+FLOWS = "2025-01-01,-100\n2026-01-01,220\n"
+SPV_A = "A,Alpha,Energy,2025-01-01,100,0.05\n"
+FLOWS_A = "A,2025-03-01,-100\nA,2026-03-01,220\n"
+
+CELL_CASES = [
+    Case(
+        "summary-deemed-rate-decimal-comma",
+        lambda d, b: ["summary", "--deemed-rate", "0,055"],
+        "--deemed-rate: '0,055' is ambiguous: write 0.055 or 5.5%.",
+    ),
+    Case(
+        "report-deemed-rate-decimal-comma",
+        lambda d, b: ["report", "--deemed-rate", "0,055"],
+        "--deemed-rate: '0,055' is ambiguous: write 0.055 or 5.5%.",
+    ),
+    Case(
+        "summary-deemed-rate-bare-5",
+        lambda d, b: ["summary", "--deemed-rate", "5"],
+        f"--deemed-rate: {RATE_5}",
+    ),
+    Case(
+        "summary-deemed-rate-per-cent-with-comma",
+        lambda d, b: ["summary", "--deemed-rate", "5,5%"],
+        "--deemed-rate: '5,5%' is ambiguous: write 5.5% or 0.055.",
+    ),
+    Case(
+        "portfolio-rates-0,1",  # comma-separated: 0 and 1, and 1 would be 100%
+        lambda d, b: ["portfolio", "--rates", "0,1"],
+        "--rates: 1 would be 100% a year; write the rate as a decimal (0.01) or with a per-cent sign (1%).",
+    ),
+    Case(
+        "summary-csv-value-grouped-with-decimal-comma",
+        _csv(
+            "g.csv", 'date,value\n2025-01-01,-100\n2026-01-01,"1.234,5"\n', "summary", "--deemed-rate", "0.05"
+        ),
+        "g.csv, line 3, column value: '1.234,5' is ambiguous: write 1234.5.",
+    ),
+    Case(
+        "report-csv-value-decimal-comma",
+        _csv("c.csv", 'date,value\n2025-01-01,-100\n2026-01-01,"1,5"\n', "report", "--deemed-rate", "0.05"),
+        "c.csv, line 3, column value: '1,5' is ambiguous: write 1.5.",
+    ),
+    Case(
+        "summary-csv-value-comma-thousands-or-decimal",
+        _csv(
+            "t.csv", 'date,value\n2025-01-01,-100\n2026-01-01,"1,234"\n', "summary", "--deemed-rate", "0.05"
+        ),
+        "t.csv, line 3, column value: '1,234' is ambiguous: write 1234 or 1.234.",
+    ),
+    Case(
+        "summary-csv-row-with-more-fields-than-header",
+        _csv("x.csv", "date,value\n2025-01-01,-100,5\n2026-01-01,220\n", "summary", "--deemed-rate", "0.05"),
+        "x.csv, line 2: column 3 holds '5' but has no column name (the header, line 1, has 2); name the "
+        "column or clear it.",
+    ),
+    Case(
+        "report-csv-row-with-more-fields-than-header",
+        _csv("x.csv", "date,value\n2025-01-01,-100\n2026-01-01,220,,7\n", "report", "--deemed-rate", "0.05"),
+        "x.csv, line 3: column 4 holds '7' but has no column name (the header, line 1, has 2); name the "
+        "column or clear it.",
+    ),
+    Case(
+        "summary-csv-date-1899-12-31",
+        _csv("d.csv", "date,value\n1899-12-31,-100\n2026-01-01,220\n", "summary", "--deemed-rate", "0.05"),
+        f"d.csv, line 2, column date: '1899-12-31' {DATE_RANGE}",
+    ),
+    Case(
+        "report-csv-date-29-february-1900",
+        _csv("d.csv", "date,value\n1900-02-29,-100\n2026-01-01,220\n", "report", "--deemed-rate", "0.05"),
+        "d.csv, line 2, column date: '1900-02-29' is not a date; write dates as YYYY-MM-DD, e.g. 2026-03-31.",
+    ),
+    Case(
+        "report-csv-note-bell-character",
+        _csv(
+            "n.csv",
+            "date,value,note\n2025-01-01,-100,fund\x07ing\n2026-01-01,220,ok\n",
+            "report",
+            "--deemed-rate",
+            "0.05",
+        ),
+        "n.csv, line 2, column note: remove the control character U+0007 from the text 'fund\\x07ing'.",
+    ),
+    Case(
+        "report-template-terms-deemed-rate-text-0,055",
+        _cell("template", "Terms", "B5", "0,055", "report"),
+        "template.xlsx, sheet Terms, cell B5: deemed_rate: '0,055' is ambiguous: write 0.055 or 5.5%.",
+    ),
+    Case(
+        "summary-template-terms-deemed-rate-number-5",
+        _cell("template", "Terms", "B5", 5, "summary"),
+        f"template.xlsx, sheet Terms, cell B5: deemed_rate: {RATE_5}",
+    ),
+    Case(
+        "report-template-date-cell-serial-59",
+        _cell("template", "Inputs", "A6", 59, "report"),
+        f"template.xlsx, sheet Inputs, cell A6: 1900-02-28 {DATE_RANGE}",
+    ),
+    Case(
+        "report-template-value-text-with-decimal-comma",
+        _cell("template", "Inputs", "B6", "-1.500,0", "report"),
+        "template.xlsx, sheet Inputs, cell B6: '-1.500,0' is text, not a number; enter a number (fundings "
+        "negative, distributions positive).",
+    ),
+    Case(
+        "report-template-note-escaped-bell",  # how Excel stores U+0007 in a cell's XML
+        _cell("template", "Inputs", "C6", "fund_x0007_ing", "report"),
+        "template.xlsx, sheet Inputs, cell C6: remove the control character U+0007 from the text "
+        "'fund_x0007_ing'.",
+    ),
+    Case(
+        "portfolio-csv-spv-deemed-rate-bare-5",
+        _portfolio_csv(SPV_A.replace("0.05", "5"), FLOWS_A),
+        f"spvs.csv, line 2 (SPV 'A'): deemed_rate: {RATE_5}",
+    ),
+    Case(
+        "portfolio-csv-spv-deemed-rate-decimal-comma",
+        _portfolio_csv(SPV_A.replace("0.05", '"0,05"'), FLOWS_A),
+        "spvs.csv, line 2 (SPV 'A'): deemed_rate: '0,05' is ambiguous: write 0.05 or 5%.",
+    ),
+    Case(
+        "portfolio-csv-spv-name-escape-character",
+        _portfolio_csv(SPV_A.replace("Alpha", "Al\x1bpha"), FLOWS_A),
+        "spvs.csv, line 2, column name: remove the control character U+001B from the text 'Al\\x1bpha'.",
+    ),
+    Case(
+        "portfolio-csv-flows-row-with-more-fields-than-header",
+        _portfolio_csv(SPV_A, "A,2025-03-01,-100,7\nA,2026-03-01,220\n"),
+        "flows.csv, line 2: column 4 holds '7' but has no column name; name the column or clear it.",
+    ),
+    Case(
+        "portfolio-csv-flows-date-1899-12-31",
+        _portfolio_csv(SPV_A, "A,2025-03-01,-100\nA,1899-12-31,220\n"),
+        f"flows.csv, line 3, column date: '1899-12-31' {DATE_RANGE}",
+    ),
+    Case(
+        "portfolio-csv-flows-value-decimal-comma",
+        _portfolio_csv(SPV_A, 'A,2025-03-01,-100\nA,2026-03-01,"2,20"\n'),
+        "flows.csv, line 3, column value: '2,20' is ambiguous: write 2.2.",
+    ),
+    Case(
+        "portfolio-xlsx-terms-deemed-rate-number-5",
+        _cell("portfolio", "Terms", "B2", 5, "portfolio"),
+        f"portfolio.xlsx, sheet Terms: deemed_rate: {RATE_5}",
+    ),
+    Case(
+        "portfolio-xlsx-spv-deemed-rate-text-0,055",
+        _cell("portfolio", "SPVs", "F2", "0,055", "portfolio"),
+        "portfolio.xlsx, sheet SPVs, row 2 (SPV 'OH-GAS'): deemed_rate: '0,055' is ambiguous: write 0.055 "
+        "or 5.5%.",
+    ),
+    Case(
+        "portfolio-xlsx-flows-date-cell-serial-59",
+        _cell("portfolio", "Flows", "B2", 59, "portfolio"),
+        f"portfolio.xlsx, sheet Flows, row 2, column date: 1900-02-28 {DATE_RANGE}",
+    ),
+    Case(
+        "portfolio-xlsx-spv-name-escaped-escape",
+        _cell("portfolio", "SPVs", "B2", "Ohio_x001B_", "portfolio"),
+        "portfolio.xlsx, sheet SPVs, row 2, column name: remove the control character U+001B from the text "
+        "'Ohio\\x1b'.",
+    ),
+]
+
+
+CASES += CELL_CASES
+
+
 def _snapshot(folder: Path) -> dict[str, str]:
     """Every entry of a folder: a regular file's hash, else its kind (FIFOs are never opened)."""
     seen = {}
@@ -545,6 +763,171 @@ def test_a_table_to_the_last_row_reads_correctly(tmp_path: Path) -> None:
     wb.save(tmp_path / "t.xlsx")
     spv = read_input(tmp_path / "t.xlsx")
     assert spv.values == [-100.0, 220.0]
+
+
+# --- the cell rules in the Python API and the Excel functions -------------------------------------
+
+V2, D2 = [-100.0, 220.0], [dt.date(2025, 1, 1), dt.date(2026, 1, 1)]
+AMBIGUOUS_RATE = "deemed_rate: '0,055' is ambiguous: write 0.055 or 5.5%."
+SERIAL_RANGE = "is outside Excel's date range (serial 61 = 1 March 1900 to 2958465 = 31 December 9999); enter a real date."  # noqa: E501
+PRE_1900 = pytest.mark.xfail(
+    strict=True,
+    reason="issue 13's one date rule: a Python date before 1 March 1900 is accepted (xlspv.dates.to_ordinal "
+    "checks serials only); reported to the lead",
+)
+
+API_CASES = [
+    pytest.param(lambda: xlspv.Terms("0,055"), TermsError, AMBIGUOUS_RATE, id="Terms-0,055"),
+    pytest.param(
+        lambda: xlspv.Terms(deemed_rate="5,5%"),
+        TermsError,
+        "deemed_rate: '5,5%' is ambiguous: write 5.5% or 0.055.",
+        id="Terms-5,5%",
+    ),
+    pytest.param(
+        lambda: xlspv.Terms(deemed_rate="5"), TermsError, f"deemed_rate: {RATE_5}", id="Terms-text-5"
+    ),
+    pytest.param(
+        lambda: xlspv.compute(V2, D2, {"deemed_rate": 5}),  # a mapping holds cells: a bare 5 is refused
+        TermsError,
+        f"deemed_rate: {RATE_5}",
+        id="compute-mapping-deemed-rate-5",
+    ),
+    pytest.param(
+        lambda: xlspv.compute(V2, D2, {"deemed_rate": "0,055"}),
+        TermsError,
+        AMBIGUOUS_RATE,
+        id="compute-mapping-deemed-rate-0,055",
+    ),
+    pytest.param(
+        lambda: xlspv.summary(V2, D2, "0,05"),  # terms are a number, a Terms or a table: never a text
+        TermsError,
+        "terms: '0,05' is not a deemed rate or a terms table.",
+        id="summary-terms-text",
+    ),
+    pytest.param(
+        lambda: xlspv.summary([-100, "1,5"], D2, 0.05),
+        SpvInputError,
+        "values row 2: '1,5' is not a number; enter a number.",
+        id="summary-value-text-1,5",
+    ),
+    pytest.param(
+        lambda: xlspv.summary(V2, [59, 46023], 0.05),
+        SpvInputError,
+        f"dates row 1: 59.0 {SERIAL_RANGE}",
+        id="summary-date-serial-59",
+    ),
+    pytest.param(
+        lambda: xlspv.summary(V2, [dt.date(1899, 12, 31), dt.date(2026, 1, 1)], 0.05),
+        SpvInputError,
+        f"dates row 1: 1899-12-31 {DATE_RANGE}",
+        id="summary-date-1899-12-31",
+        marks=PRE_1900,
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), API_CASES)
+def test_python_api_refuses_by_the_cell_rules(call: Callable[[], object], error: type, message: str) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert str(info.value).splitlines()[0] == message
+
+
+#: udfs.py loaded as xlwings Server and Lite load it (the fixture of tests/test_udfs.py, shared).
+excel = test_udfs.excel
+VS, DS = test_udfs.small()
+UDF_CASES = [
+    pytest.param("THRESHOLD_DATE", (VS, DS, "0,055"), f"#VALUE! {AMBIGUOUS_RATE}", id="terms-0,055"),
+    pytest.param("THRESHOLD_DATE", (VS, DS, 5), f"#VALUE! deemed_rate: {RATE_5}", id="terms-5"),
+    pytest.param(
+        "THRESHOLD_DATE",
+        (VS, DS, [["deemed_rate", "0,055"]]),
+        f"#VALUE! {AMBIGUOUS_RATE}",
+        id="terms-range-0,055",
+    ),
+    pytest.param(
+        "SPV_WATERFALL",
+        (VS, DS, [["deemed_rate", 5]], None),
+        f"#VALUE! deemed_rate: {RATE_5}",
+        id="terms-range-5",
+    ),
+    pytest.param(
+        "SPV_PAYOUT",
+        (test_udfs.column([-100, "1,5", 200]), DS, "Japan", 0.1),
+        "#VALUE! values row 2: '1,5' is not a number; enter a number.",
+        id="values-text-1,5",
+    ),
+    pytest.param(
+        "SPV_PAYOUT",
+        (VS, test_udfs.column([59, *test_udfs.SERIALS[1:]]), "Japan", 0.1),
+        f"#VALUE! dates row 1: 59.0 {SERIAL_RANGE}",
+        id="dates-serial-59",
+    ),
+    pytest.param(
+        "SPV_RATE_GRID",
+        (VS, DS, 0.1, [[0.05], ["0,1"]], None),
+        "#VALUE! rates row 2: '0,1' is not a number; enter a rate, e.g. 0.055.",
+        id="rate-grid-text-0,1",
+    ),
+    pytest.param(
+        "SPV_RATE_GRID",
+        (VS, DS, 0.1, [[0.05], [5]], None),
+        "#VALUE! rates row 2: 5 would be 500% a year; write the rate as a decimal (0.05) or with a per-cent "
+        "sign (5%).",
+        id="rate-grid-cell-5",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="issue 13's one rate rule: a rates cell of 5 is computed at 500% (SPV_RATE_GRID takes the "
+            "grid as Python numbers); reported to the lead",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("func", "args", "message"), UDF_CASES)
+def test_excel_functions_refuse_by_the_cell_rules(excel, func: str, args: tuple, message: str) -> None:
+    assert excel.error(func, *args) == message
+
+
+# --- text is text: a hostile --unit succeeds, written as text wherever it appears ------------------
+
+HYPERLINK = '=HYPERLINK("http://x","y")'
+
+
+def _flows_csv(folder: Path) -> Path:
+    (folder / "f.csv").write_text("date,value\n" + FLOWS)
+    return folder / "f.csv"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda d: [], id="report-built-in-example"),
+        pytest.param(lambda d: [str(_flows_csv(d)), "--deemed-rate", "0.05"], id="report-csv"),
+    ],
+)
+def test_a_formula_as_unit_is_written_as_text(make: Callable[[Path], list[str]], tmp_path: Path) -> None:
+    import openpyxl
+
+    given, out = tmp_path / "in", tmp_path / "out"
+    given.mkdir()
+    out.mkdir()
+    args = ["report", *make(given), "--unit", HYPERLINK, "-o", str(out / "r.xlsx"), "-q"]
+    before = _snapshot(given)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert [p.name for p in out.iterdir()] == ["r.xlsx"]  # the output, no temporary file
+    assert _snapshot(given) == before
+    cells = [
+        cell
+        for ws in openpyxl.load_workbook(out / "r.xlsx").worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and "HYPERLINK" in cell.value
+    ]
+    assert [c.coordinate for c in cells if c.data_type != "s"] == []  # no formula, wherever it is
+    assert sum(c.value == HYPERLINK for c in cells) > 10  # the unit cells, as typed
 
 
 # --- writing: Excel's grid, no clobber, atomic, interrupted ---------------------------------------
