@@ -38,7 +38,7 @@ import numpy as np
 import xlwings as xw
 
 import xlspv
-from xlspv.cells import NUMBER_TYPES, is_blank
+from xlspv.cells import NUMBER_TYPES, excel_error, is_blank
 from xlspv.dates import to_date, to_datetime64
 from xlspv.errors import SpvError
 from xlspv.inputs import prepare, trim_trailing_blanks
@@ -373,20 +373,21 @@ def _rates(rates: Any) -> np.ndarray:
             "#VALUE! rates: blank; enter the deemed rates to compare (e.g. 0.035 to 0.075) in one column "
             "or one row."
         )
+    grid = []
     for row, cell in enumerate(cells, start=1):
         if is_blank(cell):
             raise ExcelInputError(
                 f"#VALUE! rates row {row}: the cell is blank inside the rates; enter a rate or remove it."
             )
-        if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, NUMBER_TYPES):
+        typed = isinstance(cell, str) and excel_error(cell) is None
+        if not typed and (isinstance(cell, (bool, np.bool_)) or not isinstance(cell, NUMBER_TYPES)):
             raise ExcelInputError(
                 f"#VALUE! rates row {row}: {cell!r} is not a number; enter a rate, e.g. 0.055."
             )
-        if not math.isfinite(cell) or cell <= -1:
-            raise ExcelInputError(
-                f"#VALUE! rates row {row}: {cell!r} is not a rate above -100%; enter a rate, e.g. 0.055."
-            )
-    return np.array(cells, dtype=np.float64)
+        # typed in a cell: the one rate rule (0.055 or "5.5%"; a bare 5 is refused, not 500%)
+        with _core_errors_as_value_errors():
+            grid.append(parse_rate(cell, f"rates row {row}", cell=True))
+    return np.array(grid, dtype=np.float64)
 
 
 def _rate_batch(values: Any, dates: Any, terms: Any, rates: np.ndarray) -> xlspv.Batch:

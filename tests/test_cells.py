@@ -14,8 +14,8 @@ from conftest import run_cli
 from test_reader import filled_workbook
 
 from xlspv import Terms
-from xlspv.cells import AmbiguousNumber, number_from_text, parse_date, parse_id, parse_number
-from xlspv.errors import SpvInputError, TermsError
+from xlspv.cells import number_from_text, parse_date, parse_id, parse_number
+from xlspv.errors import AmbiguousNumberError, SpvInputError, TermsError
 from xlspv.workbooks.reader import read_input
 
 # ---- numbers written as text: unambiguous or refused with the fix ---------------------------------
@@ -53,7 +53,7 @@ def test_a_decimal_comma_is_refused_with_the_fix(text: str, percent: bool, messa
     with pytest.raises(ValueError) as err:
         number_from_text(text, percent=percent)
     if message.endswith("is not a number"):
-        assert not isinstance(err.value, AmbiguousNumber)
+        assert not isinstance(err.value, AmbiguousNumberError)
     else:
         assert str(err.value) == message
 

@@ -8,9 +8,7 @@ regression fails the test instead of exhausting the machine. Fixtures are built 
 The cell rules (``xlspv.cells``, ``xlspv.terms.parse_rate``: one number rule, one rate rule, one date
 rule, no control characters) are pinned on every surface by the same kind of table: the command line
 (CSV files, filled templates, portfolio folders and workbooks, options), the Python API (error class
-and message) and the Excel functions through xlwings's own call path (the ``#VALUE!`` text). A case
-marked xfail (strict) is a rule a surface does not follow yet: it fails once the code is fixed.
-"""
+and message) and the Excel functions through xlwings's own call path (the ``#VALUE!`` text)."""
 
 from __future__ import annotations
 
@@ -770,11 +768,6 @@ def test_a_table_to_the_last_row_reads_correctly(tmp_path: Path) -> None:
 V2, D2 = [-100.0, 220.0], [dt.date(2025, 1, 1), dt.date(2026, 1, 1)]
 AMBIGUOUS_RATE = "deemed_rate: '0,055' is ambiguous: write 0.055 or 5.5%."
 SERIAL_RANGE = "is outside Excel's date range (serial 61 = 1 March 1900 to 2958465 = 31 December 9999); enter a real date."  # noqa: E501
-PRE_1900 = pytest.mark.xfail(
-    strict=True,
-    reason="issue 13's one date rule: a Python date before 1 March 1900 is accepted (xlspv.dates.to_ordinal "
-    "checks serials only); reported to the lead",
-)
 
 API_CASES = [
     pytest.param(lambda: xlspv.Terms("0,055"), TermsError, AMBIGUOUS_RATE, id="Terms-0,055"),
@@ -822,7 +815,6 @@ API_CASES = [
         SpvInputError,
         f"dates row 1: 1899-12-31 {DATE_RANGE}",
         id="summary-date-1899-12-31",
-        marks=PRE_1900,
     ),
 ]
 
@@ -867,7 +859,7 @@ UDF_CASES = [
     pytest.param(
         "SPV_RATE_GRID",
         (VS, DS, 0.1, [[0.05], ["0,1"]], None),
-        "#VALUE! rates row 2: '0,1' is not a number; enter a rate, e.g. 0.055.",
+        "#VALUE! rates row 2: '0,1' is ambiguous: write 0.1 or 10%.",
         id="rate-grid-text-0,1",
     ),
     pytest.param(
@@ -876,11 +868,6 @@ UDF_CASES = [
         "#VALUE! rates row 2: 5 would be 500% a year; write the rate as a decimal (0.05) or with a per-cent "
         "sign (5%).",
         id="rate-grid-cell-5",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="issue 13's one rate rule: a rates cell of 5 is computed at 500% (SPV_RATE_GRID takes the "
-            "grid as Python numbers); reported to the lead",
-        ),
     ),
 ]
 

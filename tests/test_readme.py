@@ -48,6 +48,7 @@ SIMPLEST = {
     "template": ["{tmp}/template.xlsx"],
     "portfolio": ["-q", "--no-readings", "-o", "{tmp}/portfolio.xlsx"],
     "summary": [],
+    "risk": ["--scenarios", "200", "-q"],
 }
 
 

@@ -746,17 +746,17 @@ GRID_ERROR = {"type": "Error", "basicValue": "#DIV/0!", "errorType": "Div0"}
     ("args", "message"),
     [
         ((V, D, 0.1, column([0.05, "abc", 0.07])),
-         "#VALUE! rates row 2: 'abc' is not a number; enter a rate, e.g. 0.055."),
-        ((V, D, 0.1, row([0.05, "5%"])),
-         "#VALUE! rates row 2: '5%' is not a number; enter a rate, e.g. 0.055."),
+         "#VALUE! rates row 2: 'abc' is not a number; enter a number."),
+        ((V, D, 0.1, row([0.05, "0,055"])),
+         "#VALUE! rates row 2: '0,055' is ambiguous: write 0.055 or 5.5%."),
         ((V, D, 0.1, column([0.05, True])),
          "#VALUE! rates row 2: True is not a number; enter a rate, e.g. 0.055."),
         ((V, D, 0.1, column([GRID_ERROR, 0.05])),
          "#VALUE! rates row 1: '#DIV/0!' is not a number; enter a rate, e.g. 0.055."),
         ((V, D, 0.1, column([0.05, -1])),
-         "#VALUE! rates row 2: -1 is not a rate above -100%; enter a rate, e.g. 0.055."),
+         "#VALUE! rates row 2: -1.0 is -100% or less; a deemed rate must be above -100%."),
         ((V, D, 0.1, column([-1.5])),
-         "#VALUE! rates row 1: -1.5 is not a rate above -100%; enter a rate, e.g. 0.055."),
+         "#VALUE! rates row 1: -1.5 is -100% or less; a deemed rate must be above -100%."),
         ((V, D, 0.1, column([0.05, None, 0.07])),
          "#VALUE! rates row 2: the cell is blank inside the rates; enter a rate or remove it."),
         ((V, D, 0.1, None),
@@ -778,7 +778,7 @@ GRID_ERROR = {"type": "Error", "basicValue": "#DIV/0!", "errorType": "Div0"}
          "#VALUE! header: 'maybe' is not TRUE or FALSE; enter TRUE or FALSE."),
     ],
     ids=[
-        "text-rate", "percent-text-rate", "boolean-rate", "error-cell-rate", "rate-minus-100pc",
+        "text-rate", "decimal-comma-text-rate", "boolean-rate", "error-cell-rate", "rate-minus-100pc",
         "rate-below-minus-100pc", "blank-rate-in-middle", "no-rates", "only-blank-rates", "two-d-rates",
         "scheduled-basis", "text-value", "no-deemed-rate-in-terms", "bad-header",
     ],
@@ -803,7 +803,7 @@ def test_rate_grid_is_listed_in_the_meta_with_its_optional_header_and_help(excel
 
 def test_rate_grid_on_the_classic_add_in_shows_input_errors_as_text(classic):
     assert classic.SPV_RATE_GRID(V, D, [[0.1]], [["abc"]], None) == (
-        "#VALUE! rates row 1: 'abc' is not a number; enter a rate, e.g. 0.055."
+        "#VALUE! rates row 1: 'abc' is not a number; enter a number."
     )
     grid = classic.SPV_RATE_GRID(V, D, [[0.1]], [[0.1]], None)
     assert grid[0] == GRID_HEADER

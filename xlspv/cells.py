@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from .dates import EXCEL_EPOCH_ORDINAL, FIRST_SAFE_SERIAL, LAST_SERIAL, to_ordinal
-from .errors import SpvInputError
+from .errors import AmbiguousNumberError, SpvInputError
 
 #: The kinds of source a cell comes from (see the module's docstring).
 SOURCES = ("xlsx", "csv", "memory")
@@ -70,17 +70,13 @@ _ONE_GROUP = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")  # 1,500: a thousands separa
 _DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")  # 0,055 or 1.234,5
 
 
-class AmbiguousNumber(ValueError):
-    """A numeric text whose comma could be a decimal comma; its message shows what to write instead."""
-
-
 def _plain(number: Decimal) -> str:
     """A decimal as a person writes it: 0.055, 5.5, 1500 (no exponent, no trailing zeros)."""
     text = format(number.normalize(), "f")
     return "0" if text in ("-0", "+0") else text
 
 
-def _ambiguous(text: str, percent: bool) -> AmbiguousNumber | ValueError:
+def _ambiguous(text: str, percent: bool) -> AmbiguousNumberError | ValueError:
     """The error of a numeric text with a comma that is not a safe thousands separator."""
     body = text.rstrip("%").strip() if percent else text
     readings: list[Decimal] = []
@@ -99,26 +95,27 @@ def _ambiguous(text: str, percent: bool) -> AmbiguousNumber | ValueError:
         else:
             shown.append(_plain(value))
     unique = list(dict.fromkeys(shown))
-    return AmbiguousNumber(f"{text!r} is ambiguous: write {' or '.join(unique)}")
+    return AmbiguousNumberError(f"{text!r} is ambiguous: write {' or '.join(unique)}")
 
 
 def number_from_text(text: str, *, percent: bool = False) -> float:
     """The number a text writes, by the one rule for numbers typed as text (module docstring).
 
     ``percent`` allows a trailing ``%`` (``"5.5%"`` = 0.055), as a term's value may have. Raises
-    :class:`AmbiguousNumber` (whose message shows the fix) for a comma that may be a decimal comma,
-    and a plain ``ValueError`` for a text that is no number; the callers add where and the fix.
+    :class:`~xlspv.errors.AmbiguousNumberError` (whose message shows the fix) for a comma that may be
+    a decimal comma, and a plain ``ValueError`` for a text that is no number; the callers add where
+    and the fix (both are ``ValueError``: catch the first one first).
 
     >>> number_from_text("1,234,567.5"), number_from_text("5.5%", percent=True)
     (1234567.5, 0.055)
     >>> number_from_text("0,055", percent=True)
     Traceback (most recent call last):
     ...
-    xlspv.cells.AmbiguousNumber: '0,055' is ambiguous: write 0.055 or 5.5%
+    xlspv.errors.AmbiguousNumberError: '0,055' is ambiguous: write 0.055 or 5.5%
     >>> number_from_text("1,500")
     Traceback (most recent call last):
     ...
-    xlspv.cells.AmbiguousNumber: '1,500' is ambiguous: write 1500 or 1.5
+    xlspv.errors.AmbiguousNumberError: '1,500' is ambiguous: write 1500 or 1.5
     """
     stripped = text.strip()
     scale = 1.0
@@ -261,7 +258,7 @@ def parse_number(cell: Any, where: str, source: str, fix: str = "enter a number"
             raise SpvInputError(f"{where}: {cell!r} is text, not a number; {fix}.")
         try:
             number = number_from_text(text)
-        except AmbiguousNumber as exc:
+        except AmbiguousNumberError as exc:
             raise SpvInputError(f"{where}: {exc}.") from None
         except ValueError:
             raise SpvInputError(
@@ -305,7 +302,6 @@ __all__ = [
     "CONTROL_BYTES",
     "FIRST_DAY",
     "LAST_DAY",
-    "AmbiguousNumber",
     "check_day",
     "check_text",
     "control_character",

@@ -7,6 +7,7 @@ with one line, ``xlspv: error: ...``, and exit status 2; never a traceback.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -202,12 +203,20 @@ def _fmt(name: str, value: Any, unit: str) -> str:
     return str(value)
 
 
+def _discount_rate(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """``--discount-rate`` by the rate rule of every surface (0.05 or 5%; 5 and 0,05 refused), now."""
+    from .terms import parse_rate
+
+    return None if value is None else parse_rate(value, "--discount-rate")
+
+
 DISCOUNT_RATE = click.option(
     "--discount-rate",
     "discount_rate",
     default=None,
-    type=float,
-    help="Annual discount rate of the present values (decimal; default: the deemed rate).",
+    metavar="RATE",
+    callback=_discount_rate,
+    help="Annual discount rate of the present values (0.05 or 5%; default: the deemed rate).",
 )
 
 
@@ -255,7 +264,14 @@ def _decimals(text: str, option: str, *, rates: bool = False) -> list[float]:
 
     if text.strip().lower() == "none":
         return []
-    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if re.fullmatch(r"\s*[-+]?\d+,\d+\s*", text):  # one number with a decimal comma, or two numbers?
+        raise SpvInputError(
+            f"{option}: {text.strip()!r} is ambiguous: the comma separates values here; write decimals "
+            "with a point (e.g. 0.055, or 5.5% for a rate) and separate values with commas."
+        )
+    parts = [part.strip() for part in text.split(",")]
+    if not all(parts):
+        raise SpvInputError(f"{option}: {text!r} has an empty value; give e.g. 0.04,0.05,0.06.")
     try:
         numbers = [number_from_text(part, percent=rates) for part in parts]
     except ValueError:
@@ -544,7 +560,7 @@ def _risk_line(name: str, kind: str, value: Any, unit: str) -> str:
 
 
 @main.command("risk")
-@INPUT
+@click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path())  # a folder too
 @click.option(
     "--scenarios", default="10000", show_default=True, help="Number of scenarios (1 to 10,000,000)."
 )
@@ -591,12 +607,13 @@ def risk_command(
         xlspv risk --scenarios 100000 --seed 1 --stop-hazard 0.02 -o out/risk.xlsx
         xlspv risk program.xlsx --scenarios 10000 --scheduler tcp://127.0.0.1:8786
     """
-    from .risk import FIGURES, PARAMETERS, RiskModel, check_scenarios, simulate, simulate_program
+    from .risk import FIGURES, PARAMETERS, RiskModel, check_scenarios, check_seed, simulate, simulate_program
 
     model_names = {name for name, _, _, _ in PARAMETERS}
     model = RiskModel(**{k: v for k, v in options.items() if k in model_names and v is not None})
     terms = {k: v for k, v in options.items() if k not in model_names}
     n = check_scenarios(scenarios)
+    first_seed = check_seed(seed)
     if out is not None:
         from .workbooks.files import check_output
 
@@ -619,6 +636,7 @@ def risk_command(
 
             from .terms import Terms
 
+            assert source is not None  # a "program" kind comes only from reading INPUT
             given = {k: v for k, v in terms.items() if v is not None}
             chosen = (
                 dataclasses.replace(source.terms, **given)
@@ -626,7 +644,7 @@ def risk_command(
                 else Terms.from_mapping(given)
             )
             result = simulate_program(
-                source, chosen, model=model, scenarios=n, seed=seed, scheduler=scheduler, progress=tick
+                source, chosen, model=model, scenarios=n, seed=first_seed, scheduler=scheduler, progress=tick
             )
             title = "Program"
         else:
@@ -637,7 +655,7 @@ def risk_command(
                 chosen,
                 model=model,
                 scenarios=n,
-                seed=seed,
+                seed=first_seed,
                 scheduler=scheduler,
                 progress=tick,
                 name=spv.name or "SPV",
@@ -706,7 +724,7 @@ def verify_command(
         raise SpvInputError("--update needs -o OUTPUT.xlsx (the input is never modified).")
     if out is not None and not update:
         raise SpvInputError("-o OUTPUT is written by --update only; add --update, or leave -o out.")
-    if update:
+    if out is not None:  # the checks above: -o is given exactly when --update is
         report = checking.update(workbook, out, force=force, runtime=runtime, tolerance=tolerance)
     else:
         report = checking.verify(workbook, runtime=runtime, tolerance=tolerance)

@@ -23,6 +23,10 @@ EXCEL_EPOCH_ORDINAL = _dt.date(1899, 12, 30).toordinal()
 FIRST_SAFE_SERIAL = 61
 #: Largest serial Excel shows as a date (31 December 9999).
 LAST_SERIAL = 2958465
+#: The first and last days of Excel's date range (1 March 1900, serial 61; 31 December 9999): the one
+#: date rule of every surface, dates given as date objects included.
+FIRST_ORDINAL = _dt.date(1900, 3, 1).toordinal()
+LAST_ORDINAL = _dt.date(9999, 12, 31).toordinal()
 #: ``date.toordinal()`` of numpy's day 0 (``datetime64`` counts days from 1 January 1970).
 NUMPY_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
 
@@ -40,6 +44,25 @@ def ordinal_from_serial(serial: float, *, what: str = "date") -> int:
     return whole + EXCEL_EPOCH_ORDINAL
 
 
+def _in_range(ordinal: int, what: str) -> int:
+    """``ordinal`` if it lies in Excel's date range, else the one message of every surface."""
+    if FIRST_ORDINAL <= ordinal <= LAST_ORDINAL:
+        return ordinal
+    shown = _dt.date.fromordinal(ordinal).isoformat() if 1 <= ordinal <= LAST_ORDINAL else repr(ordinal)
+    raise SpvInputError(
+        f"{what}: {shown} is outside Excel's date range (1 March 1900 to 31 December 9999); enter a real "
+        "date."
+    )
+
+
+def _all_in_range(ordinals: np.ndarray, name: str) -> np.ndarray:
+    """``ordinals`` when every one lies in Excel's date range; else the first outside, named by row."""
+    if ordinals.size and (ordinals.min() < FIRST_ORDINAL or ordinals.max() > LAST_ORDINAL):
+        bad = int(np.flatnonzero((ordinals < FIRST_ORDINAL) | (ordinals > LAST_ORDINAL))[0])
+        _in_range(int(ordinals.ravel()[bad]), f"{name} row {bad + 1}")
+    return ordinals
+
+
 def serial_from_ordinal(ordinal: int | np.ndarray) -> Any:
     """Excel 1900-system serial of an ordinal (or array of ordinals)."""
     return ordinal - EXCEL_EPOCH_ORDINAL
@@ -50,13 +73,13 @@ def to_ordinal(value: Any, *, what: str = "date") -> int:
     if isinstance(value, _dt.datetime):  # pandas Timestamps too: their own (local) calendar date
         if value != value:  # pandas NaT, which passes for a datetime
             raise SpvInputError(f"{what}: the date is missing (NaT); enter a date.")
-        return value.date().toordinal()
+        return _in_range(value.date().toordinal(), what)
     if isinstance(value, _dt.date):
-        return value.toordinal()
+        return _in_range(value.toordinal(), what)
     if isinstance(value, np.datetime64):
         if np.isnat(value):
             raise SpvInputError(f"{what}: the date is missing (NaT); enter a date.")
-        return int(value.astype("datetime64[D]").astype(np.int64)) + NUMPY_EPOCH_ORDINAL
+        return _in_range(int(value.astype("datetime64[D]").astype(np.int64)) + NUMPY_EPOCH_ORDINAL, what)
     if isinstance(value, (bool, np.bool_)):
         raise SpvInputError(f"{what}: {value!r} is not a date; enter a date.")
     if isinstance(value, (int, float, np.integer, np.floating)):
@@ -73,7 +96,7 @@ def to_ordinals(values: Any, *, name: str = "dates") -> np.ndarray:
         bad = np.flatnonzero(np.isnat(days))
         if bad.size:
             raise SpvInputError(f"{name} row {bad[0] + 1}: the date is missing (NaT); enter a date.")
-        return days.astype(np.int64) + NUMPY_EPOCH_ORDINAL
+        return _all_in_range(days.astype(np.int64) + NUMPY_EPOCH_ORDINAL, name)
     if hasattr(values, "to_numpy") and getattr(values, "dtype", None) is not None:
         arr = values.to_numpy()
         if arr.dtype.kind == "M":
@@ -88,7 +111,7 @@ def to_ordinals(values: Any, *, name: str = "dates") -> np.ndarray:
         )
     seq: Sequence[Any] = list(values)
     if seq and all(type(v) is _dt.date for v in seq):  # the common case, kept fast
-        return np.fromiter(map(_dt.date.toordinal, seq), dtype=np.int64, count=len(seq))
+        return _all_in_range(np.fromiter(map(_dt.date.toordinal, seq), dtype=np.int64, count=len(seq)), name)
     return np.fromiter(
         (to_ordinal(v, what=f"{name} row {i + 1}") for i, v in enumerate(seq)),
         dtype=np.int64,

@@ -16,6 +16,11 @@ class SpvInputError(SpvError):
     """A cash-flow input (values or dates) cannot be used: lengths, texts, blanks, NaN, no dates."""
 
 
+class AmbiguousNumberError(SpvInputError):
+    """A number typed as text whose comma may be a decimal comma (``0,055``, ``1,500``): refused, never
+    guessed; the message shows what to write instead (:func:`xlspv.cells.number_from_text`)."""
+
+
 class TermsError(SpvError):
     """A term is missing, unknown, or has a value outside its allowed range."""
 
@@ -63,6 +68,7 @@ class BrokenFormulaError(SpvError):
 
 
 __all__ = [
+    "AmbiguousNumberError",
     "BrokenFormulaError",
     "DynamicArrayError",
     "GridLimitError",

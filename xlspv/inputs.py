@@ -71,6 +71,14 @@ def _values_array(values: Any) -> np.ndarray:
         raise SpvInputError(
             f"values row {bad[0] + 1}: {float(arr[bad[0]])!r} is not a finite number; enter a number."
         )
+    # each value finite, yet the totals reported (fundings, distributions) must be too: never an inf
+    with np.errstate(over="ignore"):  # an overflow is the answer sought here, not a warning
+        totals = arr[arr > 0].sum(), arr[arr < 0].sum()
+    if not np.isfinite(totals).all():
+        raise SpvInputError(
+            "values: the fundings or the distributions add up to more than a float can hold; enter the "
+            "amounts in a larger unit (e.g. $bn instead of $m)."
+        )
     return arr
 
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from .cells import AmbiguousNumber, is_blank, number_from_text
+from .cells import is_blank, number_from_text
 from .dates import to_date, to_ordinal
 from .daycount import DAY_COUNTS, canonical_day_count
-from .errors import RateScheduleError, TermsError
+from .errors import AmbiguousNumberError, RateScheduleError, TermsError
 
 #: Compounding conventions and their periods per year (``None``: not periodic).
 COMPOUNDINGS: dict[str, int | None] = {
@@ -119,7 +119,7 @@ def _number(value: Any, what: str) -> float:
     if isinstance(value, str):
         try:
             number = number_from_text(value, percent=True)
-        except AmbiguousNumber as exc:
+        except AmbiguousNumberError as exc:
             raise TermsError(f"{what}: {exc}.") from None
         except ValueError:
             raise TermsError(f"{what}: {value!r} is not a number; enter a number.") from None
@@ -153,15 +153,60 @@ def parse_rate(value: Any, what: str, *, cell: bool = False) -> float:
     rate = _number(value, what)
     if rate <= -1.0:
         raise TermsError(f"{what}: {rate!r} is -100% or less; a deemed rate must be above -100%.")
+    refused = bare_rate_refusal(value, rate, what, cell=cell)
+    if refused is not None:
+        raise TermsError(refused)
+    return rate
+
+
+def bare_rate_refusal(value: Any, rate: float, what: str, *, cell: bool) -> str | None:
+    """The rate rule's message for ``value`` (read as ``rate``, a decimal a year), or ``None``.
+
+    A rate of 1 or more without a per-cent sign is refused when typed: a text always, a number read
+    from a cell when ``cell`` is true; a Python number is taken as it is. The one place the rule and
+    its message live: :func:`parse_rate`, :func:`parse_fee` and the risk model's rate parameters
+    (:class:`xlspv.risk.RiskModel`) raise their own error class with it.
+
+    >>> bare_rate_refusal("5", 5.0, "rate_start", cell=False)
+    'rate_start: 5 would be 500% a year; write the rate as a decimal (0.05) or with a per-cent sign (5%).'
+    >>> bare_rate_refusal("500%", 5.0, "r", cell=False), bare_rate_refusal(5, 5.0, "r", cell=False)
+    (None, None)
+    """
     text = value.strip() if isinstance(value, str) else None
     bare = not text.endswith("%") if text is not None else cell
-    if rate >= 1.0 and bare:
-        shown = text if text is not None else f"{rate:g}"
+    if rate < 1.0 or not bare:
+        return None
+    shown = text if text is not None else f"{rate:g}"
+    return (
+        f"{what}: {shown} would be {rate:.0%} a year; write the rate as a decimal "
+        f"({rate / 100:g}) or with a per-cent sign ({shown}%)."
+    )
+
+
+def parse_fee(value: Any, what: str = "guarantee_fee", *, cell: bool = False) -> float:
+    """A guarantee fee: a yearly rate of 0 or more, by the rate rule of :func:`parse_rate`.
+
+    A fee is a charge on the deemed balance, so a negative one is refused from every source, Python
+    included; a bare 5 typed (a text, or a cell with ``cell=True``) is refused as 500% a year.
+
+    >>> parse_fee("0.5%"), parse_fee(0.005, cell=True)
+    (0.005, 0.005)
+    >>> parse_fee(-0.002)
+    Traceback (most recent call last):
+    ...
+    xlspv.errors.TermsError: guarantee_fee: -0.002 is negative; a guarantee fee is a charge: enter 0 or ...
+    """
+    fee = _number(value, what)
+    if fee < 0.0:
+        shown = value.strip() if isinstance(value, str) else f"{fee:g}"
         raise TermsError(
-            f"{what}: {shown} would be {rate:.0%} a year; write the rate as a decimal "
-            f"({rate / 100:g}) or with a per-cent sign ({shown}%)."
+            f"{what}: {shown} is negative; a guarantee fee is a charge: enter 0 or more, e.g. 0.005 "
+            "(0.5% a year)."
         )
-    return rate
+    refused = bare_rate_refusal(value, fee, what, cell=cell)
+    if refused is not None:
+        raise TermsError(refused)
+    return fee
 
 
 _rate = parse_rate
@@ -198,8 +243,9 @@ class Terms:
     useful_life : int or None
         Whole years >= 1; required by "scheduled", ignored by "cumulative".
     guarantee_fee : float
-        Annual rate (decimal) on the outstanding deemed balance, added to the deemed rate (same day
-        count and compounding), default 0. Japan's government told the Diet (December 2025) that the
+        Annual rate (decimal, >= 0: a fee is a charge) on the outstanding deemed balance, added to the
+        deemed rate (same day count and compounding), default 0. Typed, it follows the rate rule of
+        :func:`parse_rate` (:func:`parse_fee`). Japan's government told the Diet (December 2025) that the
         amount recovered in the 50/50 phase includes guarantee fees where Japan guarantees loans.
         ``deemed_rate`` then reads as the rate that accrues (rate + fee); :attr:`own_rate` is the
         rate as entered.
@@ -260,18 +306,12 @@ class Terms:
         self._add_fee()
 
     def _add_fee(self) -> None:
-        """Fold ``guarantee_fee`` into the rate the core reads; ``deemed_rate + fee`` stays > -100%."""
-        fee = 0.0 if is_blank(self.guarantee_fee) else _number(self.guarantee_fee, "guarantee_fee")
+        """Fold ``guarantee_fee`` into the rate the core reads (a fee is >= 0, so the sum stays > -100%)."""
+        fee = 0.0 if is_blank(self.guarantee_fee) else parse_fee(self.guarantee_fee)
         object.__setattr__(self, "guarantee_fee", fee)
         if fee == 0.0:
             return
         rate = self.deemed_rate
-        lowest = min(rate.rates) if isinstance(rate, RateSchedule) else rate
-        if lowest + fee <= -1.0:
-            raise TermsError(
-                f"guarantee_fee: {fee!r} with the deemed rate {lowest!r} gives -100% or less; "
-                "deemed_rate + guarantee_fee must stay above -100%."
-            )
         if isinstance(rate, RateSchedule):
             object.__setattr__(self, "deemed_rate", rate.plus_fee(fee))
         else:
@@ -338,6 +378,8 @@ class Terms:
             if name == "deemed_rate" and not is_blank(value):  # a cell: a bare 5 is refused (500%?)
                 what = "deemed_rate" if effective is None else f"terms row {i + 1}: deemed_rate"
                 value = parse_rate(value, what, cell=True)
+            if name == "guarantee_fee" and not is_blank(value):  # a rate too: a bare 5 is refused
+                value = parse_fee(value, cell=True)
             if name == "deemed_rate" and effective is not None:
                 schedule.append((effective, value))
                 continue
@@ -591,6 +633,8 @@ __all__ = [
     "TermInfo",
     "TermsLike",
     "as_terms",
+    "bare_rate_refusal",
+    "parse_fee",
     "parse_rate",
     "RateSchedule",
     "Terms",

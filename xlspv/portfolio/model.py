@@ -27,7 +27,7 @@ import pandas as pd
 from ..cells import is_missing, parse_date, parse_id, parse_number
 from ..dates import NUMPY_EPOCH_ORDINAL, to_date
 from ..errors import SpvInputError, TermsError
-from ..terms import Terms, as_terms, parse_rate
+from ..terms import Terms, as_terms, parse_fee, parse_rate
 from .agreement import JAPAN_2025, NAMED_SECTORS, Program, get_program
 from .tables import (
     FLOW_COLUMNS,
@@ -293,8 +293,9 @@ def _term_overrides(
 ) -> tuple[tuple[str, Any], ...]:
     """The SPV's own term values, validated (so a bad one names its row now, not at analyse time).
 
-    ``typed``: the table was typed by a person (a workbook or CSV file), so a deemed rate follows the one
-    rate rule of every typed surface (:func:`xlspv.terms.parse_rate`: a bare 5 is refused, not 500%).
+    ``typed``: the table was typed by a person (a workbook or CSV file), so a deemed rate and a guarantee
+    fee follow the one rate rule of every typed surface (:func:`xlspv.terms.parse_rate`: a bare 5 is
+    refused, not 500%).
     """
     given = {name: cols[name][i] for name in TERM_COLUMNS if name in cols and not is_missing(cols[name][i])}
     if not given:
@@ -302,6 +303,8 @@ def _term_overrides(
     try:
         if typed and "deemed_rate" in given:
             given["deemed_rate"] = parse_rate(given["deemed_rate"], "deemed_rate", cell=True)
+        if typed and "guarantee_fee" in given:
+            given["guarantee_fee"] = parse_fee(given["guarantee_fee"], cell=True)
         probe = Terms(**{"deemed_rate": 0.05, **given})
     except TermsError as exc:
         raise TermsError(f"{where}: {exc}") from None

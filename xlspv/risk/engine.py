@@ -64,11 +64,8 @@ def _summary(
     spv: Schedule, values: np.ndarray, days: np.ndarray, paths: tuple | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(threshold day, unrecovered, Japan's XIRR) per scenario, from the core's batch summary mode."""
-    try:
-        from ..batch import waterfall_summary  # the core's summary mode (issue 15)
-    except ImportError:  # pragma: no cover - bridge until the summary mode is merged
-        japan, _, threshold, unrecovered = _rows_bridge(spv, values, days, paths)
-        return threshold, unrecovered, xirr_many(japan, days)
+    from ..batch import waterfall_summary  # on first use, as before: importing it loads numba
+
     rate_dates, rates = paths if paths is not None else (None, None)
     res = waterfall_summary(
         values,
@@ -78,6 +75,7 @@ def _summary(
         rate_dates=None if rate_dates is None else to_datetime64(rate_dates),
         xirr=True,
     )
+    assert res.xirr_japan is not None  # asked for with xirr=True
     return res.threshold_days, res.unrecovered, res.xirr_japan
 
 
@@ -85,10 +83,7 @@ def _rows(
     spv: Schedule, values: np.ndarray, days: np.ndarray, paths: tuple | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(Japan's flows, balance) per scenario and row, threshold day, unrecovered: the full batch."""
-    try:
-        from ..batch import waterfall_batch  # the rate-path form comes with the summary mode
-    except ImportError:  # pragma: no cover
-        return _rows_bridge(spv, values, days, paths)
+    from ..batch import waterfall_batch
 
     rate_dates, rates = paths if paths is not None else (None, None)
     b = waterfall_batch(
@@ -99,25 +94,6 @@ def _rows(
         rate_dates=None if rate_dates is None else to_datetime64(rate_dates),
     )
     return b.party_flows("japan"), b.balance, b.threshold_days, b.unrecovered
-
-
-def _rows_bridge(
-    spv: Schedule, values: np.ndarray, days: np.ndarray, paths: tuple | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    from ..accrual import span_exponents
-    from ..waterfall import _run_cumulative
-    from .scenarios import accrual_exponents
-
-    if paths is not None:
-        exps = accrual_exponents(spv.terms, days, *paths)
-    elif (days == days[:1]).all():
-        exps = span_exponents(spv.terms, days[0])[None, :]
-    else:
-        exps = np.stack([span_exponents(spv.terms, d) for d in days])
-    rows, _ = _run_cumulative(values, exps, [spv.terms] * values.shape[0])
-    thr = rows.threshold_pos
-    when = np.where(thr >= 0, days[np.arange(days.shape[0]), np.maximum(thr, 0)], -1)
-    return np.where(values < 0.0, values, rows.japan), rows.balance, when, rows.unrecovered
 
 
 # ---- one chunk ------------------------------------------------------------------------------------
@@ -150,7 +126,7 @@ def run_chunk(problem: Problem, model: RiskModel, seed: int, chunk: int, n: int)
     fan = np.zeros((fan_n, grid.size)) if fan_n else None
     program_flows = _ProgramFlows(n, flows) if problem.program else None
     for i, (spv, (values, days), path) in enumerate(zip(problem.spvs, flows, paths, strict=True)):
-        if problem.program:
+        if program_flows is not None:  # a program: each SPV's rows feed the program's XIRR
             japan, balance, threshold[:, i], unrecovered[:, i] = _rows(spv, values, days, path)
             xirr[:, i] = xirr_many(japan, days)
             program_flows.add(japan, days)
@@ -161,7 +137,7 @@ def run_chunk(problem: Problem, model: RiskModel, seed: int, chunk: int, n: int)
             if not problem.program:
                 _, balance, _, _ = _rows(spv, values[:fan_n], sample_days, _subset(path, fan_n))
             fan += _balance_at(balance[:fan_n], sample_days, grid)
-    if problem.program:
+    if program_flows is not None:
         recovered = (threshold[:, :k] >= 0).all(axis=1)
         threshold[:, k] = np.where(recovered, threshold[:, :k].max(axis=1), -1)
         unrecovered[:, k] = unrecovered[:, :k].sum(axis=1)

@@ -11,7 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ..errors import RiskModelError
+from ..cells import number_from_text
+from ..errors import AmbiguousNumberError, RiskModelError
+from ..terms import bare_rate_refusal
 
 #: Scenarios one run may ask for: every per-scenario figure is kept (8 bytes each) so that quantiles
 #: are exact; 10 million scenarios keep about 0.3 GB of them.
@@ -39,18 +41,24 @@ PARAMETERS: tuple[tuple[str, str, Any, str], ...] = (
     ("correlation", "[-1, 1]", 0.3, "Correlation of the SPVs' cash shocks (one common factor)."),
 )
 
+#: The parameters that are yearly rates (decimals, 0.01 = 1 point): typed (a text, a cell of a model
+#: range) they follow the one rate rule (:func:`xlspv.terms.parse_rate`: a bare 5 is refused, not 500%).
+RATE_PARAMETERS = ("rate_vol", "rate_mean", "rate_start")
+
 #: Scenarios of the model run by ``simulate`` when none are given.
 DEFAULT_SCENARIOS = 10_000
 
 
 def _number(name: str, value: Any) -> float:
+    """A finite float from a number or a text, by the one number rule (:func:`xlspv.cells.number_from_text`:
+    ``"2%"`` = 0.02; a comma that may be a decimal comma, ``0,3``, is refused with the fix)."""
     if isinstance(value, bool) or value is None:
         raise RiskModelError(f"{name}: {value!r} is not a number; enter a number.")
     if isinstance(value, str):
-        text = value.strip()
-        scale = 0.01 if text.endswith("%") else 1.0
         try:
-            number = float(text.rstrip("%")) * scale
+            number = number_from_text(value, percent=True)
+        except AmbiguousNumberError as exc:
+            raise RiskModelError(f"{name}: {exc}.") from None
         except ValueError:
             raise RiskModelError(f"{name}: {value!r} is not a number; enter a number.") from None
     else:
@@ -63,8 +71,21 @@ def _number(name: str, value: Any) -> float:
     return number
 
 
-def _at_least_zero(name: str, value: Any, what: str) -> float:
+def _rate(name: str, value: Any, *, cell: bool = False) -> float:
+    """A rate parameter: a number, refused when typed as 1 or more without a per-cent sign.
+
+    A text always follows the rate rule, a number only when read from a cell (``cell``); a Python
+    number is taken as it is.
+    """
     number = _number(name, value)
+    refused = bare_rate_refusal(value, number, name, cell=cell)
+    if refused is not None:
+        raise RiskModelError(refused)
+    return number
+
+
+def _at_least_zero(name: str, value: Any, what: str) -> float:
+    number = _rate(name, value) if name in RATE_PARAMETERS else _number(name, value)
     if number < 0.0:
         raise RiskModelError(f"{name}: {number!r} is negative; {what} must be 0 or more.")
     return number
@@ -94,6 +115,11 @@ class RiskModel:
         Annual hazard rate of a project failure (its cash stops for good), >= 0. Default 0.01.
     correlation : float
         Correlation of the SPVs' cash shocks, in [-1, 1] (one common factor). Default 0.3.
+
+    Given as text (a command line option) or read from a model range's cell, a parameter follows the
+    one number rule (``"0,3"`` is refused as ambiguous), and ``rate_vol``, ``rate_mean`` and
+    ``rate_start`` the rate rule too (a bare 5 is refused, not read as 500% a year); a Python number
+    is taken as it is.
 
     Notes
     -----
@@ -126,11 +152,11 @@ class RiskModel:
         set_(
             self, "rate_reversion", _at_least_zero("rate_reversion", self.rate_reversion, "a reversion speed")
         )
-        set_(self, "rate_start", _number("rate_start", self.rate_start))
+        set_(self, "rate_start", _rate("rate_start", self.rate_start))
         if self.rate_mean is not None and not (
             isinstance(self.rate_mean, str) and not self.rate_mean.strip()
         ):
-            set_(self, "rate_mean", _number("rate_mean", self.rate_mean))
+            set_(self, "rate_mean", _rate("rate_mean", self.rate_mean))
         else:
             set_(self, "rate_mean", None)
         set_(self, "cash_vol", _at_least_zero("cash_vol", self.cash_vol, "a volatility"))
@@ -176,8 +202,15 @@ class RiskModel:
     def from_mapping(cls, mapping: Mapping[str, Any] | Iterable[Any]) -> RiskModel:
         """A model from name/value pairs (a two-column Excel range); blanks keep the defaults.
 
+        The values are read as typed cells: a rate parameter (:data:`RATE_PARAMETERS`) of 1 or more
+        without a per-cent sign is refused, a number as well as a text (``rate_start`` 5 is not 500%).
+
         >>> RiskModel.from_mapping([("Cash vol", 0.2), ("stop-hazard", "2%")]).stop_hazard
         0.02
+        >>> RiskModel.from_mapping({"rate_start": 4})
+        Traceback (most recent call last):
+        ...
+        xlspv.errors.RiskModelError: rate_start: 4 would be 400% a year; write the rate as a decimal ...
         """
         rows = list(mapping.items()) if isinstance(mapping, Mapping) else list(mapping)
         known = [f.name for f in fields(cls)]
@@ -197,7 +230,7 @@ class RiskModel:
             value = row[1] if len(row) > 1 else None
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
-            values[name] = value
+            values[name] = _rate(name, value, cell=True) if name in RATE_PARAMETERS else value
         return cls(**values)
 
     def as_rows(self) -> list[tuple[str, Any, str]]:
@@ -206,6 +239,27 @@ class RiskModel:
             (name, self.rate_level if name == "rate_mean" else getattr(self, name), unit)
             for name, unit, _, _ in PARAMETERS
         ]
+
+
+def as_model(model: Any) -> RiskModel:
+    """The risk model of ``model``: a :class:`RiskModel`, ``None`` (the defaults), or name/value pairs.
+
+    Name/value pairs (a mapping such as ``{"rate_vol": 0.02}``, or rows) are read by
+    :meth:`RiskModel.from_mapping`, as a model range is; anything else is refused.
+
+    >>> as_model({"rate_vol": 0.02}).rate_vol, as_model(None) == RiskModel()
+    (0.02, True)
+    """
+    if model is None:
+        return RiskModel()
+    if isinstance(model, RiskModel):
+        return model
+    if isinstance(model, (Mapping, list, tuple)):
+        return RiskModel.from_mapping(model)
+    raise RiskModelError(
+        f"model: {model!r} is not a risk model; give a RiskModel or name/value pairs such as "
+        "{'rate_vol': 0.02}."
+    )
 
 
 def check_scenarios(scenarios: Any, limit: int = MAX_SCENARIOS, where: str = "scenarios") -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,8 @@ class RiskResult:
 
     @property
     def figures(self) -> dict[str, Any]:
-        return self.summary.iloc[:, -1].to_dict()
+        # the summary's index is the figure names (str); pandas types to_dict() keys as Hashable
+        return cast(dict[str, Any], self.summary.iloc[:, -1].to_dict())
 
 
 def _quantile(x: np.ndarray, q: float) -> float:
@@ -149,6 +150,7 @@ def assemble(
         }
     )
     fan_sample = chunks[0].fan
+    assert fan_sample is not None  # chunk 0 runs at least one scenario (scenarios >= 1), so it keeps the fan
     percentiles = np.percentile(fan_sample, FAN_PERCENTILES, axis=0).T
     fan = pd.DataFrame(
         percentiles,

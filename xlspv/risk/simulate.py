@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..inputs import prepare
 from ..terms import TermsLike, as_terms
 from .drivers import Progress, run
-from .model import DEFAULT_SCENARIOS, RiskModel, check_scenarios, check_seed
+from .model import DEFAULT_SCENARIOS, RiskModel, as_model, check_scenarios, check_seed
 from .result import RiskResult, assemble
 from .scenarios import Schedule, problem
 
@@ -17,7 +18,7 @@ def simulate(
     dates: Any,
     terms: TermsLike,
     *,
-    model: RiskModel | None = None,
+    model: RiskModel | Mapping[str, Any] | None = None,
     scenarios: int = DEFAULT_SCENARIOS,
     seed: int = 0,
     scheduler: str | None = None,
@@ -30,8 +31,9 @@ def simulate(
     ----------
     values, dates, terms
         The SPV as for :func:`xlspv.compute` (negative values = Japan's fundings, money in any unit).
-    model : RiskModel, optional
-        The sources of uncertainty (default: ``RiskModel()``, every default of issue 17).
+    model : RiskModel or mapping, optional
+        The sources of uncertainty (default: ``RiskModel()``, every default of issue 17), or their
+        name/value pairs (``{"rate_vol": 0.02}``, read as :meth:`RiskModel.from_mapping` reads a range).
     scenarios : int
         Number of scenarios, 1 to :data:`~xlspv.risk.MAX_SCENARIOS`.
     seed : int
@@ -57,7 +59,7 @@ def simulate_program(
     portfolio: Any,
     terms: Any = None,
     *,
-    model: RiskModel | None = None,
+    model: RiskModel | Mapping[str, Any] | None = None,
     scenarios: int = DEFAULT_SCENARIOS,
     seed: int = 0,
     scheduler: str | None = None,
@@ -84,14 +86,14 @@ def simulate_program(
 def _run(
     spvs: list[Schedule],
     program: bool,
-    model: RiskModel | None,
+    model: RiskModel | Mapping[str, Any] | None,
     scenarios: Any,
     seed: Any,
     scheduler: str | None,
     progress: Progress | None,
 ) -> RiskResult:
-    model = RiskModel() if model is None else model
+    chosen = as_model(model)  # a RiskModel, None (the defaults) or name/value pairs
     n = check_scenarios(scenarios)
     s = check_seed(seed)
     prob = problem(spvs, program)
-    return assemble(prob, model, n, s, run(prob, model, n, s, scheduler, progress))
+    return assemble(prob, chosen, n, s, run(prob, chosen, n, s, scheduler, progress))

@@ -53,6 +53,11 @@ def conventions_rows(terms: Terms) -> list[tuple[str, str]]:
         rate += f", plus a guarantee fee of {terms.guarantee_fee:.4%} a year"
     if terms.allocation_basis == "cumulative":
         reading = "Cumulative: one running balance of principal plus deemed interest (the default reading)."
+    elif terms.allocation_basis == "pooled":
+        reading = (
+            "Pooled: one deemed balance for the whole program; every SPV's fundings add to it and every "
+            "distribution is split against it, in date order (the third reading, program view only)."
+        )
     else:
         reading = (
             f"Scheduled: each year, deemed interest plus principal / {terms.useful_life} years plus any "

@@ -10,7 +10,7 @@ they share one start date, and the yearly cap's excess to its formula.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -74,9 +74,10 @@ def program_sheet(wb: Workbook, result: PortfolioResult) -> list[tuple[str, str]
         first = row + 1
         for i, rec in enumerate(by_year.itertuples(index=False)):
             r = first + i
-            ws.cell(row=r, column=1, value=int(rec.year))
-            ws.cell(row=r, column=2, value=float(rec.funded)).number_format = MONEY
-            ws.cell(row=r, column=3, value=float(rec.annual_cap)).number_format = MONEY
+            # itertuples types each field as any pandas scalar; these columns hold numbers
+            ws.cell(row=r, column=1, value=int(cast(int, rec.year)))
+            ws.cell(row=r, column=2, value=float(cast(float, rec.funded))).number_format = MONEY
+            ws.cell(row=r, column=3, value=float(cast(float, rec.annual_cap))).number_format = MONEY
             ws.cell(row=r, column=4, value=f"=MAX(B{r}-C{r},0)").number_format = MONEY
             ws.cell(row=r, column=5, value=f'=IF(D{r}>1E-9*C{r},"over","yes")')
         last = first + len(by_year) - 1

@@ -396,13 +396,14 @@ def _terms_block(wb: Any) -> _Block | None:
     ws = _find_sheet(wb, TERMS_SHEET)
     if ws is None:
         return None
-    header = _find_header_row(ws, ("value",))
-    if header is None:
+    header_row = _find_header_row(ws, ("value",))
+    if header_row is None:
         return _Block(ws, f"sheet {ws.title}", 0, 1, ws.max_row, {})
-    last = header
+    last = header_row
     while last < ws.max_row and any(not is_blank(c.value) for c in ws[last + 1]):
         last += 1  # the block ends at the first blank row (notes and settings may follow)
-    return _Block(ws, f"sheet {ws.title}", header, header + 1, last, _columns(ws, header, 1, ws.max_column))
+    columns = _columns(ws, header_row, 1, ws.max_column)
+    return _Block(ws, f"sheet {ws.title}", header_row, header_row + 1, last, columns)
 
 
 def _unlabelled_columns(min_col: int, max_col: int) -> dict[str, int]:

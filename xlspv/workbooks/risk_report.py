@@ -46,9 +46,9 @@ def load_risk_input(path: str | Path) -> tuple[str, Any]:
     if p.is_dir():
         return "program", load_portfolio(p)
     if p.suffix.lower() == ".xlsx" and p.is_file():
-        from openpyxl import load_workbook
+        from .sources import open_workbook
 
-        wb = load_workbook(p, read_only=True)
+        wb = open_workbook(p, read_only=True)  # the package checked first, as every reader does
         try:
             sheets = {name.strip().lower() for name in wb.sheetnames}
         finally:

@@ -84,6 +84,24 @@ def set_widths(ws: Worksheet, widths: Mapping[str, float]) -> None:
         ws.column_dimensions[column].width = width
 
 
+#: Control characters a workbook cannot hold (XML 1.0 forbids them; openpyxl refuses them), each shown
+#: as its Unicode control picture instead (U+2400 + code: BEL is written as "\u2407").
+_CONTROL_PICTURES = {code: 0x2400 + code for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
+
+
+def shown_text(text: str) -> str:
+    """``text`` as a cell can hold it: control characters as their visible control pictures.
+
+    Inputs with control characters are refused when read (:mod:`xlspv.cells`); what reaches a writer
+    this way is a user's option value or a file name (``--unit``, an input called ``a\x07.csv``), which
+    is cleaned so, never refused after the work is done.
+
+    >>> shown_text("bell\x07")
+    'bell\u2407'
+    """
+    return text.translate(_CONTROL_PICTURES)
+
+
 def write_text(ws: Worksheet, row: int, column: int, value: Any) -> Any:
     """Write ``value``; a string is always a string cell, never a formula.
 
@@ -94,7 +112,7 @@ def write_text(ws: Worksheet, row: int, column: int, value: Any) -> Any:
     write-only sheets (:func:`text_cell`) follow the same rule.
     """
     cell = ws.cell(row=row, column=column)
-    cell.value = fit_cell_text(value)[0] if isinstance(value, str) else value  # openpyxl cuts silently
+    cell.value = fit_cell_text(shown_text(value))[0] if isinstance(value, str) else value  # cut, said
     if isinstance(value, str):
         cell.data_type = "s"
     return cell
@@ -106,7 +124,10 @@ def text_cell(ws: Any, value: Any) -> Any:
     openpyxl reads only a leading ``=`` as a formula, so only such a string needs a typed cell (a new
     one each time: ``append`` reuses the cell object it is given for the row's next values).
     """
-    if not isinstance(value, str) or not value.startswith("="):
+    if not isinstance(value, str):
+        return value
+    value = shown_text(value)
+    if not value.startswith("="):
         return value
     cell = WriteOnlyCell(ws, value)
     cell.data_type = "s"

@@ -153,7 +153,7 @@ class Checker:
             found = {
                 j
                 for arg in args
-                if arg.kind == "range"
+                if arg.kind == "range" and arg.area is not None  # a "range" Arg always carries its area
                 for j in by_sheet.get(arg.area.sheet, [])
                 if calls[j].area.intersects(arg.area)
             }
@@ -190,7 +190,7 @@ class Checker:
             if statuses.get(j, AGREES) not in (AGREES, UNCHECKED):
                 report.stale_inputs.append(f"{calls[j].where} ({statuses[j]})")
         for arg in args:
-            if arg.kind == "range":
+            if arg.kind == "range" and arg.area is not None:  # a "range" Arg always carries its area
                 self._formula_inputs(arg.area, call, report)
         try:
             computed = self.compute(call.name, [self._value(a) for a in args])
@@ -250,6 +250,7 @@ class Checker:
 
     def _value(self, arg: Arg) -> Any:
         if arg.kind == "range":
+            assert arg.area is not None  # resolve() builds every "range" Arg with its area
             return self.read(arg.area)
         if arg.kind == "value":
             return arg.value.code if isinstance(arg.value, ExcelErrorValue) else arg.value

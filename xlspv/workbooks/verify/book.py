@@ -241,7 +241,9 @@ def scan_sheet(name: str, part: str, xml: str, shared_strings: list[str], where:
     return sheet
 
 
-def _formula(body: str, cell_attrs: dict[str, str], key: tuple[int, int], masters: dict) -> Formula | None:
+def _formula(
+    body: str, cell_attrs: dict[str, str], key: tuple[int, int], masters: dict[str, tuple[str, int, int]]
+) -> Formula | None:
     fm = _F.search(body)
     if fm is None:
         return None

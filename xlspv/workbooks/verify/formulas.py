@@ -108,12 +108,12 @@ def find_calls(book: Book) -> tuple[list[Call], list[Skipped]]:
     for sheet in book.sheets.values():
         for (row, col), formula in sheet.formulas.items():
             text = formula.text
-            if "(" not in text or CALL.search(text) is None:
+            first = CALL.search(text) if "(" in text else None
+            if first is None:
                 continue
             found = _locate(text)
             where = cell_name(row, col)
             if isinstance(found, str):
-                first = CALL.search(text)
                 skipped.append(Skipped(sheet.name, where, text, runtime_of(first), found))
                 continue
             match, args, single = found
@@ -280,7 +280,7 @@ def resolve(book: Book, sheet: str, row: int, col: int, text: str, depth: int = 
     m = _ANCHOR.fullmatch(text)
     if m is not None:
         inner = resolve(book, sheet, row, col, m.group(1), depth + 1)
-        if inner.kind != "range":
+        if inner.kind != "range" or inner.area is None:  # a "range" Arg always carries its area
             raise BrokenFormulaError(f"{text}: ANCHORARRAY needs a cell")
         return Arg("range", area=spill_area(book, inner.area))
     m = _STRUCTURED.fullmatch(text)

@@ -94,6 +94,11 @@ def patch_sheet(sheet: Sheet, patches: dict[tuple[int, int], Any], refs: dict[tu
 _KEEP = object()  # a cell whose value stays but whose formula's ref changes
 
 
+def _with_ref(original: str, ref: str | None) -> str:
+    """The cell XML ``original`` with its formula's ``ref`` attribute set to ``ref``."""
+    return _F_START.sub(lambda m: f'{m.group(1)}"{ref}"', original, count=1)
+
+
 def _row_edits(sheet: Sheet, row: int, existing: list[int], cols: dict[int, Any], refs: dict) -> list:
     edits = []
     row_start, tag_end, close_start, row_end = sheet.row_spans[row]
@@ -104,7 +109,7 @@ def _row_edits(sheet: Sheet, row: int, existing: list[int], cols: dict[int, Any]
             start, end = sheet.cell_spans[(row, col)]
             original = sheet.xml[start:end]
             if value is _KEEP:
-                text = _F_START.sub(lambda m, ref=ref: f'{m.group(1)}"{ref}"', original, count=1)
+                text = _with_ref(original, ref)
             else:
                 text = _cell_xml(original, sheet.prefix, row, col, value, ref)
             edits.append((start, end, text))
@@ -125,7 +130,10 @@ def _row_edits(sheet: Sheet, row: int, existing: list[int], cols: dict[int, Any]
     if tail:  # a self-closing <row .../>: give it a body
         tag = sheet.xml[row_start:row_end]
         opened = tag[:-2].rstrip() + ">"
-        name = re.match(r"<([\w:]*row)", tag).group(1)
+        opening = re.match(r"<([\w:]*row)", tag)
+        # row_spans only holds spans the scanner matched as a <row ...> tag, so the tag starts with one
+        assert opening is not None
+        name = opening.group(1)
         edits.append((row_start, row_end, f"{opened}{tail}</{name}>"))
     return edits
 
