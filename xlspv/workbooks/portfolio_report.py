@@ -73,6 +73,7 @@ from .style import (
     SUBTITLE_FONT,
     print_setup,
     set_widths,
+    shown_text,
     style_input,
     write_header,
     write_text,
@@ -561,7 +562,7 @@ def _charts_sheet(
             Reference(years, min_col=col, min_row=HEADER_ROW, max_row=year_last), titles_from_data=True
         )
     chart.set_categories(Reference(years, min_col=1, min_row=FIRST_ROW, max_row=year_last))
-    chart.y_axis.title = result.unit
+    chart.y_axis.title = shown_text(result.unit)
     chart.x_axis.title = "Year"
     chart.x_axis.delete = False
     chart.y_axis.delete = False

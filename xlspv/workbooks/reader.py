@@ -512,6 +512,9 @@ def read_csv(path: str | Path) -> SpvInput:
             f"{p.name}, line {header_line}: the header must name the columns date,value[,note] "
             f"(found {','.join(c.strip() for c in header)!r}); put that header on the first line."
         )
+    twice = next((k for k in ("date", "value", *_NOTE_HEADERS) if keys.count(k) > 1), None)
+    if twice is not None:  # which of the two is meant is a guess: refused, as the portfolio reader does
+        raise SpvInputError(f"{p.name}, line {header_line}: column {twice!r} appears twice; keep one.")
     date_i, value_i = keys.index("date"), keys.index("value")
     note_i = next((keys.index(k) for k in _NOTE_HEADERS if k in keys), None)
     body = lines[header_at + 1 :]

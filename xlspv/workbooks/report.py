@@ -86,6 +86,7 @@ from .style import (
     YEARS,
     print_setup,
     set_widths,
+    shown_text,
     style_input,
     write_header,
     write_text,
@@ -708,7 +709,7 @@ def _charts_sheet(r: Report) -> None:
     bars.grouping = "stacked"
     bars.overlap = 100
     bars.title = "Payouts per party by year"
-    bars.y_axis.title = r.unit
+    bars.y_axis.title = shown_text(r.unit)  # a chart title is text a workbook must hold
     bars.y_axis.numFmt = "#,##0"
     bars.x_axis.title = "Year"
     data = Reference(ws, min_col=2, max_col=len(parties) + 1, min_row=header, max_row=last_year_row)
@@ -738,7 +739,7 @@ def _charts_sheet(r: Report) -> None:
         f" (threshold {when:%Y-%m-%d})" if when else " (threshold not reached)"
     )
     line.style = 13
-    line.y_axis.title = r.unit
+    line.y_axis.title = shown_text(r.unit)
     line.y_axis.numFmt = "#,##0"
     line.x_axis.title = "Date"
     line.x_axis.number_format = "yyyy"
