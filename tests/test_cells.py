@@ -177,10 +177,16 @@ def test_a_bare_rate_of_one_or_more_is_refused_in_the_excel_functions_terms_rang
 
 def test_a_rate_list_on_the_command_line_follows_the_rate_rule(tmp_path: Path) -> None:
     result = run_cli("portfolio", "-q", "--rates", "0,055", "-o", str(tmp_path / "p.xlsx"))
-    assert result.exit_code == 2
+    assert result.exit_code == 2  # a decimal comma, or the two rates 0 and 55? refused, not guessed
     assert result.stderr == (
-        "xlspv: error: --rates: 055 would be 5500% a year; write the rate as a decimal (0.55) or with a "
-        "per-cent sign (055%).\n"
+        "xlspv: error: --rates: '0,055' is ambiguous: the comma separates values here; write decimals "
+        "with a point (e.g. 0.055, or 5.5% for a rate) and separate values with commas.\n"
+    )
+    result = run_cli("portfolio", "-q", "--rates", "0.04,5", "-o", str(tmp_path / "p.xlsx"))
+    assert result.exit_code == 2  # a list whose item breaks the rate rule
+    assert result.stderr == (
+        "xlspv: error: --rates: 5 would be 500% a year; write the rate as a decimal (0.05) or with a "
+        "per-cent sign (5%).\n"
     )
     assert not (tmp_path / "p.xlsx").exists()
 

@@ -405,9 +405,10 @@ CELL_CASES = [
         "--deemed-rate: '5,5%' is ambiguous: write 5.5% or 0.055.",
     ),
     Case(
-        "portfolio-rates-0,1",  # comma-separated: 0 and 1, and 1 would be 100%
+        "portfolio-rates-0,1",  # one number with a decimal comma, or the two rates 0 and 1? refused
         lambda d, b: ["portfolio", "--rates", "0,1"],
-        "--rates: 1 would be 100% a year; write the rate as a decimal (0.01) or with a per-cent sign (1%).",
+        "--rates: '0,1' is ambiguous: the comma separates values here; write decimals with a point (e.g. "
+        "0.055, or 5.5% for a rate) and separate values with commas.",
     ),
     Case(
         "summary-csv-value-grouped-with-decimal-comma",
