@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from .dates import EXCEL_EPOCH_ORDINAL, FIRST_SAFE_SERIAL, LAST_SERIAL, to_ordinal
-from .errors import AmbiguousNumberError, SpvInputError
+from .errors import AmbiguousNumberError, SpvError, SpvInputError
 
 #: The kinds of source a cell comes from (see the module's docstring).
 SOURCES = ("xlsx", "csv", "memory")
@@ -127,6 +127,35 @@ def number_from_text(text: str, *, percent: bool = False) -> float:
             raise _ambiguous(stripped, percent)
         body = body.replace(",", "")
     return float(body) * scale  # a ValueError for a text that is no number
+
+
+def finite_number(value: Any, what: str, error: type[SpvError] = SpvInputError) -> float:
+    """A finite float from a number or a numeric text (``"5%"`` = 0.05), else ``error`` naming ``what``.
+
+    Texts follow :func:`number_from_text` (a comma that may be a decimal comma is refused with the fix,
+    never guessed). ``error`` is the caller's error class (``TermsError`` for terms, ``RiskModelError``
+    for the risk model), so each surface keeps its own kind of error and the one rule.
+
+    >>> finite_number("5%", "rate"), finite_number(0.25, "share")
+    (0.05, 0.25)
+    """
+    if isinstance(value, bool) or value is None:
+        raise error(f"{what}: {value!r} is not a number; enter a number.")
+    if isinstance(value, str):
+        try:
+            number = number_from_text(value, percent=True)
+        except AmbiguousNumberError as exc:
+            raise error(f"{what}: {exc}.") from None
+        except ValueError:
+            raise error(f"{what}: {value!r} is not a number; enter a number.") from None
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise error(f"{what}: {value!r} is not a number; enter a number.") from None
+    if not math.isfinite(number):
+        raise error(f"{what}: {value!r} is not a finite number; enter a number.")
+    return number
 
 
 def control_character(text: str) -> str | None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from .cells import is_blank, number_from_text
+from .cells import finite_number, is_blank
 from .dates import to_date, to_ordinal
 from .daycount import DAY_COUNTS, canonical_day_count
-from .errors import AmbiguousNumberError, RateScheduleError, TermsError
+from .errors import RateScheduleError, TermsError
 
 #: Compounding conventions and their periods per year (``None``: not periodic).
 COMPOUNDINGS: dict[str, int | None] = {
@@ -109,28 +108,8 @@ class RateSchedule:
 
 
 def _number(value: Any, what: str) -> float:
-    """A finite float from a number or a numeric text (``"5%"`` = 0.05); TermsError otherwise.
-
-    Texts follow the one rule for numbers typed as text (:func:`xlspv.cells.number_from_text`): a
-    comma that may be a decimal comma (``0,055``, ``5,5%``) is refused with the fix, never guessed.
-    """
-    if isinstance(value, bool) or value is None:
-        raise TermsError(f"{what}: {value!r} is not a number; enter a number.")
-    if isinstance(value, str):
-        try:
-            number = number_from_text(value, percent=True)
-        except AmbiguousNumberError as exc:
-            raise TermsError(f"{what}: {exc}.") from None
-        except ValueError:
-            raise TermsError(f"{what}: {value!r} is not a number; enter a number.") from None
-    else:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise TermsError(f"{what}: {value!r} is not a number; enter a number.") from None
-    if not math.isfinite(number):
-        raise TermsError(f"{what}: {value!r} is not a finite number; enter a number.")
-    return number
+    """A finite float from a number or a numeric text (``"5%"`` = 0.05); TermsError otherwise."""
+    return finite_number(value, what, TermsError)
 
 
 def parse_rate(value: Any, what: str, *, cell: bool = False) -> float:

@@ -6,13 +6,12 @@ function and the risk workbook all read that table.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ..cells import number_from_text
-from ..errors import AmbiguousNumberError, RiskModelError
+from ..cells import finite_number
+from ..errors import RiskModelError
 from ..terms import bare_rate_refusal
 
 #: Scenarios one run may ask for: every per-scenario figure is kept (8 bytes each) so that quantiles
@@ -50,25 +49,8 @@ DEFAULT_SCENARIOS = 10_000
 
 
 def _number(name: str, value: Any) -> float:
-    """A finite float from a number or a text, by the one number rule (:func:`xlspv.cells.number_from_text`:
-    ``"2%"`` = 0.02; a comma that may be a decimal comma, ``0,3``, is refused with the fix)."""
-    if isinstance(value, bool) or value is None:
-        raise RiskModelError(f"{name}: {value!r} is not a number; enter a number.")
-    if isinstance(value, str):
-        try:
-            number = number_from_text(value, percent=True)
-        except AmbiguousNumberError as exc:
-            raise RiskModelError(f"{name}: {exc}.") from None
-        except ValueError:
-            raise RiskModelError(f"{name}: {value!r} is not a number; enter a number.") from None
-    else:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise RiskModelError(f"{name}: {value!r} is not a number; enter a number.") from None
-    if not math.isfinite(number):
-        raise RiskModelError(f"{name}: {value!r} is not a finite number; enter a number.")
-    return number
+    """A finite float from a number or a text, by the one number rule (:func:`xlspv.cells.finite_number`)."""
+    return finite_number(value, name, RiskModelError)
 
 
 def _rate(name: str, value: Any, *, cell: bool = False) -> float:
