@@ -193,7 +193,7 @@ def _rows_block(
     annual,
     simple,
     before,
-    after,  # type: ignore[no-untyped-def]  # noqa: E501
+    after,
     japan,
     interest,
     balance,
@@ -228,7 +228,7 @@ def _rows_serial(
     annual,
     simple,
     before,
-    after,  # type: ignore[no-untyped-def]  # noqa: E501
+    after,
     japan,
     interest,
     balance,
@@ -265,7 +265,7 @@ def _rows_parallel(
     annual,
     simple,
     before,
-    after,  # type: ignore[no-untyped-def]  # noqa: E501
+    after,
     japan,
     interest,
     balance,
@@ -304,7 +304,7 @@ def _summary_block(
     annual,
     simple,
     before,
-    after,  # type: ignore[no-untyped-def]  # noqa: E501
+    after,
     want_xirr,
     guess,
     at,
@@ -364,7 +364,7 @@ def _summary_serial(
     annual,
     simple,
     before,
-    after,  # type: ignore[no-untyped-def]  # noqa: E501
+    after,
     want_xirr,
     guess,
     at,
@@ -413,7 +413,7 @@ def _summary_parallel(
     annual,
     simple,
     before,
-    after,  # type: ignore[no-untyped-def]  # noqa: E501
+    after,
     want_xirr,
     guess,
     at,

@@ -249,7 +249,7 @@ def _allocate(
     installments,
     later,
     before,
-    after,  # type: ignore[no-untyped-def]
+    after,
     japan,
     tier,
     balance,

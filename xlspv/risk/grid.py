@@ -100,7 +100,7 @@ def _fill(
     slot_offset,
     factor,
     delay,
-    stop_days,  # type: ignore[no-untyped-def]  # noqa: E501
+    stop_days,
     values,
     last,
 ):
