@@ -46,7 +46,9 @@ from .errors import AmbiguousNumberError, SpvError, SpvInputError
 #: The kinds of source a cell comes from (see the module's docstring).
 SOURCES = ("xlsx", "csv", "memory")
 #: What a workbook cell holds when its formula failed (openpyxl reads it as text).
-EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
+EXCEL_ERRORS = (
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!",
+)  # fmt: skip
 #: Appended to a blank xlsx cell's message: openpyxl reads a formula's saved result, and there is none
 #: when the file was written by a program that does not calculate.
 UNSAVED_FORMULA = " (a formula saved without its value reads as blank: open and save it in Excel)"

@@ -41,10 +41,10 @@ from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from ..errors import SpvError
+from .package import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
 
-#: Excel's grid: rows and columns a sheet can hold.
-MAX_ROWS = 1_048_576
-MAX_COLUMNS = 16_384
+#: Excel's grid: rows and columns a sheet can hold (one definition: :mod:`.package`).
+MAX_ROWS, MAX_COLUMNS = EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS
 
 #: Cell kinds of a body column: number, date, text (always a string), formula.
 KINDS = ("n", "d", "s", "f")

@@ -18,23 +18,13 @@ from typing import Any
 
 from defusedxml import ElementTree
 
+from ...cells import EXCEL_ERRORS
 from ...dates import serial_from_ordinal
 from ...errors import SpvInputError
 from ..files import check_workbook_package
 from .forms import CALL
 
-ERROR_CODES = (
-    "#NULL!",
-    "#DIV/0!",
-    "#VALUE!",
-    "#REF!",
-    "#NAME?",
-    "#NUM!",
-    "#N/A",
-    "#GETTING_DATA",
-    "#SPILL!",
-    "#CALC!",
-)
+ERROR_CODES = EXCEL_ERRORS  # the one list of Excel's error values (xlspv.cells)
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"

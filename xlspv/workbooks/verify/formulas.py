@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...errors import BrokenFormulaError, UncheckedFormulaError
+from ..package import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
 from .book import ERROR_CODES, Book, ExcelErrorValue, Sheet, cell_name, column_letters, column_number
 from .forms import CALL, form_note, runtime_of
 
-MAX_ROWS, MAX_COLS = 1_048_576, 16_384
+MAX_ROWS, MAX_COLS = EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS  # Excel's grid, defined in ..package
 
 
 @dataclass(frozen=True)
