@@ -108,3 +108,21 @@ def test_the_risk_view_reads_a_program_folder(tmp_path: Path) -> None:
     done = run_cli("risk", str(folder), "--scenarios", "100", "-q")
     assert done.exit_code == 0, done.output
     assert "recovery_probability" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["report", "summary"])
+def test_a_folder_as_input_is_one_line_from_the_reader(tmp_path: Path, command: str) -> None:
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    args = [command, str(folder), "--deemed-rate", "0.05"]
+    if command == "report":
+        args += ["-q", "-o", str(tmp_path / "r.xlsx")]
+    _refused(run_cli(*args), f"{folder}: is a folder; give an .xlsx or .csv file.")
+
+
+def test_verify_refuses_a_device_before_reading_it() -> None:
+    _refused(
+        run_cli("verify", "/dev/zero"),
+        "/dev/zero: is not a regular file (a device, pipe or socket) and is not read; give an .xlsx or "
+        ".csv file.",
+    )

@@ -24,6 +24,7 @@ from typing import Any
 
 from ...errors import SpvInputError
 from ...workbooks.files import check_output
+from ...workbooks.package import check_regular_file
 from ...workbooks.verify.book import NEVER, ExcelErrorValue, column_number, read_book
 from ...workbooks.verify.forms import RUNTIMES
 from ...workbooks.verify.formulas import find_calls
@@ -178,6 +179,7 @@ def _few(items: list[str], limit: int = 3) -> str:
 
 
 def _check_options(path: str | Path, runtime: str, tolerance: float) -> None:
+    check_regular_file(path)  # a device or a pipe: refused as every reader refuses it, before reading
     if not Path(path).is_file():
         what = "is a folder" if Path(path).is_dir() else "no such file"
         raise SpvInputError(f"{path}: {what}; give the path of an .xlsx workbook.")
