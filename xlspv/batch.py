@@ -213,7 +213,12 @@ def _group_growth(chunk: BatchChunk, terms: list[Terms]) -> np.ndarray:
 
 
 def _chunks(flows: BatchFlows, conv: _Conventions, chunk: int | None) -> list[tuple[int, int]]:
-    """Scenario ranges to run: one when nothing per scenario must be made, else bounded by memory."""
+    """Scenario ranges to run: one when nothing per scenario must be made, else bounded by memory.
+
+    Per-scenario rates on shared dates make nothing per scenario: the plan is shared and the annual
+    exponents are already one row per scenario (sliced, not copied), so they run as one range (a risk
+    chunk's rate paths: one plan instead of ~10, and the thread probe gets its full-size ranges).
+    """
     n_scen = flows.n_scenarios
     per_scenario = (
         flows.dates.ndim == 2
@@ -225,7 +230,6 @@ def _chunks(flows: BatchFlows, conv: _Conventions, chunk: int | None) -> list[tu
                 or not flows.values.flags.c_contiguous
             )
         )
-        or (conv.annual is not None and conv.annual.shape[0] > 1 and conv.changes is not None)
         or conv.terms is not None
     )
     if chunk is None:
