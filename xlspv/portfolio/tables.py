@@ -257,6 +257,8 @@ def check_texts(table: Table) -> None:
 #: Columns read as numbers and as dates by the vectorised path (the rest stay as they are).
 NUMBER_COLUMNS = frozenset({"committed", "value"})
 DATE_COLUMNS = frozenset({"date", "notice_date"})
+#: Columns handed on as categoricals when read so (a flow's SPV id: the model takes the codes as they are).
+ID_COLUMNS = frozenset({"spv_id"})
 
 
 def table_from_grid(
@@ -356,7 +358,7 @@ def table_from_columns(
             out[name] = _numbers(column[:n], blank[:n])
         elif name in DATE_COLUMNS and uniques is not None and not blank[:n].any():
             out[name] = _dates(uniques, codes[:n], column[:n], source)
-        elif isinstance(column, pd.Categorical):
+        elif isinstance(column, pd.Categorical) and name not in ID_COLUMNS:
             out[name] = np.asarray(column[:n], dtype=object)
         else:
             out[name] = column[:n]
