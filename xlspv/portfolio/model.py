@@ -238,6 +238,8 @@ def _spv_rows(table: Table) -> tuple[list[Spv], str | None]:
     seen: dict[str, int] = {}
     units: set[str] = set()
     comments = cols.get("comment")
+    has_terms = any(name in cols for name in TERM_COLUMNS)
+    notices: dict[Any, dt.date] = {}  # a program's SPVs share few notice dates: each text parsed once
     for i in range(len(table)):
         where = table.where(i)
         spv_id = parse_id(cols["id"][i], f"{where}, column id")
@@ -255,7 +257,12 @@ def _spv_rows(table: Table) -> tuple[list[Spv], str | None]:
                 f"{where}, column sector: {raw_sector!r} is not a sector; "
                 f"enter one of {', '.join(NAMED_SECTORS)}."
             )
-        notice = to_date(parse_date(cols["notice_date"][i], f"{where}, column notice_date", table.source))
+        raw_notice = cols["notice_date"][i]
+        notice = notices.get(raw_notice) if raw_notice.__class__ is str else None
+        if notice is None:
+            notice = to_date(parse_date(raw_notice, f"{where}, column notice_date", table.source))
+            if raw_notice.__class__ is str:
+                notices[raw_notice] = notice
         committed = parse_number(
             cols["committed"][i], f"{where}, column committed", table.source, NUMBER_FIXES["committed"]
         )
@@ -265,7 +272,11 @@ def _spv_rows(table: Table) -> tuple[list[Spv], str | None]:
             )
         if "unit" in cols and not is_missing(cols["unit"][i]):
             units.add(canonical_unit(cols["unit"][i], f"{where}, column unit"))
-        overrides = _term_overrides(cols, i, f"{where} (SPV {spv_id!r})", typed=table.source != "memory")
+        overrides = (
+            _term_overrides(cols, i, f"{where} (SPV {spv_id!r})", typed=table.source != "memory")
+            if has_terms
+            else ()
+        )
         comment = None if comments is None else comments[i]
         spvs.append(
             Spv(
