@@ -22,7 +22,6 @@ from ..portfolio.tables import (
     DATE_COLUMNS,
     FLOW_COLUMNS,
     FLOW_REQUIRED,
-    ID_COLUMNS,
     NUMBER_COLUMNS,
     SPV_COLUMNS,
     SPV_REQUIRED,
@@ -243,8 +242,8 @@ def _csv_table(path: Path, spec: dict[str, tuple[str, ...]], required: tuple[str
         line, header = head
         positions, units = header_of(path.name, header, spec, required)
         numbers = [pos for name, pos in positions.items() if name in NUMBER_COLUMNS]
-        repeated = [pos for name, pos in positions.items() if name in DATE_COLUMNS or name in ID_COLUMNS]
-        columns = csv_columns(path, line, len(header), numbers, repeated)
+        dates = [pos for name, pos in positions.items() if name in DATE_COLUMNS]
+        columns = csv_columns(path, line, len(header), numbers, dates)
         if columns is not None:  # a plain file: no control character in it (csv_columns checked)
             table = table_from_columns(
                 path.name, columns, positions, units, first=line + 1, source="csv", plain=True
