@@ -86,13 +86,17 @@ def inputs(folder: Path, n_spvs: int, *, xlsx: bool) -> tuple[Path, Path]:
 def cli_run(folder: Path, out: Path) -> tuple[float, float]:
     """Wall seconds and maximum resident MiB of ``xlspv portfolio FOLDER`` in a fresh process."""
     code = (
-        "import resource, sys, time; from xlspv.cli import main; t = time.perf_counter()\n"
-        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        "import resource, sys, time; from xlspv.cli import main; t = time.perf_counter(); status = 0\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n    status = exc.code or 0\n"
+        "print(status, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )
-    args = ["portfolio", "-q", "--force", str(folder), "-o", str(out)]
+    # The synthetic program has no terms.csv: without a deemed rate the command stops after reading
+    # (exit status 2), which once made this measure the reading alone. A failed run is an error here.
+    args = ["portfolio", "-q", "--force", "--deemed-rate", "0.05", str(folder), "-o", str(out)]
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
-    seconds, mib = done.stdout.split()[-2:]
+    status, seconds, mib = done.stdout.split()[-3:]
+    if status != "0":
+        raise SystemExit(f"xlspv portfolio failed (status {status}): {done.stderr.strip()}")
     return float(seconds), float(mib)
 
 

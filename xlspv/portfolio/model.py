@@ -237,6 +237,9 @@ def _spv_rows(table: Table) -> tuple[list[Spv], str | None]:
     spvs: list[Spv] = []
     seen: dict[str, int] = {}
     units: set[str] = set()
+    comments = cols.get("comment")
+    has_terms = any(name in cols for name in TERM_COLUMNS)
+    notices: dict[Any, dt.date] = {}  # a program's SPVs share few notice dates: each text parsed once
     for i in range(len(table)):
         where = table.where(i)
         spv_id = parse_id(cols["id"][i], f"{where}, column id")
@@ -254,7 +257,12 @@ def _spv_rows(table: Table) -> tuple[list[Spv], str | None]:
                 f"{where}, column sector: {raw_sector!r} is not a sector; "
                 f"enter one of {', '.join(NAMED_SECTORS)}."
             )
-        notice = to_date(parse_date(cols["notice_date"][i], f"{where}, column notice_date", table.source))
+        raw_notice = cols["notice_date"][i]
+        notice = notices.get(raw_notice) if raw_notice.__class__ is str else None
+        if notice is None:
+            notice = to_date(parse_date(raw_notice, f"{where}, column notice_date", table.source))
+            if raw_notice.__class__ is str:
+                notices[raw_notice] = notice
         committed = parse_number(
             cols["committed"][i], f"{where}, column committed", table.source, NUMBER_FIXES["committed"]
         )
@@ -264,8 +272,12 @@ def _spv_rows(table: Table) -> tuple[list[Spv], str | None]:
             )
         if "unit" in cols and not is_missing(cols["unit"][i]):
             units.add(canonical_unit(cols["unit"][i], f"{where}, column unit"))
-        overrides = _term_overrides(cols, i, f"{where} (SPV {spv_id!r})", typed=table.source != "memory")
-        comment = cols.get("comment", [None] * len(table))[i]
+        overrides = (
+            _term_overrides(cols, i, f"{where} (SPV {spv_id!r})", typed=table.source != "memory")
+            if has_terms
+            else ()
+        )
+        comment = None if comments is None else comments[i]
         spvs.append(
             Spv(
                 spv_id,
@@ -311,26 +323,55 @@ def _term_overrides(
     return tuple(sorted((name, getattr(probe, name)) for name in given))
 
 
-def _flow_ids(table: Table, index: Mapping[str, int]) -> np.ndarray:
-    raw = table.columns["spv_id"]
+def _codes(raw: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's code (-1: None/NaN) and the distinct values; a categorical column's own codes.
+
+    A CSV reader's categorical (:func:`xlspv.workbooks.sources.csv_columns`) already holds them, so
+    the column is not turned into Python objects and factorised a second time.
+    """
+    if isinstance(raw, pd.Categorical):
+        return raw.codes, np.asarray(raw.categories, dtype=object)
     codes, uniques = pd.factorize(pd.Series(np.asarray(raw, dtype=object), dtype=object))
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _parsed_uniques(
+    table: Table, column: str, codes: np.ndarray, uniques: np.ndarray, parse: Any
+) -> list[Any]:
+    """``parse(u, where)`` of each distinct value; a failure names the first row holding a bad value.
+
+    Each value is parsed once without a place; only when some fail are their first rows found (the
+    distinct values need not be in row order, a categorical's are sorted), and the earliest is parsed
+    again with its place, so the message is the one a row-by-row reading would give.
+    """
+    out: list[Any] = []
+    bad: list[int] = []
+    for k, u in enumerate(uniques):
+        try:
+            out.append(parse(u, ""))
+        except SpvInputError:
+            out.append(None)
+            bad.append(k)
+    if bad:
+        first = _first_rows(codes, len(uniques))
+        k = min(bad, key=lambda b: first[b])
+        parse(uniques[k], f"{table.where(int(first[k]))}, column {column}")
+    return out
+
+
+def _flow_ids(table: Table, index: Mapping[str, int]) -> np.ndarray:
+    codes, uniques = _codes(table.columns["spv_id"])
     blank = np.flatnonzero(codes < 0)
     if blank.size:
         raise SpvInputError(
             f"{table.where(int(blank[0]))}, column spv_id: the SPV id is blank; enter the SPV's id."
         )
-    first = _first_rows(codes, len(uniques))
-    mapped = np.array(
-        [
-            index.get(parse_id(u, f"{table.where(int(first[k]))}, column spv_id"), -1)
-            for k, u in enumerate(uniques)
-        ],
-        dtype=np.int64,
-    )
+    ids = _parsed_uniques(table, "spv_id", codes, uniques, parse_id)
+    mapped = np.array([index.get(i, -1) for i in ids], dtype=np.int64)
     spv = mapped[codes]
     unknown = np.flatnonzero(spv < 0)
     if unknown.size:
-        bad_ids = sorted({parse_id(uniques[codes[j]], "") for j in unknown})
+        bad_ids = sorted({ids[k] for k in np.unique(codes[unknown])})
         more = (
             f" ({unknown.size} rows in all name unknown SPVs: {', '.join(map(repr, bad_ids[:5]))}"
             f"{', ...' if len(bad_ids) > 5 else ''})"
@@ -339,7 +380,7 @@ def _flow_ids(table: Table, index: Mapping[str, int]) -> np.ndarray:
         )
         raise SpvInputError(
             f"{table.where(int(unknown[0]))}, column spv_id: "
-            f"SPV {parse_id(uniques[codes[unknown[0]]], '')!r} "
+            f"SPV {ids[codes[unknown[0]]]!r} "
             f"is not in the SPV table{more}; add the SPV there or correct the id."
         )
     return spv
@@ -359,20 +400,13 @@ def _flow_days(table: Table) -> np.ndarray:
         bad = np.flatnonzero(np.isnat(days))
         if bad.size:
             raise SpvInputError(f"{table.where(int(bad[0]))}, column date: the date is blank; enter a date.")
-        return days.astype(np.int64) + NUMPY_EPOCH_ORDINAL
-    codes, uniques = pd.factorize(pd.Series(np.asarray(raw, dtype=object), dtype=object))
+        return days.view(np.int64) + NUMPY_EPOCH_ORDINAL  # a view: one new array, not two
+    codes, uniques = _codes(raw)
     blank = np.flatnonzero(codes < 0)
     if blank.size:
         parse_date(None, f"{table.where(int(blank[0]))}, column date", table.source)
-    first = _first_rows(codes, len(uniques))
-    parsed = np.array(
-        [
-            parse_date(u, f"{table.where(int(first[k]))}, column date", table.source)
-            for k, u in enumerate(uniques)
-        ],
-        dtype=np.int64,
-    )
-    return parsed[codes]
+    parsed = _parsed_uniques(table, "date", codes, uniques, lambda u, w: parse_date(u, w, table.source))
+    return np.array(parsed, dtype=np.int64)[codes]
 
 
 def _flow_values(table: Table) -> np.ndarray:

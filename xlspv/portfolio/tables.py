@@ -257,6 +257,8 @@ def check_texts(table: Table) -> None:
 #: Columns read as numbers and as dates by the vectorised path (the rest stay as they are).
 NUMBER_COLUMNS = frozenset({"committed", "value"})
 DATE_COLUMNS = frozenset({"date", "notice_date"})
+#: Columns a plain CSV file's reading hands on as categoricals (the model takes their codes as they are).
+ID_COLUMNS = frozenset({"spv_id"})
 
 
 def table_from_grid(
@@ -298,7 +300,10 @@ def _blank_mask(column: np.ndarray, quick: bool = False) -> tuple[np.ndarray, An
     if column.dtype.kind == "f":
         return np.isnan(column), None, np.empty(0, dtype=np.int64)
     if quick and not isinstance(column, pd.Categorical):
-        return np.asarray(pd.isna(column)), None, np.empty(0, dtype=np.int64)
+        # One pass finds both the blanks (code -1) and the distinct values, which the model takes
+        # as they are (a flow's SPV id: not factorised twice).
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        return codes < 0, np.asarray(uniques, dtype=object), codes
     if isinstance(column, pd.Categorical):
         codes, uniques = column.codes.astype(np.int64), np.asarray(column.categories, dtype=object)
     else:
@@ -356,6 +361,8 @@ def table_from_columns(
             out[name] = _numbers(column[:n], blank[:n])
         elif name in DATE_COLUMNS and uniques is not None and not blank[:n].any():
             out[name] = _dates(uniques, codes[:n], column[:n], source)
+        elif name in ID_COLUMNS and quick and uniques is not None and not isinstance(column, pd.Categorical):
+            out[name] = pd.Categorical.from_codes(codes[:n], categories=uniques)
         elif isinstance(column, pd.Categorical):
             out[name] = np.asarray(column[:n], dtype=object)
         else:
