@@ -241,6 +241,7 @@ def _reference(values, dates, rates, before, after, day_count, compounding):
     prev = None
     for i in order:
         grown = 0.0
+        cleared = False
         if prev is not None and dates[i] > prev and principal + accrued > 0:
             cuts = [prev] + [d for d, _ in rates if prev < d < dates[i]] + [dates[i]]
             for a, b in zip(cuts, cuts[1:], strict=False):
@@ -256,7 +257,13 @@ def _reference(values, dates, rates, before, after, day_count, compounding):
                     )
                     step = (principal + grown) * (factor - 1)
                     grown += step
-            if compounding == "simple":
+            if compounding == "simple" and grown < 0 and principal + accrued + grown <= 0:
+                # docs/waterfall.md, section 13: simple interest at a negative rate stops the balance
+                # at 0 (never below), and that row is the threshold row
+                grown = -(principal + accrued)
+                principal = accrued = 0.0
+                cleared = True
+            elif compounding == "simple":
                 accrued += grown
             else:
                 principal += grown
@@ -278,7 +285,8 @@ def _reference(values, dates, rates, before, after, day_count, compounding):
             principal = accrued = 0.0
             out["japan"][i], out["us"][i], tier[i] = paid, c - paid, "threshold"
         else:
-            out["japan"][i], out["us"][i], tier[i] = after * c, c - after * c, "after"
+            out["japan"][i], out["us"][i] = after * c, c - after * c
+            tier[i] = "threshold" if cleared else "after"
         out["balance"][i] = principal + accrued
     return out, tier
 
