@@ -263,12 +263,19 @@ def cumulative_rows(values: np.ndarray, days: np.ndarray, terms: Terms) -> Rows:
         check_path_start(conv.changes, days, _path_name(None))
     part = BatchChunk(0, 1, np.ascontiguousarray(values, dtype=np.float64)[None, :], days[None, :], None)
     acc = _accrual(part, conv, None)
-    n = values.size
-    japan, interest, balance = np.empty((1, n)), np.empty((1, n)), np.empty((1, n))
-    tier = np.empty((1, n), dtype=np.int8)
-    threshold = np.empty(1, dtype=np.int64)
-    _rows_serial(
-        part.values,
+    japan, interest, balance, tier, threshold = _rule_rows(_rows_serial, part, acc, conv)
+    return Rows(japan, interest, balance, tier, threshold, balance[:, -1].copy())
+
+
+def _rule_rows(run: Any, chunk: BatchChunk, acc: Any, conv: Any) -> tuple[np.ndarray, ...]:
+    """The rule's per-row outputs (japan, interest, balance, tier) and each scenario's threshold row
+    for ``chunk``, computed by the kernel ``run`` (serial or parallel) and checked for overflow."""
+    n_scen, n = chunk.hi - chunk.lo, chunk.values.shape[1]
+    japan, interest, balance = np.empty((n_scen, n)), np.empty((n_scen, n)), np.empty((n_scen, n))
+    tier = np.empty((n_scen, n), dtype=np.int8)
+    threshold = np.empty(n_scen, dtype=np.int64)
+    run(
+        chunk.values,
         acc.growth,
         acc.fractions,
         acc.period,
@@ -284,7 +291,7 @@ def cumulative_rows(values: np.ndarray, days: np.ndarray, terms: Terms) -> Rows:
         threshold,
     )
     _check_finite(bool(np.isfinite(balance[:, -1]).all() and np.isfinite(japan.sum())))
-    return Rows(japan, interest, balance, tier, threshold, balance[:, -1].copy())
+    return japan, interest, balance, tier, threshold
 
 
 @dataclass(frozen=True)
@@ -360,28 +367,9 @@ def waterfall_batch(
     n_scen, n = flows.n_scenarios, flows.n_rows
     chunk = flows.chunk(0, n_scen)
     acc = _accrual(chunk, conv, deemed_rates)
-    japan, interest, balance = np.empty((n_scen, n)), np.empty((n_scen, n)), np.empty((n_scen, n))
-    tier = np.empty((n_scen, n), dtype=np.int8)
-    threshold = np.empty(n_scen, dtype=np.int64)
     run = _rows_parallel if _threads(threads, n_scen) > 1 else _rows_serial
     with thread_count(threads):
-        run(
-            chunk.values,
-            acc.growth,
-            acc.fractions,
-            acc.period,
-            acc.ends,
-            acc.annual,
-            conv.simple,
-            conv.before,
-            conv.after,
-            japan,
-            interest,
-            balance,
-            tier,
-            threshold,
-        )
-    _check_finite(bool(np.isfinite(balance[:, -1]).all() and np.isfinite(japan.sum())))
+        japan, interest, balance, tier, threshold = _rule_rows(run, chunk, acc, conv)
     vals = np.broadcast_to(chunk.values, (n_scen, n))
     days = chunk.days if chunk.days.shape[0] > 1 else chunk.days[0]
     at = np.maximum(threshold, 0)
