@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
-
 from ..portfolio.model import Portfolio
 from ..terms import Terms
-from .portfolio import ExampleSpv, flows_of
+from .portfolio import ExampleSpv, program_of
 
 UNIT = "$m"
 PROGRAM = "korea-2025"
@@ -123,22 +121,4 @@ SPVS: tuple[ExampleSpv, ...] = (
 
 def portfolio() -> Portfolio:
     """The Korean example program (money in $m), :data:`TERMS` its default terms, ``korea-2025``."""
-    spv_rows, ids, dates, values = [], [], [], []
-    for spv in SPVS:
-        spv_rows.append(
-            {
-                "id": spv.id,
-                "name": spv.name,
-                "sector": spv.sector,
-                "notice_date": spv.notice,
-                "committed": spv.committed,
-                "comment": spv.source,
-                **spv.terms,
-            }
-        )
-        for when, value in flows_of(spv):
-            ids.append(spv.id)
-            dates.append(when)
-            values.append(value)
-    flows = {"spv_id": ids, "date": np.array(dates, dtype="datetime64[D]"), "value": np.array(values)}
-    return Portfolio.from_tables(spv_rows, flows, unit=UNIT, terms=TERMS, program=PROGRAM)
+    return program_of(SPVS, unit=UNIT, terms=TERMS, program=PROGRAM)

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -279,11 +280,18 @@ def flows_of(spv: ExampleSpv) -> list[tuple[dt.date, float]]:
 
 def portfolio() -> Portfolio:
     """The example portfolio (money in $m), with :data:`TERMS` as its default terms."""
+    return program_of(SPVS, unit=UNIT, terms=TERMS)
+
+
+def program_of(
+    spvs: Sequence[ExampleSpv], *, unit: str, terms: Terms, program: str | None = None
+) -> Portfolio:
+    """A :class:`Portfolio` of example SPVs: their table rows and their flows (:func:`flows_of`)."""
     spv_rows = []
     ids: list[str] = []
     dates: list[dt.date] = []
     values: list[float] = []
-    for spv in SPVS:
+    for spv in spvs:
         spv_rows.append(
             {
                 "id": spv.id,
@@ -300,4 +308,4 @@ def portfolio() -> Portfolio:
             dates.append(when)
             values.append(value)
     flows = {"spv_id": ids, "date": np.array(dates, dtype="datetime64[D]"), "value": np.array(values)}
-    return Portfolio.from_tables(spv_rows, flows, unit=UNIT, terms=TERMS)
+    return Portfolio.from_tables(spv_rows, flows, unit=unit, terms=terms, program=program)
