@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+import timeit
 from collections.abc import Callable
 
 import numpy as np
@@ -193,8 +194,26 @@ def bench_xirr() -> dict[str, float]:
     }
 
 
-def bench_xirr_forms() -> list[tuple[int, str, float, float]]:
-    """Median per call of xlspv.xirr and pyxirr.xirr on lists, numpy arrays and pandas Series."""
+def paired(ours: Callable[[], object], theirs: Callable[[], object], rounds: int = 15, number: int = 2000):
+    """(our median, their median, median of the per-round ratios) per call, in seconds.
+
+    The two run in alternating rounds (each round the best of 3 runs of ``number`` calls), so a change
+    in the machine's load falls on both sides of a round's ratio alike.
+    """
+    ours(), theirs()
+    a, b, r = [], [], []
+    for _ in range(rounds):
+        x = min(timeit.repeat(ours, number=number, repeat=3)) / number
+        y = min(timeit.repeat(theirs, number=number, repeat=3)) / number
+        a.append(x)
+        b.append(y)
+        r.append(x / y)
+    return statistics.median(a), statistics.median(b), statistics.median(r)
+
+
+def bench_xirr_forms() -> list[tuple[int, str, float, float, float]]:
+    """Medians per call of xlspv.xirr and pyxirr.xirr on lists, numpy arrays and pandas Series, and
+    the median of their ratios measured round by round (:func:`paired`)."""
     import pandas as pd
     import pyxirr
 
@@ -209,9 +228,12 @@ def bench_xirr_forms() -> list[tuple[int, str, float, float]]:
         }
         for form, (v, d) in forms.items():
             assert abs(xlspv.xirr(v, d) - pyxirr.xirr(d, v)) < 1e-9
-            ours = median_of(lambda v=v, d=d: xlspv.xirr(v, d), repeats=9, number=300)
-            theirs = median_of(lambda v=v, d=d: pyxirr.xirr(d, v), repeats=9, number=300)
-            rows.append((n, form, ours * 1e6, theirs * 1e6))
+            ours, theirs, ratio = paired(
+                lambda v=v, d=d: xlspv.xirr(v, d),
+                lambda v=v, d=d: pyxirr.xirr(d, v),
+                number=2000 if n < 100 else 300,
+            )
+            rows.append((n, form, ours * 1e6, theirs * 1e6, ratio))
     return rows
 
 
@@ -281,10 +303,10 @@ def main() -> None:
         f"irr 40 periodic flows (median): {x['irr_us']:.2f} us; numpy_financial.irr {x['npf_irr_us']:.1f} us "
         f"(npf / xlspv.xirr = {x['npf_over_xirr']:.0f}x)"
     )
-    for n, form, ours, theirs in bench_xirr_forms():
+    for n, form, ours, theirs, ratio in bench_xirr_forms():
         print(
             f"xirr {n:3d} flows, {form:6s} (medians): {ours:7.2f} us; pyxirr {theirs:7.2f} us "
-            f"(ratio {ours / theirs:.2f}x)"
+            f"(median ratio of alternating rounds {ratio:.2f}x)"
         )
     for n, sched, cum, old in bench_scheduled((1_000, 10_000) if quick else (1_000, 10_000, 100_000)):
         print(

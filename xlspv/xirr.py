@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from struct import error as _StructError
+from struct import pack as _pack
 from typing import Any
 
 import numpy as np
@@ -466,29 +468,67 @@ def xirr(values: Any, dates: Any, guess: float = 0.1) -> float | None:
     True
     """
     g = guess if type(guess) is float and -1.0 < guess < math.inf else _check_rate(guess)
-    if type(values) is list and type(dates) is list:  # the usual call from Python: its own fast path
-        v, d, per_day = _list_values(values), _list_days(dates), 1
-    else:
-        v, (d, per_day) = _fast_values(values), _fast_ticks(dates)
     rate = _NOT_FINITE
-    if v is not None and d is not None and v.size == d.size and v.size:
-        rate = _xirr_any_order(v, d, per_day, g)
+    if type(values) is list and type(dates) is list:  # the usual call from Python: its own fast path
+        n = len(values)
+        if n and n == len(dates):
+            try:  # inline: on 40 flows each Python call saved is a few per cent of the whole
+                v = np.frombuffer(_pack(f"{n}d", *values))  # see _list_values
+                d = np.fromiter(map(_TO_ORDINAL, dates), _I8, n)
+            except (TypeError, OverflowError, _StructError):
+                pass
+            else:
+                rate = (_LIST_ENTRY[0] or _list_entry)(v, d, 1, g)
+    else:
+        fv, (fd, per_day) = _fast_values(values), _fast_ticks(dates)
+        if fv is not None and fd is not None and fv.size == fd.size and fv.size:
+            rate = _xirr_any_order(fv, fd, per_day, g)
     if rate < -1.0:  # the careful path: converts anything, names any bad row
         flows = prepare(values, dates)
         rate = _xirr_any_order(flows.values, flows.days, 1, g)
     return None if rate != rate else rate
 
 
-_F8 = np.dtype(np.float64)
 _TO_ORDINAL = _dt.date.toordinal
+_I8 = np.dtype(np.int64)
+
+#: The compiled :func:`_xirr_any_order` for the list path's argument types, once known (see
+#: :func:`_list_entry`); ``None`` before the first list call and without numba.
+_LIST_ENTRY: list[Any] = [None]
+
+
+def _list_entry(v: np.ndarray, d: np.ndarray, per_day: int, g: float) -> float:
+    """The list path's first call: the kernel through numba's dispatcher, keeping its compiled entry.
+
+    numba types every argument on every call (about 0.3 us for these four, a tenth of a whole
+    40-flow XIRR); the list path always passes the same four types (a read-only float64 array, an
+    int64 array, an int, a float), so later calls go straight to the compiled code. Without numba
+    (xlwings Lite) the kernel is plain Python and is called as it is.
+    """
+    rate = _xirr_any_order(v, d, per_day, g)
+    overloads = getattr(_xirr_any_order, "overloads", None)
+    if overloads is not None:
+        from numba import typeof
+
+        compiled = overloads.get(tuple(typeof(a) for a in (v, d, per_day, g)))
+        if compiled is not None:
+            _LIST_ENTRY[0] = compiled.entry_point
+    return rate
 
 
 def _list_values(values: list[Any]) -> np.ndarray | None:
-    """Float64 values of a list of numbers (one conversion pass, no copy when numpy made floats)."""
-    arr = np.array(values)  # numbers give a numeric dtype; a text, a blank or a nested list does not
-    if arr.dtype is _F8:
-        return arr if arr.ndim == 1 else None
-    return arr.astype(np.float64) if arr.dtype.kind in "iu" and arr.ndim == 1 else None
+    """Float64 values of a list of real numbers; ``None`` for anything else (the careful path).
+
+    ``struct.pack`` converts in one C pass and, unlike ``np.fromiter`` or ``np.array`` with a float
+    dtype, refuses a text, a blank (``None``) or a nested list instead of converting them (on 40
+    values about 0.3 of a whole ``pyxirr.xirr`` call, against 0.37 for ``np.array``). As everywhere in
+    numpy, a boolean counts as 1 or 0; an integer too large for a float goes to the careful path,
+    which names it.
+    """
+    try:
+        return np.frombuffer(_pack(f"{len(values)}d", *values))
+    except (TypeError, OverflowError, _StructError):
+        return None
 
 
 def _list_days(dates: list[Any]) -> np.ndarray | None:
