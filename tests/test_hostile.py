@@ -817,6 +817,31 @@ API_CASES = [
         f"dates row 1: 1899-12-31 {DATE_RANGE}",
         id="summary-date-1899-12-31",
     ),
+    # an integer past a float's range: Python's float() raises OverflowError, never a traceback here
+    pytest.param(
+        lambda: xlspv.Terms(10**400),
+        TermsError,
+        "deemed_rate: the number is beyond a float's range (about ±1.8e308); enter a smaller number.",
+        id="Terms-10**400",
+    ),
+    pytest.param(
+        lambda: xlspv.xirr(V2, D2, guess=10**400),
+        SpvInputError,
+        "guess: the number is beyond a float's range (about ±1.8e308); enter a smaller number.",
+        id="xirr-guess-10**400",
+    ),
+    pytest.param(
+        lambda: xlspv.summary(V2, [-(10**400), 46023], 0.05),
+        SpvInputError,
+        f"dates row 1: the serial {SERIAL_RANGE}",
+        id="summary-date-serial-minus-10**400",
+    ),
+    pytest.param(
+        lambda: xlspv.npv(0.1, [-100, "60"]),  # the values rule of every input: a text is not a number
+        SpvInputError,
+        "values row 2: '60' is not a number; enter a number.",
+        id="npv-value-text-60",
+    ),
 ]
 
 

@@ -152,12 +152,31 @@ def finite_number(value: Any, what: str, error: type[SpvError] = SpvInputError) 
             raise error(f"{what}: {value!r} is not a number; enter a number.") from None
     else:
         try:
-            number = float(value)
+            number = as_float(value, what, error)
+        except SpvError:
+            raise
         except (TypeError, ValueError):
             raise error(f"{what}: {value!r} is not a number; enter a number.") from None
     if not math.isfinite(number):
         raise error(f"{what}: {value!r} is not a finite number; enter a number.")
     return number
+
+
+def as_float(value: Any, what: str, error: type[SpvError] = SpvInputError) -> float:
+    """``float(value)``, refusing with ``error`` naming ``what`` an integer beyond a float's range.
+
+    Python raises ``OverflowError`` for ``float(10**400)``; the message does not repeat the number
+    (Python cannot even print an integer of over 4,300 digits).
+
+    >>> as_float(7, "rate")
+    7.0
+    """
+    try:
+        return float(value)
+    except OverflowError:
+        raise error(
+            f"{what}: the number is beyond a float's range (about ±1.8e308); enter a smaller number."
+        ) from None
 
 
 def control_character(text: str) -> str | None:
@@ -301,7 +320,7 @@ def parse_number(cell: Any, where: str, source: str, fix: str = "enter a number"
     elif isinstance(cell, (dt.date, dt.time, dt.timedelta, np.datetime64)):
         raise SpvInputError(f"{where}: holds a date or time, not a number; {fix}.")
     elif isinstance(cell, NUMBER_TYPES):
-        number = float(cell)
+        number = as_float(cell, where)
     else:
         raise SpvInputError(f"{where}: {cell!r} is not a number; {fix}.")
     if not math.isfinite(number):

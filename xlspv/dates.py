@@ -37,11 +37,15 @@ def ordinal_from_serial(serial: float, *, what: str = "date") -> int:
         raise SpvInputError(f"{what}: {serial!r} is not a date; enter a date or an Excel date serial.")
     whole = int(np.floor(serial))
     if whole < FIRST_SAFE_SERIAL or whole > LAST_SERIAL:
-        raise SpvInputError(
-            f"{what}: {serial!r} is outside Excel's date range (serial 61 = 1 March 1900 to "
-            f"{LAST_SERIAL} = 31 December 9999); enter a real date."
-        )
+        raise _serial_out_of_range(repr(serial), what)
     return whole + EXCEL_EPOCH_ORDINAL
+
+
+def _serial_out_of_range(shown: str, what: str) -> SpvInputError:
+    return SpvInputError(
+        f"{what}: {shown} is outside Excel's date range (serial 61 = 1 March 1900 to {LAST_SERIAL} = "
+        "31 December 9999); enter a real date."
+    )
 
 
 def _in_range(ordinal: int, what: str) -> int:
@@ -83,6 +87,8 @@ def to_ordinal(value: Any, *, what: str = "date") -> int:
     if isinstance(value, (bool, np.bool_)):
         raise SpvInputError(f"{what}: {value!r} is not a date; enter a date.")
     if isinstance(value, (int, float, np.integer, np.floating)):
+        if isinstance(value, int) and abs(value) > 1e300:  # float() would raise OverflowError
+            raise _serial_out_of_range("the serial", what)
         return ordinal_from_serial(float(value), what=what)
     if value is None:
         raise SpvInputError(f"{what}: the date is blank; enter a date.")

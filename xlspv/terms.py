@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .cells import finite_number, is_blank
+from .cells import as_float, finite_number, is_blank
 from .dates import to_date, to_ordinal
 from .daycount import DAY_COUNTS, canonical_day_count
 from .errors import RateScheduleError, TermsError
@@ -570,7 +570,7 @@ def as_terms(terms: TermsLike) -> Terms:
     if isinstance(terms, bool):
         raise TermsError(f"terms: {terms!r} is not a deemed rate or a terms table.")
     if isinstance(terms, (int, float, np.integer, np.floating)):
-        return Terms(float(terms))
+        return Terms(as_float(terms, "terms", TermsError))
     if isinstance(terms, (Mapping, list, tuple)):
         return Terms.from_mapping(terms)
     raise TermsError(f"terms: {terms!r} is not a deemed rate or a terms table.")

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .cells import as_float
 from .dates import to_date
 from .daycount import year_fraction
 from .errors import TermsError
@@ -77,7 +78,9 @@ def default_discount_rate(terms: Terms) -> float:
 def check_discount_rate(rate: Any, where: str = "discount_rate") -> float:
     """A discount rate as a finite float above -100%; TermsError naming ``where`` otherwise."""
     try:
-        number = float(rate)
+        number = as_float(rate, where, TermsError)
+    except TermsError:
+        raise
     except (TypeError, ValueError):
         raise TermsError(f"{where}: {rate!r} is not a number; enter a rate such as 0.05.") from None
     if not np.isfinite(number) or number <= -1.0:

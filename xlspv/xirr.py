@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from ._jit import njit, prange
+from .cells import as_float
 from .dates import FIRST_SAFE_SERIAL, NUMPY_EPOCH_ORDINAL
 from .errors import SpvInputError
 from .inputs import prepare
@@ -433,7 +434,7 @@ def _check_rate(value: Any, name: str = "guess") -> float:
     """A finite rate above -100%, or an input error naming the argument."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise SpvInputError(f"{name}: {value!r} is not a number; enter a rate such as 0.1.")
-    rate = float(value)
+    rate = as_float(value, name)
     if not math.isfinite(rate) or rate <= -1.0:
         raise SpvInputError(f"{name}: {value!r} must be a finite rate above -100%; enter e.g. 0.1.")
     return rate
@@ -771,10 +772,16 @@ def irr(values: Any, guess: float = 0.1) -> float | None:
     if v is not None and v.size:
         periods = _PERIODS[: v.size] if v.size <= _PERIODS.size else np.arange(v.size, dtype=np.int64) * 365
         rate = _xirr_any_order(v, periods, 1, g)
-    if rate < -1.0:  # the careful path names the bad row (dates are stand-ins, one per period)
-        v = prepare(values, np.arange(FIRST_SAFE_SERIAL, FIRST_SAFE_SERIAL + len(values))).values
+    if rate < -1.0:  # the careful path names the bad row
+        v = _periodic_values(values)
         rate = _xirr_any_order(v, np.arange(v.size, dtype=np.int64) * 365, 1, g)
     return None if math.isnan(rate) else float(rate)
+
+
+def _periodic_values(values: Any) -> np.ndarray:
+    """Values of evenly spaced flows by the values rule of every xlspv input (:func:`prepare`, with
+    stand-in dates one per period): a text, a blank or a non-finite value is refused naming its row."""
+    return prepare(values, np.arange(FIRST_SAFE_SERIAL, FIRST_SAFE_SERIAL + len(values))).values
 
 
 def npv(rate: float, values: Any) -> float:
@@ -788,4 +795,8 @@ def npv(rate: float, values: Any) -> float:
     """
     import numpy_financial as npf
 
-    return float(npf.npv(_check_rate(rate, "rate"), np.asarray(values, dtype=np.float64)))
+    r = _check_rate(rate, "rate")
+    v = _fast_values(values)
+    if v is None or not v.size or not np.isfinite(v).all():  # never a text read as a number, nor a NaN
+        v = _periodic_values(values)
+    return float(npf.npv(r, v))
