@@ -9,7 +9,11 @@ pickled, then, alternately, each in a fresh process:
    (wall time of the call; the process's maximum resident set and its growth during the call);
 2. the reference: ``openpyxl.Workbook(write_only=True)`` writing the same cells (values and formulas,
    every sheet, no styles) and saving (timed the same way; the cells were read from our report once,
-   untimed, before the runs).
+   untimed, before the runs);
+3. with ``--baseline DIR``, an earlier source tree's writer on the same result (before/after).
+
+Memory: the child's peak resident set during the write (Linux ``VmHWM``, reset once the input is
+loaded) and its growth over the resident set before the write.
 
 Target (issue 15): at 10,000 SPVs the write takes about 2 s of the command's 4 s, in flat memory.
 Run: ``.venv/bin/python benchmarks/bench_portfolio_write.py [n ...]`` (default 1000 10000; ``--repeats
@@ -33,23 +37,33 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 #: A child: unpickle, note the resident set, run the timed part, print seconds and memory.
 CHILD = r"""
-import json, pickle, resource, sys, time
+import json, os, pickle, resource, sys, time
 mode, data, out = sys.argv[1], sys.argv[2], sys.argv[3]
-def rss():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
-if mode == "ours":
+def status(key):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) / 1024 for line in f if line.startswith(key))
+def reset_peak():
+    try:  # Linux: VmHWM (the peak resident set) restarts from the current one
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+if mode in ("ours", "baseline"):
+    if mode == "baseline":  # an earlier source tree's xlspv, first on the path
+        sys.path.insert(0, os.environ["XLSPV_BASELINE"])
     from xlspv.workbooks.portfolio_report import write_portfolio_report
     with open(data, "rb") as f:
         result = pickle.load(f)
-    before = rss()
+    before = status("VmRSS")
+    reset_peak()
     t = time.perf_counter()
     write_portfolio_report(result, out, force=True, input_path=[])
 else:
     import openpyxl
     with open(data, "rb") as f:
         sheets = pickle.load(f)
-    before = rss()
+    before = status("VmRSS")
+    reset_peak()
     t = time.perf_counter()
     wb = openpyxl.Workbook(write_only=True)
     for title, rows in sheets:
@@ -58,7 +72,7 @@ else:
             ws.append(row)
     wb.save(out)
 seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = status("VmHWM")
 print(json.dumps({"seconds": seconds, "peak": peak, "growth": peak - before}))
 """
 
@@ -93,9 +107,10 @@ def cells_of(report: Path, folder: Path) -> tuple[Path, int]:
     return path, sum(sum(v is not None for v in r) for _t, rows in sheets for r in rows)
 
 
-def child(mode: str, data: Path, out: Path) -> dict[str, float]:
+def child(mode: str, data: Path, out: Path, baseline: str | None = None) -> dict[str, float]:
+    env = dict(os.environ, XLSPV_BASELINE=baseline or "")
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, mode, str(data), str(out)], capture_output=True, text=True
+        [sys.executable, "-c", CHILD, mode, str(data), str(out)], capture_output=True, text=True, env=env
     )
     if done.returncode:
         raise SystemExit(f"{mode} failed:\n{done.stderr}")
@@ -106,6 +121,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10_000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="also time an earlier source tree's writer (DIR holds its xlspv/, e.g. from `git archive`)",
+    )
     args = parser.parse_args()
     print("load average:", os.getloadavg())
     header = ("SPVs", "cells", "xlspv s", "peak MiB", "growth", "write-only s", "peak MiB", "growth", "ratio")
@@ -117,10 +137,12 @@ def main() -> None:
             ours_out, ref_out = folder / f"report{n}.xlsx", folder / f"reference{n}.xlsx"
             child("ours", result, ours_out)  # warm the file cache; its output gives the reference's cells
             cells, count = cells_of(ours_out, folder)
-            ours, theirs = [], []
+            ours, theirs, base = [], [], []
             for _ in range(args.repeats):
                 ours.append(child("ours", result, ours_out))
                 theirs.append(child("reference", cells, ref_out))
+                if args.baseline:
+                    base.append(child("baseline", result, folder / "baseline.xlsx", args.baseline))
             a = statistics.median(r["seconds"] for r in ours)
             b = statistics.median(r["seconds"] for r in theirs)
             pa, ga = max(r["peak"] for r in ours), max(r["growth"] for r in ours)
@@ -130,6 +152,10 @@ def main() -> None:
                 f"{gb:>12.0f} {a / b:>12.2f}",
                 flush=True,
             )
+            if base:
+                c = statistics.median(r["seconds"] for r in base)
+                pc, gc = max(r["peak"] for r in base), max(r["growth"] for r in base)
+                print(f"{'':>12} baseline {c:.2f} s, peak {pc:.0f} MiB (growth {gc:.0f}): {c / a:.1f}x ours")
     print("load average:", os.getloadavg())
 
 

@@ -397,11 +397,21 @@ def _formulas(ref: Ref, rows: range, values: Sequence[Any] | str) -> list[str]:
     if isinstance(values, str):
         parts = _escape(values[1:]).split("{r}")
         return [f'<c r="{letter}{row}"{style}><f>{str(row).join(parts)}</f><v></v></c>' for row in rows]
+    if any(value is None for value in values):
+        return [
+            _blank(ref, row)
+            if value is None
+            else f'<c r="{letter}{row}"{style}><f>{_escape(value[1:])}</f><v></v></c>'
+            for row, value in zip(rows, values, strict=True)
+        ]
+    # A column's formulas escaped at once (three C passes over one text, not three a cell); a
+    # formula holding the separator (XML forbids it in a cell anyway) is escaped on its own.
+    joined = "\x00".join(value[1:] for value in values)
+    texts = _escape(joined).split("\x00") if joined.count("\x00") == len(values) - 1 else None
+    if texts is None:
+        texts = [_escape(value[1:]) for value in values]
     return [
-        _blank(ref, row)
-        if value is None
-        else f'<c r="{letter}{row}"{style}><f>{_escape(value[1:])}</f><v></v></c>'
-        for row, value in zip(rows, values, strict=True)
+        f'<c r="{letter}{row}"{style}><f>{text}</f><v></v></c>' for row, text in zip(rows, texts, strict=True)
     ]
 
 
