@@ -98,11 +98,11 @@ def test_control_characters_are_shown_and_long_text_is_cut(tmp_path: Path) -> No
     assert len(ws["A4"].value) == 32_767 and ws["A4"].value.endswith("the input had 40,000]")
 
 
-@pytest.mark.parametrize("chunk", [1, 3, 4096])
+@pytest.mark.parametrize("chunk", [1, 6, 32_768])
 def test_chunks_and_stored_rows_interleave_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    monkeypatch.setattr(streamed, "CHUNK_ROWS", chunk)
+    monkeypatch.setattr(streamed, "CHUNK_CELLS", chunk)  # 1, 3 and all rows of two columns
     wb = StreamedWorkbook()
     ws = wb.active
     ws.title = "S"

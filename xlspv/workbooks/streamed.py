@@ -342,6 +342,8 @@ def _texts(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
 
 def _number(value: Any) -> str | None:
     """A number's ``<v>`` text and type, or None for a blank (NaN, infinite)."""
+    if type(value) is float:  # the common case first
+        return f' t="n"><v>{value!r}</v></c>' if math.isfinite(value) else None
     if isinstance(value, bool | np.bool_):
         return f' t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | np.integer):
@@ -417,18 +419,20 @@ def _formulas(ref: Ref, rows: range, values: Sequence[Any] | str) -> list[str]:
 
 _COLUMN_XML: dict[str, Callable[..., list[str]]] = {"n": _numbers, "d": _dates, "s": _texts, "f": _formulas}
 
-#: Rows generated at a time: memory is one chunk's text, the speed that of whole columns.
-CHUNK_ROWS = 2048
+#: Cells generated at a time by a column body: memory is one chunk's text (a few MB), the speed that
+#: of whole columns.
+CHUNK_CELLS = 32_768
 
 
 def _body_xml(ws: Any, body: Body) -> Iterator[tuple[int, str]]:
-    """The body's rows as ``<row>`` XML, a chunk of rows at a time: each column's style id resolved
-    once, its cells generated column by column by the writer of its kind."""
-    slots: list[tuple[Ref, Callable[..., list[str]]] | None] = []
+    """The body's rows as ``<row>`` XML: each column's style id resolved once; a column body a chunk
+    of rows at a time, its cells generated column by column by the writer of its kind; a row body
+    row by row (its values come a row at a time)."""
+    refs: list[Ref | None] = []
     keep = body.data is not None  # a row function's None skips its cell (stream_rows)
     for offset, column in enumerate(body.columns):
         if column is None:
-            slots.append(None)
+            refs.append(None)
             continue
         if column.kind not in KINDS:
             raise ValueError(f"column kind {column.kind!r}: one of {KINDS}")
@@ -440,27 +444,65 @@ def _body_xml(ws: Any, body: Body) -> Iterator[tuple[int, str]]:
         if column.fill is not None:
             cell.fill = column.fill
         style = f' s="{cell.style_id}"' if cell.has_style else ""
-        ref = (get_column_letter(body.first_col + offset), style, keep)
-        slots.append((ref, _COLUMN_XML[column.kind]))
-    width = len(slots)
-    for start in range(0, body.n, CHUNK_ROWS):
-        stop = min(start + CHUNK_ROWS, body.n)
+        refs.append((get_column_letter(body.first_col + offset), style, keep))
+    if body.data is None:
+        yield from _row_body_xml(body, refs)
+        return
+    step = max(1, CHUNK_CELLS // max(1, len(refs)))
+    for start in range(0, body.n, step):
+        stop = min(start + step, body.n)
         rows = range(body.first + start, body.first + stop)
-        if body.data is not None:
-            columns: Sequence[Any] = [
-                d if d is None or isinstance(d, str) else d[start:stop] for d in body.data
-            ]
-        else:
-            assert body.values is not None
-            chunk = [body.values(i) for i in range(start, stop)]
-            if any(len(v) != width for v in chunk):
-                raise ValueError(f"sheet {ws.title}: a streamed row does not have {width} values")
-            columns = list(zip(*chunk, strict=True)) if chunk else [()] * width
         cells = [
-            write(ref, rows, values)
-            for slot, values in zip(slots, columns, strict=True)
-            if slot is not None and values is not None
-            for ref, write in (slot,)
+            _COLUMN_XML[column.kind](ref, rows, values if isinstance(values, str) else values[start:stop])
+            for column, ref, values in zip(body.columns, refs, body.data, strict=True)
+            if column is not None and ref is not None and values is not None
         ]
         heads = [f'<row r="{row}">' for row in rows]
         yield rows[0], "".join(map("".join, zip(heads, *cells, repeat("</row>"), strict=False)))
+
+
+def _text_xml(ref: str, value: Any) -> str:
+    """A string cell (inline), as :func:`_texts` writes it."""
+    text = _text(value)
+    if not text:
+        return f'{ref} t="inlineStr"/>'
+    space = ' xml:space="preserve"' if text.strip() != text else ""
+    return f'{ref} t="inlineStr"><is><t{space}>{_escape(text).replace(chr(13), "&#13;")}</t></is></c>'
+
+
+def _number_xml(ref: str, value: Any) -> str:
+    text = _number(value)
+    return f"{ref}/>" if text is None else ref + text
+
+
+def _date_xml(ref: str, value: Any) -> str:
+    return f'{ref} t="n"><v>{to_excel(value)!r}</v></c>'
+
+
+def _formula_xml(ref: str, value: Any) -> str:
+    return f"{ref}><f>{_escape(value[1:])}</f><v></v></c>"
+
+
+_CELL_XML = {"n": _number_xml, "d": _date_xml, "s": _text_xml, "f": _formula_xml}
+
+
+def _row_body_xml(body: Body, refs: Sequence[Ref | None]) -> Iterator[tuple[int, str]]:
+    """A row body's rows, one at a time (a cell writer a cell: no columns to build from rows)."""
+    assert body.values is not None
+    slots = [
+        None if ref is None or column is None else (ref[0], ref[1], _CELL_XML[column.kind])
+        for ref, column in zip(refs, body.columns, strict=True)
+    ]
+    for i in range(body.n):
+        row = body.first + i
+        parts = [f'<row r="{row}">']
+        for slot, value in zip(slots, body.values(i), strict=True):
+            if slot is None or value is None:
+                continue
+            letter, style, write = slot
+            if write is _formula_xml:  # most of a report's cells: written here, not called
+                parts.append(f'<c r="{letter}{row}"{style}><f>{_escape(value[1:])}</f><v></v></c>')
+            else:
+                parts.append(write(f'<c r="{letter}{row}"{style}', value))
+        parts.append("</row>")
+        yield row, "".join(parts)
