@@ -13,6 +13,12 @@ as flags, on Cap & deadline and Flags, never as a failed check.
 
 What a committee reads is per-SPV and per-year: the report never writes the flow rows themselves (a
 1,000-SPV program has about 480,000), only their sums and the flagged ones.
+
+The workbook is a :class:`~.streamed.StreamedWorkbook`: openpyxl writes the package and every stored
+cell (titles, headers, totals, inputs, checks); the row blocks with a row per SPV, year, sector or
+flag (:func:`.portfolio_layout.fill_rows`) are registered as columns, read straight from the result's
+tables, and their rows' XML is generated at save time, a chunk at a time (10,000 SPVs: about 400,000
+cells in under a second, in memory that does not grow with them).
 """
 
 from __future__ import annotations
