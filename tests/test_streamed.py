@@ -9,6 +9,7 @@ with), formulas with the row filled in, blanks blank but keeping their column's 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import zipfile
 from pathlib import Path
 
@@ -168,3 +169,46 @@ def test_values_round_trip(tmp_path_factory: pytest.TempPathFactory, rows: list)
         assert ws.cell(row=3 + i, column=1).value == number  # the same double
         assert (ws.cell(row=3 + i, column=2).value or "") == text  # an empty text reads back blank
         assert ws.cell(row=3 + i, column=3).value == dt.datetime.combine(day, dt.time())
+
+
+def test_the_portfolio_report_streams_its_tables_as_computed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every streamed table of the portfolio report reads back as the result holds it, across chunks
+    of two rows (the report's Checks tie the same cells by formula; this reads them directly)."""
+    from xlspv.examples import portfolio as example_portfolio
+    from xlspv.portfolio.analyse import analyse
+    from xlspv.workbooks.portfolio_report import SPV_COLUMNS, write_portfolio_report
+
+    monkeypatch.setattr(streamed, "CHUNK_CELLS", 40)
+    result = analyse(example_portfolio.portfolio(), readings=True, rates=[0.04, 0.06])
+    wb = load_workbook(write_portfolio_report(result, tmp_path / "p.xlsx"))
+    spvs, table = wb["SPVs"], result.spvs
+    n = len(table)
+    assert n > 2 and spvs["A5"].value == "SPV ID"
+    for c, (key, _header, unit) in enumerate(SPV_COLUMNS, start=1):
+        got = [spvs.cell(row=6 + i, column=c) for i in range(n)]
+        if key == "multiple":
+            assert [g.value for g in got] == [f"=IF(F{6 + i}>0,H{6 + i}/F{6 + i},0)" for i in range(n)]
+            continue
+        for g, want in zip(got, table[key].tolist(), strict=True):
+            if want is None or (isinstance(want, float) and math.isnan(want)):
+                assert g.value is None
+            elif unit == "date":
+                assert g.value == dt.datetime.combine(want, dt.time())
+            elif unit == "text":
+                assert (g.value, g.data_type) == (want, "s")
+            else:
+                assert g.value == want, (key, g.coordinate)
+        if unit == "date":  # a blank date keeps its format
+            assert {g.number_format for g in got} == {DATE}
+    assert spvs.cell(row=6 + n, column=1).value is None  # nothing past the table
+    assert spvs.print_area == f"'SPVs'!$A$1:$S${5 + n}"
+    sens = wb["Sensitivity"]
+    xirr = result.sensitivity.xirr_japan[:, 0, :]
+    first = next(r for r in range(1, sens.max_row + 1) if sens.cell(row=r, column=1).value == "SPV ID")
+    for i in range(n):
+        assert sens.cell(row=first + 1 + i, column=1).value == table["id"].iloc[i]
+        for j in range(xirr.shape[1]):
+            want = xirr[i, j]
+            assert sens.cell(row=first + 1 + i, column=3 + j).value == (None if math.isnan(want) else want)
