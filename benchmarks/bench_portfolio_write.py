@@ -5,8 +5,9 @@ The program of ``n`` SPVs x 480 monthly rows is the one ``benchmarks/bench_reade
 sensitivity grid, no readings). The :class:`~xlspv.portfolio.PortfolioResult` is prepared once and
 pickled, then, alternately, each in a fresh process:
 
-1. ours: :func:`~xlspv.workbooks.portfolio_report.write_portfolio_report` from the unpickled result
-   (wall time of the call; the process's maximum resident set and its growth during the call);
+1. ours: :func:`~xlspv.workbooks.portfolio_report.write_portfolio_report` from the unpickled result,
+   naming the CSV folder as its input as the command does (so the Cover's SHA-256 of the 120 MB
+   ``flows.csv`` is part of it); wall time of the call, peak memory;
 2. the reference: ``openpyxl.Workbook(write_only=True)`` writing the same cells (values and formulas,
    every sheet, no styles) and saving (timed the same way; the cells were read from our report once,
    untimed, before the runs);
@@ -38,7 +39,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 #: A child: unpickle, note the resident set, run the timed part, print seconds and memory.
 CHILD = r"""
 import json, os, pickle, resource, sys, time
-mode, data, out = sys.argv[1], sys.argv[2], sys.argv[3]
+mode, data, out, inputs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 def status(key):
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) / 1024 for line in f if line.startswith(key))
@@ -57,7 +58,7 @@ if mode in ("ours", "baseline"):
     before = status("VmRSS")
     reset_peak()
     t = time.perf_counter()
-    write_portfolio_report(result, out, force=True, input_path=[])
+    write_portfolio_report(result, out, force=True, input_path=inputs)  # hashed for the Cover
 else:
     import openpyxl
     with open(data, "rb") as f:
@@ -109,8 +110,12 @@ def cells_of(report: Path, folder: Path) -> tuple[Path, int]:
 
 def child(mode: str, data: Path, out: Path, baseline: str | None = None) -> dict[str, float]:
     env = dict(os.environ, XLSPV_BASELINE=baseline or "")
+    inputs = str(data.parent / f"csv{data.stem.removeprefix('result')}")  # the CSV folder the result is of
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, mode, str(data), str(out)], capture_output=True, text=True, env=env
+        [sys.executable, "-c", CHILD, mode, str(data), str(out), inputs],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     if done.returncode:
         raise SystemExit(f"{mode} failed:\n{done.stderr}")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -621,6 +622,36 @@ def _describe_inputs(sources: Sequence[Path]) -> tuple[str | None, str | None]:
     return f"{names} (in {sources[0].parent.name or sources[0].parent})", hashes
 
 
+def _build(result: PortfolioResult) -> tuple[StreamedWorkbook, str]:
+    """Every sheet but the Cover (the per-SPV rows streamed at save time); and the master check's cell."""
+    wb = StreamedWorkbook()
+    wb.remove(wb.active)
+    _terms_sheet(wb, result)
+    spv_cols, spv_last = _spv_sheet(wb, result)
+    year_cols, year_last, year_total = _years_sheet(wb, result)
+    cap_refs = _cap_sheet(wb, result, spv_cols, spv_last)
+    _flags_sheet(wb, result)
+    sector_cols, sector_last = _sectors_sheet(wb, result)
+    _charts_sheet(wb, result, year_cols, year_last, sector_cols, sector_last)
+    outputs = ["SPVs", "Program by year", "Cap & deadline", "Flags", "Sectors", "Charts"]
+    checks = program_checks(
+        spv_cols, spv_last, year_cols, year_last, year_total, sector_cols, sector_last, cap_refs
+    )
+    if result.readings is not None:
+        reading_cols, reading_last, program_row = readings_sheet(wb, result)
+        outputs.append("Readings")
+        checks += readings_checks(reading_cols, reading_last, program_row, spv_cols, spv_last)
+    if result.sensitivity is not None:
+        sensitivity_sheet(wb, result)
+        outputs.append("Sensitivity")
+    checks += program_sheet(wb, result)
+    outputs.append(PROGRAM_SHEET)
+    master = add_checks(wb, checks)
+    for sheet in outputs:
+        add_master_check_line(wb[sheet], master)
+    return wb, master
+
+
 def write_portfolio_report(
     result: PortfolioResult,
     out: str | os.PathLike[str],
@@ -655,32 +686,12 @@ def write_portfolio_report(
     path = check_output(out, force=force, inputs=sources)
     if path.suffix.lower() != ".xlsx":
         raise OutputError(f"{path}: the report is an .xlsx workbook; give a file name ending in .xlsx.")
-    wb = StreamedWorkbook()  # the per-SPV row blocks are streamed when it is saved
-    wb.remove(wb.active)
-    _terms_sheet(wb, result)
-    spv_cols, spv_last = _spv_sheet(wb, result)
-    year_cols, year_last, year_total = _years_sheet(wb, result)
-    cap_refs = _cap_sheet(wb, result, spv_cols, spv_last)
-    _flags_sheet(wb, result)
-    sector_cols, sector_last = _sectors_sheet(wb, result)
-    _charts_sheet(wb, result, year_cols, year_last, sector_cols, sector_last)
-    outputs = ["SPVs", "Program by year", "Cap & deadline", "Flags", "Sectors", "Charts"]
-    checks = program_checks(
-        spv_cols, spv_last, year_cols, year_last, year_total, sector_cols, sector_last, cap_refs
-    )
-    if result.readings is not None:
-        reading_cols, reading_last, program_row = readings_sheet(wb, result)
-        outputs.append("Readings")
-        checks += readings_checks(reading_cols, reading_last, program_row, spv_cols, spv_last)
-    if result.sensitivity is not None:
-        sensitivity_sheet(wb, result)
-        outputs.append("Sensitivity")
-    checks += program_sheet(wb, result)
-    outputs.append(PROGRAM_SHEET)
-    master = add_checks(wb, checks)
-    for sheet in outputs:
-        add_master_check_line(wb[sheet], master)
-    name, digest = _describe_inputs(sources)
+    # The inputs' SHA-256 (for the Cover) is read while the sheets are built: hashlib lets go of the
+    # interpreter while it hashes, so a 10,000-SPV flows.csv (120 MB, 0.2 s) costs no wall time.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        described = pool.submit(_describe_inputs, sources)
+        wb, master = _build(result)
+        name, digest = described.result()
     program = result.program
     add_cover(
         wb,
