@@ -1129,7 +1129,10 @@ def test_a_failure_while_saving_leaves_no_file(tmp_path, hand, monkeypatch):
         Path(filename).write_bytes(b"PK half a zip")
         raise OSError("disk full")
 
+    from xlspv.workbooks.streamed import StreamedWorkbook
+
     monkeypatch.setattr(Workbook, "save", half_then_fail)
+    monkeypatch.setattr(StreamedWorkbook, "save", half_then_fail)  # the report's streamed rows
     with pytest.raises(OSError, match="disk full"):
         write_portfolio_report(hand, tmp_path / "r.xlsx")
     assert os.listdir(tmp_path) == []

@@ -24,6 +24,7 @@ from .portfolio_layout import (
     add_table,
     clean,
     fill_rows,
+    kind_of,
     table_header,
     units_row,
 )
@@ -95,14 +96,16 @@ def readings_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int,
     )
     table_header(ws, HEADER_ROW, [h for _, h, _ in READING_COLUMNS])
     ws.row_dimensions[HEADER_ROW].height = 60
-    data: list[tuple[Any, str | None]] = []
+    data: list[tuple[Any, str | None, str]] = []
     for key, _, unit in READING_COLUMNS:
         fmt = INTEGER if key == "useful_life" else FORMATS[unit]
         formula = _reading_formula(cols, key)
         if formula is not None:
-            data.append((formula, fmt))
+            data.append((formula, fmt, "f"))
         else:  # an empty note is a blank cell
-            data.append(([v or None for v in table[key]] if key == "note" else table[key].tolist(), fmt))
+            data.append(
+                ([v or None for v in table[key]] if key == "note" else table[key], fmt, kind_of(unit))
+            )
     fill_rows(ws, FIRST_ROW, data, n)
     last = FIRST_ROW + n - 1
     add_table(ws, "tblReadings", 1, len(READING_COLUMNS), HEADER_ROW, last)
@@ -205,11 +208,8 @@ def sensitivity_sheet(wb: Workbook, result: PortfolioResult) -> None:
             row += 1
             _rate_header(ws, row, "SPV ID", "Name", sens.rates)
             first = row + 1
-            columns: list[tuple[Any, str | None]] = [
-                (spvs["id"].tolist(), None),
-                (spvs["name"].tolist(), None),
-            ]
-            columns += [(values[:, j].tolist(), fmt) for j in range(n_r)]
+            columns: list[tuple[Any, str | None, str]] = [(spvs["id"], None, "s"), (spvs["name"], None, "s")]
+            columns += [(values[:, j], fmt, "n") for j in range(n_r)]
             fill_rows(ws, first, columns, n)
             ws.conditional_formatting.add(f"C{first}:{last_col}{first + n - 1}", _heat(high_is_good=good))
             row = first + n + 1

@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .streamed import Column, StreamedWorkbook
 from .style import DATE, INTEGER, MONEY, MULTIPLE, NOTE_FONT, PERCENT, YEARS, write_header, write_text
 
 UNITS_ROW, HEADER_ROW, FIRST_ROW = 4, 5, 6
@@ -72,22 +73,20 @@ def units_row(ws: Worksheet, row: int, units: Sequence[str], col: int = 1) -> No
         cell.alignment = Alignment(horizontal="center")
 
 
-def fill_rows(ws: Worksheet, first_row: int, columns: Sequence[tuple[Any, str | None]], n: int) -> None:
-    """Write ``n`` rows column by column: each column is (values or formula template, number format).
+def fill_rows(ws: Worksheet, first_row: int, columns: Sequence[tuple[Any, str | None, str]], n: int) -> None:
+    """Stream ``n`` rows from ``first_row``: each column is (values or formula template, number format,
+    kind), written when the workbook is saved (:meth:`.streamed.StreamedWorkbook.stream_columns`).
 
-    A formula template is a string containing ``{r}`` (the row number): one formula copied down.
+    Values are a list, a numpy array or a pandas Series of ``n`` (None, NaN and NaT: blank cells); a
+    formula template is a string starting with ``=`` containing ``{r}`` (the row number): one formula
+    copied down. The kind types every cell of the column (:data:`.streamed.KINDS`): ``"s"`` text (always
+    a string cell, whatever it starts with), ``"n"`` number, ``"d"`` date, ``"f"`` formula.
     """
-    for c, (values, fmt) in enumerate(columns, start=1):
-        template = values if isinstance(values, str) else None
-        for i in range(n):
-            row = first_row + i
-            if template is not None:
-                cell = ws.cell(row=row, column=c, value=template.format(r=row))
-            else:
-                value = clean(values[i])
-                cell = write_text(ws, row, c, value) if isinstance(value, str) else ws.cell(row, c, value)
-            if fmt:
-                cell.number_format = fmt
+    wb = ws.parent
+    if not isinstance(wb, StreamedWorkbook):
+        raise TypeError("fill_rows streams its rows: the sheet must belong to a StreamedWorkbook")
+    data = [values.to_numpy() if hasattr(values, "to_numpy") else values for values, _fmt, _kind in columns]
+    wb.stream_columns(ws, first_row, n, [Column(kind, fmt) for _v, fmt, kind in columns], data)
 
 
 #: Number formats by unit label ("$" = the money unit).
@@ -102,3 +101,11 @@ FORMATS = {
     "text": None,
     "flag": None,
 }
+
+#: Cell kinds by unit label (:data:`.streamed.KINDS`): text and flags are strings, dates dates.
+KINDS_BY_UNIT = {"text": "s", "flag": "s", "date": "d"}
+
+
+def kind_of(unit: str) -> str:
+    """The streamed cell kind of a column of ``unit`` (a number unless text, flag or date)."""
+    return KINDS_BY_UNIT.get(unit, "n")

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import numpy as np
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..portfolio import PortfolioResult
 from ..portfolio.odds import PROBABILITY_FLAG, level_text
 from ..value import VALUE_FIGURES
+from .portfolio_layout import fill_rows
 from .style import (
     DATE,
     INTEGER,
@@ -145,21 +147,20 @@ def _review_block(ws: Worksheet, result: PortfolioResult, row: int, checks: list
         headers += [f"P(recovered in {years} years)", "Standard error", "Below the level (1 = flagged)"]
     write_header(ws, row, headers)
     first = row + 1
-    for i, rec in enumerate(spvs[["id", "first_funding", "threshold_date"]].itertuples(index=False)):
-        r = first + i
-        write_text(ws, r, 1, rec.id)
-        ws.cell(row=r, column=2, value=rec.first_funding).number_format = DATE
-        ws.cell(row=r, column=3, value=f'=IF(B{r}="","",EDATE(B{r},{12 * years}))').number_format = DATE
-        ws.cell(row=r, column=4, value=rec.threshold_date).number_format = DATE
-        ws.cell(
-            row=r, column=5, value=f'=IF(B{r}="",0,IF(D{r}="",1,IF(D{r}>C{r},1,0)))'
-        ).number_format = INTEGER
-        if odds is not None:
-            ws.cell(row=r, column=6, value=float(odds.probability[i])).number_format = PERCENT
-            ws.cell(row=r, column=7, value=float(odds.standard_error[i])).number_format = PERCENT
-            ws.cell(
-                row=r, column=8, value=f'=IF(B{r}="",0,IF(F{r}<{level_cell},1,0))'
-            ).number_format = INTEGER
+    columns: list[tuple[Any, str | None, str]] = [
+        (spvs["id"], None, "s"),
+        (spvs["first_funding"], DATE, "d"),
+        (f'=IF(B{{r}}="","",EDATE(B{{r}},{12 * years}))', DATE, "f"),
+        (spvs["threshold_date"], DATE, "d"),
+        ('=IF(B{r}="",0,IF(D{r}="",1,IF(D{r}>C{r},1,0)))', INTEGER, "f"),
+    ]
+    if odds is not None:
+        columns += [
+            (np.asarray(odds.probability, dtype=float), PERCENT, "n"),
+            (np.asarray(odds.standard_error, dtype=float), PERCENT, "n"),
+            (f'=IF(B{{r}}="",0,IF(F{{r}}<{level_cell},1,0))', INTEGER, "f"),
+        ]
+    fill_rows(ws, first, columns, len(spvs))
     last = first + len(spvs) - 1
     total = last + 1
     write_text(ws, total, 1, "Flagged")
@@ -204,14 +205,22 @@ def _values_block(ws: Worksheet, result: PortfolioResult, row: int, checks: list
     write_header(ws, row, ["SPV ID", "Discounted to", *(VALUE_LABELS[n] for n in VALUE_FIGURES)])
     first = row + 1
     npv_col = 2 + VALUE_FIGURES.index("npv_japan") + 1
-    for i, rec in enumerate(values.spvs.to_dict("records")):
-        r = first + i
-        _values_row(ws, r, rec["id"], rec)
-    last = first + len(values.spvs) - 1
+    npv = "=C{r}-D{r}"  # the NPV as the formula it is
+    table = values.spvs
+    columns: list[tuple[Any, str | None, str]] = [(table["id"], None, "s"), (table["start"], DATE, "d")]
+    columns += [
+        (
+            npv if name == "npv_japan" else table[name].to_numpy(dtype=float),
+            MONEY,
+            "f" if name == "npv_japan" else "n",
+        )
+        for name in VALUE_FIGURES
+    ]
+    fill_rows(ws, first, columns, len(table))
+    last = first + len(table) - 1
     prog = last + 1
     _values_row(ws, prog, "PROGRAM", values.program)
-    for r in range(first, prog + 1):  # the NPV as the formula it is
-        ws.cell(row=r, column=npv_col, value=f"=C{r}-D{r}").number_format = MONEY
+    ws.cell(row=prog, column=npv_col, value=npv.format(r=prog)).number_format = MONEY
     checks.append(
         (
             f"{SHEET}: the switch moves as much from the investor as to the US (program)",

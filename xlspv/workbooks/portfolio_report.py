@@ -13,15 +13,23 @@ as flags, on Cap & deadline and Flags, never as a failed check.
 
 What a committee reads is per-SPV and per-year: the report never writes the flow rows themselves (a
 1,000-SPV program has about 480,000), only their sums and the flagged ones.
+
+The workbook is a :class:`~.streamed.StreamedWorkbook`: openpyxl writes the package and every stored
+cell (titles, headers, totals, inputs, checks); the row blocks with a row per SPV, year, sector or
+flag (:func:`.portfolio_layout.fill_rows`) are registered as columns, read straight from the result's
+tables, and their rows' XML is generated at save time, a chunk at a time (10,000 SPVs: about 400,000
+cells in under a second, in memory that does not grow with them).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
@@ -57,11 +65,13 @@ from .portfolio_layout import (
     Columns,
     add_table,
     fill_rows,
+    kind_of,
     table_header,
     units_row,
 )
 from .portfolio_program import SHEET as PROGRAM_SHEET
 from .portfolio_program import add_program_rules, program_sheet
+from .streamed import StreamedWorkbook
 from .style import (
     CHECK_OK_FILL,
     DATE,
@@ -244,12 +254,12 @@ def _spv_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int]:
     units_row(ws, UNITS_ROW, [result.unit if u == "$" else u for _, _, u in SPV_COLUMNS])
     table_header(ws, HEADER_ROW, [h for _, h, _ in SPV_COLUMNS])
     funded, received = cols["funded"], cols["japan_received"]
-    data: list[tuple[Any, str | None]] = []
+    data: list[tuple[Any, str | None, str]] = []
     for key, _, unit in SPV_COLUMNS:
         if key == "multiple":
-            data.append((f"=IF({funded}{{r}}>0,{received}{{r}}/{funded}{{r}},0)", MULTIPLE))
+            data.append((f"=IF({funded}{{r}}>0,{received}{{r}}/{funded}{{r}},0)", MULTIPLE, "f"))
         else:
-            data.append((table[key].tolist(), FORMATS[unit]))
+            data.append((table[key], FORMATS[unit], kind_of(unit)))
     fill_rows(ws, FIRST_ROW, data, n)
     last = FIRST_ROW + n - 1
     add_table(ws, "tblSPVs", 1, len(SPV_COLUMNS), HEADER_ROW, last)
@@ -257,7 +267,7 @@ def _spv_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int]:
     widths.update({get_column_letter(c): 15 for c in range(4, len(SPV_COLUMNS) + 1)})
     set_widths(ws, widths)
     ws.freeze_panes = f"B{FIRST_ROW}"
-    print_setup(ws, title_rows=f"{UNITS_ROW}:{HEADER_ROW}")
+    print_setup(ws, title_rows=f"{UNITS_ROW}:{HEADER_ROW}")  # its area counts the streamed rows
     return cols, last
 
 
@@ -289,16 +299,16 @@ def _years_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int, i
     table_header(ws, HEADER_ROW, [h for _, h, _ in YEAR_COLUMNS])
     fund, rec, dist = cols["japan_funded"], cols["japan_received"], cols["distributed"]
     net = cols["japan_net"]
-    data: list[tuple[Any, str | None]] = []
+    data: list[tuple[Any, str | None, str]] = []
     for key, _, unit in YEAR_COLUMNS:
         if key == "japan_net":
-            data.append((f"={rec}{{r}}-{fund}{{r}}", MONEY))
+            data.append((f"={rec}{{r}}-{fund}{{r}}", MONEY, "f"))
         elif key == "japan_cumulative":
-            data.append((f"=SUM(${net}${FIRST_ROW}:{net}{{r}})", MONEY))
+            data.append((f"=SUM(${net}${FIRST_ROW}:{net}{{r}})", MONEY, "f"))
         elif key == "japan_share":
-            data.append((f"=IF({dist}{{r}}=0,0,{rec}{{r}}/{dist}{{r}})", PERCENT))
+            data.append((f"=IF({dist}{{r}}=0,0,{rec}{{r}}/{dist}{{r}})", PERCENT, "f"))
         else:
-            data.append((years[key].tolist(), FORMATS[unit]))
+            data.append((years[key], FORMATS[unit], kind_of(unit)))
     fill_rows(ws, FIRST_ROW, data, n)
     last = FIRST_ROW + n - 1
     add_table(ws, "tblYears", 1, len(YEAR_COLUMNS), HEADER_ROW, last)
@@ -420,15 +430,15 @@ def _cap_sheet(wb: Workbook, result: PortfolioResult, spv_cols: Columns, spv_las
     table_header(ws, top + 2, headers)
     first = top + 3
     cols = Columns(keys)
-    data: list[tuple[Any, str | None]] = []
+    data: list[tuple[Any, str | None, str]] = []
     for key in keys:
         if key == "cumulative":
-            data.append((f"=SUM(${cols['committed']}${first}:{cols['committed']}{{r}})", MONEY))
+            data.append((f"=SUM(${cols['committed']}${first}:{cols['committed']}{{r}})", MONEY, "f"))
         elif key == "cumulative_share":
-            data.append((f"=IF($C$6=0,0,{cols['cumulative']}{{r}}/$C$6)", PERCENT))
+            data.append((f"=IF($C$6=0,0,{cols['cumulative']}{{r}}/$C$6)", PERCENT, "f"))
         else:
             fmt = INTEGER if key in ("year", "spvs_noticed") else MONEY
-            data.append((by_year[key].tolist(), fmt))
+            data.append((by_year[key], fmt, "n"))
     fill_rows(ws, first, data, len(by_year))
     last = first + len(by_year) - 1
     add_table(ws, "tblCapYears", 1, len(keys), top + 2, last)
@@ -479,14 +489,14 @@ def _flags_sheet(wb: Workbook, result: PortfolioResult) -> None:
         ).font = NOTE_FONT
     else:
         data = [
-            (list(range(1, n + 1)), INTEGER),
-            (flags["kind"].tolist(), None),
-            (flags["spv_id"].tolist(), None),
-            (flags["spv_name"].tolist(), None),
-            (flags["date"].tolist(), DATE),
-            (flags["amount"].tolist(), MONEY),
-            (flags["source"].tolist(), None),
-            (flags["reason"].tolist(), None),
+            (np.arange(1, n + 1), INTEGER, "n"),
+            (flags["kind"], None, "s"),
+            (flags["spv_id"], None, "s"),
+            (flags["spv_name"], None, "s"),
+            (flags["date"], DATE, "d"),
+            (flags["amount"], MONEY, "n"),
+            (flags["source"], None, "s"),
+            (flags["reason"], None, "s"),
         ]
         fill_rows(ws, FIRST_ROW, data, n)
         add_table(ws, "tblFlags", 1, len(headers), HEADER_ROW, FIRST_ROW + n - 1)
@@ -521,15 +531,15 @@ def _sectors_sheet(wb: Workbook, result: PortfolioResult) -> tuple[Columns, int]
     table_header(ws, HEADER_ROW, [h for _, h, _ in SECTOR_COLUMNS])
     last = FIRST_ROW + n - 1
     c = cols["committed"]
-    data: list[tuple[Any, str | None]] = []
+    data: list[tuple[Any, str | None, str]] = []
     for key, _, unit in SECTOR_COLUMNS:
         if key == "share":
             total = f"SUM(${c}${FIRST_ROW}:${c}${last})"
-            data.append((f"=IF({total}=0,0,{c}{{r}}/{total})", PERCENT))
+            data.append((f"=IF({total}=0,0,{c}{{r}}/{total})", PERCENT, "f"))
         elif key == "named":
-            data.append((["yes" if v else "no" for v in sectors["named"]], None))
+            data.append((["yes" if v else "no" for v in sectors["named"]], None, "s"))
         else:
-            data.append((sectors[key].tolist(), FORMATS[unit]))
+            data.append((sectors[key], FORMATS[unit], kind_of(unit)))
     fill_rows(ws, FIRST_ROW, data, n)
     add_table(ws, "tblSectors", 1, len(SECTOR_COLUMNS), HEADER_ROW, last)
     set_widths(ws, {"A": 28, **{get_column_letter(i): 16 for i in range(2, len(SECTOR_COLUMNS) + 1)}})
@@ -612,6 +622,36 @@ def _describe_inputs(sources: Sequence[Path]) -> tuple[str | None, str | None]:
     return f"{names} (in {sources[0].parent.name or sources[0].parent})", hashes
 
 
+def _build(result: PortfolioResult) -> tuple[StreamedWorkbook, str]:
+    """Every sheet but the Cover (the per-SPV rows streamed at save time); and the master check's cell."""
+    wb = StreamedWorkbook()
+    wb.remove(wb.active)
+    _terms_sheet(wb, result)
+    spv_cols, spv_last = _spv_sheet(wb, result)
+    year_cols, year_last, year_total = _years_sheet(wb, result)
+    cap_refs = _cap_sheet(wb, result, spv_cols, spv_last)
+    _flags_sheet(wb, result)
+    sector_cols, sector_last = _sectors_sheet(wb, result)
+    _charts_sheet(wb, result, year_cols, year_last, sector_cols, sector_last)
+    outputs = ["SPVs", "Program by year", "Cap & deadline", "Flags", "Sectors", "Charts"]
+    checks = program_checks(
+        spv_cols, spv_last, year_cols, year_last, year_total, sector_cols, sector_last, cap_refs
+    )
+    if result.readings is not None:
+        reading_cols, reading_last, program_row = readings_sheet(wb, result)
+        outputs.append("Readings")
+        checks += readings_checks(reading_cols, reading_last, program_row, spv_cols, spv_last)
+    if result.sensitivity is not None:
+        sensitivity_sheet(wb, result)
+        outputs.append("Sensitivity")
+    checks += program_sheet(wb, result)
+    outputs.append(PROGRAM_SHEET)
+    master = add_checks(wb, checks)
+    for sheet in outputs:
+        add_master_check_line(wb[sheet], master)
+    return wb, master
+
+
 def write_portfolio_report(
     result: PortfolioResult,
     out: str | os.PathLike[str],
@@ -646,32 +686,12 @@ def write_portfolio_report(
     path = check_output(out, force=force, inputs=sources)
     if path.suffix.lower() != ".xlsx":
         raise OutputError(f"{path}: the report is an .xlsx workbook; give a file name ending in .xlsx.")
-    wb = Workbook()
-    wb.remove(wb.active)
-    _terms_sheet(wb, result)
-    spv_cols, spv_last = _spv_sheet(wb, result)
-    year_cols, year_last, year_total = _years_sheet(wb, result)
-    cap_refs = _cap_sheet(wb, result, spv_cols, spv_last)
-    _flags_sheet(wb, result)
-    sector_cols, sector_last = _sectors_sheet(wb, result)
-    _charts_sheet(wb, result, year_cols, year_last, sector_cols, sector_last)
-    outputs = ["SPVs", "Program by year", "Cap & deadline", "Flags", "Sectors", "Charts"]
-    checks = program_checks(
-        spv_cols, spv_last, year_cols, year_last, year_total, sector_cols, sector_last, cap_refs
-    )
-    if result.readings is not None:
-        reading_cols, reading_last, program_row = readings_sheet(wb, result)
-        outputs.append("Readings")
-        checks += readings_checks(reading_cols, reading_last, program_row, spv_cols, spv_last)
-    if result.sensitivity is not None:
-        sensitivity_sheet(wb, result)
-        outputs.append("Sensitivity")
-    checks += program_sheet(wb, result)
-    outputs.append(PROGRAM_SHEET)
-    master = add_checks(wb, checks)
-    for sheet in outputs:
-        add_master_check_line(wb[sheet], master)
-    name, digest = _describe_inputs(sources)
+    # The inputs' SHA-256 (for the Cover) is read while the sheets are built: hashlib lets go of the
+    # interpreter while it hashes, so a 10,000-SPV flows.csv (120 MB, 0.2 s) costs no wall time.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        described = pool.submit(_describe_inputs, sources)
+        wb, master = _build(result)
+        name, digest = described.result()
     program = result.program
     add_cover(
         wb,

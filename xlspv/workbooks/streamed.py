@@ -1,20 +1,29 @@
-"""Workbooks whose long row tables are streamed to the file at save time, one row at a time.
+"""Workbooks whose long row tables are streamed to the file at save time, a chunk of rows at a time.
 
-A report's per-row sheets (Inputs, Audit, Waterfall, Schedule) hold one row per cash flow: at 100,000
-rows a normal openpyxl workbook keeps about 5 million cell objects alive (2.5 GB). openpyxl's
-write-only mode streams rows instead, but a write-only workbook cannot hold normal sheets, and every
-sheet must then be written strictly top to bottom.
+A report's per-row sheets (Inputs, Audit, Waterfall, Schedule; the portfolio report's SPVs, Readings,
+Sensitivity, Flags and present values) hold one row per cash flow or per SPV: at 100,000 rows a normal
+openpyxl workbook keeps about 5 million cell objects alive (2.5 GB), and openpyxl's per-cell writer
+costs some 10 us a cell. openpyxl's write-only mode streams rows instead, but a write-only workbook
+cannot hold normal sheets, and every sheet must then be written strictly top to bottom.
 
 :class:`StreamedWorkbook` keeps both: it is a normal openpyxl workbook (so every sheet keeps its
 styles, tables, validations, conditional formats, charts, names, frozen panes and print set-up, as the
-tests pin them), and :meth:`StreamedWorkbook.stream_rows` registers a sheet's row block as a *body*:
-a function giving row ``i``'s values and one fixed style per column. Nothing of the body is held in
-memory; at save time openpyxl's own sheet writer (the one its write-only mode uses, writing to a
-temporary file) asks for the rows in order, and each is generated, written and dropped. Memory is
-the data (the arrays the function reads) plus one row.
+tests pin them), and a sheet's row block can be registered as a *body*, either column by column
+(:meth:`StreamedWorkbook.stream_columns`: a sequence or array of values, or one formula copied down,
+per column) or row by row (:meth:`StreamedWorkbook.stream_rows`: a function giving row ``i``'s
+values), with one fixed style per column. Nothing of the body is held as cells.
+
+Who writes what: openpyxl writes the workbook package (every part, the styles, the stored cells of
+each sheet, through its own sheet writer); only the bodies' ``<row>`` XML is generated here, and
+written between the stored rows by openpyxl's sheet writer at save time (to its temporary file), a
+chunk of :data:`CHUNK_ROWS` rows at a time: each column's style id is resolved once, and its cells
+are generated column by column by the writer of its kind (about 1 us a cell). Memory is the data
+(the arrays the body reads) plus one chunk's text.
 
 Cells of a body are typed by their column, never guessed from the value: a text column writes every
-value as a string (so user text starting with ``=`` stays text), a formula column writes formulas.
+value as an inline string (so user text starting with ``=`` stays text; control characters are shown
+as their control pictures and a text is cut at Excel's limit, as :func:`.style.write_text` does), a
+formula column writes escaped formulas, a number or date column numbers (NaN, NaT and None: blank).
 """
 
 from __future__ import annotations
@@ -23,17 +32,18 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
 import et_xmlfile
+import numpy as np
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
-from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet.worksheet import Worksheet
@@ -41,7 +51,8 @@ from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from ..errors import SpvError
-from .package import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
+from .package import EXCEL_MAX_CELL_CHARS, EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, fit_cell_text
+from .style import shown_text
 
 #: Excel's grid: rows and columns a sheet can hold (one definition: :mod:`.package`).
 MAX_ROWS, MAX_COLUMNS = EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS
@@ -62,13 +73,15 @@ class Column:
 
 @dataclass
 class Body:
-    """Rows ``first .. first + n - 1`` of a sheet, generated at save time by ``values(i)``."""
+    """Rows ``first .. first + n - 1`` of a sheet, generated at save time from ``data`` (one sequence
+    or formula template per column) or from ``values(i)`` (row ``i``'s values)."""
 
     first: int
     n: int
     columns: Sequence[Column | None]
-    values: Callable[[int], Sequence[Any]]
+    values: Callable[[int], Sequence[Any]] | None
     first_col: int = 1
+    data: Sequence[Any] | None = None
 
     @property
     def last_col(self) -> int:
@@ -114,7 +127,58 @@ class StreamedWorkbook(Workbook):
         SpvError
             The block would pass Excel's last row or column.
         """
-        if first + n - 1 > MAX_ROWS or first_col + len(columns) - 1 > MAX_COLUMNS:
+        self._add(ws, Body(first, n, columns, values, first_col))
+
+    def stream_columns(
+        self,
+        ws: Worksheet,
+        first: int,
+        n: int,
+        columns: Sequence[Column | None],
+        data: Sequence[Any],
+        *,
+        first_col: int = 1,
+    ) -> None:
+        """Write ``n`` rows from row ``first`` of ``ws``, column by column, when the workbook is saved.
+
+        Parameters
+        ----------
+        ws : Worksheet
+            A sheet of this workbook.
+        first : int
+            The first row (1-based) of the block.
+        n : int
+            Number of rows.
+        columns : sequence of Column or None
+            One per column from ``first_col``; ``None`` leaves that column empty.
+        data : sequence
+            One per column: ``n`` values (a list, tuple or numpy array; ``None``, NaN and NaT are blank
+            cells), a formula template (a string starting with ``=``; ``{r}`` is replaced by the row
+            number) for a formula column, or ``None`` (an empty column). Read at save time: keep it
+            unchanged until then.
+        first_col : int
+            The block's first column (1-based).
+
+        Raises
+        ------
+        SpvError
+            The block would pass Excel's last row or column.
+        """
+        if len(data) != len(columns):
+            raise ValueError(f"sheet {ws.title}: {len(columns)} columns but {len(data)} data")
+        for column, values in zip(columns, data, strict=True):
+            if isinstance(values, str):
+                if column is None or column.kind != "f" or not values.startswith("="):
+                    raise ValueError(
+                        f"sheet {ws.title}: a formula template {values!r} needs a formula column"
+                    )
+            elif values is not None and len(values) != n:
+                raise ValueError(f"sheet {ws.title}: a column of {len(values)} values for {n} rows")
+        self._add(ws, Body(first, n, columns, None, first_col, data))
+
+    def _add(self, ws: Worksheet, body: Body) -> None:
+        first, n = body.first, body.n
+        if first + n - 1 > MAX_ROWS or body.last_col > MAX_COLUMNS:
             raise SpvError(
                 f"sheet {ws.title}: {n:,} rows from row {first} would pass Excel's grid "
                 f"({MAX_ROWS:,} rows, {MAX_COLUMNS:,} columns); split the input."
@@ -122,7 +186,11 @@ class StreamedWorkbook(Workbook):
         bodies = self._bodies.setdefault(id(ws), [])
         if any(first <= b.first + b.n - 1 and b.first <= first + n - 1 for b in bodies):
             raise ValueError(f"sheet {ws.title}: row blocks may not overlap")
-        bodies.append(Body(first, n, columns, values, first_col))
+        bodies.append(body)
+
+    def dimensions(self, ws: Worksheet) -> str:
+        """The sheet's used range, ``A1:<last column><last row>``, its streamed rows included."""
+        return _dimensions(ws, self._bodies.get(id(ws), []))
 
     def save(self, filename: str | Path) -> None:  # type: ignore[override]
         """Save like openpyxl's ``Workbook.save``, streaming the registered row blocks."""
@@ -192,10 +260,7 @@ class _BodyWriter(WorksheetWriter):  # type: ignore[misc]
                 pass
 
     def write_dimensions(self) -> None:
-        cells = self.ws._cells
-        rows = [r for r, _c in cells] + [b.first + b.n - 1 for b in self.bodies if b.n] + [1]
-        cols = [c for _r, c in cells] + [b.last_col for b in self.bodies] + [1]
-        self.xf.send(SheetDimension(f"A1:{get_column_letter(max(cols))}{max(rows)}").to_tree())
+        self.xf.send(SheetDimension(_dimensions(self.ws, self.bodies)).to_tree())
 
     def write_rows(self) -> None:
         xf = self.xf.send(True)
@@ -223,15 +288,182 @@ class _BodyWriter(WorksheetWriter):  # type: ignore[misc]
         self.xf.send(None)
 
 
+def _dimensions(ws: Any, bodies: Sequence[Body]) -> str:
+    cells = ws._cells
+    rows = [r for r, _c in cells] + [b.first + b.n - 1 for b in bodies if b.n] + [1]
+    cols = [c for _r, c in cells] + [b.last_col for b in bodies if b.n] + [1]
+    return f"A1:{get_column_letter(max(cols))}{max(rows)}"
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _text_xml(ref: str, value: Any) -> str:
-    """A string cell (inline): written as text whatever it starts with; CR kept as ``&#13;``."""
+def _text(value: Any) -> str:
+    """User text as a cell holds it: control characters shown, cut at Excel's limit (as ``write_text``)."""
     text = value if isinstance(value, str) else str(value)
     if ILLEGAL_CHARACTERS_RE.search(text):
-        raise IllegalCharacterError(f"{text!r} cannot be used in worksheets.")
+        text = shown_text(text)
+    if len(text) > EXCEL_MAX_CELL_CHARS:
+        text = fit_cell_text(text)[0]
+    return text
+
+
+#: A column's cell address parts: its letter, its style attribute, and whether a blank keeps the style.
+Ref = tuple[str, str, bool]
+
+
+def _blank(ref: Ref, row: int) -> str:
+    """A blank cell: kept (empty, styled) in a styled column of values, else not written."""
+    letter, style, keep = ref
+    return f'<c r="{letter}{row}"{style}/>' if keep and style else ""
+
+
+def _texts(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
+    """String cells (inline): written as text whatever they start with; CR kept as ``&#13;``."""
+    letter, style, _keep = ref
+    out = []
+    for row, value in zip(rows, values, strict=True):
+        if value is None or value != value:  # NaN: a missing text is a blank cell
+            out.append(_blank(ref, row))
+            continue
+        text = _text(value)
+        if not text:
+            out.append(f'<c r="{letter}{row}"{style} t="inlineStr"/>')
+            continue
+        if "&" in text or "<" in text or ">" in text:
+            text = _escape(text)
+        if "\r" in text:
+            text = text.replace("\r", "&#13;")
+        space = ' xml:space="preserve"' if text.strip() != text else ""
+        out.append(f'<c r="{letter}{row}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+    return out
+
+
+def _number(value: Any) -> str | None:
+    """A number's ``<v>`` text and type, or None for a blank (NaN, infinite)."""
+    if type(value) is float:  # the common case first
+        return f' t="n"><v>{value!r}</v></c>' if math.isfinite(value) else None
+    if isinstance(value, bool | np.bool_):
+        return f' t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | np.integer):
+        return f' t="n"><v>{int(value)}</v></c>'
+    number = float(value)  # repr: the shortest text that reads back exactly
+    if not math.isfinite(number):
+        return None
+    return f' t="n"><v>{number!r}</v></c>'
+
+
+def _numbers(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
+    letter, style, _keep = ref
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        finite = np.isfinite(values).tolist()
+        return [
+            f'<c r="{letter}{row}"{style} t="n"><v>{v!r}</v></c>' if ok else _blank(ref, row)
+            for row, v, ok in zip(rows, values.tolist(), finite, strict=True)
+        ]
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return [
+            f'<c r="{letter}{row}"{style} t="n"><v>{v}</v></c>'
+            for row, v in zip(rows, values.tolist(), strict=True)
+        ]
+    out = []
+    for row, value in zip(rows, values, strict=True):
+        text = None if value is None else _number(value)
+        out.append(_blank(ref, row) if text is None else f'<c r="{letter}{row}"{style}{text}')
+    return out
+
+
+#: Excel's day 0 (1899-12-30) as a proleptic ordinal; days 1-60 are one off (Excel's 1900 leap day).
+_EPOCH = dt.date(1899, 12, 30).toordinal()
+
+
+def _dates(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
+    letter, style, _keep = ref
+    out = []
+    for row, value in zip(rows, values, strict=True):
+        if value is None or value != value:  # None, NaT
+            out.append(_blank(ref, row))
+            continue
+        if type(value) is dt.date and value.toordinal() - _EPOCH > 60:
+            serial: Any = value.toordinal() - _EPOCH
+        else:
+            serial = to_excel(value)
+        out.append(f'<c r="{letter}{row}"{style} t="n"><v>{serial!r}</v></c>')
+    return out
+
+
+def _formulas(ref: Ref, rows: range, values: Sequence[Any] | str) -> list[str]:
+    """Formula cells: one template copied down (``{r}`` = the row) or one formula a row."""
+    letter, style, _keep = ref
+    if isinstance(values, str):
+        parts = _escape(values[1:]).split("{r}")
+        return [f'<c r="{letter}{row}"{style}><f>{str(row).join(parts)}</f><v></v></c>' for row in rows]
+    if any(value is None for value in values):
+        return [
+            _blank(ref, row)
+            if value is None
+            else f'<c r="{letter}{row}"{style}><f>{_escape(value[1:])}</f><v></v></c>'
+            for row, value in zip(rows, values, strict=True)
+        ]
+    # A column's formulas escaped at once (three C passes over one text, not three a cell); a
+    # formula holding the separator (XML forbids it in a cell anyway) is escaped on its own.
+    joined = "\x00".join(value[1:] for value in values)
+    texts = _escape(joined).split("\x00") if joined.count("\x00") == len(values) - 1 else None
+    if texts is None:
+        texts = [_escape(value[1:]) for value in values]
+    return [
+        f'<c r="{letter}{row}"{style}><f>{text}</f><v></v></c>' for row, text in zip(rows, texts, strict=True)
+    ]
+
+
+_COLUMN_XML: dict[str, Callable[..., list[str]]] = {"n": _numbers, "d": _dates, "s": _texts, "f": _formulas}
+
+#: Cells generated at a time by a column body: memory is one chunk's text (a few MB), the speed that
+#: of whole columns.
+CHUNK_CELLS = 32_768
+
+
+def _body_xml(ws: Any, body: Body) -> Iterator[tuple[int, str]]:
+    """The body's rows as ``<row>`` XML: each column's style id resolved once; a column body a chunk
+    of rows at a time, its cells generated column by column by the writer of its kind; a row body
+    row by row (its values come a row at a time)."""
+    refs: list[Ref | None] = []
+    keep = body.data is not None  # a row function's None skips its cell (stream_rows)
+    for offset, column in enumerate(body.columns):
+        if column is None:
+            refs.append(None)
+            continue
+        if column.kind not in KINDS:
+            raise ValueError(f"column kind {column.kind!r}: one of {KINDS}")
+        cell = Cell(ws, row=1, column=body.first_col + offset)
+        if column.number_format:
+            cell.number_format = column.number_format
+        if column.font is not None:
+            cell.font = column.font
+        if column.fill is not None:
+            cell.fill = column.fill
+        style = f' s="{cell.style_id}"' if cell.has_style else ""
+        refs.append((get_column_letter(body.first_col + offset), style, keep))
+    if body.data is None:
+        yield from _row_body_xml(body, refs)
+        return
+    step = max(1, CHUNK_CELLS // max(1, len(refs)))
+    for start in range(0, body.n, step):
+        stop = min(start + step, body.n)
+        rows = range(body.first + start, body.first + stop)
+        cells = [
+            _COLUMN_XML[column.kind](ref, rows, values if isinstance(values, str) else values[start:stop])
+            for column, ref, values in zip(body.columns, refs, body.data, strict=True)
+            if column is not None and ref is not None and values is not None
+        ]
+        heads = [f'<row r="{row}">' for row in rows]
+        yield rows[0], "".join(map("".join, zip(heads, *cells, repeat("</row>"), strict=False)))
+
+
+def _text_xml(ref: str, value: Any) -> str:
+    """A string cell (inline), as :func:`_texts` writes it."""
+    text = _text(value)
     if not text:
         return f'{ref} t="inlineStr"/>'
     space = ' xml:space="preserve"' if text.strip() != text else ""
@@ -239,14 +471,8 @@ def _text_xml(ref: str, value: Any) -> str:
 
 
 def _number_xml(ref: str, value: Any) -> str:
-    if isinstance(value, bool):
-        return f'{ref} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int):
-        return f'{ref} t="n"><v>{value}</v></c>'
-    number = float(value)  # numpy scalars too; repr: the shortest text that reads back exactly
-    if not math.isfinite(number):
-        return f"{ref}/>"
-    return f'{ref} t="n"><v>{number!r}</v></c>'
+    text = _number(value)
+    return f"{ref}/>" if text is None else ref + text
 
 
 def _date_xml(ref: str, value: Any) -> str:
@@ -260,24 +486,13 @@ def _formula_xml(ref: str, value: Any) -> str:
 _CELL_XML = {"n": _number_xml, "d": _date_xml, "s": _text_xml, "f": _formula_xml}
 
 
-def _body_xml(ws: Any, body: Body) -> Iterator[tuple[int, str]]:
-    """The body's rows as ``<row>`` XML: each column's style id and cell writer fixed once."""
-    slots: list[tuple[str, str, Callable[[str, Any], str]] | None] = []
-    for offset, column in enumerate(body.columns):
-        if column is None:
-            slots.append(None)
-            continue
-        if column.kind not in KINDS:
-            raise ValueError(f"column kind {column.kind!r}: one of {KINDS}")
-        cell = Cell(ws, row=1, column=body.first_col + offset)
-        if column.number_format:
-            cell.number_format = column.number_format
-        if column.font is not None:
-            cell.font = column.font
-        if column.fill is not None:
-            cell.fill = column.fill
-        style = f' s="{cell.style_id}"' if cell.has_style else ""
-        slots.append((get_column_letter(body.first_col + offset), style, _CELL_XML[column.kind]))
+def _row_body_xml(body: Body, refs: Sequence[Ref | None]) -> Iterator[tuple[int, str]]:
+    """A row body's rows, one at a time (a cell writer a cell: no columns to build from rows)."""
+    assert body.values is not None
+    slots = [
+        None if ref is None or column is None else (ref[0], ref[1], _CELL_XML[column.kind])
+        for ref, column in zip(refs, body.columns, strict=True)
+    ]
     for i in range(body.n):
         row = body.first + i
         parts = [f'<row r="{row}">']
@@ -285,6 +500,9 @@ def _body_xml(ws: Any, body: Body) -> Iterator[tuple[int, str]]:
             if slot is None or value is None:
                 continue
             letter, style, write = slot
-            parts.append(write(f'<c r="{letter}{row}"{style}', value))
+            if write is _formula_xml:  # most of a report's cells: written here, not called
+                parts.append(f'<c r="{letter}{row}"{style}><f>{_escape(value[1:])}</f><v></v></c>')
+            else:
+                parts.append(write(f'<c r="{letter}{row}"{style}', value))
         parts.append("</row>")
         yield row, "".join(parts)

@@ -66,14 +66,20 @@ def write_title(ws: Worksheet, title: str, subtitle: str | None = None) -> None:
 
 
 def print_setup(ws: Worksheet, *, title_rows: str | None = None, area: str | None = None) -> None:
-    """Landscape, fit to one page wide, repeated title rows, footer with version and print date."""
+    """Landscape, fit to one page wide, repeated title rows, footer with version and print date.
+
+    The print area is ``area``, else the sheet's used range (its streamed rows included); call it
+    after the sheet's rows are written or registered.
+    """
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     if title_rows:
         ws.print_title_rows = title_rows
-    ws.print_area = area or ws.dimensions
+    # A streamed sheet's used range counts the rows it streams at save time (.streamed).
+    dimensions = getattr(ws.parent, "dimensions", None)
+    ws.print_area = area or (dimensions(ws) if callable(dimensions) else ws.dimensions)
     ws.oddFooter.left.text = f"xlspv {__version__}"
     ws.oddFooter.center.text = "&A"
     ws.oddFooter.right.text = "Printed &D  Page &P of &N"
