@@ -6,6 +6,7 @@ index) and returns their results in chunk order, so the figures do not depend on
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -46,15 +47,20 @@ def run(
     seed: int,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    threads: int | None = None,
 ) -> list[ChunkResult]:
-    """Results of every chunk, in chunk order."""
+    """Results of every chunk, in chunk order.
+
+    In this process each chunk's scenarios run in ranges on ``threads`` threads (default: the cores
+    this process may use); on Dask, one thread per chunk (Dask runs the chunks side by side).
+    """
     where = check_scheduler(scheduler)
     sizes = chunk_sizes(scenarios)
     tick = progress or (lambda done, total: None)
     if where == "local":
         out, done = [], 0
         for c, n in enumerate(sizes):
-            out.append(run_chunk(problem, model, seed, c, n))
+            out.append(run_chunk(problem, model, seed, c, n, local_threads(threads)))
             done += n
             tick(done, scenarios)
         return out
@@ -66,6 +72,18 @@ def run(
         results = dask.compute(*tasks, scheduler=where)
     tick(scenarios, scenarios)
     return list(results)
+
+
+def local_threads(threads: int | None) -> int:
+    """Threads for an in-process run: ``threads``, or the cores this process may use."""
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise RiskModelError(f"threads: {threads!r} is not a thread count; give a whole number >= 1.")
+        return threads
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _import_dask() -> Any:
