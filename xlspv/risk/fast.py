@@ -109,10 +109,11 @@ def rates(problem: Problem, model: RiskModel, shifts: np.ndarray | None) -> Rate
     resets = reset_days(problem.origin, problem.last_day + RATE_HORIZON_DAYS) if shifts is not None else None
     for i, s in enumerate(problem.spvs):
         key = (repr(s.terms.deemed_rate), s.terms.compounding)
+        if shifts is None:  # the terms' own schedule must be in force from each SPV's first row on
+            check_schedule_start(s.terms, s.days)
         if key not in keys:
             keys[key] = len(keys)
             if shifts is None or resets is None:
-                check_schedule_start(s.terms, s.days)
                 own, r = rate_path(s.terms)
                 # no changes: one dummy date, so the group keeps its one rate (the kernel reads k <= 1 flat)
                 changes.append(np.array([s.days[0]], dtype=np.int64) if own is None else own)
