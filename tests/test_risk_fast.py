@@ -58,7 +58,9 @@ def cases(draw: st.DrawFn) -> tuple:
     if draw(st.booleans()):
         rate: float | RateSchedule = draw(st.sampled_from([0.0, 0.03, 0.07]))
     else:
-        rate = RateSchedule.from_rows([(D0 - dt.timedelta(days=1), 0.04), (D0 + dt.timedelta(days=900), 0.06)])
+        rate = RateSchedule.from_rows(
+            [(D0 - dt.timedelta(days=1), 0.04), (D0 + dt.timedelta(days=900), 0.06)]
+        )
     terms = Terms(rate, day_count=day_count, compounding=compounding)
     model = RiskModel(
         rate_vol=draw(st.sampled_from([0.0, 0.01, 0.03])),
@@ -91,7 +93,9 @@ def test_fast_path_equals_the_general_path_bitwise_on_random_models(monkeypatch,
 def _program(draw_values: list[tuple[list[float], list[dt.date]]]) -> Portfolio:
     spvs, flows = [], []
     for i, (values, days) in enumerate(draw_values):
-        spvs.append({"id": f"S{i}", "name": f"S{i}", "sector": "energy", "notice_date": days[0], "committed": 1e4})
+        spvs.append(
+            {"id": f"S{i}", "name": f"S{i}", "sector": "energy", "notice_date": days[0], "committed": 1e4}
+        )
         flows += [{"spv_id": f"S{i}", "date": d, "value": v} for d, v in zip(days, values, strict=True)]
     return Portfolio.from_tables(spvs, flows)
 
@@ -139,7 +143,9 @@ def test_kernel_plan_is_the_cores_plan(changes):
         f = np.empty(80)
         per = np.empty(80, dtype=np.int64)
         ends = np.empty(40, dtype=np.int64)
-        pieces = _plan_row(cd, cd.size, ch if ch.size > 1 else np.array([0], dtype=np.int64), basis, f, per, ends)
+        pieces = _plan_row(
+            cd, cd.size, ch if ch.size > 1 else np.array([0], dtype=np.int64), basis, f, per, ends
+        )
         assert np.array_equal(f[:pieces], p.fractions[0]) and np.array_equal(per[:pieces], p.period[0])
         assert np.array_equal(ends, p.ends[0])
 
@@ -149,7 +155,10 @@ def test_kernel_edate_is_excels_edate():
     days = np.array([dt.date(2027, 1, 31).toordinal(), dt.date(2028, 1, 30).toordinal(), 740_123])
     months, dom = month_parts(days)
     month0 = int(months.min())
-    table = np.arange(month0, month0 + 80).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + 719163
+    table = (
+        np.arange(month0, month0 + 80).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        + 719163
+    )
     for k in range(30):
         got = [_edate(m, d, k, month0, table) for m, d in zip(months, dom, strict=True)]
         assert got == add_months(months, dom, np.full(3, k)).tolist()

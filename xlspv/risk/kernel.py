@@ -20,6 +20,8 @@ run the general path (:mod:`xlspv.risk.engine`).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._jit import njit
@@ -53,7 +55,21 @@ def _edate(month, dom, k, month0, month_first):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, nogil=True)
 def _scenario_rows(
-    fx_day, fx_val, fx_idx, mv_month, mv_dom, mv_val, mv_idx, start, factor, k, stop_days, month0, month_first, cv, cd
+    fx_day,
+    fx_val,
+    fx_idx,
+    mv_month,
+    mv_dom,
+    mv_val,
+    mv_idx,
+    start,
+    factor,
+    k,
+    stop_days,
+    month0,
+    month_first,
+    cv,
+    cd,
 ):  # type: ignore[no-untyped-def]
     """One SPV's rows for one scenario into ``cv``/``cd`` (values, ordinals); their count.
 
@@ -66,7 +82,9 @@ def _scenario_rows(
     r = 0
     mday = _edate(mv_month[0], mv_dom[0], k, month0, month_first) if nm > 0 else 0
     while i < nf or j < nm:
-        take_fixed = j >= nm or (i < nf and (fx_day[i] < mday or (fx_day[i] == mday and fx_idx[i] < mv_idx[j])))
+        take_fixed = j >= nm or (
+            i < nf and (fx_day[i] < mday or (fx_day[i] == mday and fx_idx[i] < mv_idx[j]))
+        )
         if take_fixed:
             cv[r] = fx_val[i]
             cd[r] = fx_day[i]
@@ -125,6 +143,35 @@ def _plan_row(cd, n, changes, basis, fractions, period, ends):  # type: ignore[n
         prev = day
         pos += 1
     return pos - 1
+
+
+@njit(cache=True, nogil=True)
+def _program_guess(v, d, m, guess):  # type: ignore[no-untyped-def]
+    """The XIRR's start for a program's flows: the money multiple's rate, else ``guess``.
+
+    A program's flows change sign many times (one SPV distributes while another still funds), so the
+    XIRR cannot take its one-sign-change route, and Newton from 10% over decades of flows often
+    fails to the scan (about a second on 4,000 flows, for most scenarios whose rate is negative).
+    Start instead where the XIRR's one-change route starts: the money multiple spread over the gap
+    between the mean dates of paying and receiving, which is near the root. Where the root is
+    unique (the usual program: every SPV funds, then pays back) it is the same root.
+    """
+    paid = received = paid_t = received_t = 0.0
+    for i in range(m):
+        t = float(d[i] - d[0])
+        if v[i] < 0.0:
+            paid -= v[i]
+            paid_t -= v[i] * t
+        else:
+            received += v[i]
+            received_t += v[i] * t
+    if not (paid > 0.0 and received > 0.0):
+        return guess
+    gap = (received_t / received - paid_t / paid) / 365.0
+    if not gap > 0.0:
+        return guess
+    growth = math.log(received / paid) / gap
+    return math.expm1(growth) if -5.0 < growth < 5.0 else guess
 
 
 @njit(cache=True, nogil=True)
@@ -259,4 +306,4 @@ def run_range(
                     m += 1
                     total[at] = 0.0
                     touched[at] = False
-            xirr[s, k_spv] = _xirr_sorted(pv[:m], pd[:m], guess)
+            xirr[s, k_spv] = _xirr_sorted(pv[:m], pd[:m], _program_guess(pv, pd, m, guess))
