@@ -23,6 +23,7 @@ from xlspv import Terms, compute
 from xlspv.accrual import plan
 from xlspv.portfolio import Portfolio
 from xlspv.risk import RiskModel, engine, simulate, simulate_program
+from xlspv.risk import fast as fast_module
 from xlspv.risk.fast import runs_fast
 from xlspv.risk.kernel import _edate, _plan_row
 from xlspv.risk.scenarios import add_months, month_parts, problem
@@ -80,12 +81,17 @@ def _general(monkeypatch: pytest.MonkeyPatch, run):  # type: ignore[no-untyped-d
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cases())
 def test_fast_path_equals_the_general_path_bitwise_on_random_models(monkeypatch, case):
+    """Delays whose plans were built for the chunk, and (PLAN_BYTES small) delays built per scenario."""
     values, days, terms, model, seed = case
 
     def run():  # type: ignore[no-untyped-def]
         return simulate(values, days, terms, model=model, scenarios=150, seed=seed, threads=2)
 
     fast, general = run(), _general(monkeypatch, run)
+    with monkeypatch.context() as m:
+        m.setattr(fast_module, "PLAN_BYTES", 24 * 40 * (seed % 3))  # no, one or two delays built ahead
+        unplanned = run()
+    pd.testing.assert_frame_equal(unplanned.distributions, general.distributions, check_exact=True)
     pd.testing.assert_frame_equal(fast.distributions, general.distributions, check_exact=True)
     pd.testing.assert_frame_equal(fast.fan, general.fan, check_exact=True)
 

@@ -16,12 +16,15 @@ import numpy as np
 
 from ..accrual import annual_exponent, check_schedule_start, rate_path
 from ..daycount import canonical_day_count
-from .kernel import run_range
+from .kernel import build_plans, run_range
 from .model import RiskModel
 from .scenarios import _EPOCH, RATE_HORIZON_DAYS, Problem, month_parts, rate_paths, reset_days
 
 #: Days per year of the actual-days conventions the kernel computes: ``(end - start) / basis``.
 BASIS = {"ACT/365F": 365.0, "ACT/360": 360.0}
+
+#: Bytes a chunk may spend on the rows' dates and plans built once per SPV and delay.
+PLAN_BYTES = 48 * 2**20
 
 #: Scenarios per range handed to a thread: small enough to balance two threads on a busy machine.
 RANGE = 256
@@ -160,6 +163,8 @@ def run(
     delay = np.ascontiguousarray(delay, dtype=np.int64)
     stop_days = np.ascontiguousarray(stop_days, dtype=np.float64)
 
+    plans = _plans(lay, rt, delay, month0, month_first)
+
     def part(lo: int, hi: int) -> None:
         run_range(
             lo,
@@ -192,6 +197,7 @@ def run(
             fan_n,
             problem.program,
             int(month_first[0]),
+            *plans,
             threshold,
             unrecovered,
             xirr,
@@ -206,3 +212,49 @@ def run(
             for done in [pool.submit(part, lo, hi) for lo, hi in ranges]:
                 done.result()
     return threshold, unrecovered, xirr, fan
+
+
+def _plans(lay: Layout, rt: Rates, delay: np.ndarray, month0: int, month_first: np.ndarray) -> tuple:
+    """The rows' dates and plans of every SPV for the chunk's commonest delays (within :data:`PLAN_BYTES`).
+
+    Returns the kernel's (keep, row_base, piece_base, pieces, c_cd, c_src, c_ends, c_fr, c_pe).
+    """
+    rows = np.diff(lay.fx_off) + np.diff(lay.mv_off)
+    changes = np.diff(rt.ch_off)[rt.group]
+    pieces = np.where(changes > 1, rows + changes - 1, np.maximum(rows - 1, 1)).astype(np.int64)
+    entry = int((24 * rows + 16 * pieces).sum())
+    longest = delay.max(axis=0) + 1 if delay.size else np.zeros(rows.size, dtype=np.int64)
+    keep = np.minimum(longest, PLAN_BYTES // max(entry, 1)).astype(np.int64)
+    row_base = np.concatenate([[0], np.cumsum(keep * rows)[:-1]]).astype(np.int64)
+    piece_base = np.concatenate([[0], np.cumsum(keep * pieces)[:-1]]).astype(np.int64)
+    n_rows, n_pieces = int((keep * rows).sum()), int((keep * pieces).sum())
+    c_cd, c_src, c_ends = (np.empty(n_rows, dtype=np.int64) for _ in range(3))
+    c_fr, c_pe = np.empty(n_pieces), np.empty(n_pieces, dtype=np.int64)
+    build_plans(
+        lay.fx_off,
+        lay.fx_day,
+        lay.fx_val,
+        lay.fx_idx,
+        lay.mv_off,
+        lay.mv_month,
+        lay.mv_dom,
+        lay.mv_val,
+        lay.mv_idx,
+        lay.start,
+        lay.basis,
+        rt.group,
+        rt.ch_off,
+        rt.ch_day,
+        month0,
+        month_first,
+        keep,
+        row_base,
+        piece_base,
+        pieces,
+        c_cd,
+        c_src,
+        c_ends,
+        c_fr,
+        c_pe,
+    )
+    return keep, row_base, piece_base, pieces, c_cd, c_src, c_ends, c_fr, c_pe

@@ -70,10 +70,12 @@ def _scenario_rows(
     month_first,
     cv,
     cd,
+    src,
 ):  # type: ignore[no-untyped-def]
     """One SPV's rows for one scenario into ``cv``/``cd`` (values, ordinals); their count.
 
     Fixed rows and the moved distributions merge by (date, schedule position): a stable sort by date.
+    ``src[r]`` is where row ``r`` comes from: distribution ``j`` (``j >= 0``) or fixed row ``-1 - i``.
     """
     nf = fx_day.size
     nm = mv_val.size
@@ -88,11 +90,13 @@ def _scenario_rows(
         if take_fixed:
             cv[r] = fx_val[i]
             cd[r] = fx_day[i]
+            src[r] = -1 - i
             i += 1
         else:
             # dropped from the stop time on (compared in float, as the general path does)
             cv[r] = 0.0 if float(mday - start) >= stop_days else mv_val[j] * factor
             cd[r] = mday
+            src[r] = j
             j += 1
             if j < nm:
                 mday = _edate(mv_month[j], mv_dom[j], k, month0, month_first)
@@ -175,6 +179,78 @@ def _program_guess(v, d, m, guess):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
+def build_plans(
+    fx_off,
+    fx_day,
+    fx_val,
+    fx_idx,
+    mv_off,
+    mv_month,
+    mv_dom,
+    mv_val,
+    mv_idx,
+    start,
+    basis,
+    group,
+    ch_off,
+    ch_day,
+    month0,
+    month_first,
+    keep,
+    row_base,
+    piece_base,
+    pieces,
+    c_cd,
+    c_src,
+    c_ends,
+    c_fr,
+    c_pe,
+):  # type: ignore[no-untyped-def]
+    """The rows' dates and order and the accrual plan of SPV ``i`` delayed ``k < keep[i]`` months.
+
+    They depend on the delay only (not on the cash factor, the stop time or the rates), so a chunk
+    builds them once per SPV and delay and each scenario only fills its values. Entry ``(i, k)``
+    holds rows ``row_base[i] + k n_i`` on (``n_i`` rows) and pieces ``piece_base[i] + k pieces[i]``.
+    """
+    for i in range(start.size):
+        f0, f1 = fx_off[i], fx_off[i + 1]
+        m0, m1 = mv_off[i], mv_off[i + 1]
+        n = f1 - f0 + m1 - m0
+        g = group[i]
+        for k in range(keep[i]):
+            rb = row_base[i] + k * n
+            pb = piece_base[i] + k * pieces[i]
+            cv = np.empty(n)
+            _scenario_rows(
+                fx_day[f0:f1],
+                fx_val[f0:f1],
+                fx_idx[f0:f1],
+                mv_month[m0:m1],
+                mv_dom[m0:m1],
+                mv_val[m0:m1],
+                mv_idx[m0:m1],
+                start[i],
+                1.0,
+                k,
+                np.inf,
+                month0,
+                month_first,
+                cv,
+                c_cd[rb : rb + n],
+                c_src[rb : rb + n],
+            )
+            _plan_row(
+                c_cd[rb : rb + n],
+                n,
+                ch_day[ch_off[g] : ch_off[g + 1]],
+                basis[i],
+                c_fr[pb : pb + pieces[i]],
+                c_pe[pb : pb + pieces[i]],
+                c_ends[rb : rb + n],
+            )
+
+
+@njit(cache=True, nogil=True)
 def run_range(
     lo,
     hi,
@@ -206,6 +282,15 @@ def run_range(
     fan_n,
     program,
     day0,
+    keep,
+    row_base,
+    piece_base,
+    pieces_of,
+    c_cd,
+    c_src,
+    c_ends,
+    c_fr,
+    c_pe,
     threshold,
     unrecovered,
     xirr,
@@ -217,7 +302,8 @@ def run_range(
     ordinal, value, schedule position) and distributions (``mv_*``: month index, day of month, value,
     schedule position). Rate group ``g = group[i]``'s change dates are ``ch_day[ch_off[g]:ch_off[g+1]]``
     and scenario ``s``'s annual exponents the same columns of ``annual[s % annual.shape[0]]``.
-    ``fan`` (first ``fan_n`` scenarios) sums every SPV's deemed balance at ``fan_days``.
+    ``fan`` (first ``fan_n`` scenarios) sums every SPV's deemed balance at ``fan_days``. Delays of
+    less than ``keep[i]`` months take their rows' dates and plan from :func:`build_plans`.
     """
     k_spv = start.size
     most = 1
@@ -237,6 +323,7 @@ def run_range(
     fractions = np.empty(most + most_changes)
     period = np.empty(most + most_changes, dtype=np.int64)
     ends = np.empty(most, dtype=np.int64)
+    src = np.empty(most, dtype=np.int64)
     span = month_first[month_first.size - 1] - month_first[0] + 1 if program else 1
     total = np.zeros(span)
     touched = np.zeros(span, dtype=np.bool_)
@@ -249,50 +336,73 @@ def run_range(
         for i in range(k_spv):
             f0, f1 = fx_off[i], fx_off[i + 1]
             m0, m1 = mv_off[i], mv_off[i + 1]
-            n = _scenario_rows(
-                fx_day[f0:f1],
-                fx_val[f0:f1],
-                fx_idx[f0:f1],
-                mv_month[m0:m1],
-                mv_dom[m0:m1],
-                mv_val[m0:m1],
-                mv_idx[m0:m1],
-                start[i],
-                factor[s, i],
-                delay[s, i],
-                stop_days[s, i],
-                month0,
-                month_first,
-                cv,
-                cd,
-            )
             g = group[i]
-            changes = ch_day[ch_off[g] : ch_off[g + 1]]
-            pieces = _plan_row(cd, n, changes, basis[i], fractions, period, ends)
-            growth_row(
-                fractions[:pieces],
-                period[:pieces],
-                ends[:n],
-                row_annual[ch_off[g] : ch_off[g + 1]],
-                simple[i],
-                grow[:n],
-            )
+            k = delay[s, i]
+            if k < keep[i]:  # the rows' dates and plan built for this delay: fill the values only
+                n = f1 - f0 + m1 - m0
+                rb = row_base[i] + k * n
+                pb = piece_base[i] + k * pieces_of[i]
+                dd = c_cd[rb : rb + n]
+                order = c_src[rb : rb + n]
+                for r in range(n):
+                    q = order[r]
+                    if q < 0:
+                        cv[r] = fx_val[f0 - 1 - q]
+                    else:  # dropped from the stop time on, as _scenario_rows
+                        cv[r] = (
+                            0.0
+                            if float(dd[r] - start[i]) >= stop_days[s, i]
+                            else mv_val[m0 + q] * factor[s, i]
+                        )
+                fr = c_fr[pb : pb + pieces_of[i]]
+                pe = c_pe[pb : pb + pieces_of[i]]
+                en = c_ends[rb : rb + n]
+            else:
+                n = _scenario_rows(
+                    fx_day[f0:f1],
+                    fx_val[f0:f1],
+                    fx_idx[f0:f1],
+                    mv_month[m0:m1],
+                    mv_dom[m0:m1],
+                    mv_val[m0:m1],
+                    mv_idx[m0:m1],
+                    start[i],
+                    factor[s, i],
+                    k,
+                    stop_days[s, i],
+                    month0,
+                    month_first,
+                    cv,
+                    cd,
+                    src,
+                )
+                pieces = _plan_row(
+                    cd, n, ch_day[ch_off[g] : ch_off[g + 1]], basis[i], fractions, period, ends
+                )
+                dd = cd[:n]
+                fr = fractions[:pieces]
+                pe = period[:pieces]
+                en = ends[:n]
+            growth_row(fr, pe, en, row_annual[ch_off[g] : ch_off[g + 1]], simple[i], grow[:n])
             row = rule_row(cv[:n], grow[:n], simple[i], before[i], after[i], japan, interest, balance, tier)
-            threshold[s, i] = cd[row] if row >= 0 else -1
+            threshold[s, i] = dd[row] if row >= 0 else -1
             unrecovered[s, i] = balance[n - 1]
+            upto = 0  # rows up to the last flow: trailing zeros (a stopped project) add nothing to the XIRR
             for r in range(n):
                 side[r] = cv[r] if cv[r] < 0.0 else japan[r]
-            xirr[s, i] = _xirr_sorted(side[:n], cd[:n], guess)
+                if side[r] != 0.0:
+                    upto = r + 1
+            xirr[s, i] = _xirr_sorted(side[: max(upto, 1)], dd[: max(upto, 1)], guess)
             if s < fan_n:
                 r = -1
                 for f in range(fan_days.size):
-                    while r + 1 < n and cd[r + 1] <= fan_days[f]:
+                    while r + 1 < n and dd[r + 1] <= fan_days[f]:
                         r += 1
                     if r >= 0:
                         fan[s, f] += balance[r]
             if program:
                 for r in range(n):
-                    at = cd[r] - day0
+                    at = dd[r] - day0
                     total[at] += side[r]
                     touched[at] = True
                     first_touch = min(first_touch, at)
