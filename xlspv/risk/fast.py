@@ -24,7 +24,7 @@ from .scenarios import _EPOCH, RATE_HORIZON_DAYS, Problem, month_parts, rate_pat
 BASIS = {"ACT/365F": 365.0, "ACT/360": 360.0}
 
 #: Bytes a chunk may spend on the rows' dates and plans built once per SPV and delay.
-PLAN_BYTES = 48 * 2**20
+PLAN_BYTES = 96 * 2**20
 
 #: Scenarios per range handed to a thread: small enough to balance two threads on a busy machine.
 RANGE = 256
