@@ -127,7 +127,8 @@ def rates(problem: Problem, model: RiskModel, shifts: np.ndarray | None) -> Rate
                 annual.append(annual_exponent(s.terms.compounding, path))
         group[i] = keys[key]
     ch_off = np.concatenate([[0], np.cumsum([c.size for c in changes])]).astype(np.int64)
-    return Rates(group, ch_off, np.concatenate(changes), np.ascontiguousarray(np.concatenate(annual, axis=1)))
+    joined = annual[0] if len(annual) == 1 else np.concatenate(annual, axis=1)  # one group: no copy
+    return Rates(group, ch_off, np.concatenate(changes), np.ascontiguousarray(joined))
 
 
 def month_table(problem: Problem, longest: int) -> tuple[int, np.ndarray]:

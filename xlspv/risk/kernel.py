@@ -400,13 +400,13 @@ def run_range(
                         r += 1
                     if r >= 0:
                         fan[s, f] += balance[r]
-            if program:
+            if program:  # the rows are in date order: the first and the last bound the days touched
+                first_touch = min(first_touch, dd[0] - day0)
+                last_touch = max(last_touch, dd[n - 1] - day0)
                 for r in range(n):
                     at = dd[r] - day0
                     total[at] += side[r]
                     touched[at] = True
-                    first_touch = min(first_touch, at)
-                    last_touch = max(last_touch, at)
         if program:
             m = 0
             for at in range(first_touch, last_touch + 1):
