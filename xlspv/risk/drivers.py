@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from ..errors import RiskModelError
 from .engine import ChunkResult, run_chunk
 from .model import RiskModel
+from .pool import in_order
 from .scenarios import CHUNK, Problem
 
 #: progress(scenarios done, scenarios in all)
@@ -74,20 +75,17 @@ def _in_process(
     problem: Problem, model: RiskModel, seed: int, sizes: list[int], tick: Progress, threads: int
 ) -> list[ChunkResult]:
     """The chunks in this process: side by side on ``threads`` threads when there are enough of them
-    to keep every thread busy to the end, else one after another, each split in ranges of scenarios
-    over the threads (the compiled kernel releases the GIL; numpy's draws and ufuncs do too)."""
+    to keep every thread busy to the end (and threads prove faster: :mod:`xlspv.risk.pool`), else one
+    after another, each split in ranges of scenarios over the threads."""
     total, done = sum(sizes), 0
     out = []
-    if threads > 1 and len(sizes) >= 2 * threads:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            jobs = [pool.submit(run_chunk, problem, model, seed, c, n, 1) for c, n in enumerate(sizes)]
-            for job, n in zip(jobs, sizes, strict=True):  # in chunk order: progress from this thread
-                out.append(job.result())
-                done += n
-                tick(done, total)
-        return out
-    for c, n in enumerate(sizes):
-        out.append(run_chunk(problem, model, seed, c, n, threads))
+    side_by_side = threads > 1 and len(sizes) >= 2 * threads
+    jobs = [
+        partial(run_chunk, problem, model, seed, c, n, 1 if side_by_side else threads)
+        for c, n in enumerate(sizes)
+    ]
+    for result, n in zip(in_order(jobs, sizes, threads if side_by_side else 1), sizes, strict=True):
+        out.append(result)
         done += n
         tick(done, total)
     return out

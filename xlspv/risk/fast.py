@@ -9,8 +9,8 @@ writes its own rows of the outputs, so the figures do not depend on the threads.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from ..accrual import annual_exponent, check_schedule_start, rate_path
 from ..daycount import canonical_day_count
 from .kernel import build_plans, run_range
 from .model import RiskModel
+from .pool import in_order
 from .scenarios import _EPOCH, RATE_HORIZON_DAYS, Problem, month_parts, rate_paths, reset_days
 
 #: Days per year of the actual-days conventions the kernel computes: ``(end - start) / basis``.
@@ -206,12 +207,8 @@ def run(
         )
 
     ranges = [(lo, min(lo + RANGE, n)) for lo in range(0, n, RANGE)]
-    if threads <= 1 or len(ranges) <= 1:
-        part(0, n)
-    else:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            for done in [pool.submit(part, lo, hi) for lo, hi in ranges]:
-                done.result()
+    for _ in in_order([partial(part, lo, hi) for lo, hi in ranges], [hi - lo for lo, hi in ranges], threads):
+        pass  # each range writes its own rows of the outputs
     return threshold, unrecovered, xirr, fan
 
 
