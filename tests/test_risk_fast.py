@@ -181,3 +181,36 @@ def test_thirty_360_runs_the_general_path():
     expected = compute(values, days, t).summary()
     assert r.figures["threshold_p50"] == expected.threshold_date
     assert r.figures["xirr_japan_p50"] == expected.xirr_japan
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_pool_gives_every_result_in_job_order(threads):
+    from xlspv.risk.pool import in_order
+
+    jobs = [lambda i=i: i * i for i in range(11)]
+    assert list(in_order(jobs, [1] * 11, threads)) == [i * i for i in range(11)]
+
+
+def test_pool_keeps_threads_when_they_prove_faster_and_passes_errors_on():
+    """Jobs that wait without the GIL finish sooner side by side: the rest runs on the pool's threads."""
+    import threading
+    import time
+
+    from xlspv.risk.pool import in_order
+
+    main = threading.get_ident()
+    where: list[int] = []
+
+    def wait() -> int:
+        time.sleep(0.05)
+        where.append(threading.get_ident())
+        return 1
+
+    assert sum(in_order([wait] * 8, [1] * 8, 2)) == 8
+    assert where[0] == main and main not in where[3:]  # after the probes (1 alone; 2 and 3), on the pool
+
+    def fail() -> int:
+        raise ValueError("job failed")
+
+    with pytest.raises(ValueError, match="job failed"):
+        list(in_order([wait, wait, wait, wait, fail, wait], [1] * 6, 2))
