@@ -252,7 +252,7 @@ def test_risk_workbook_checks_hold_after_libreoffice_recalculation(tmp_path):
     assert [c.value for c in wb["Figures"][4]][-1] == "Program" and wb.sheetnames[0] == "Cover"
 
 
-# ---- Japan's XIRR of Monte Carlo series, and the shared date grid -----------------------------------
+# ---- Japan's XIRR of Monte Carlo series, and the compiled kernel against the general path ----------
 
 
 def _stopped_early(n_rows: int = 240, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
