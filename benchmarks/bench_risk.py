@@ -1,17 +1,20 @@
 """Risk (issue 17) at scale: one 480-row SPV x 1,000,000 scenarios, 100 SPVs x 10,000, Dask 2 vs 1 worker.
 
 Each measure runs in a fresh subprocess (so peak memory is its own: ``ru_maxrss``), after a warm-up run
-in that process (numba compiles once per process; the first-call cost is reported apart). The
-reference in the same run is numpy doing the least any Monte Carlo of this size must do: drawing the
-scenarios' cash factors and scaling the 480 rows of every scenario, chunk by chunk.
+in that process (numba compiles once per process; the first-call cost is reported apart). The one-SPV
+and program runs are measured on one thread and on the default (every core this process may use):
+the default must never be slower. The reference in the same run is numpy doing the least any Monte
+Carlo of this size must do: drawing the scenarios' cash factors and scaling the 480 rows of every
+scenario, chunk by chunk. The load average (other jobs on the machine) is printed with the results.
 
-Usage: python benchmarks/bench_risk.py [--quick]
+Usage: python benchmarks/bench_risk.py [--quick] [--no-dask]
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import time
@@ -31,7 +34,7 @@ def monthly_spv(rows: int = 480):
     return values, days
 
 
-def _one(kind: str, n: int) -> dict:
+def _one(kind: str, n: int, threads: int | None = None) -> dict:
     import resource
 
     import numpy as np
@@ -48,7 +51,7 @@ def _one(kind: str, n: int) -> dict:
         simulate(values, days, terms, scenarios=1000, seed=1)
         out["first_call_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        r = simulate(values, days, terms, scenarios=n, seed=1)
+        r = simulate(values, days, terms, scenarios=n, seed=1, threads=threads)
         out["seconds"] = time.perf_counter() - t
         out["recovery_probability"] = r.figures["recovery_probability"]
         out["xirr_japan_p50"] = r.figures["xirr_japan_p50"]
@@ -56,7 +59,7 @@ def _one(kind: str, n: int) -> dict:
         p = _program(100)
         simulate_program(p, Terms(0.05), scenarios=100, seed=1)
         t = time.perf_counter()
-        r = simulate_program(p, Terms(0.05), scenarios=n, seed=1)
+        r = simulate_program(p, Terms(0.05), scenarios=n, seed=1, threads=threads)
         out["seconds"] = time.perf_counter() - t
         out["recovery_probability"] = r.figures["recovery_probability"]
     elif kind == "numpy":
@@ -111,10 +114,10 @@ def _program(n_spvs: int):
     return Portfolio.from_tables(spvs, flows)
 
 
-def measure(kind: str, n: int) -> dict:
+def measure(kind: str, n: int, threads: int | None = None) -> dict:
     code = (
         "import json, sys; sys.path.insert(0, 'benchmarks'); import bench_risk as b; "
-        f"print(json.dumps(b._one({kind!r}, {n})))"
+        f"print(json.dumps(b._one({kind!r}, {n}, {threads!r})))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -123,20 +126,27 @@ def measure(kind: str, n: int) -> dict:
 def main() -> None:
     big = 100_000 if QUICK else 1_000_000
     prog = 1_000 if QUICK else 10_000
+    print(f"load average before: {os.getloadavg()}")
     rows = [
-        (f"one SPV, 480 rows x {big:,} scenarios (all figures, Japan's XIRR)", measure("spv", big)),
+        (f"one SPV, 480 rows x {big:,} scenarios, 1 thread", measure("spv", big, 1)),
+        (f"one SPV, 480 rows x {big:,} scenarios, default threads", measure("spv", big)),
         ("numpy reference: draw and scale the same scenarios", measure("numpy", big)),
-        (f"program, 100 SPVs x {prog:,} scenarios", measure("program", prog)),
+        (f"program, 100 SPVs x {prog:,} scenarios, 1 thread", measure("program", prog, 1)),
+        (f"program, 100 SPVs x {prog:,} scenarios, default threads", measure("program", prog)),
     ]
-    dn = 50_000 if QUICK else 200_000
-    one, two = measure("dask1", dn), measure("dask2", dn)
-    rows += [
-        (f"Dask LocalCluster, 1 worker, {dn:,} scenarios", one),
-        (f"Dask LocalCluster, 2 workers, {dn:,} scenarios", two),
-    ]
+    one = two = None
+    if "--no-dask" not in sys.argv:
+        dn = 50_000 if QUICK else 200_000
+        one, two = measure("dask1", dn), measure("dask2", dn)
+        rows += [
+            (f"Dask LocalCluster, 1 worker, {dn:,} scenarios", one),
+            (f"Dask LocalCluster, 2 workers, {dn:,} scenarios", two),
+        ]
     for label, r in rows:
         print(f"{label:<64} {r['seconds']:7.2f} s  peak {r['peak_mib']:7.0f} MiB  {json.dumps(r)}")
-    print(f"Dask throughput ratio, 2 workers / 1: {one['seconds'] / two['seconds']:.2f}")
+    if one is not None and two is not None:
+        print(f"Dask throughput ratio, 2 workers / 1: {one['seconds'] / two['seconds']:.2f}")
+    print(f"load average after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -252,7 +252,7 @@ def test_risk_workbook_checks_hold_after_libreoffice_recalculation(tmp_path):
     assert [c.value for c in wb["Figures"][4]][-1] == "Program" and wb.sheetnames[0] == "Cover"
 
 
-# ---- Japan's XIRR of Monte Carlo series, and the shared date grid -----------------------------------
+# ---- Japan's XIRR of Monte Carlo series, and the compiled kernel against the general path ----------
 
 
 def _stopped_early(n_rows: int = 240, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -294,23 +294,17 @@ def test_xirr_many_refuses_a_guess_per_series_of_the_wrong_size():
         xirr_many(np.array([[-1.0, 2.0], [-1.0, 3.0]]), np.array([1, 400]), guess=np.array([0.1, 0.1, 0.1]))
 
 
-def test_delays_on_the_shared_grid_give_the_per_scenario_dates_figures():
-    """A monthly schedule's delays on one shared grid: the figures of the per-scenario-dates path
-    (the schedule's own rows, each delayed), up to rounding."""
-    from xlspv.risk import engine, grid
+def test_delays_in_the_compiled_kernel_give_the_general_paths_figures_exactly(monkeypatch):
+    """A monthly schedule with delays and stops: the fast path's figures are the general path's (the
+    scenarios' rows as arrays, then the core's batch) to the last bit: same rows, same accrual plan,
+    the same compiled growth, rule and XIRR."""
+    from xlspv.risk import engine
 
     days = [dt.date(2026 + k // 12, k % 12 + 1, 28) for k in range(120)]
     values = [-100.0 if k < 24 else 60.0 for k in range(120)]
     model = RiskModel(delay_months=6, stop_hazard=0.05)
-    on_grid = simulate(values, days, Terms(0.06), model=model, scenarios=600, seed=3).distributions
-    real = grid.monthly_grid
-    try:
-        grid_off = lambda spv, longest: None  # noqa: E731
-        engine.monthly_grid = grid_off
-        per_scenario = simulate(values, days, Terms(0.06), model=model, scenarios=600, seed=3).distributions
-    finally:
-        engine.monthly_grid = real
-    pd.testing.assert_series_equal(on_grid["threshold_date"], per_scenario["threshold_date"])
-    for col in ("unrecovered", "xirr_japan"):
-        assert np.allclose(on_grid[col], per_scenario[col], rtol=1e-10, atol=1e-9, equal_nan=True), col
-    assert (per_scenario["unrecovered"] > 0).any() and per_scenario["xirr_japan"].isna().any()
+    fast = simulate(values, days, Terms(0.06), model=model, scenarios=600, seed=3).distributions
+    monkeypatch.setattr(engine, "GENERAL_ONLY", True)
+    general = simulate(values, days, Terms(0.06), model=model, scenarios=600, seed=3).distributions
+    pd.testing.assert_frame_equal(fast, general, check_exact=True)
+    assert (general["unrecovered"] > 0).any() and general["xirr_japan"].isna().any()

@@ -14,10 +14,12 @@ import numpy as np
 
 from ..dates import to_datetime64
 from ..xirr import xirr_many
-from .grid import monthly_grid, place, stop_accrual
+from . import fast
+from .fast import runs_fast
 from .model import RiskModel
 from .scenarios import (
     RATE_HORIZON_DAYS,
+    YEAR_DAYS,
     Problem,
     Schedule,
     add_months,
@@ -99,10 +101,36 @@ def _rows(
 # ---- one chunk ------------------------------------------------------------------------------------
 
 
-def run_chunk(problem: Problem, model: RiskModel, seed: int, chunk: int, n: int) -> ChunkResult:
-    """Simulate scenarios ``chunk * CHUNK`` to ``chunk * CHUNK + n`` and summarise them."""
-    k = len(problem.spvs)
-    d = draws(seed, chunk, n, k)
+def run_chunk(
+    problem: Problem, model: RiskModel, seed: int, chunk: int, n: int, threads: int = 1
+) -> ChunkResult:
+    """Simulate scenarios ``chunk * CHUNK`` to ``chunk * CHUNK + n`` and summarise them.
+
+    The compiled fast path (:mod:`xlspv.risk.fast`, ranges of scenarios on ``threads`` threads) when
+    every SPV's day count allows it, else the general path (:func:`run_general`); both give the same
+    figures for the same draws.
+    """
+    inputs = _inputs(problem, model, seed, chunk, n)
+    if not GENERAL_ONLY and runs_fast(problem):
+        factor, delay, stop, shifts = inputs
+        fan_n = min(n, FAN_SCENARIOS) if chunk == 0 else 0
+        threshold, unrecovered, xirr, fan = fast.run(
+            problem, model, factor, delay, stop * YEAR_DAYS, shifts, fan_days(problem), fan_n, threads
+        )
+        _program_columns(problem, threshold, unrecovered)
+        return ChunkResult(chunk, threshold, unrecovered, xirr, fan if fan_n else None)
+    return run_general(problem, model, chunk, n, inputs)
+
+
+#: Tests set this to run the general path only (the fast path's reference).
+GENERAL_ONLY = False
+
+
+def _inputs(
+    problem: Problem, model: RiskModel, seed: int, chunk: int, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Cash factors, delays (months), stop times (years) (scenarios x SPVs) and benchmark shifts."""
+    d = draws(seed, chunk, n, len(problem.spvs))
     factor = cash_factors(model, d.cash_normals)
     delay = delays(model, d.delay_uniforms)
     with np.errstate(divide="ignore"):
@@ -111,12 +139,33 @@ def run_chunk(problem: Problem, model: RiskModel, seed: int, chunk: int, n: int)
             if model.stop_hazard > 0.0
             else np.full(d.stop_exponentials.shape, math.inf)
         )
-    paths_of = _rate_path_maker(problem, model, d.rate_normals, n)
-    flows, paths = [], []
-    for i, spv in enumerate(problem.spvs):
-        v, days, path = _spv_flows(problem, model, spv, factor[:, i], delay[:, i], stop[:, i], paths_of(spv))
-        flows.append((v, days))
-        paths.append(path)
+    shifts = None
+    if model.rate_vol != 0.0:
+        resets = reset_days(problem.origin, problem.last_day + RATE_HORIZON_DAYS)
+        shifts = benchmark_shifts(model, d.rate_normals, n, resets.size)
+    return factor, delay, stop, shifts
+
+
+def _program_columns(problem: Problem, threshold: np.ndarray, unrecovered: np.ndarray) -> None:
+    """The program's threshold (the last SPV's, when every SPV recovers) and unrecovered (the sum)."""
+    if problem.program:
+        k = len(problem.spvs)
+        recovered = (threshold[:, :k] >= 0).all(axis=1)
+        threshold[:, k] = np.where(recovered, threshold[:, :k].max(axis=1), -1)
+        unrecovered[:, k] = unrecovered[:, :k].sum(axis=1)
+
+
+def run_general(
+    problem: Problem,
+    model: RiskModel,
+    chunk: int,
+    n: int,
+    inputs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None],
+) -> ChunkResult:
+    """The general path: each scenario's rows as arrays, then the core's batch (any day count)."""
+    factor, delay, stop, shifts = inputs
+    k = len(problem.spvs)
+    resets = reset_days(problem.origin, problem.last_day + RATE_HORIZON_DAYS)
     columns = k + (1 if problem.program else 0)
     threshold = np.empty((n, columns), dtype=np.int64)
     unrecovered = np.empty((n, columns))
@@ -124,8 +173,13 @@ def run_chunk(problem: Problem, model: RiskModel, seed: int, chunk: int, n: int)
     fan_n = min(n, FAN_SCENARIOS) if chunk == 0 else 0
     grid = fan_days(problem)
     fan = np.zeros((fan_n, grid.size)) if fan_n else None
-    program_flows = _ProgramFlows(n, flows) if problem.program else None
-    for i, (spv, (values, days), path) in enumerate(zip(problem.spvs, flows, paths, strict=True)):
+    flows = []
+    for i, spv in enumerate(problem.spvs):
+        values, days = scenario_flows(spv, factor[:, i], delay[:, i], stop[:, i])
+        path = None if shifts is None else rate_paths(spv.terms, resets, shifts)
+        flows.append((values, spv.days if model.delay_months == 0.0 else days, path))
+    program_flows = _ProgramFlows(n, [(v, d) for v, d, _ in flows]) if problem.program else None
+    for i, (spv, (values, days, path)) in enumerate(zip(problem.spvs, flows, strict=True)):
         if program_flows is not None:  # a program: each SPV's rows feed the program's XIRR
             japan, balance, threshold[:, i], unrecovered[:, i] = _rows(spv, values, days, path)
             xirr[:, i] = xirr_many(japan, days)
@@ -137,50 +191,14 @@ def run_chunk(problem: Problem, model: RiskModel, seed: int, chunk: int, n: int)
             if not problem.program:
                 _, balance, _, _ = _rows(spv, values[:fan_n], sample_days, _subset(path, fan_n))
             fan += _balance_at(balance[:fan_n], sample_days, grid)
+    _program_columns(problem, threshold, unrecovered)
     if program_flows is not None:
-        recovered = (threshold[:, :k] >= 0).all(axis=1)
-        threshold[:, k] = np.where(recovered, threshold[:, :k].max(axis=1), -1)
-        unrecovered[:, k] = unrecovered[:, :k].sum(axis=1)
         xirr[:, k] = program_flows.xirr()
     return ChunkResult(chunk, threshold, unrecovered, xirr, fan)
 
 
-def _spv_flows(
-    problem: Problem,
-    model: RiskModel,
-    spv: Schedule,
-    factor: np.ndarray,
-    delay: np.ndarray,
-    stop: np.ndarray,
-    path: tuple | None,
-) -> tuple[np.ndarray, np.ndarray, tuple | None]:
-    """One SPV's scenarios: values, dates ((rows,) when shared by every scenario) and rate paths.
-
-    Without delays every scenario keeps the schedule's dates; with delays a (nearly) monthly schedule
-    goes on a shared grid (:mod:`xlspv.risk.grid`), any other keeps per-scenario dates.
-    """
-    if model.delay_months > 0.0:
-        g = monthly_grid(spv, int(delay.max()) if delay.size else 0)
-        if g is not None:
-            values, last = place(g, factor, delay, stop)
-            if path is None:  # the terms' own rate, as a path that can stop at each scenario's end
-                path = rate_paths(spv.terms, np.array([problem.origin]), np.zeros((factor.size, 1)))
-            return values, g.days, stop_accrual(g, last, *path)
-    values, days = scenario_flows(spv, factor, delay, stop)
-    return values, (spv.days if model.delay_months == 0.0 else days), path
-
-
 def _subset(paths: tuple | None, n: int) -> tuple | None:
     return None if paths is None else (paths[0], paths[1][:n])
-
-
-def _rate_path_maker(problem: Problem, model: RiskModel, rng: np.random.Generator, n: int):  # type: ignore[no-untyped-def]
-    """A function giving each SPV's rate paths (or None when the benchmark does not move)."""
-    if model.rate_vol == 0.0:
-        return lambda spv: None
-    resets = reset_days(problem.origin, problem.last_day + RATE_HORIZON_DAYS)
-    shifts = benchmark_shifts(model, rng, n, resets.size)
-    return lambda spv: rate_paths(spv.terms, resets, shifts)
 
 
 def _balance_at(balance: np.ndarray, days: np.ndarray, grid: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from ..dates import to_datetime64
 from ..daycount import year_fraction
 from ..errors import RiskModelError, TermsError
 from ..terms import RateSchedule, Terms
+from .kernel import ou_paths
 from .model import RiskModel
 
 #: Scenarios per chunk. Fixed, so the same seed gives the same figures however chunks are scheduled.
@@ -179,10 +180,7 @@ def benchmark_shifts(model: RiskModel, rng: np.random.Generator, n: int, periods
     a = math.exp(-k * h)
     sd = model.rate_vol * (math.sqrt((1.0 - a * a) / (2.0 * k)) if k > 0.0 else math.sqrt(h))
     normals = rng.standard_normal((n, periods - 1))  # scenario by scenario: a chunk's prefix is stable
-    rate = np.full(n, model.rate_start)
-    for p in range(1, periods):
-        rate = level + (rate - level) * a + sd * normals[:, p - 1]
-        out[:, p] = rate - model.rate_start
+    ou_paths(normals, model.rate_start, level, a, sd, out)  # compiled: the recursion along the periods
     return out
 
 

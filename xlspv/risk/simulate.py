@@ -24,6 +24,7 @@ def simulate(
     scheduler: str | None = None,
     progress: Progress | None = None,
     name: str = "SPV",
+    threads: int | None = None,
 ) -> RiskResult:
     """Monte Carlo risk figures of one SPV.
 
@@ -42,6 +43,9 @@ def simulate(
         None (this process), "threads", "processes", or a ``tcp://host:port`` dask.distributed scheduler.
     progress : callable, optional
         Called as ``progress(scenarios done, scenarios in all)`` after each chunk.
+    threads : int, optional
+        Threads of an in-process run (default: the cores this process may use); the figures do not
+        depend on it.
 
     Returns
     -------
@@ -52,7 +56,7 @@ def simulate(
     t = as_terms(terms)
     flows = prepare(values, dates)
     spv = Schedule(name, flows.sorted_values, flows.sorted_days, t)
-    return _run([spv], False, model, scenarios, seed, scheduler, progress)
+    return _run([spv], False, model, scenarios, seed, scheduler, progress, threads)
 
 
 def simulate_program(
@@ -64,6 +68,7 @@ def simulate_program(
     seed: int = 0,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    threads: int | None = None,
 ) -> RiskResult:
     """Monte Carlo risk figures of every SPV of a program and of the program as a whole.
 
@@ -80,7 +85,7 @@ def simulate_program(
         rows = np.flatnonzero(portfolio.flow_spv == j)
         order = rows[np.argsort(portfolio.flow_days[rows], kind="stable")]
         spvs.append(Schedule(spv.id, portfolio.flow_values[order], portfolio.flow_days[order], t))
-    return _run(spvs, True, model, scenarios, seed, scheduler, progress)
+    return _run(spvs, True, model, scenarios, seed, scheduler, progress, threads)
 
 
 def _run(
@@ -91,9 +96,10 @@ def _run(
     seed: Any,
     scheduler: str | None,
     progress: Progress | None,
+    threads: int | None = None,
 ) -> RiskResult:
     chosen = as_model(model)  # a RiskModel, None (the defaults) or name/value pairs
     n = check_scenarios(scenarios)
     s = check_seed(seed)
     prob = problem(spvs, program)
-    return assemble(prob, chosen, n, s, run(prob, chosen, n, s, scheduler, progress))
+    return assemble(prob, chosen, n, s, run(prob, chosen, n, s, scheduler, progress, threads))
