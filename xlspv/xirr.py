@@ -72,7 +72,26 @@ def _aggregate(values: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.nda
     return v[: k + 1], t[: k + 1]
 
 
-_GAP_CACHE = 8
+#: Slots of the gap-factor cache (a power of two: a gap of ``d`` whole days uses slot ``d mod 16``).
+_GAP_CACHE = 16
+
+
+@njit(cache=True, nogil=True)
+def _gap_factor(gap: float, per_day: float, gaps: np.ndarray, factors: np.ndarray) -> float:
+    """``exp(per_day * gap)``, from a direct-mapped cache of the gaps seen in this evaluation.
+
+    A regular schedule has a few distinct gaps (28 to 31 days for monthly flows: slots 12 to 15), so a
+    long schedule costs a few ``exp``; a gap that meets another in its slot replaces it. Either way the
+    factor is the same ``exp``, so the cache changes the time, never a bit of the result. ``gaps``
+    must start at -1 (no gap) for each new ``per_day``.
+    """
+    slot = int(gap) & (_GAP_CACHE - 1)
+    if gaps[slot] == gap:
+        return factors[slot]
+    factor = math.exp(per_day * gap)
+    gaps[slot] = gap
+    factors[slot] = factor
+    return factor
 
 
 @njit(cache=True, nogil=True)
@@ -97,7 +116,7 @@ def _npv_slope_curve(
     lg = math.log1p(rate) / 365.0  # per day
     gaps = work[0]  # scratch space for the gap factors, (2, _GAP_CACHE), reused between calls
     factors = work[1]
-    cached = 0
+    gaps[:] = -1.0
     disc = math.exp(-t[0] * lg)
     f = 0.0
     df = 0.0
@@ -105,19 +124,7 @@ def _npv_slope_curve(
     scale = 0.0
     for i in range(v.size):
         if i > 0:
-            gap = t[i] - t[i - 1]
-            factor = -1.0
-            for j in range(cached):
-                if gaps[j] == gap:
-                    factor = factors[j]
-                    break
-            if factor < 0.0:
-                factor = math.exp(-gap * lg)
-                if cached < _GAP_CACHE:
-                    gaps[cached] = gap
-                    factors[cached] = factor
-                    cached += 1
-            disc *= factor
+            disc *= _gap_factor(t[i] - t[i - 1], -lg, gaps, factors)
         d = v[i] * disc
         f += d
         df -= t[i] * d
@@ -610,7 +617,7 @@ def _log_pv_gap(s: float, v: np.ndarray, t: np.ndarray, work: np.ndarray) -> tup
     n = v.size
     gaps = work[0]
     factors = work[1]
-    cached = 0
+    gaps[:] = -1.0
     step = 1 if s >= 0.0 else -1
     i = 0 if s >= 0.0 else n - 1
     a = -abs(s) / 365.0  # per day away from the anchor
@@ -626,19 +633,7 @@ def _log_pv_gap(s: float, v: np.ndarray, t: np.ndarray, work: np.ndarray) -> tup
             if math.isnan(anchor[k]):
                 anchor[k] = t[i]
             else:
-                gap = abs(t[i] - last[k])
-                factor = -1.0
-                for j in range(cached):
-                    if gaps[j] == gap:
-                        factor = factors[j]
-                        break
-                if factor < 0.0:
-                    factor = math.exp(a * gap)
-                    if cached < _GAP_CACHE:
-                        gaps[cached] = gap
-                        factors[cached] = factor
-                        cached += 1
-                disc[k] *= factor
+                disc[k] *= _gap_factor(abs(t[i] - last[k]), a, gaps, factors)
             last[k] = t[i]
             w = abs(x) * disc[k]
             size[k] += w
