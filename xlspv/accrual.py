@@ -117,8 +117,7 @@ def growth_row(fractions, period, ends, annual, simple, out):  # type: ignore[no
             if hit >= 0:
                 out[r] = values[hit]
                 continue
-            e = 0.0 + f * annual[p]
-            g = e if simple else math.expm1(e)
+            g = _span_growth(f, annual[p], simple)
             keys_f[slot] = f
             keys_p[slot] = p
             values[slot] = g
@@ -126,10 +125,62 @@ def growth_row(fractions, period, ends, annual, simple, out):  # type: ignore[no
             cached = min(cached + 1, _GROWTH_CACHE)
             out[r] = g
         else:
-            e = 0.0
-            for j in range(lo, hi):
-                e += fractions[j] * annual[period[j]]
-            out[r] = e if simple else math.expm1(e)
+            out[r] = _pieces_growth(fractions, period, annual, lo, hi, simple)
+
+
+@njit(cache=True, nogil=True)
+def _span_growth(fraction, annual, simple):  # type: ignore[no-untyped-def]
+    """Growth over one piece: the exponent ``fraction * annual``, or its ``expm1`` when compounding."""
+    e = 0.0 + fraction * annual
+    return e if simple else math.expm1(e)
+
+
+@njit(cache=True, nogil=True)
+def _pieces_growth(fractions, period, annual, lo, hi, simple):  # type: ignore[no-untyped-def]
+    """Growth over a span of pieces ``lo`` to ``hi`` (it crosses a rate change): exponents summed."""
+    e = 0.0
+    for j in range(lo, hi):
+        e += fractions[j] * annual[period[j]]
+    return e if simple else math.expm1(e)
+
+
+#: Slots per rate period of :func:`growth_row_shared`'s table (a power of two).
+SHARED_SLOTS = 64
+
+
+@njit(cache=True, nogil=True)
+def growth_row_shared(  # type: ignore[no-untyped-def]
+    fractions, period, ends, annual, simple, basis, table_f, table_g, table_key, key, out
+):
+    """:func:`growth_row` with a table kept between calls: the same numbers, fewer ``expm1``.
+
+    Many schedules accruing on one rate path (a program's SPVs in one scenario) meet the same spans:
+    the same rate period and the same number of days. ``table_*`` (one row per rate period, as
+    ``annual``; :data:`SHARED_SLOTS` columns) keep each one-piece span's fraction and growth under
+    ``key``, which the caller changes whenever ``annual`` or ``simple`` does (e.g. ``2 * scenario +
+    simple``; ``table_key`` starts at -1). A span's slot is its whole days (``fraction * basis``)
+    modulo the slots; the stored fraction is compared, so a slot taken by another span is recomputed
+    and replaced, never misread. Each growth is :func:`_span_growth` or :func:`_pieces_growth`, as
+    in :func:`growth_row`, so every value is bitwise the same.
+    """
+    out[0] = 0.0
+    for r in range(1, out.size):
+        lo = ends[r - 1]
+        hi = ends[r]
+        if hi - lo == 1:
+            f = fractions[lo]
+            p = period[lo]
+            slot = int(f * basis + 0.5) & (SHARED_SLOTS - 1)
+            if table_key[p, slot] == key and table_f[p, slot] == f:
+                out[r] = table_g[p, slot]
+            else:
+                g = _span_growth(f, annual[p], simple)
+                table_f[p, slot] = f
+                table_g[p, slot] = g
+                table_key[p, slot] = key
+                out[r] = g
+        else:
+            out[r] = _pieces_growth(fractions, period, annual, lo, hi, simple)
 
 
 def rate_path(terms: Terms) -> tuple[np.ndarray | None, np.ndarray]:

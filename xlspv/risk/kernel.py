@@ -5,8 +5,9 @@ each distribution scaled, moved its whole-month delay later and dropped from the
 date order with the schedule's order on a shared date, exactly as
 :func:`xlspv.risk.scenarios.scenario_flows` orders them), the accrual plan of those rows (as
 :func:`xlspv.accrual.plan` builds it: the spans split at the rate path's change dates), and then
-calls the core's own compiled steps: :func:`xlspv.accrual.growth_row`, the rule
-:func:`xlspv.cumulative.rule_row`, and Japan's XIRR :func:`xlspv.xirr._xirr_sorted`. No array of
+calls the core's own compiled steps: :func:`xlspv.accrual.growth_row_shared` (each span's growth,
+kept for the scenario's other SPVs), the rule :func:`xlspv.cumulative.rule_row`, and Japan's XIRR
+:func:`xlspv.xirr._xirr_sorted`. No array of
 scenarios x rows exists, nothing goes back to Python per scenario, and the kernel holds no lock
 (``nogil``), so ranges of scenarios run on several threads at once.
 
@@ -25,7 +26,7 @@ import math
 import numpy as np
 
 from .._jit import njit
-from ..accrual import growth_row
+from ..accrual import SHARED_SLOTS, growth_row, growth_row_shared
 from ..cumulative import rule_row
 from ..xirr import _xirr_sorted
 
@@ -329,6 +330,11 @@ def run_range(
     touched = np.zeros(span, dtype=np.bool_)
     pv = np.empty(span)
     pd = np.empty(span, dtype=np.int64)
+    # one table of spans' growth per rate group, shared by the SPVs of a scenario (a program's SPVs
+    # meet the same spans on the same rate path): far fewer expm1, the same numbers
+    table_f = np.empty((ch_off[ch_off.size - 1], SHARED_SLOTS))
+    table_g = np.empty((ch_off[ch_off.size - 1], SHARED_SLOTS))
+    table_key = np.full((ch_off[ch_off.size - 1], SHARED_SLOTS), -1, dtype=np.int64)
     for s in range(lo, hi):
         row_annual = annual[s % annual.shape[0]]
         first_touch = span
@@ -383,7 +389,23 @@ def run_range(
                 fr = fractions[:pieces]
                 pe = period[:pieces]
                 en = ends[:n]
-            growth_row(fr, pe, en, row_annual[ch_off[g] : ch_off[g + 1]], simple[i], grow[:n])
+            c0, c1 = ch_off[g], ch_off[g + 1]
+            if k_spv == 1:  # nothing to share: the core's small cache is faster than the table
+                growth_row(fr, pe, en, row_annual[c0:c1], simple[i], grow[:n])
+            else:
+                growth_row_shared(
+                    fr,
+                    pe,
+                    en,
+                    row_annual[c0:c1],
+                    simple[i],
+                    basis[i],
+                    table_f[c0:c1],
+                    table_g[c0:c1],
+                    table_key[c0:c1],
+                    2 * s + (1 if simple[i] else 0),
+                    grow[:n],
+                )
             row = rule_row(cv[:n], grow[:n], simple[i], before[i], after[i], japan, interest, balance, tier)
             threshold[s, i] = dd[row] if row >= 0 else -1
             unrecovered[s, i] = balance[n - 1]
