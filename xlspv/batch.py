@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ._jit import default_threads, thread_count
 from .accrual import AccrualPlan, annual_exponent, check_path_start, growth_row, plan, rate_path
-from .cumulative import BLOCK, _rows_parallel, _rows_serial, _summary_parallel, _summary_serial, growth_rows
+from .cumulative import (
+    BLOCK,
+    _rows_parallel,
+    _rows_serial,
+    _summary_parallel,
+    _summary_serial,
+    growth_rows,
+    plan_keys,
+)
 from .dates import to_datetime64, to_ordinals
 from .errors import SpvInputError, TermsError
 from .inputs import BatchChunk, BatchFlows, prepare_batch
@@ -41,6 +49,10 @@ THREADS_MARGIN = 0.8
 #: Scratch a chunk of scenarios may use when per-scenario arrays must be made (values converted,
 #: dates, accrual plans), in bytes.
 CHUNK_BYTES = 32 * 2**20
+
+#: Distinct one-piece spans (year fraction, rate period) a plan row indexes for the summary's growth
+#: (:func:`xlspv.cumulative.plan_keys`); spans past these are computed row by row.
+SPAN_KEYS = 16
 
 
 @dataclass(frozen=True)
@@ -157,10 +169,16 @@ class _Accrual:
     period: np.ndarray
     ends: np.ndarray
     annual: np.ndarray
+    keys: np.ndarray = field(default_factory=lambda: _NO_KEYS)  # the plan's distinct spans, or none
+    key_f: np.ndarray = field(default_factory=lambda: _NONE_F)
+    key_p: np.ndarray = field(default_factory=lambda: _NONE_I)
+    key_n: np.ndarray = field(default_factory=lambda: _NO_COUNTS)
 
 
 _NONE_F = np.zeros((1, 1))
 _NONE_I = np.zeros((1, 1), dtype=np.int64)
+_NO_KEYS = np.zeros((0, 1), dtype=np.int64)
+_NO_COUNTS = np.zeros(0, dtype=np.int64)
 
 
 def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any) -> _Accrual:
@@ -188,7 +206,14 @@ def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any) -> _Accru
         growth = np.empty((1, chunk.days.shape[1]))
         growth_row(fractions[0], p.period[0], p.ends[0], annual[0], bool(simple[0]), growth[0])
         return _Accrual(growth, _NONE_F, _NONE_I, _NONE_I, _NONE_F)
-    return _Accrual(np.empty((0, 1)), fractions, p.period, p.ends, np.ascontiguousarray(annual))
+    annual = np.ascontiguousarray(annual)
+    if fractions.shape[0] != p.period.shape[0]:  # per-scenario day counts on shared dates: per row
+        return _Accrual(np.empty((0, 1)), fractions, p.period, p.ends, annual)
+    g, n = p.ends.shape
+    keys, key_n = np.empty((g, n), dtype=np.int64), np.empty(g, dtype=np.int64)
+    key_f, key_p = np.empty((g, SPAN_KEYS)), np.empty((g, SPAN_KEYS), dtype=np.int64)
+    plan_keys(fractions, p.period, p.ends, keys, key_f, key_p, key_n)
+    return _Accrual(np.empty((0, 1)), fractions, p.period, p.ends, annual, keys, key_f, key_p, key_n)
 
 
 def _group_growth(chunk: BatchChunk, terms: list[Terms]) -> np.ndarray:
@@ -521,7 +546,7 @@ def waterfall_summary(
                 started = time.perf_counter()
             elif probe and i == 2:  # threads only when clearly faster: one thread is never slower
                 run = _summary_parallel if took[0] < THREADS_MARGIN * took[1] else _summary_serial
-            part = flows.chunk(lo, hi)
+            part = flows.chunk(lo, hi, check=False)  # the kernel checks the values it reads
             acc = _accrual(part, conv, deemed_rates)
             at = _sorted_positions(part, positions)
             k = slice(lo, hi)
@@ -534,6 +559,10 @@ def waterfall_summary(
                 acc.period,
                 acc.ends,
                 acc.annual,
+                acc.keys,
+                acc.key_f,
+                acc.key_p,
+                acc.key_n,
                 conv.simple[sub],
                 conv.before[sub],
                 conv.after[sub],
@@ -549,9 +578,14 @@ def waterfall_summary(
                 balance[k],
             )
             _input_rows(part, threshold[k], threshold_days[k])
+            if part.values.shape[0] == 1:  # shared values: one sum of their fundings for all
+                row = part.values[0]
+                funded[k] = -row[row < 0.0].sum()
             if probe and i < 2:
                 took[i] = (time.perf_counter() - started) / (hi - lo)
-    _check_finite(bool(np.isfinite(unrecovered).all() and np.isfinite(received).all()))
+    if not (np.isfinite(unrecovered).all() and np.isfinite(received).all()):
+        flows.check_values()  # a value that is not finite is named as such; else the totals overflow
+        _check_finite(False)
     return BatchSummary(
         threshold_row=threshold,
         threshold_days=threshold_days,

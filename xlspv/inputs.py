@@ -15,6 +15,9 @@ import numpy as np
 from .dates import to_ordinals
 from .errors import SpvInputError
 
+#: Values checked at a time by :meth:`BatchFlows.check_values`, in bytes.
+CHECK_BYTES = 8 * 2**20
+
 
 @dataclass(frozen=True)
 class Flows:
@@ -143,11 +146,20 @@ class BatchFlows:
     def shared_days(self) -> np.ndarray | None:
         return self.dates if self.dates.ndim == 1 else None
 
-    def chunk(self, lo: int, hi: int) -> BatchChunk:
-        """Scenarios ``lo:hi``, converted, checked (finite values, real dates) and in date order."""
+    def check_values(self) -> None:
+        """Refuse values that are not finite numbers (in chunks: no copy of the whole array)."""
+        step = max(1, CHECK_BYTES // (8 * self.n_rows))
+        for lo in range(0, self.values.shape[0], step):
+            if not np.isfinite(self.values[lo : lo + step]).all():
+                raise SpvInputError("values: every value must be a finite number.")
+
+    def chunk(self, lo: int, hi: int, check: bool = True) -> BatchChunk:
+        """Scenarios ``lo:hi``, converted, checked (finite values unless ``check`` is False: the
+        caller's kernel checks them as it reads them, see :meth:`check_values`; real dates) and in
+        date order."""
         vals = self.values if self.values.shape[0] == 1 else self.values[lo:hi]
         vals = np.ascontiguousarray(vals, dtype=np.float64)
-        if not np.isfinite(vals).all():
+        if check and not np.isfinite(vals).all():
             raise SpvInputError("values: every value must be a finite number.")
         if self.dates.ndim == 1:
             days, order = self.dates, self.shared_order
