@@ -3,8 +3,9 @@
 - Batch waterfall, 10,000 scenarios x 480 monthly rows, against a bare numpy cumulative sum over the
   same array (the floor for any pass over that much data).
 - Summary mode (:func:`xlspv.waterfall_summary`), 100,000 x 480: the whole call against the compiled
-  loop alone (the rule over prepared inputs, every row written) and numpy's cumsum of the same array,
-  on the default threads and on one; and 1,000,000 scenarios x 480 rows (a deemed rate each, shared
+  loop alone (the rule over prepared inputs, every row written, default threads), the summary's own
+  kernel alone (prepared inputs, default threads) and numpy's cumsum of the same array, on the default
+  threads and on one; and 1,000,000 scenarios x 480 rows (a deemed rate each, shared
   values) in a fresh process, with its peak memory.
 - XIRR of 40 and 480 flows as lists, numpy arrays and pandas Series, against ``pyxirr.xirr`` (Rust);
   IRR of 40 periodic flows against ``numpy_financial.irr``.
@@ -12,8 +13,9 @@
   the row-at-a-time reading it replaced (kept in ``tests/scheduled_reference.py``).
 
 Run: ``make bench`` (or ``.venv/bin/python benchmarks/bench_core.py``; ``--quick`` skips the 100,000-row
-scheduled reading and the 1,000,000-scenario run). Figures are medians of several repeats after a
-warm-up call that also compiles the numba kernels (``best_of`` gives the best, for older figures).
+scheduled reading and the 1,000,000-scenario run; ``--summary`` runs the summary mode's lines only).
+Figures are medians of several repeats after a warm-up call that also compiles the numba kernels
+(``best_of`` gives the best, for older figures).
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ def bench_summary() -> dict[str, float]:
     from xlspv.batch import _accrual, _conventions
     from xlspv.cumulative import _rows_parallel
     from xlspv.inputs import prepare_batch
+    from xlspv.summary_kernel import _summary_parallel
 
     n_scen, n_rows = 100_000, 480
     values = scenarios(n_scen, n_rows)
@@ -122,6 +125,35 @@ def bench_summary() -> dict[str, float]:
         )
 
     compiled = median_of(loop)
+    sums = [np.empty(n_scen) for _ in range(4)]
+    at, balance = np.zeros((1, 0), dtype=np.int64), np.empty((n_scen, 0))
+
+    def summary_loop() -> None:  # the summary's own kernel on prepared inputs (one pass, all threads)
+        _summary_parallel(
+            part.values,
+            part.days,
+            acc.growth,
+            acc.fractions,
+            acc.period,
+            acc.ends,
+            acc.annual,
+            acc.keys,
+            acc.key_f,
+            acc.key_p,
+            acc.key_n,
+            conv.simple,
+            conv.before,
+            conv.after,
+            False,
+            0.1,
+            at,
+            thr,
+            *sums,
+            np.empty(0),
+            balance,
+        )
+
+    kernel = median_of(summary_loop)
     cumsum = median_of(lambda: np.cumsum(values, axis=1))
     xirr = median_of(lambda: xlspv.waterfall_summary(values, dates, terms, xirr=True), repeats=3)
     resets = np.arange(np.datetime64("2025-07"), np.datetime64("2025-07") + 6 * 80, 6).astype("datetime64[D]")
@@ -136,6 +168,7 @@ def bench_summary() -> dict[str, float]:
         "one_thread_s": one,
         "two_threads_s": two,
         "loop_s": compiled,
+        "kernel_s": kernel,
         "cumsum_s": cumsum,
         "xirr_s": xirr,
         "rate_path_s": path,
@@ -248,19 +281,22 @@ def main() -> None:
         f"xlspv {xlspv.__version__}, Python {platform.python_version()}, numpy {np.__version__}, "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
     )
-    b = bench_batch()
-    print(
-        f"batch waterfall 10,000 x 480 (best): {b['batch_s'] * 1e3:8.1f} ms "
-        f"(numpy cumsum same array {b['cumsum_s'] * 1e3:.1f} ms; ratio {b['ratio']:.2f}x)"
-    )
-    print(f"deemed-rate grid 10,000 rates x 480 rows (best): {b['rate_grid_s'] * 1e3:8.1f} ms")
+    only_summary = "--summary" in sys.argv
+    if not only_summary:
+        b = bench_batch()
+        print(
+            f"batch waterfall 10,000 x 480 (best): {b['batch_s'] * 1e3:8.1f} ms "
+            f"(numpy cumsum same array {b['cumsum_s'] * 1e3:.1f} ms; ratio {b['ratio']:.2f}x)"
+        )
+        print(f"deemed-rate grid 10,000 rates x 480 rows (best): {b['rate_grid_s'] * 1e3:8.1f} ms")
     s = bench_summary()
     print(
         f"summary mode 100,000 x 480 (medians): whole call {s['whole_s'] * 1e3:.0f} ms, one thread "
         f"{s['one_thread_s'] * 1e3:.0f} ms, two threads {s['two_threads_s'] * 1e3:.0f} ms; "
         f"compiled loop alone {s['loop_s'] * 1e3:.0f} ms "
         f"(whole / loop {s['whole_s'] / s['loop_s']:.2f}x); numpy cumsum {s['cumsum_s'] * 1e3:.0f} ms "
-        f"(whole / cumsum {s['whole_s'] / s['cumsum_s']:.2f}x)"
+        f"(whole / cumsum {s['whole_s'] / s['cumsum_s']:.2f}x); the summary's own kernel alone "
+        f"{s['kernel_s'] * 1e3:.0f} ms (whole / kernel {s['whole_s'] / s['kernel_s']:.2f}x)"
     )
     print(
         f"  with Japan's XIRR {s['xirr_s'] * 1e3:.0f} ms; with a rate path (80 resets) each "
@@ -272,6 +308,8 @@ def main() -> None:
             f"summary mode 1,000,000 x 480 (a deemed rate each, fresh process): {m['s']:.2f} s, "
             f"peak RSS {m['peak_mib']:.0f} MiB"
         )
+    if only_summary:
+        return
     x = bench_xirr()
     print(
         f"xirr 40 annual flows (median): {x['xirr_us']:.2f} us per call; pyxirr {x['pyxirr_us']:.2f} us "

@@ -18,19 +18,12 @@ import numpy as np
 
 from ._jit import default_threads, thread_count
 from .accrual import AccrualPlan, annual_exponent, check_path_start, growth_row, plan, rate_path
-from .cumulative import (
-    BLOCK,
-    _rows_parallel,
-    _rows_serial,
-    _summary_parallel,
-    _summary_serial,
-    growth_rows,
-    plan_keys,
-)
+from .cumulative import BLOCK, _rows_parallel, _rows_serial, growth_rows
 from .dates import to_datetime64, to_ordinals
 from .errors import SpvInputError, TermsError
 from .inputs import BatchChunk, BatchFlows, prepare_batch
 from .rows import Rows, party_flows
+from .summary_kernel import _summary_parallel, _summary_serial, plan_keys
 from .terms import Terms
 from .xirr import _check_rate, xirr_many
 
@@ -51,7 +44,7 @@ THREADS_MARGIN = 0.8
 CHUNK_BYTES = 32 * 2**20
 
 #: Distinct one-piece spans (year fraction, rate period) a plan row indexes for the summary's growth
-#: (:func:`xlspv.cumulative.plan_keys`); spans past these are computed row by row.
+#: (:func:`xlspv.summary_kernel.plan_keys`); spans past these are computed row by row.
 SPAN_KEYS = 16
 
 
@@ -160,6 +153,12 @@ def _path_name(deemed_rates: Any) -> str:
     return "deemed_rate: the rate schedule" if deemed_rates is None else "rate_dates: the rate path"
 
 
+_NONE_F = np.zeros((1, 1))
+_NONE_I = np.zeros((1, 1), dtype=np.int64)
+_NO_KEYS = np.zeros((0, 1), dtype=np.int64)
+_NO_COUNTS = np.zeros(0, dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class _Accrual:
     """Kernel inputs for the accrual of one chunk (see :mod:`xlspv.cumulative`)."""
@@ -173,12 +172,6 @@ class _Accrual:
     key_f: np.ndarray = field(default_factory=lambda: _NONE_F)
     key_p: np.ndarray = field(default_factory=lambda: _NONE_I)
     key_n: np.ndarray = field(default_factory=lambda: _NO_COUNTS)
-
-
-_NONE_F = np.zeros((1, 1))
-_NONE_I = np.zeros((1, 1), dtype=np.int64)
-_NO_KEYS = np.zeros((0, 1), dtype=np.int64)
-_NO_COUNTS = np.zeros(0, dtype=np.int64)
 
 
 def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any) -> _Accrual:
