@@ -252,7 +252,7 @@ def _chunks(flows: BatchFlows, conv: _Conventions, chunk: int | None) -> list[tu
     )
     if chunk is None:
         k = 1 if conv.changes is None else conv.changes.size
-        chunk = n_scen if not per_scenario else max(64, CHUNK_BYTES // (8 * 6 * (flows.n_rows + k)))
+        chunk = n_scen if not per_scenario else max(64, CHUNK_BYTES // (8 * 7 * (flows.n_rows + k)))
     if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise SpvInputError(f"chunk: {chunk!r} is not a number of scenarios; give a whole number >= 1.")
     return [(lo, min(lo + int(chunk), n_scen)) for lo in range(0, n_scen, int(chunk))]
