@@ -104,7 +104,7 @@ def bench_summary() -> dict[str, float]:
     two = median_of(lambda: xlspv.waterfall_summary(values, dates, terms, threads=2))
     part = prepare_batch(values, dates).chunk(0, n_scen)
     conv = _conventions(terms, n_scen, None, None)
-    acc = _accrual(part, conv, None)
+    acc = _accrual(part, conv, None, span_keys=True)
     outs = [np.empty((n_scen, n_rows)) for _ in range(3)]
     tier, thr = np.empty((n_scen, n_rows), dtype=np.int8), np.empty(n_scen, dtype=np.int64)
 

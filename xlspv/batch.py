@@ -174,8 +174,9 @@ class _Accrual:
     key_n: np.ndarray = field(default_factory=lambda: _NO_COUNTS)
 
 
-def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any) -> _Accrual:
-    """Growth rows, or the plan and annual exponents the kernel computes them from, for a chunk."""
+def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any, span_keys: bool = False) -> _Accrual:
+    """Growth rows, or the plan and annual exponents the kernel computes them from, for a chunk
+    (with the plan's distinct spans when ``span_keys``: the summary kernel's growth look-up)."""
     lo, hi = chunk.lo, chunk.hi
     if conv.terms is not None:  # per-scenario terms with their own rate schedules: growth per group
         return _Accrual(_group_growth(chunk, conv.terms[lo:hi]), _NONE_F, _NONE_I, _NONE_I, _NONE_F)
@@ -200,7 +201,7 @@ def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any) -> _Accru
         growth_row(fractions[0], p.period[0], p.ends[0], annual[0], bool(simple[0]), growth[0])
         return _Accrual(growth, _NONE_F, _NONE_I, _NONE_I, _NONE_F)
     annual = np.ascontiguousarray(annual)
-    if fractions.shape[0] != p.period.shape[0]:  # per-scenario day counts on shared dates: per row
+    if not span_keys or fractions.shape[0] != p.period.shape[0]:  # (per-scenario day counts: per row)
         return _Accrual(np.empty((0, 1)), fractions, p.period, p.ends, annual)
     g, n = p.ends.shape
     keys, key_n = np.empty((g, n), dtype=np.int64), np.empty(g, dtype=np.int64)
@@ -540,7 +541,7 @@ def waterfall_summary(
             elif probe and i == 2:  # threads only when clearly faster: one thread is never slower
                 run = _summary_parallel if took[0] < THREADS_MARGIN * took[1] else _summary_serial
             part = flows.chunk(lo, hi, check=False)  # the kernel checks the values it reads
-            acc = _accrual(part, conv, deemed_rates)
+            acc = _accrual(part, conv, deemed_rates, span_keys=True)
             at = _sorted_positions(part, positions)
             k = slice(lo, hi)
             sub = slice(lo, hi) if conv.simple.size > 1 else slice(None)
