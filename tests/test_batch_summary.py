@@ -298,9 +298,8 @@ def _random_case(rng: np.random.Generator, n_scen: int, n_rows: int, dates_kind:
     n_rows=st.integers(1, 140),
     form=st.sampled_from(["shared_terms", "flat_rates", "shared_values", "terms_each", "rate_paths"]),
     dates_kind=st.sampled_from(["monthly", "daily"]),
-    threads=st.sampled_from([1, 2]),
 )
-def test_summary_fast_paths_equal_the_full_batch(seed, n_scen, n_rows, form, dates_kind, threads):
+def test_summary_fast_paths_equal_the_full_batch(seed, n_scen, n_rows, form, dates_kind):
     """Four scenarios interleaved (and a last group that repeats one), growth from the distinct
     spans, totals summed blockwise: every figure equals the full batch's bitwise, on any form."""
     rng = np.random.default_rng(seed)
@@ -318,7 +317,7 @@ def test_summary_fast_paths_equal_the_full_batch(seed, n_scen, n_rows, form, dat
         kwargs["rate_dates"][0] = first
         kwargs["deemed_rates"] = rng.uniform(-0.4, 0.8, size=(n_scen, 5))
     positions = [0, n_rows // 2, -1]
-    summary = xlspv.waterfall_summary(values, dates, terms, balance_at=positions, threads=threads, **kwargs)
+    summary = xlspv.waterfall_summary(values, dates, terms, balance_at=positions, **kwargs)
     batch = xlspv.waterfall_batch(values, dates, terms, **kwargs)
     _assert_summary_equals_batch(summary, batch, positions)
     threshold_rows = np.where(batch.threshold_days >= 0, summary.threshold_row, -1)
@@ -402,3 +401,16 @@ def test_summary_refuses_values_that_are_not_finite(bad, form):
     values[..., 13] = bad
     with pytest.raises(SpvInputError, match="values: every value must be a finite number"):
         xlspv.waterfall_summary(values, dates, Terms(0.05), xirr=True, **kwargs)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_summary_blocks_with_a_short_last_group_equal_the_full_batch(threads):
+    """133 scenarios: two full blocks of 64 and one of 5, whose last group of four lanes repeats its
+    last scenario; on one thread and on two, every figure is the full batch's."""
+    rng = np.random.default_rng(133)
+    values, dates = _random_case(rng, 133, 90, "daily")
+    terms = [_random_terms(rng) for _ in range(133)]
+    summary = xlspv.waterfall_summary(values, dates, terms, balance_at=[5, -1], xirr=True, threads=threads)
+    batch = xlspv.waterfall_batch(values, dates, terms)
+    _assert_summary_equals_batch(summary, batch, [5, -1])
+    EQ(summary.xirr_japan, batch.xirr("japan"))
