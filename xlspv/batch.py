@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._jit import default_threads, thread_count
+from ._jit import default_threads, shared_work, thread_count
 from .accrual import AccrualPlan, annual_exponent, check_path_start, growth_row, plan, rate_path
 from .cumulative import BLOCK, _rows_parallel, _rows_serial, growth_rows
 from .dates import to_datetime64, to_ordinals
@@ -533,7 +533,7 @@ def waterfall_summary(
         ranges = _probe_ranges(ranges, n_scen)
     run = _summary_parallel if many else _summary_serial
     took = [0.0, 0.0]  # seconds per scenario of the threaded and the one-thread probes
-    with thread_count(threads):
+    with thread_count(threads), shared_work():  # blocks of scenarios to whichever thread is free
         for i, (lo, hi) in enumerate(ranges):
             if probe and i < 2:  # the first range threaded, the second on one thread; then the faster
                 run = _summary_parallel if i == 0 else _summary_serial
