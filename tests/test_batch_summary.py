@@ -342,7 +342,7 @@ def test_growth_from_distinct_spans_equals_growth_row(seed, n_rows, changes):
         path[0] = days.min() - 1
     p = plan(str(rng.choice(_DAY_COUNTS)), days, path)
     g, n = p.ends.shape
-    keys, key_n = np.empty((g, n), dtype=np.int64), np.empty(g, dtype=np.int64)
+    keys, key_n = np.empty((g, n), dtype=np.int64), np.empty((g, 2), dtype=np.int64)
     key_f, key_p = np.empty((g, SPAN_KEYS)), np.empty((g, SPAN_KEYS), dtype=np.int64)
     plan_keys(p.fractions, p.period, p.ends, keys, key_f, key_p, key_n)
     annual = rng.uniform(-0.5, 0.9, size=(5, max(1, changes)))

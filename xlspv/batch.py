@@ -156,7 +156,7 @@ def _path_name(deemed_rates: Any) -> str:
 _NONE_F = np.zeros((1, 1))
 _NONE_I = np.zeros((1, 1), dtype=np.int64)
 _NO_KEYS = np.zeros((0, 1), dtype=np.int64)
-_NO_COUNTS = np.zeros(0, dtype=np.int64)
+_NO_COUNTS = np.zeros((0, 2), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any, span_keys
     if not span_keys or fractions.shape[0] != p.period.shape[0]:  # (per-scenario day counts: per row)
         return _Accrual(np.empty((0, 1)), fractions, p.period, p.ends, annual)
     g, n = p.ends.shape
-    keys, key_n = np.empty((g, n), dtype=np.int64), np.empty(g, dtype=np.int64)
+    keys, key_n = np.empty((g, n), dtype=np.int64), np.empty((g, 2), dtype=np.int64)
     key_f, key_p = np.empty((g, SPAN_KEYS)), np.empty((g, SPAN_KEYS), dtype=np.int64)
     plan_keys(fractions, p.period, p.ends, keys, key_f, key_p, key_n)
     return _Accrual(np.empty((0, 1)), fractions, p.period, p.ends, annual, keys, key_f, key_p, key_n)
@@ -526,6 +526,8 @@ def waterfall_summary(
     us_received, funded = np.empty(n_scen), np.empty(n_scen)
     rate = np.empty(n_scen if xirr else 0)
     balance = np.empty((n_scen, 0 if positions is None else positions.size))
+    if flows.values.shape[0] == 1:  # shared values: checked once here, not by the kernel per scenario
+        flows.check_values()
     many = _threads(threads, n_scen) > 1
     ranges = _chunks(flows, conv, chunk)
     probe = threads is None and many and n_scen >= PROBE_FROM

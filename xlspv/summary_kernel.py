@@ -86,18 +86,21 @@ def plan_keys(fractions, period, ends, keys, key_f, key_p, key_n):  # type: igno
     """Index the distinct one-piece spans of each plan row, so growth is one ``expm1`` per distinct span.
 
     For plan row ``g`` and row ``r`` whose span is one piece, ``keys[g, r]`` is the index ``u`` of its
-    (fraction, rate period) among ``key_f[g, u]``, ``key_p[g, u]`` (``key_n[g]`` of them, at most
+    (fraction, rate period) among ``key_f[g, u]``, ``key_p[g, u]`` (``key_n[g, 0]`` of them, at most
     ``key_f.shape[1]``); -1 for the first row, spans of several pieces and distinct spans past the
-    last slot (their growth is computed per row). A monthly schedule has four distinct spans.
+    last slot (their growth is computed per row). ``key_n[g, 1]`` is 1 when every span after the
+    first row has a key (a plain look-up then). A monthly schedule has four distinct spans.
     """
     cap = key_f.shape[1]
     for g in range(ends.shape[0]):
         count = 0
+        complete = 1
         keys[g, 0] = -1
         for r in range(1, ends.shape[1]):
             lo = ends[g, r - 1]
             keys[g, r] = -1
             if ends[g, r] - lo != 1:
+                complete = 0
                 continue
             f = fractions[g, lo]
             p = period[g, lo]
@@ -110,7 +113,10 @@ def plan_keys(fractions, period, ends, keys, key_f, key_p, key_n):  # type: igno
                 key_p[g, count] = p
                 keys[g, r] = count
                 count += 1
-        key_n[g] = count
+            if keys[g, r] < 0:
+                complete = 0
+        key_n[g, 0] = count
+        key_n[g, 1] = complete
 
 
 @njit(cache=True, nogil=True)
@@ -121,11 +127,15 @@ def _growth_keyed(s, fractions, period, ends, annual, simple, keys, key_f, key_p
     a = annual[s % annual.shape[0]]
     is_simple = simple[s % simple.shape[0]]
     kf, kp, kr = key_f[g], key_p[g], keys[g]
-    for u in range(key_n[g]):
+    for u in range(key_n[g, 0]):
         e = 0.0 + kf[u] * a[kp[u]]
         table[u] = e if is_simple else math.expm1(e)
-    fr, pr, er = fractions[g], period[g], ends[g]
     out[0] = 0.0
+    if key_n[g, 1]:  # every span from the table: a plain gather (compiles to a tight loop)
+        for r in range(1, out.size):
+            out[r] = table[kr[r]]
+        return out
+    fr, pr, er = fractions[g], period[g], ends[g]
     for r in range(1, out.size):
         k = kr[r]
         if k >= 0:
@@ -267,9 +277,10 @@ def _summary_finish(
     """Scenario ``s``'s totals from its values ``v`` and Japan's parts ``japan`` (date order).
 
     ``tree`` is :func:`sum_tree`'s plan for the rows (blocks_lo, blocks_n, ops, counts); ``scratch``
-    holds the block sums and the pairwise stacks. Japan's fundings are summed only when ``own_funds``
-    (per-scenario values; shared values are summed once by the caller). Returns False when a
-    value is not finite (then nothing else is trusted: the caller says so).
+    holds the block sums and the pairwise stacks. The values are checked and Japan's fundings summed
+    only when ``own_funds`` (per-scenario values; shared values are checked and summed once by the
+    caller). Returns False when a value is not finite (then nothing else is trusted: the caller
+    says so).
     """
     threshold, unrecovered, received, us_received, funded, rate, balance_at = outs
     blocks_lo, blocks_n, ops, counts = tree
@@ -280,9 +291,9 @@ def _summary_finish(
     received[s] = _tree_sum(ops, counts[1], japan_sums, stack)
     us_received[s] = _tree_sum(ops, counts[1], us_sums, stack)
     finite = True
-    for r in range(n):  # (a loop of its own: compiled to vector instructions)
-        finite &= v[r] - v[r] == 0.0  # NaN for inf and NaN
     if own_funds:
+        for r in range(n):  # (a loop of its own: compiled to vector instructions)
+            finite &= v[r] - v[r] == 0.0  # NaN for inf and NaN
         m = 0
         for r in range(n):  # Japan's fundings, in date order, for numpy's sum of values[values < 0]
             if v[r] < 0.0:
