@@ -30,9 +30,13 @@ from .xirr import _check_rate, xirr_many
 #: Below this many scenarios, threads cost more than they save.
 PARALLEL_FROM = 64
 
-#: From this many scenarios, :func:`waterfall_summary` on the default threads times a probe on one
-#: thread and one on all, then runs the rest on the faster (its results do not depend on threads).
+#: From this many scenarios, :func:`waterfall_summary` on the default threads times probes on all
+#: threads and on one, then runs the rest on the faster (its results do not depend on threads).
 PROBE_FROM = 8192
+
+#: Probes run, alternating threaded and one-thread, each mode judged by its faster probe (one probe
+#: a mode is at the mercy of a moment's load on a shared machine).
+PROBES = 4
 
 #: Threads must take less than this share of one thread's time on the probes to be chosen (the
 #: probes are short and the machine's load moves; the threaded probe runs first and pays for any
@@ -496,9 +500,10 @@ def waterfall_summary(
         Scenarios converted and run at a time (default: about 32 MiB of scratch a chunk, or all of
         them when nothing per scenario needs converting).
     threads : int, optional
-        Most threads to use. By default, from :data:`PROBE_FROM` scenarios, a probe of about 1/64
-        of them runs on one thread and one on numba's threads, and the rest runs on the faster, so
-        the default is not slower than one thread (on fewer scenarios: numba's threads).
+        Most threads to use. By default, from :data:`PROBE_FROM` scenarios, probes of about 1/64
+        of them each run alternately on numba's threads and on one (:data:`PROBES`), and the rest
+        runs on the faster, so the default is not slower than one thread (on fewer scenarios:
+        numba's threads).
 
     Returns
     -------
@@ -534,13 +539,13 @@ def waterfall_summary(
     if probe:
         ranges = _probe_ranges(ranges, n_scen)
     run = _summary_parallel if many else _summary_serial
-    took = [0.0, 0.0]  # seconds per scenario of the threaded and the one-thread probes
+    took = [np.inf, np.inf]  # seconds per scenario of the threaded and the one-thread probes
     with thread_count(threads), shared_work():  # blocks of scenarios to whichever thread is free
         for i, (lo, hi) in enumerate(ranges):
-            if probe and i < 2:  # the first range threaded, the second on one thread; then the faster
-                run = _summary_parallel if i == 0 else _summary_serial
+            if probe and i < PROBES:  # threaded, one thread, threaded, ...; then the faster
+                run = _summary_parallel if i % 2 == 0 else _summary_serial
                 started = time.perf_counter()
-            elif probe and i == 2:  # threads only when clearly faster: one thread is never slower
+            elif probe and i == PROBES:  # threads only when clearly faster: one thread is never slower
                 run = _summary_parallel if took[0] < THREADS_MARGIN * took[1] else _summary_serial
             part = flows.chunk(lo, hi, check=False)  # the kernel checks the values it reads
             acc = _accrual(part, conv, deemed_rates, span_keys=True)
@@ -577,8 +582,8 @@ def waterfall_summary(
             if part.values.shape[0] == 1:  # shared values: one sum of their fundings for all
                 row = part.values[0]
                 funded[k] = -row[row < 0.0].sum()
-            if probe and i < 2:
-                took[i] = (time.perf_counter() - started) / (hi - lo)
+            if probe and i < PROBES:
+                took[i % 2] = min(took[i % 2], (time.perf_counter() - started) / (hi - lo))
     if not (np.isfinite(unrecovered).all() and np.isfinite(received).all()):
         flows.check_values()  # a value that is not finite is named as such; else the totals overflow
         _check_finite(False)
@@ -596,15 +601,16 @@ def waterfall_summary(
 
 
 def _probe_ranges(ranges: list[tuple[int, int]], n_scen: int) -> list[tuple[int, int]]:
-    """The ranges with two equal probes of about 1/64 of the scenarios first (whole blocks).
+    """The ranges with :data:`PROBES` equal probes of about 1/64 of the scenarios first (whole blocks).
 
     On a shared 2-core machine threads can lose to one thread (other processes hold the cores, or
     the pass is bound by memory); which one wins is measured on the probes, not assumed.
     """
     size = max(PROBE_FROM // 8, (n_scen // 64) // BLOCK * BLOCK)
     lo0, hi0 = ranges[0]
-    if hi0 - lo0 >= 2 * size:
-        return [(lo0, lo0 + size), (lo0 + size, lo0 + 2 * size), (lo0 + 2 * size, hi0), *ranges[1:]]
+    if hi0 - lo0 >= PROBES * size:
+        probes = [(lo0 + j * size, lo0 + (j + 1) * size) for j in range(PROBES)]
+        return [*probes, (lo0 + PROBES * size, hi0), *ranges[1:]]
     return ranges
 
 
