@@ -61,6 +61,19 @@ def median_of(func: Callable[[], object], repeats: int = 7, number: int = 1) -> 
     return statistics.median(times)
 
 
+def medians_interleaved(funcs: dict[str, Callable[[], object]], repeats: int = 9) -> dict[str, float]:
+    """Median seconds per call of each function, run in turns (one call of each per round, after a
+    warm-up round), so that a shared machine's changing load falls on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in funcs}
+    for round_ in range(repeats + 1):
+        for name, func in funcs.items():
+            start = time.perf_counter()
+            func()
+            if round_:
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def monthly_dates(n: int, start: dt.date = dt.date(2026, 1, 31)) -> np.ndarray:
     months = np.arange(n) + (start.year - 1970) * 12 + start.month - 1
     return (months + 1).astype("datetime64[M]").astype("datetime64[D]") - 1  # month ends
@@ -89,7 +102,7 @@ def bench_batch() -> dict[str, float]:
 
 
 def bench_summary() -> dict[str, float]:
-    """Summary mode 100,000 x 480 against the compiled loop and numpy's cumsum, medians."""
+    """Summary mode 100,000 x 480 against the compiled loop and numpy's cumsum, medians (run in turns)."""
     from xlspv.batch import _accrual, _conventions
     from xlspv.cumulative import _rows_parallel
     from xlspv.inputs import prepare_batch
@@ -99,9 +112,6 @@ def bench_summary() -> dict[str, float]:
     values = scenarios(n_scen, n_rows)
     dates = monthly_dates(n_rows)
     terms = xlspv.Terms(0.05)
-    whole = median_of(lambda: xlspv.waterfall_summary(values, dates, terms))
-    one = median_of(lambda: xlspv.waterfall_summary(values, dates, terms, threads=1))
-    two = median_of(lambda: xlspv.waterfall_summary(values, dates, terms, threads=2))
     part = prepare_batch(values, dates).chunk(0, n_scen)
     conv = _conventions(terms, n_scen, None, None)
     acc = _accrual(part, conv, None, span_keys=True)
@@ -124,7 +134,6 @@ def bench_summary() -> dict[str, float]:
             thr,
         )
 
-    compiled = median_of(loop)
     sums = [np.empty(n_scen) for _ in range(4)]
     at, balance = np.zeros((1, 0), dtype=np.int64), np.empty((n_scen, 0))
 
@@ -153,8 +162,19 @@ def bench_summary() -> dict[str, float]:
             balance,
         )
 
-    kernel = median_of(summary_loop)
-    cumsum = median_of(lambda: np.cumsum(values, axis=1))
+    m = medians_interleaved(
+        {
+            "whole": lambda: xlspv.waterfall_summary(values, dates, terms),
+            "one": lambda: xlspv.waterfall_summary(values, dates, terms, threads=1),
+            "two": lambda: xlspv.waterfall_summary(values, dates, terms, threads=2),
+            "loop": loop,
+            "kernel": summary_loop,
+            "cumsum": lambda: np.cumsum(values, axis=1),
+        }
+    )
+    whole, one, two, compiled, kernel, cumsum = (
+        m[k] for k in ("whole", "one", "two", "loop", "kernel", "cumsum")
+    )
     xirr = median_of(lambda: xlspv.waterfall_summary(values, dates, terms, xirr=True), repeats=3)
     resets = np.arange(np.datetime64("2025-07"), np.datetime64("2025-07") + 6 * 80, 6).astype("datetime64[D]")
     paths = np.random.default_rng(3).uniform(0.0, 0.1, size=(n_scen, resets.size))
