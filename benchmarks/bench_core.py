@@ -3,8 +3,9 @@
 - Batch waterfall, 10,000 scenarios x 480 monthly rows, against a bare numpy cumulative sum over the
   same array (the floor for any pass over that much data).
 - Summary mode (:func:`xlspv.waterfall_summary`), 100,000 x 480: the whole call against the compiled
-  loop alone (the rule over prepared inputs, every row written) and numpy's cumsum of the same array,
-  on the default threads and on one; and 1,000,000 scenarios x 480 rows (a deemed rate each, shared
+  loop alone (the rule over prepared inputs, every row written, default threads), the summary's own
+  kernel alone (prepared inputs, default threads) and numpy's cumsum of the same array, on the default
+  threads and on one; and 1,000,000 scenarios x 480 rows (a deemed rate each, shared
   values) in a fresh process, with its peak memory.
 - XIRR of 40 and 480 flows as lists, numpy arrays and pandas Series, against ``pyxirr.xirr`` (Rust);
   IRR of 40 periodic flows against ``numpy_financial.irr``.
@@ -12,8 +13,9 @@
   the row-at-a-time reading it replaced (kept in ``tests/scheduled_reference.py``).
 
 Run: ``make bench`` (or ``.venv/bin/python benchmarks/bench_core.py``; ``--quick`` skips the 100,000-row
-scheduled reading and the 1,000,000-scenario run). Figures are medians of several repeats after a
-warm-up call that also compiles the numba kernels (``best_of`` gives the best, for older figures).
+scheduled reading and the 1,000,000-scenario run; ``--summary`` runs the summary mode's lines only).
+Figures are medians of several repeats after a warm-up call that also compiles the numba kernels
+(``best_of`` gives the best, for older figures).
 """
 
 from __future__ import annotations
@@ -60,6 +62,19 @@ def median_of(func: Callable[[], object], repeats: int = 7, number: int = 1) -> 
     return statistics.median(times)
 
 
+def medians_interleaved(funcs: dict[str, Callable[[], object]], repeats: int = 9) -> dict[str, float]:
+    """Median seconds per call of each function, run in turns (one call of each per round, after a
+    warm-up round), so that a shared machine's changing load falls on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in funcs}
+    for round_ in range(repeats + 1):
+        for name, func in funcs.items():
+            start = time.perf_counter()
+            func()
+            if round_:
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def monthly_dates(n: int, start: dt.date = dt.date(2026, 1, 31)) -> np.ndarray:
     months = np.arange(n) + (start.year - 1970) * 12 + start.month - 1
     return (months + 1).astype("datetime64[M]").astype("datetime64[D]") - 1  # month ends
@@ -88,21 +103,19 @@ def bench_batch() -> dict[str, float]:
 
 
 def bench_summary() -> dict[str, float]:
-    """Summary mode 100,000 x 480 against the compiled loop and numpy's cumsum, medians."""
+    """Summary mode 100,000 x 480 against the compiled loop and numpy's cumsum, medians (run in turns)."""
     from xlspv.batch import _accrual, _conventions
     from xlspv.cumulative import _rows_parallel
     from xlspv.inputs import prepare_batch
+    from xlspv.summary_kernel import _summary_parallel
 
     n_scen, n_rows = 100_000, 480
     values = scenarios(n_scen, n_rows)
     dates = monthly_dates(n_rows)
     terms = xlspv.Terms(0.05)
-    whole = median_of(lambda: xlspv.waterfall_summary(values, dates, terms))
-    one = median_of(lambda: xlspv.waterfall_summary(values, dates, terms, threads=1))
-    two = median_of(lambda: xlspv.waterfall_summary(values, dates, terms, threads=2))
     part = prepare_batch(values, dates).chunk(0, n_scen)
     conv = _conventions(terms, n_scen, None, None)
-    acc = _accrual(part, conv, None)
+    acc = _accrual(part, conv, None, span_keys=True)
     outs = [np.empty((n_scen, n_rows)) for _ in range(3)]
     tier, thr = np.empty((n_scen, n_rows), dtype=np.int8), np.empty(n_scen, dtype=np.int64)
 
@@ -122,8 +135,47 @@ def bench_summary() -> dict[str, float]:
             thr,
         )
 
-    compiled = median_of(loop)
-    cumsum = median_of(lambda: np.cumsum(values, axis=1))
+    sums = [np.empty(n_scen) for _ in range(4)]
+    at, balance = np.zeros((1, 0), dtype=np.int64), np.empty((n_scen, 0))
+
+    def summary_loop() -> None:  # the summary's own kernel on prepared inputs (one pass, all threads)
+        _summary_parallel(
+            part.values,
+            part.days,
+            acc.growth,
+            acc.fractions,
+            acc.period,
+            acc.ends,
+            acc.annual,
+            acc.keys,
+            acc.key_f,
+            acc.key_p,
+            acc.key_n,
+            conv.simple,
+            conv.before,
+            conv.after,
+            False,
+            0.1,
+            at,
+            thr,
+            *sums,
+            np.empty(0),
+            balance,
+        )
+
+    m = medians_interleaved(
+        {
+            "whole": lambda: xlspv.waterfall_summary(values, dates, terms),
+            "one": lambda: xlspv.waterfall_summary(values, dates, terms, threads=1),
+            "two": lambda: xlspv.waterfall_summary(values, dates, terms, threads=2),
+            "loop": loop,
+            "kernel": summary_loop,
+            "cumsum": lambda: np.cumsum(values, axis=1),
+        }
+    )
+    whole, one, two, compiled, kernel, cumsum = (
+        m[k] for k in ("whole", "one", "two", "loop", "kernel", "cumsum")
+    )
     xirr = median_of(lambda: xlspv.waterfall_summary(values, dates, terms, xirr=True), repeats=3)
     resets = np.arange(np.datetime64("2025-07"), np.datetime64("2025-07") + 6 * 80, 6).astype("datetime64[D]")
     paths = np.random.default_rng(3).uniform(0.0, 0.1, size=(n_scen, resets.size))
@@ -137,6 +189,7 @@ def bench_summary() -> dict[str, float]:
         "one_thread_s": one,
         "two_threads_s": two,
         "loop_s": compiled,
+        "kernel_s": kernel,
         "cumsum_s": cumsum,
         "xirr_s": xirr,
         "rate_path_s": path,
@@ -270,19 +323,22 @@ def main() -> None:
         f"xlspv {xlspv.__version__}, Python {platform.python_version()}, numpy {np.__version__}, "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
     )
-    b = bench_batch()
-    print(
-        f"batch waterfall 10,000 x 480 (best): {b['batch_s'] * 1e3:8.1f} ms "
-        f"(numpy cumsum same array {b['cumsum_s'] * 1e3:.1f} ms; ratio {b['ratio']:.2f}x)"
-    )
-    print(f"deemed-rate grid 10,000 rates x 480 rows (best): {b['rate_grid_s'] * 1e3:8.1f} ms")
+    only_summary = "--summary" in sys.argv
+    if not only_summary:
+        b = bench_batch()
+        print(
+            f"batch waterfall 10,000 x 480 (best): {b['batch_s'] * 1e3:8.1f} ms "
+            f"(numpy cumsum same array {b['cumsum_s'] * 1e3:.1f} ms; ratio {b['ratio']:.2f}x)"
+        )
+        print(f"deemed-rate grid 10,000 rates x 480 rows (best): {b['rate_grid_s'] * 1e3:8.1f} ms")
     s = bench_summary()
     print(
         f"summary mode 100,000 x 480 (medians): whole call {s['whole_s'] * 1e3:.0f} ms, one thread "
         f"{s['one_thread_s'] * 1e3:.0f} ms, two threads {s['two_threads_s'] * 1e3:.0f} ms; "
         f"compiled loop alone {s['loop_s'] * 1e3:.0f} ms "
         f"(whole / loop {s['whole_s'] / s['loop_s']:.2f}x); numpy cumsum {s['cumsum_s'] * 1e3:.0f} ms "
-        f"(whole / cumsum {s['whole_s'] / s['cumsum_s']:.2f}x)"
+        f"(whole / cumsum {s['whole_s'] / s['cumsum_s']:.2f}x); the summary's own kernel alone "
+        f"{s['kernel_s'] * 1e3:.0f} ms (whole / kernel {s['whole_s'] / s['kernel_s']:.2f}x)"
     )
     print(
         f"  with Japan's XIRR {s['xirr_s'] * 1e3:.0f} ms; with a rate path (80 resets) each "
@@ -294,6 +350,8 @@ def main() -> None:
             f"summary mode 1,000,000 x 480 (a deemed rate each, fresh process): {m['s']:.2f} s, "
             f"peak RSS {m['peak_mib']:.0f} MiB"
         )
+    if only_summary:
+        return
     x = bench_xirr()
     print(
         f"xirr 40 annual flows (median): {x['xirr_us']:.2f} us per call; pyxirr {x['pyxirr_us']:.2f} us "

@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import xlspv
 from xlspv import RateScheduleError, SpvInputError, Terms, TermsError
@@ -180,7 +182,7 @@ def test_summary_is_the_same_in_any_chunks_and_on_any_threads():
 
 @pytest.mark.parametrize("per_scenario_dates", [False, True], ids=["one-pass", "chunked"])
 def test_summary_on_default_threads_probes_and_gives_the_one_thread_result(per_scenario_dates, monkeypatch):
-    """From PROBE_FROM scenarios the default times a one-thread and a threaded probe: same numbers."""
+    """From PROBE_FROM scenarios the default times threaded and one-thread probes: same numbers."""
     from xlspv import batch
     from xlspv._jit import default_threads
 
@@ -196,7 +198,8 @@ def test_summary_on_default_threads_probes_and_gives_the_one_thread_result(per_s
         monkeypatch.setattr(batch, name, lambda *a, _k=kernel, _n=name: seen.append(_n) or _k(*a))
     chunk = 300 if per_scenario_dates else None
     default = xlspv.waterfall_summary(values, dates, Terms(0.05), xirr=True, chunk=chunk)
-    assert seen[:2] == ["_summary_parallel", "_summary_serial"]  # the two probes
+    assert seen[:4] == ["_summary_parallel", "_summary_serial"] * 2  # the probes, alternating
+    assert len(seen) > 4 and seen[4] in ("_summary_parallel", "_summary_serial")  # then the faster
     one = xlspv.waterfall_summary(values, dates, Terms(0.05), xirr=True, threads=1)
     for field in (
         "threshold_row",
@@ -259,3 +262,156 @@ def test_summary_bad_arguments_name_the_argument(kwargs, error, words):
         )
     for word in words:
         assert word in str(info.value)
+
+
+# ---- the summary kernel's fast paths (xlspv/summary_kernel.py) against the general paths ---------------
+
+_COMPOUNDINGS = ["annual", "semiannual", "monthly", "continuous", "simple"]
+_DAY_COUNTS = ["ACT/365F", "ACT/360", "30/360"]
+
+
+def _random_terms(rng: np.random.Generator) -> Terms:
+    return Terms(
+        float(rng.uniform(-0.3, 0.6)),
+        compounding=str(rng.choice(_COMPOUNDINGS)),
+        day_count=str(rng.choice(_DAY_COUNTS)),
+        japan_share_before=float(rng.uniform(0.05, 1.0)),
+        japan_share_after=float(rng.uniform(0.0, 1.0)),
+    )
+
+
+def _random_case(rng: np.random.Generator, n_scen: int, n_rows: int, dates_kind: str):
+    """Values with fundings and distributions anywhere (and zeros), dates of the kind asked for."""
+    v = rng.uniform(-150, 150, size=(n_scen, n_rows)) * (rng.random((n_scen, n_rows)) < 0.9)
+    v[:, 0] = -rng.uniform(1, 200, size=n_scen)
+    if dates_kind == "monthly":  # four distinct spans: every span from the look-up table
+        dates = _monthly(n_rows)
+    else:  # daily gaps of 0 to 400 days: more distinct spans than the table holds, and repeated dates
+        gaps = rng.integers(0, 400, size=n_rows) * (rng.random(n_rows) < 0.95)
+        dates = np.datetime64("2024-02-29") + np.cumsum(gaps).astype("timedelta64[D]")
+    return v, dates
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_scen=st.integers(1, 11),
+    n_rows=st.integers(1, 140),
+    form=st.sampled_from(["shared_terms", "flat_rates", "shared_values", "terms_each", "rate_paths"]),
+    dates_kind=st.sampled_from(["monthly", "daily"]),
+)
+def test_summary_fast_paths_equal_the_full_batch(seed, n_scen, n_rows, form, dates_kind):
+    """Four scenarios interleaved (and a last group that repeats one), growth from the distinct
+    spans, totals summed blockwise: every figure equals the full batch's bitwise, on any form."""
+    rng = np.random.default_rng(seed)
+    values, dates = _random_case(rng, n_scen, n_rows, dates_kind)
+    terms = _random_terms(rng)
+    kwargs: dict = {}
+    if form in ("flat_rates", "shared_values"):
+        kwargs["deemed_rates"] = rng.uniform(-0.4, 0.8, size=n_scen)
+        values = values[0] if form == "shared_values" else values
+    elif form == "terms_each":
+        terms = [_random_terms(rng) for _ in range(n_scen)]
+    elif form == "rate_paths":
+        first = dates[0] - np.timedelta64(int(rng.integers(0, 90)), "D")
+        kwargs["rate_dates"] = first + np.cumsum(rng.integers(1, 200, size=5)).astype("timedelta64[D]")
+        kwargs["rate_dates"][0] = first
+        kwargs["deemed_rates"] = rng.uniform(-0.4, 0.8, size=(n_scen, 5))
+    positions = [0, n_rows // 2, -1]
+    summary = xlspv.waterfall_summary(values, dates, terms, balance_at=positions, **kwargs)
+    batch = xlspv.waterfall_batch(values, dates, terms, **kwargs)
+    _assert_summary_equals_batch(summary, batch, positions)
+    threshold_rows = np.where(batch.threshold_days >= 0, summary.threshold_row, -1)
+    EQ(summary.threshold_row, threshold_rows)
+    EQ(summary.japan_funded, [-row[row < 0].sum() for row in np.broadcast_to(values, batch.values.shape)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_rows=st.integers(2, 300), changes=st.integers(0, 6))
+def test_growth_from_distinct_spans_equals_growth_row(seed, n_rows, changes):
+    """plan_keys + _growth_keyed give accrual.growth_row's numbers bitwise (one-piece spans from the
+    table, spans split at rate changes and spans past the table computed row by row)."""
+    from xlspv.accrual import growth_row, plan
+    from xlspv.batch import SPAN_KEYS
+    from xlspv.summary_kernel import _growth_keyed, plan_keys
+
+    rng = np.random.default_rng(seed)
+    days = 740_000 + np.cumsum(rng.integers(0, 60, size=(3, n_rows)), axis=1)
+    path = None
+    if changes:
+        path = np.sort(rng.choice(np.arange(days.min() - 30, days.max() + 30), changes, replace=False))
+        path[0] = days.min() - 1
+    p = plan(str(rng.choice(_DAY_COUNTS)), days, path)
+    g, n = p.ends.shape
+    keys, key_n = np.empty((g, n), dtype=np.int64), np.empty((g, 2), dtype=np.int64)
+    key_f, key_p = np.empty((g, SPAN_KEYS)), np.empty((g, SPAN_KEYS), dtype=np.int64)
+    plan_keys(p.fractions, p.period, p.ends, keys, key_f, key_p, key_n)
+    annual = rng.uniform(-0.5, 0.9, size=(5, max(1, changes)))
+    simple = np.array([False, True, False, True, False])
+    got, want = np.empty(n), np.empty(n)
+    for s in range(5):
+        _growth_keyed(
+            s,
+            p.fractions,
+            p.period,
+            p.ends,
+            annual,
+            simple,
+            keys,
+            key_f,
+            key_p,
+            key_n,
+            np.empty(SPAN_KEYS),
+            got,
+        )
+        growth_row(p.fractions[s % g], p.period[s % g], p.ends[s % g], annual[s], simple[s], want)
+        EQ(got, want)
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 127, 128, 129, 255, 480, 1000, 4097])
+def test_blockwise_totals_equal_numpys_sums(n):
+    """sum_tree's plan with _block_sums_paid sums Japan's and the US's parts as numpy's sum does."""
+    from xlspv.summary_kernel import _block_sums_paid, _tree_sum, sum_tree
+
+    rng = np.random.default_rng(n)
+    v = rng.uniform(-1e3, 1e3, size=n) * (rng.random(n) < 0.9)
+    japan = np.where(v > 0, v * rng.uniform(0, 1, size=n), 0.0)
+    size = n // 32 + 2
+    blocks_lo, blocks_n = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    ops = np.empty(2 * size, dtype=np.int64)
+    n_blocks, n_ops = sum_tree(n, blocks_lo, blocks_n, ops)
+    sums = [_block_sums_paid(v, japan, blocks_lo[k], blocks_n[k]) for k in range(n_blocks)]
+    stack = np.empty(max(64, size))
+    assert _tree_sum(ops, n_ops, np.array([a for a, _ in sums]), stack) == japan.sum()
+    assert (
+        _tree_sum(ops, n_ops, np.array([b for _, b in sums]), stack) == np.where(v > 0, v - japan, 0.0).sum()
+    )
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("form", ["per_scenario", "shared", "per_scenario_dates"])
+def test_summary_refuses_values_that_are_not_finite(bad, form):
+    """The kernel checks the values as it reads them (no separate pass): same message as before."""
+    values, dates = _scenarios(70, 24, seed=1), _monthly(24)
+    kwargs: dict = {}
+    if form == "shared":
+        values, kwargs = values[0], {"deemed_rates": np.linspace(0, 0.1, 70)}
+    elif form == "per_scenario_dates":
+        dates = np.broadcast_to(dates, values.shape)
+    values = values.copy()
+    values[..., 13] = bad
+    with pytest.raises(SpvInputError, match="values: every value must be a finite number"):
+        xlspv.waterfall_summary(values, dates, Terms(0.05), xirr=True, **kwargs)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_summary_blocks_with_a_short_last_group_equal_the_full_batch(threads):
+    """133 scenarios: two full blocks of 64 and one of 5, whose last group of four lanes repeats its
+    last scenario; on one thread and on two, every figure is the full batch's."""
+    rng = np.random.default_rng(133)
+    values, dates = _random_case(rng, 133, 90, "daily")
+    terms = [_random_terms(rng) for _ in range(133)]
+    summary = xlspv.waterfall_summary(values, dates, terms, balance_at=[5, -1], xirr=True, threads=threads)
+    batch = xlspv.waterfall_batch(values, dates, terms)
+    _assert_summary_equals_batch(summary, batch, [5, -1])
+    EQ(summary.xirr_japan, batch.xirr("japan"))

@@ -74,6 +74,20 @@ def thread_count(threads: int | None) -> Iterator[None]:
         numba.set_num_threads(old)
 
 
+@contextmanager
+def shared_work(chunk: int = 1) -> Iterator[None]:
+    """Parallel loops inside hand out ``chunk`` iterations at a time to whichever thread is free,
+    instead of equal shares decided up front: where other processes also use the cores, a thread
+    that gets less of its core then no longer holds back the whole loop."""
+    if not HAVE_NUMBA:
+        yield
+        return
+    import numba
+
+    with numba.parallel_chunksize(chunk):
+        yield
+
+
 def default_threads() -> int:
     """Threads the parallel kernels use by default (1 without numba)."""
     if not HAVE_NUMBA:
@@ -83,4 +97,4 @@ def default_threads() -> int:
     return int(numba.get_num_threads())
 
 
-__all__ = ["HAVE_NUMBA", "default_threads", "njit", "prange", "thread_count"]
+__all__ = ["HAVE_NUMBA", "default_threads", "njit", "prange", "shared_work", "thread_count"]

@@ -11,27 +11,32 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ._jit import default_threads, thread_count
+from ._jit import default_threads, shared_work, thread_count
 from .accrual import AccrualPlan, annual_exponent, check_path_start, growth_row, plan, rate_path
-from .cumulative import BLOCK, _rows_parallel, _rows_serial, _summary_parallel, _summary_serial, growth_rows
+from .cumulative import BLOCK, _rows_parallel, _rows_serial, growth_rows
 from .dates import to_datetime64, to_ordinals
 from .errors import SpvInputError, TermsError
 from .inputs import BatchChunk, BatchFlows, prepare_batch
 from .rows import Rows, party_flows
+from .summary_kernel import _summary_parallel, _summary_serial, plan_keys
 from .terms import Terms
 from .xirr import _check_rate, xirr_many
 
 #: Below this many scenarios, threads cost more than they save.
 PARALLEL_FROM = 64
 
-#: From this many scenarios, :func:`waterfall_summary` on the default threads times a probe on one
-#: thread and one on all, then runs the rest on the faster (its results do not depend on threads).
+#: From this many scenarios, :func:`waterfall_summary` on the default threads times probes on all
+#: threads and on one, then runs the rest on the faster (its results do not depend on threads).
 PROBE_FROM = 8192
+
+#: Probes run, alternating threaded and one-thread, each mode judged by its faster probe (one probe
+#: a mode is at the mercy of a moment's load on a shared machine).
+PROBES = 4
 
 #: Threads must take less than this share of one thread's time on the probes to be chosen (the
 #: probes are short and the machine's load moves; the threaded probe runs first and pays for any
@@ -41,6 +46,10 @@ THREADS_MARGIN = 0.8
 #: Scratch a chunk of scenarios may use when per-scenario arrays must be made (values converted,
 #: dates, accrual plans), in bytes.
 CHUNK_BYTES = 32 * 2**20
+
+#: Distinct one-piece spans (year fraction, rate period) a plan row indexes for the summary's growth
+#: (:func:`xlspv.summary_kernel.plan_keys`); spans past these are computed row by row.
+SPAN_KEYS = 16
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,12 @@ def _path_name(deemed_rates: Any) -> str:
     return "deemed_rate: the rate schedule" if deemed_rates is None else "rate_dates: the rate path"
 
 
+_NONE_F = np.zeros((1, 1))
+_NONE_I = np.zeros((1, 1), dtype=np.int64)
+_NO_KEYS = np.zeros((0, 1), dtype=np.int64)
+_NO_COUNTS = np.zeros((0, 2), dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class _Accrual:
     """Kernel inputs for the accrual of one chunk (see :mod:`xlspv.cumulative`)."""
@@ -157,14 +172,15 @@ class _Accrual:
     period: np.ndarray
     ends: np.ndarray
     annual: np.ndarray
+    keys: np.ndarray = field(default_factory=lambda: _NO_KEYS)  # the plan's distinct spans, or none
+    key_f: np.ndarray = field(default_factory=lambda: _NONE_F)
+    key_p: np.ndarray = field(default_factory=lambda: _NONE_I)
+    key_n: np.ndarray = field(default_factory=lambda: _NO_COUNTS)
 
 
-_NONE_F = np.zeros((1, 1))
-_NONE_I = np.zeros((1, 1), dtype=np.int64)
-
-
-def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any) -> _Accrual:
-    """Growth rows, or the plan and annual exponents the kernel computes them from, for a chunk."""
+def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any, span_keys: bool = False) -> _Accrual:
+    """Growth rows, or the plan and annual exponents the kernel computes them from, for a chunk
+    (with the plan's distinct spans when ``span_keys``: the summary kernel's growth look-up)."""
     lo, hi = chunk.lo, chunk.hi
     if conv.terms is not None:  # per-scenario terms with their own rate schedules: growth per group
         return _Accrual(_group_growth(chunk, conv.terms[lo:hi]), _NONE_F, _NONE_I, _NONE_I, _NONE_F)
@@ -188,7 +204,14 @@ def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any) -> _Accru
         growth = np.empty((1, chunk.days.shape[1]))
         growth_row(fractions[0], p.period[0], p.ends[0], annual[0], bool(simple[0]), growth[0])
         return _Accrual(growth, _NONE_F, _NONE_I, _NONE_I, _NONE_F)
-    return _Accrual(np.empty((0, 1)), fractions, p.period, p.ends, np.ascontiguousarray(annual))
+    annual = np.ascontiguousarray(annual)
+    if not span_keys or fractions.shape[0] != p.period.shape[0]:  # (per-scenario day counts: per row)
+        return _Accrual(np.empty((0, 1)), fractions, p.period, p.ends, annual)
+    g, n = p.ends.shape
+    keys, key_n = np.empty((g, n), dtype=np.int64), np.empty((g, 2), dtype=np.int64)
+    key_f, key_p = np.empty((g, SPAN_KEYS)), np.empty((g, SPAN_KEYS), dtype=np.int64)
+    plan_keys(fractions, p.period, p.ends, keys, key_f, key_p, key_n)
+    return _Accrual(np.empty((0, 1)), fractions, p.period, p.ends, annual, keys, key_f, key_p, key_n)
 
 
 def _group_growth(chunk: BatchChunk, terms: list[Terms]) -> np.ndarray:
@@ -234,7 +257,7 @@ def _chunks(flows: BatchFlows, conv: _Conventions, chunk: int | None) -> list[tu
     )
     if chunk is None:
         k = 1 if conv.changes is None else conv.changes.size
-        chunk = n_scen if not per_scenario else max(64, CHUNK_BYTES // (8 * 6 * (flows.n_rows + k)))
+        chunk = n_scen if not per_scenario else max(64, CHUNK_BYTES // (8 * 7 * (flows.n_rows + k)))
     if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise SpvInputError(f"chunk: {chunk!r} is not a number of scenarios; give a whole number >= 1.")
     return [(lo, min(lo + int(chunk), n_scen)) for lo in range(0, n_scen, int(chunk))]
@@ -477,9 +500,10 @@ def waterfall_summary(
         Scenarios converted and run at a time (default: about 32 MiB of scratch a chunk, or all of
         them when nothing per scenario needs converting).
     threads : int, optional
-        Most threads to use. By default, from :data:`PROBE_FROM` scenarios, a probe of about 1/64
-        of them runs on one thread and one on numba's threads, and the rest runs on the faster, so
-        the default is not slower than one thread (on fewer scenarios: numba's threads).
+        Most threads to use. By default, from :data:`PROBE_FROM` scenarios, probes of about 1/64
+        of them each run alternately on numba's threads and on one (:data:`PROBES`), and the rest
+        runs on the faster, so the default is not slower than one thread (on fewer scenarios:
+        numba's threads).
 
     Returns
     -------
@@ -507,22 +531,24 @@ def waterfall_summary(
     us_received, funded = np.empty(n_scen), np.empty(n_scen)
     rate = np.empty(n_scen if xirr else 0)
     balance = np.empty((n_scen, 0 if positions is None else positions.size))
+    if flows.values.shape[0] == 1:  # shared values: checked once here, not by the kernel per scenario
+        flows.check_values()
     many = _threads(threads, n_scen) > 1
     ranges = _chunks(flows, conv, chunk)
     probe = threads is None and many and n_scen >= PROBE_FROM
     if probe:
         ranges = _probe_ranges(ranges, n_scen)
     run = _summary_parallel if many else _summary_serial
-    took = [0.0, 0.0]  # seconds per scenario of the threaded and the one-thread probes
-    with thread_count(threads):
+    took = [np.inf, np.inf]  # seconds per scenario of the threaded and the one-thread probes
+    with thread_count(threads), shared_work():  # blocks of scenarios to whichever thread is free
         for i, (lo, hi) in enumerate(ranges):
-            if probe and i < 2:  # the first range threaded, the second on one thread; then the faster
-                run = _summary_parallel if i == 0 else _summary_serial
+            if probe and i < PROBES:  # threaded, one thread, threaded, ...; then the faster
+                run = _summary_parallel if i % 2 == 0 else _summary_serial
                 started = time.perf_counter()
-            elif probe and i == 2:  # threads only when clearly faster: one thread is never slower
+            elif probe and i == PROBES:  # threads only when clearly faster: one thread is never slower
                 run = _summary_parallel if took[0] < THREADS_MARGIN * took[1] else _summary_serial
-            part = flows.chunk(lo, hi)
-            acc = _accrual(part, conv, deemed_rates)
+            part = flows.chunk(lo, hi, check=False)  # the kernel checks the values it reads
+            acc = _accrual(part, conv, deemed_rates, span_keys=True)
             at = _sorted_positions(part, positions)
             k = slice(lo, hi)
             sub = slice(lo, hi) if conv.simple.size > 1 else slice(None)
@@ -534,6 +560,10 @@ def waterfall_summary(
                 acc.period,
                 acc.ends,
                 acc.annual,
+                acc.keys,
+                acc.key_f,
+                acc.key_p,
+                acc.key_n,
                 conv.simple[sub],
                 conv.before[sub],
                 conv.after[sub],
@@ -549,9 +579,14 @@ def waterfall_summary(
                 balance[k],
             )
             _input_rows(part, threshold[k], threshold_days[k])
-            if probe and i < 2:
-                took[i] = (time.perf_counter() - started) / (hi - lo)
-    _check_finite(bool(np.isfinite(unrecovered).all() and np.isfinite(received).all()))
+            if part.values.shape[0] == 1:  # shared values: one sum of their fundings for all
+                row = part.values[0]
+                funded[k] = -row[row < 0.0].sum()
+            if probe and i < PROBES:
+                took[i % 2] = min(took[i % 2], (time.perf_counter() - started) / (hi - lo))
+    if not (np.isfinite(unrecovered).all() and np.isfinite(received).all()):
+        flows.check_values()  # a value that is not finite is named as such; else the totals overflow
+        _check_finite(False)
     return BatchSummary(
         threshold_row=threshold,
         threshold_days=threshold_days,
@@ -566,15 +601,16 @@ def waterfall_summary(
 
 
 def _probe_ranges(ranges: list[tuple[int, int]], n_scen: int) -> list[tuple[int, int]]:
-    """The ranges with two equal probes of about 1/64 of the scenarios first (whole blocks).
+    """The ranges with :data:`PROBES` equal probes of about 1/64 of the scenarios first (whole blocks).
 
     On a shared 2-core machine threads can lose to one thread (other processes hold the cores, or
     the pass is bound by memory); which one wins is measured on the probes, not assumed.
     """
     size = max(PROBE_FROM // 8, (n_scen // 64) // BLOCK * BLOCK)
     lo0, hi0 = ranges[0]
-    if hi0 - lo0 >= 2 * size:
-        return [(lo0, lo0 + size), (lo0 + size, lo0 + 2 * size), (lo0 + 2 * size, hi0), *ranges[1:]]
+    if hi0 - lo0 >= PROBES * size:
+        probes = [(lo0 + j * size, lo0 + (j + 1) * size) for j in range(PROBES)]
+        return [*probes, (lo0 + PROBES * size, hi0), *ranges[1:]]
     return ranges
 
 

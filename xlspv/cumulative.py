@@ -10,10 +10,11 @@ deemed balance ``B``:
 4. a distribution with ``B == 0`` is split at the after-shares;
 5. the US gets ``C`` less Japan's part.
 
-:func:`rule_row` is that rule for one scenario's rows. Two drivers run it over many scenarios:
-:func:`run_rows` keeps every row's outputs, :func:`run_summary` keeps per-scenario figures only (no
-array the size of the scenarios times the rows). Both take the same inputs, each with one row per
-scenario or one row shared by all (a row ``s`` of an input with ``G`` rows is row ``s % G``):
+:func:`rule_row` is that rule for one scenario's rows, one :func:`_rule_step` per row. Two drivers
+run the step over many scenarios: :func:`_rows_serial` / :func:`_rows_parallel` here keep every row's
+outputs; those of :mod:`xlspv.summary_kernel` keep per-scenario figures only (no array the size of the
+scenarios times the rows). Both take the same inputs, each with one row per scenario or one row shared
+by all (a row ``s`` of an input with ``G`` rows is row ``s % G``):
 
 - ``values`` (date order), ``days`` (ordinals, date order; used for the XIRR only);
 - the accrual: either ``growth`` (per-row growth, see :func:`xlspv.accrual.growth_row`) or, when
@@ -29,7 +30,6 @@ import numpy as np
 from ._jit import njit, prange
 from .accrual import growth_row
 from .rows import AFTER, BEFORE, FUNDING, THRESHOLD, threshold_split
-from .xirr import _xirr_sorted
 
 #: A distribution whose before-share falls short of the balance by less than this (relative) clears it:
 #: cash computed to clear the balance "exactly" is often one unit in the last place short, and leaving
@@ -38,6 +38,40 @@ CLEAR_TOLERANCE = 1e-12
 
 #: Scenarios per block of the threaded drivers: each block reuses one set of scratch rows.
 BLOCK = 64
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _rule_step(c, g, is_simple, sb, sa, principal, accrued):  # type: ignore[no-untyped-def]
+    """One row of the rule: the row's value ``c`` and growth ``g`` applied to the balance so far.
+
+    Takes and returns the balance as ``principal`` and ``accrued`` (see :func:`rule_row`); also
+    returns Japan's part of the row, the interest accrued over its span and its tier code.
+    """
+    # rule 1: the balance grows between dates (nothing accrues while it is 0)
+    grown = principal * g
+    cleared_by_accrual = False
+    if is_simple:
+        if grown < 0.0 and principal + accrued + grown <= 0.0:
+            # a negative simple rate can eat the whole balance: it stops at 0, never below
+            grown = -(principal + accrued)
+            principal = 0.0
+            accrued = 0.0
+            cleared_by_accrual = grown < 0.0
+        else:
+            accrued += grown
+    else:
+        principal += grown
+    owed = principal + accrued
+    if c < 0.0:  # rule 2: a funding adds to the balance (and reopens it)
+        return principal - c, accrued, 0.0, grown, FUNDING
+    if owed > 0.0 and sb * c < owed * (1.0 - CLEAR_TOLERANCE):  # rule 3: before the threshold
+        paid = sb * c
+        from_interest = min(paid, accrued)
+        return principal - (paid - from_interest), accrued - from_interest, paid, grown, BEFORE
+    if owed > 0.0:  # rule 3: the threshold inside this row
+        return 0.0, 0.0, threshold_split(c, owed, sb, sa), grown, THRESHOLD
+    # rule 4: after the threshold
+    return principal, accrued, sa * c, grown, THRESHOLD if cleared_by_accrual else AFTER
 
 
 @njit(cache=True, nogil=True)
@@ -53,47 +87,15 @@ def rule_row(v, growth, is_simple, sb, sa, japan, interest, balance, tier):  # t
     accrued = 0.0  # simple only: interest accrued and not yet paid
     last_threshold = -1
     for r in range(v.size):
-        # rule 1: the balance grows between dates (nothing accrues while it is 0)
-        grown = principal * growth[r]
-        cleared_by_accrual = False
-        if is_simple:
-            if grown < 0.0 and principal + accrued + grown <= 0.0:
-                # a negative simple rate can eat the whole balance: it stops at 0, never below
-                grown = -(principal + accrued)
-                principal = 0.0
-                accrued = 0.0
-                cleared_by_accrual = grown < 0.0
-            else:
-                accrued += grown
-        else:
-            principal += grown
+        principal, accrued, paid, grown, code = _rule_step(
+            v[r], growth[r], is_simple, sb, sa, principal, accrued
+        )
+        japan[r] = paid
         interest[r] = grown
-        owed = principal + accrued
-        c = v[r]
-        if c < 0.0:  # rule 2: a funding adds to the balance (and reopens it)
-            principal -= c
-            japan[r] = 0.0
-            tier[r] = FUNDING
-        elif owed > 0.0 and sb * c < owed * (1.0 - CLEAR_TOLERANCE):  # rule 3: before the threshold
-            paid = sb * c
-            japan[r] = paid
-            from_interest = min(paid, accrued)
-            accrued -= from_interest
-            principal -= paid - from_interest
-            tier[r] = BEFORE
-        elif owed > 0.0:  # rule 3: the threshold inside this row
-            japan[r] = threshold_split(c, owed, sb, sa)
-            principal = 0.0
-            accrued = 0.0
-            tier[r] = THRESHOLD
-            last_threshold = r
-        else:  # rule 4: after the threshold
-            japan[r] = sa * c
-            tier[r] = AFTER
-            if cleared_by_accrual:
-                tier[r] = THRESHOLD
-                last_threshold = r
+        tier[r] = code
         balance[r] = principal + accrued
+        if code == THRESHOLD:
+            last_threshold = r
     return last_threshold if principal + accrued == 0.0 else -1
 
 
@@ -289,165 +291,6 @@ def _rows_parallel(
             balance,
             tier,
             threshold,
-        )
-
-
-@njit(cache=True, nogil=True)
-def _summary_block(
-    b,
-    values,
-    days,
-    growth,
-    fractions,
-    period,
-    ends,
-    annual,
-    simple,
-    before,
-    after,
-    want_xirr,
-    guess,
-    at,
-    threshold,
-    unrecovered,
-    received,
-    us_received,
-    funded,
-    rate,
-    balance_at,
-):
-    n_scen = threshold.shape[0]
-    n = values.shape[1]
-    scratch = np.empty(n)
-    japan = np.empty(n)
-    interest = np.empty(n)
-    balance = np.empty(n)
-    tier = np.empty(n, dtype=np.int8)
-    side = np.empty(n)
-    funds = np.empty(n)
-    tasks_lo = np.empty(128, dtype=np.int64)
-    tasks_n = np.empty(128, dtype=np.int64)
-    sums = np.empty(64)
-    for s in range(b * BLOCK, min((b + 1) * BLOCK, n_scen)):
-        k = s % simple.shape[0]
-        v = values[s % values.shape[0]]
-        g = _growth_for(s, growth, fractions, period, ends, annual, simple, scratch)
-        threshold[s] = rule_row(v, g, simple[k], before[k], after[k], japan, interest, balance, tier)
-        unrecovered[s] = balance[n - 1]
-        received[s] = pairwise_sum(japan, n, tasks_lo, tasks_n, sums)
-        m = 0
-        for r in range(n):  # the US's part of each distribution; Japan's fundings, in date order
-            c = v[r]
-            side[r] = c - japan[r] if c > 0.0 else 0.0
-            if c < 0.0:
-                funds[m] = c
-                m += 1
-        us_received[s] = pairwise_sum(side, n, tasks_lo, tasks_n, sums)
-        funded[s] = -pairwise_sum(funds, m, tasks_lo, tasks_n, sums)
-        row_at = at[s % at.shape[0]]
-        for j in range(row_at.size):
-            balance_at[s, j] = balance[row_at[j]]
-        if want_xirr:
-            for r in range(n):
-                side[r] = v[r] if v[r] < 0.0 else japan[r]
-            rate[s] = _xirr_sorted(side, days[s % days.shape[0]], guess)
-
-
-@njit(cache=True, nogil=True)
-def _summary_serial(
-    values,
-    days,
-    growth,
-    fractions,
-    period,
-    ends,
-    annual,
-    simple,
-    before,
-    after,
-    want_xirr,
-    guess,
-    at,
-    threshold,
-    unrecovered,
-    received,
-    us_received,
-    funded,
-    rate,
-    balance_at,
-):
-    for b in range((threshold.shape[0] + BLOCK - 1) // BLOCK):
-        _summary_block(
-            b,
-            values,
-            days,
-            growth,
-            fractions,
-            period,
-            ends,
-            annual,
-            simple,
-            before,
-            after,
-            want_xirr,
-            guess,
-            at,
-            threshold,
-            unrecovered,
-            received,
-            us_received,
-            funded,
-            rate,
-            balance_at,
-        )
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _summary_parallel(
-    values,
-    days,
-    growth,
-    fractions,
-    period,
-    ends,
-    annual,
-    simple,
-    before,
-    after,
-    want_xirr,
-    guess,
-    at,
-    threshold,
-    unrecovered,
-    received,
-    us_received,
-    funded,
-    rate,
-    balance_at,
-):
-    for b in prange((threshold.shape[0] + BLOCK - 1) // BLOCK):
-        _summary_block(
-            b,
-            values,
-            days,
-            growth,
-            fractions,
-            period,
-            ends,
-            annual,
-            simple,
-            before,
-            after,
-            want_xirr,
-            guess,
-            at,
-            threshold,
-            unrecovered,
-            received,
-            us_received,
-            funded,
-            rate,
-            balance_at,
         )
 
 

@@ -2,7 +2,8 @@
 
 :func:`prepare` prepares one schedule (any input form, every bad cell named); :func:`prepare_batch`
 prepares many scenarios as arrays, checked and converted one chunk of scenarios at a time so that
-any number of scenarios runs in bounded memory.
+any number of scenarios runs in bounded memory. Both apply the same rules for the rows
+(:func:`check_rows`) and their processing order (:func:`stable_order`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import numpy as np
 
 from .dates import to_ordinals
 from .errors import SpvInputError
+
+#: Values checked at a time by :meth:`BatchFlows.check_values`, in bytes.
+CHECK_BYTES = 8 * 2**20
 
 
 @dataclass(frozen=True)
@@ -92,21 +96,40 @@ def trim_trailing_blanks(values: list[Any], dates: list[Any]) -> tuple[list[Any]
     return values[:n], dates[:n]
 
 
+def check_rows(n_values: int, n_dates: int) -> None:
+    """One date per value and at least one row: the rule for a schedule and for a batch's rows."""
+    if n_values != n_dates:
+        raise SpvInputError(f"values has {n_values} rows but dates has {n_dates}; give one date per value.")
+    if n_values == 0:
+        raise SpvInputError("values: no rows; give at least one (date, value) row.")
+
+
+def stable_order(days: np.ndarray) -> np.ndarray:
+    """The processing order of rows (``days`` ordinals; rows along the last axis): by date, rows on
+    one date in input order (a stable sort). The rule for a schedule and for a batch's scenarios."""
+    return np.argsort(days, axis=-1, kind="stable")
+
+
+def date_order(days: np.ndarray) -> np.ndarray | None:
+    """:func:`stable_order`, or ``None`` when the rows are already in that order (a batch then runs
+    on its input as it is, with no copy)."""
+    if (days[..., 1:] >= days[..., :-1]).all():
+        return None
+    return stable_order(days)
+
+
 def prepare(values: Any, dates: Any) -> Flows:
     """Check and convert one schedule of (date, value) rows; see :class:`Flows`.
 
     Raises :class:`~xlspv.errors.SpvInputError` naming the argument and the row: lengths differ, no
-    rows, a text or blank or NaN where a number is due, a missing or impossible date.
+    rows, a text or blank or NaN where a number is due, a missing or impossible date. A batch's
+    scenarios follow the same rules (:func:`check_rows`, :func:`stable_order`) on arrays
+    (:func:`prepare_batch`).
     """
     vals = _values_array(values)
     days = to_ordinals(dates, name="dates")
-    if vals.size != days.size:
-        raise SpvInputError(
-            f"values has {vals.size} rows but dates has {days.size}; give one date per value."
-        )
-    if vals.size == 0:
-        raise SpvInputError("values: no rows; give at least one (date, value) row.")
-    return Flows(vals, days, np.argsort(days, kind="stable"))
+    check_rows(vals.size, days.size)
+    return Flows(vals, days, stable_order(days))
 
 
 @dataclass(frozen=True)
@@ -143,11 +166,20 @@ class BatchFlows:
     def shared_days(self) -> np.ndarray | None:
         return self.dates if self.dates.ndim == 1 else None
 
-    def chunk(self, lo: int, hi: int) -> BatchChunk:
-        """Scenarios ``lo:hi``, converted, checked (finite values, real dates) and in date order."""
+    def check_values(self) -> None:
+        """Refuse values that are not finite numbers (in chunks: no copy of the whole array)."""
+        step = max(1, CHECK_BYTES // (8 * self.n_rows))
+        for lo in range(0, self.values.shape[0], step):
+            if not np.isfinite(self.values[lo : lo + step]).all():
+                raise SpvInputError("values: every value must be a finite number.")
+
+    def chunk(self, lo: int, hi: int, check: bool = True) -> BatchChunk:
+        """Scenarios ``lo:hi``, converted, checked (finite values unless ``check`` is False: the
+        caller's kernel checks them as it reads them, see :meth:`check_values`; real dates) and in
+        date order."""
         vals = self.values if self.values.shape[0] == 1 else self.values[lo:hi]
         vals = np.ascontiguousarray(vals, dtype=np.float64)
-        if not np.isfinite(vals).all():
+        if check and not np.isfinite(vals).all():
             raise SpvInputError("values: every value must be a finite number.")
         if self.dates.ndim == 1:
             days, order = self.dates, self.shared_order
@@ -156,9 +188,9 @@ class BatchFlows:
             return BatchChunk(lo, hi, vals, days[None, :], None)
         raw = self.dates[lo:hi]
         days = to_ordinals(raw.ravel(), name="dates").reshape(raw.shape)
-        if (np.diff(days, axis=1) >= 0).all():
+        order = date_order(days)
+        if order is None:
             return BatchChunk(lo, hi, vals, days, None)
-        order = np.argsort(days, axis=1, kind="stable")
         if vals.shape[0] == 1:
             vals = np.broadcast_to(vals, days.shape)
         return BatchChunk(
@@ -202,9 +234,5 @@ def prepare_batch(values: Any, dates: Any, n_scenarios: int | None = None) -> Ba
         raise SpvInputError(
             f"values are {(n_scen, n_rows)} (scenarios, rows) but dates are {tuple(np.shape(days))}."
         )
-    if n_rows == 0:
-        raise SpvInputError("values: no rows; give at least one (date, value) row.")
-    order = None
-    if days.ndim == 1 and not (np.diff(days) >= 0).all():
-        order = np.argsort(days, kind="stable")
-    return BatchFlows(vals, days, n_scen, n_rows, order)
+    check_rows(n_rows, days.shape[-1])
+    return BatchFlows(vals, days, n_scen, n_rows, date_order(days) if days.ndim == 1 else None)
