@@ -837,6 +837,12 @@ API_CASES = [
         id="summary-date-serial-minus-10**400",
     ),
     pytest.param(
+        lambda: xlspv.compute([-(10**400), 220.0], D2, 0.05),
+        SpvInputError,
+        "values row 1: the number is beyond a float's range (about ±1.8e308); enter a smaller number.",
+        id="compute-value-minus-10**400",
+    ),
+    pytest.param(
         lambda: xlspv.npv(0.1, [-100, "60"]),  # the values rule of every input: a text is not a number
         SpvInputError,
         "values row 2: '60' is not a number; enter a number.",

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .cells import as_float
 from .dates import to_ordinals
 from .errors import SpvInputError
 
@@ -69,7 +70,7 @@ def _values_array(values: Any) -> np.ndarray:
                 )
             if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, _NUMBER_TYPES):
                 raise SpvInputError(f"values row {i + 1}: {cell!r} is not a number; enter a number.")
-            arr[i] = float(cell)
+            arr[i] = as_float(cell, f"values row {i + 1}")
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         raise SpvInputError(
