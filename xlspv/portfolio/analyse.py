@@ -32,7 +32,7 @@ from .odds import RecoveryOdds, check_review
 from .pooled import Pooled, own_terms_error, pooled
 from .readings import compare_readings
 from .results import PortfolioResult, ProgramSummary
-from .sensitivity import default_rates, sensitivity
+from .sensitivity import GridRun, add_by_day, default_rates, sensitivity
 from .value import program_values
 
 
@@ -209,6 +209,16 @@ def analyse(
     japan_flows = batch.party_flows("japan")  # minus fundings plus payouts, per SPV and row
     xirr = _party_xirrs(batch, japan_flows)
     say(progress, f"computed the XIRRs of {n:,} SPVs")
+    unique, inverse = distinct_days(days)
+    day_sums = np.zeros(unique.size)
+    add_by_day(day_sums, inverse, japan_flows)  # Japan's program flows by date
+    known = (
+        None
+        if is_pooled
+        else GridRun(
+            term_list, xirr["japan"], batch.threshold_days, batch.japan.sum(axis=1), day_sums, unique, inverse
+        )
+    )
     flags = find_flags(portfolio, funded, batch.threshold_days, recovery_odds)
     spv_rows = _spv_table(portfolio, term_list, batch, days, per_spv, xirr, flag_counts(flags, n))
     if recovery_odds is not None:
@@ -234,13 +244,13 @@ def analyse(
         sectors=_sectors(spv_rows),
         flags=flags.drop(columns="spv_index"),
         cap=cap_status(portfolio, funded),
-        program=_program_summary(portfolio, spv_rows, batch, days, japan_flows),
+        program=_program_summary(portfolio, spv_rows, batch, days, day_sums, unique),
         pooled=pooled_result,
         values=program_values(
             portfolio,
             base,
-            portfolio.from_padded(batch.japan),
-            portfolio.from_padded(batch.us),
+            batch.japan,
+            batch.us,
             discount_rate,
         ),
         declined=None
@@ -261,7 +271,7 @@ def analyse(
                 xirr_japan=pooled_result.xirr_japan,
             ),
         )
-    del batch
+    del batch, japan_flows
     if readings:
         if is_pooled:
             raise TermsError(
@@ -272,7 +282,7 @@ def analyse(
         result = dataclasses.replace(result, readings=compare_readings(result, progress))
     if rates is None or len(rates):
         grid = default_rates(base) if rates is None else rates
-        sens = sensitivity(portfolio, base, grid, scales, progress=progress)
+        sens = sensitivity(portfolio, base, grid, scales, progress=progress, known=known)
         result = dataclasses.replace(result, sensitivity=sens)
     return result
 
@@ -395,13 +405,18 @@ def _spv_table(
 
 
 def _program_summary(
-    portfolio: Portfolio, spvs: pd.DataFrame, batch: Batch, days: np.ndarray, japan_flows: np.ndarray
+    portfolio: Portfolio,
+    spvs: pd.DataFrame,
+    batch: Batch,
+    days: np.ndarray,
+    day_sums: np.ndarray,
+    unique: np.ndarray,
 ) -> ProgramSummary:
     """The headline figures: the per-SPV table's totals, the program threshold and Japan's program XIRR."""
     total = lambda column: float(spvs[column].to_numpy().sum())  # noqa: E731
     thr = batch.threshold_days
     reached = thr >= 0
-    program_xirr = _program_xirr(japan_flows[None], days)[0]
+    program_xirr = xirr_many(day_sums[None, :], unique[None, :])[0]
     return ProgramSummary(
         spvs=len(spvs),
         flow_rows=int(portfolio.flow_values.size),
@@ -418,15 +433,6 @@ def _program_summary(
         first_date=to_date(int(days.min())),
         last_date=to_date(int(days.max())),
     )
-
-
-def _program_xirr(japan_flows: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """XIRR of Japan's flows summed over SPVs by date, per grid point: ``japan_flows`` (grid, SPVs, rows)."""
-    unique, inverse = distinct_days(days)
-    n_grid = japan_flows.shape[0]
-    key = (np.arange(n_grid)[:, None, None] * unique.size + inverse[None]).ravel()
-    sums = np.bincount(key, weights=japan_flows.ravel(), minlength=n_grid * unique.size)
-    return xirr_many(sums.reshape(n_grid, unique.size), unique[None, :])
 
 
 def _sectors(spvs: pd.DataFrame) -> pd.DataFrame:

@@ -168,12 +168,19 @@ class Portfolio:
         pos = np.arange(idx.size) - np.repeat(starts, counts) + (width - counts)[spv_sorted]
         return order, spv_sorted, pos, width
 
+    @cached_property
+    def padded_at(self) -> np.ndarray:
+        """Each flow row's (input order) flat position in :attr:`padded`:
+        ``padded[0].ravel()[padded_at] == flow_values``."""
+        order, spv_sorted, pos, width = self.padded_index
+        at = np.empty(order.size, dtype=np.int64)
+        at[order] = spv_sorted * width + pos
+        at.flags.writeable = False
+        return at
+
     def from_padded(self, array: np.ndarray) -> np.ndarray:
         """Per flow row (input order) from an array shaped like :attr:`padded`."""
-        order, spv_sorted, pos, _ = self.padded_index
-        out = np.empty(order.size, dtype=array.dtype)
-        out[order] = array[spv_sorted, pos]
-        return out
+        return np.ascontiguousarray(array).ravel()[self.padded_at]
 
     def terms_for(self, default: Terms | None = None) -> list[Terms]:
         """Each SPV's terms: the default terms with the SPV's own columns applied.
