@@ -9,8 +9,8 @@ import pandas as pd
 
 from .._jit import njit
 from ..dates import to_date
-from ..terms import Terms
 from ..daycount import year_fraction
+from ..terms import Terms
 from ..value import VALUE_FIGURES, check_discount_rate, default_discount_rate
 from .model import Portfolio
 
@@ -58,10 +58,8 @@ def program_values(
     share = np.array([t.japan_share_before for t in portfolio.terms_for(terms)])
     values, days, spv = portfolio.flow_values, portfolio.flow_days, portfolio.flow_spv
     n = len(portfolio)
-    if np.ndim(japan) == 2:  # the padded layout: each flow row's place in it
-        at = portfolio.padded_at
-    else:
-        at = np.arange(values.size)
+    # the padded layout: each flow row's place in it
+    at = portfolio.padded_at if np.ndim(japan) == 2 else np.arange(values.size)
     funding = values < 0.0
     big = np.iinfo(np.int64).max
     start = np.full(n, big, dtype=np.int64)
@@ -72,7 +70,7 @@ def program_values(
     program_start = int(days[funding].min()) if funding.any() else int(days.min())
     log_rate = np.log1p(rate)
     factor = np.exp(-year_fraction(terms.day_count, start[spv], days) * log_rate)  # 1 / (1 + d) ** t
-    program_factor = np.exp(-year_fraction(terms.day_count, program_start, days) * log_rate)
+    program_factor = np.exp(-year_fraction(terms.day_count, np.array(program_start), days) * log_rate)
     per_spv, whole = _value_sums(
         values,
         np.ascontiguousarray(japan).ravel(),
