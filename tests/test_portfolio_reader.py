@@ -198,3 +198,30 @@ def test_an_spv_deemed_rate_typed_as_a_bare_5_is_refused_not_read_as_500_percent
         "(5%)."
     ), str(err.value)
     assert f"row {row}" in str(err.value)
+
+
+def _plain_by_hand(data: bytes) -> bool:
+    """The plain-file rule byte by byte: no control character but tab, LF and CR, and every CR
+    followed by LF."""
+    for i, b in enumerate(data):
+        if b == 13 and (i + 1 == len(data) or data[i + 1] != 10):
+            return False
+        if (b < 32 and b not in (9, 10, 13)) or b == 127:
+            return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.sampled_from(b"ab,\r\n\t\x1b\x7f\x00"), max_size=40).map(bytes), chunk=st.integers(1, 9)
+)
+def test_the_plain_byte_check_agrees_with_the_rule_byte_by_byte(data: bytes, chunk: int) -> None:
+    """Counted in chunks (a CR and its LF may fall either side of a chunk's end), the same verdict."""
+    from xlspv.workbooks import sources
+
+    original = sources._CHUNK
+    sources._CHUNK = chunk
+    try:
+        assert sources._plain_bytes(data) == _plain_by_hand(data)
+    finally:
+        sources._CHUNK = original

@@ -403,7 +403,7 @@ def _first_rows(codes: np.ndarray, n: int) -> np.ndarray:
 def _flow_days(table: Table) -> np.ndarray:
     raw = table.columns["date"]
     if isinstance(raw, np.ndarray) and raw.dtype.kind == "M":
-        days = raw.astype("datetime64[D]")
+        days = raw.astype("datetime64[D]", copy=False)
         bad = np.flatnonzero(np.isnat(days))
         if bad.size:
             raise SpvInputError(f"{table.where(int(bad[0]))}, column date: the date is blank; enter a date.")

@@ -305,7 +305,7 @@ def _blank_mask(column: np.ndarray, quick: bool = False) -> tuple[np.ndarray, An
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         return codes < 0, np.asarray(uniques, dtype=object), codes
     if isinstance(column, pd.Categorical):
-        codes, uniques = column.codes.astype(np.int64), np.asarray(column.categories, dtype=object)
+        codes, uniques = column.codes, np.asarray(column.categories, dtype=object)  # int8/16: no copy
     else:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         uniques = np.asarray(uniques, dtype=object)
@@ -361,7 +361,9 @@ def table_from_columns(
             out[name] = _numbers(column[:n], blank[:n])
         elif name in DATE_COLUMNS and uniques is not None and not blank[:n].any():
             out[name] = _dates(uniques, codes[:n], column[:n], source)
-        elif name in ID_COLUMNS and quick and uniques is not None and not isinstance(column, pd.Categorical):
+        elif name in ID_COLUMNS and isinstance(column, pd.Categorical):
+            out[name] = column[:n]  # the model takes its codes and categories as they are
+        elif name in ID_COLUMNS and quick and uniques is not None:
             out[name] = pd.Categorical.from_codes(codes[:n], categories=uniques)
         elif isinstance(column, pd.Categorical):
             out[name] = np.asarray(column[:n], dtype=object)
@@ -394,7 +396,7 @@ def _dates(uniques: np.ndarray, codes: np.ndarray, column: Any, source: str) -> 
             days[k] = parse_date(u, "", source)
         except SpvInputError:
             return np.asarray(column, dtype=object) if isinstance(column, pd.Categorical) else column
-    return (days[codes] - NUMPY_EPOCH_ORDINAL).astype("datetime64[D]")
+    return (days - NUMPY_EPOCH_ORDINAL).astype("datetime64[D]")[codes]  # one pass over the rows
 
 
 def table_from_memory(label: str, table: Any, spec: Mapping[str, tuple[str, ...]]) -> Table:
