@@ -195,7 +195,10 @@ def analyse(
         progress,
         f"checked {n:,} SPVs and {portfolio.flow_values.size:,} flow rows (longest schedule {width:,} rows)",
     )
-    batch = waterfall_batch(values, to_datetime64(days), term_list)
+    # one Terms shared by every SPV (no SPV has its own term columns): the batch then makes nothing
+    # per scenario from it (the same rule and numbers as the list of n equal terms)
+    shared = term_list[0] if all(t is term_list[0] for t in term_list) else term_list
+    batch = waterfall_batch(values, to_datetime64(days), shared)
     say(progress, f"computed {n:,} waterfalls in one batch ({n:,} x {width:,})")
     pooled_result = (
         pooled(portfolio, base) if is_pooled or (readings and not own_terms_error(portfolio)) else None
@@ -309,11 +312,11 @@ def _pooled_batch(portfolio: Portfolio, batch: Batch, result: Pooled) -> Batch:
     threshold date, and the program's unrecovered amount is spread over the SPVs in proportion to
     their funding (a presentation: the reading itself has one balance).
     """
-    order, spv_sorted, pos, _ = portfolio.padded_index
+    at = portfolio.padded_at
     japan = np.zeros_like(batch.japan)
     us = np.zeros_like(batch.us)
-    japan[spv_sorted, pos] = result.japan[order]
-    us[spv_sorted, pos] = result.us[order]
+    japan.ravel()[at] = result.japan
+    us.ravel()[at] = result.us
     funded = np.bincount(
         portfolio.flow_spv, weights=np.maximum(-portfolio.flow_values, 0.0), minlength=len(portfolio)
     )

@@ -141,42 +141,46 @@ class Portfolio:
         against it). The front needs no such guard.
         """
         n = len(self.spvs)
-        order, spv_sorted, pos, width = self.padded_index
+        at, width = self._padded_layout
         counts = np.bincount(self.flow_spv, minlength=n)
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        first = np.minimum.reduceat(self.flow_days[order], starts)
+        grouped = _grouped(self.flow_spv)
+        by_spv = self.flow_days if grouped is None else self.flow_days[grouped]
+        first = np.minimum.reduceat(by_spv, starts)
         values = np.zeros((n, width))
-        values[spv_sorted, pos] = self.flow_values[order]
+        values.ravel()[at] = self.flow_values
         days = np.repeat(first[:, None], width, axis=1)
-        days[spv_sorted, pos] = self.flow_days[order]
+        days.ravel()[at] = self.flow_days
         values.flags.writeable = False
         days.flags.writeable = False
         return values, days
 
-    @cached_property
-    def padded_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """Where each flow row sits in :attr:`padded`: flow rows ``order`` go to ``[spv, pos]``.
-
-        ``padded[0][spv, pos] == flow_values[order]``; ``width`` is the longest schedule.
-        """
-        idx = self.flow_spv
-        order = np.argsort(idx, kind="stable")
-        counts = np.bincount(idx, minlength=len(self.spvs))
-        width = int(counts.max())
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        spv_sorted = idx[order]
-        pos = np.arange(idx.size) - np.repeat(starts, counts) + (width - counts)[spv_sorted]
-        return order, spv_sorted, pos, width
-
-    @cached_property
+    @property
     def padded_at(self) -> np.ndarray:
         """Each flow row's (input order) flat position in :attr:`padded`:
         ``padded[0].ravel()[padded_at] == flow_values``."""
-        order, spv_sorted, pos, width = self.padded_index
-        at = np.empty(order.size, dtype=np.int64)
-        at[order] = spv_sorted * width + pos
+        return self._padded_layout[0]
+
+    @cached_property
+    def _padded_layout(self) -> tuple[np.ndarray, int]:
+        """:attr:`padded_at` and the longest schedule's length (the padded width).
+
+        SPV ``s``'s rows sit at the end of its padded row, in input order: row ``k`` of ``c`` rows at
+        position ``width - c + k``. A flow table grouped by SPV (the usual file) needs no sort.
+        """
+        idx = self.flow_spv
+        counts = np.bincount(idx, minlength=len(self.spvs))
+        width = int(counts.max())
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        grouped = _grouped(idx)
+        rank = np.arange(idx.size, dtype=np.int64)  # each row's rank among its SPV's rows
+        if grouped is None:  # rows already grouped by SPV, in SPV order
+            rank -= starts[idx]
+        else:
+            rank[grouped] = rank - np.repeat(starts, counts)
+        at = idx * width + (width - counts)[idx] + rank
         at.flags.writeable = False
-        return at
+        return at, width
 
     def from_padded(self, array: np.ndarray) -> np.ndarray:
         """Per flow row (input order) from an array shaped like :attr:`padded`."""
@@ -234,6 +238,13 @@ class Portfolio:
         spv_table = table_from_memory("SPVs", spvs, SPV_COLUMNS)
         flow_table = table_from_memory("Flows", flows, FLOW_COLUMNS)
         return build(spv_table, flow_table, unit=unit, terms=terms).with_program(program)
+
+
+def _grouped(idx: np.ndarray) -> np.ndarray | None:
+    """The stable order grouping rows by SPV, or ``None`` when they already are (in SPV order)."""
+    if idx.size < 2 or bool((idx[1:] >= idx[:-1]).all()):
+        return None
+    return np.argsort(idx, kind="stable")
 
 
 # ---- building and checking -----------------------------------------------------------------------

@@ -39,7 +39,7 @@ def sensitivity(
     scales: Sequence[float] | np.ndarray = (1.0,),
     *,
     progress: Progress | None = None,
-    max_cells: int = 2_000_000,
+    max_cells: int = 1_000_000,
     known: GridRun | None = None,
 ) -> Sensitivity:
     """Japan's XIRR, threshold year and receipts over a grid of deemed rates and cash scalings.
@@ -55,7 +55,7 @@ def sensitivity(
         Factors applied to every distribution (positive value); fundings are not scaled. >= 0.
     progress : callable, optional
         Called with a one-line message per batch.
-    max_cells : int, default 2,000,000
+    max_cells : int, default 1,000,000
         SPV x row cells per batch call (a memory bound): each grid point runs in blocks of SPVs, never
         one SPV at a time.
     known : GridRun, optional
