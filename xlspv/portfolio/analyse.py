@@ -1,7 +1,8 @@
 """The program view: every SPV's waterfall in one batch, then the program's tables.
 
-:func:`analyse` computes every SPV in ONE call of :func:`~xlspv.waterfall.waterfall_batch` (schedules
-padded to the longest with zero values on their first date), the per-SPV table, cash to each country
+:func:`analyse` computes every SPV on the batch path, :func:`~xlspv.waterfall.waterfall_batch` over blocks
+of SPVs in bounded memory (schedules padded to the longest with zero values on their first date; no
+Python per SPV), the per-SPV table, cash to each country
 by calendar year, commitments against the cap and the deadline, the flags, and a sector breakdown, all
 vectorised (no Python loop over SPVs). Things the user should *see* rather than be stopped by are
 flags in the result (:mod:`.flags`), not errors.
@@ -94,6 +95,46 @@ def _rollup(batch: Batch, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return per_spv, per_year, np.arange(y0, y0 + per_year.shape[0])
 
 
+#: SPV x row cells a batch call of the program view covers (a memory bound: the batch's output arrays
+#: exist for one block of SPVs at a time; only Japan's and the US's payouts are kept for every SPV).
+BLOCK_CELLS = 1_000_000
+
+
+def _program_batch(values: np.ndarray, days: np.ndarray, term_list: Sequence[Terms]) -> Batch:
+    """Every SPV's waterfall (``values``, ``days``: :attr:`Portfolio.padded`), run in blocks of SPVs.
+
+    Each SPV's figures do not depend on the others', so the blocks give the numbers one call would.
+    The program view reads the payouts, the threshold and the unrecovered balance; the per-row
+    interest, balance and tier are not kept (zero columns). One Terms shared by every SPV (none has
+    its own term columns) is passed as one, so the batch makes nothing per scenario from it.
+    """
+    n, width = values.shape
+    shared = term_list[0] if all(t is term_list[0] for t in term_list) else None
+    dates64 = to_datetime64(days)
+    japan, us = np.empty((n, width)), np.empty((n, width))
+    threshold, unrecovered, partner = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n)
+    block = max(1, BLOCK_CELLS // max(width, 1))
+    for lo in range(0, n, block):
+        hi = min(n, lo + block)
+        part = waterfall_batch(values[lo:hi], dates64[lo:hi], term_list[lo:hi] if shared is None else shared)
+        japan[lo:hi], us[lo:hi] = part.japan, part.us
+        threshold[lo:hi], unrecovered[lo:hi] = part.threshold_days, part.unrecovered
+        partner[lo:hi] = part.partner_share
+        del part
+    return Batch(
+        values=values,
+        days=days,
+        japan=japan,
+        us=us,
+        interest=np.empty((n, 0)),
+        balance=np.empty((n, 0)),
+        tier=np.empty((n, 0), dtype=np.int8),
+        threshold_days=threshold,
+        unrecovered=unrecovered,
+        partner_share=partner,
+    )
+
+
 def analyse(
     portfolio: Portfolio,
     terms: Terms | None = None,
@@ -149,10 +190,11 @@ def analyse(
 
     Notes
     -----
-    One :func:`~xlspv.waterfall.waterfall_batch` call computes every SPV (scenarios = SPVs, dates per
-    SPV, terms per SPV, short schedules padded with zero values on their first date: see
-    :attr:`Portfolio.padded`). One compiled pass (:func:`_rollup`) then sums the batch's rows per SPV
-    and per calendar year; the per-SPV XIRRs come from :meth:`~xlspv.waterfall.Batch.xirr`.
+    :func:`~xlspv.waterfall.waterfall_batch` computes every SPV (scenarios = SPVs, dates per SPV, terms
+    per SPV, short schedules padded with zero values on their first date: see :attr:`Portfolio.padded`),
+    in blocks of :data:`BLOCK_CELLS` cells (:func:`_program_batch`). One compiled pass (:func:`_rollup`)
+    then sums the batch's rows per SPV and per calendar year; the per-SPV XIRRs come from
+    :func:`~xlspv.xirr.xirr_many`.
 
     Examples
     --------
@@ -195,10 +237,7 @@ def analyse(
         progress,
         f"checked {n:,} SPVs and {portfolio.flow_values.size:,} flow rows (longest schedule {width:,} rows)",
     )
-    # one Terms shared by every SPV (no SPV has its own term columns): the batch then makes nothing
-    # per scenario from it (the same rule and numbers as the list of n equal terms)
-    shared = term_list[0] if all(t is term_list[0] for t in term_list) else term_list
-    batch = waterfall_batch(values, to_datetime64(days), shared)
+    batch = _program_batch(values, days, term_list)
     say(progress, f"computed {n:,} waterfalls in one batch ({n:,} x {width:,})")
     pooled_result = (
         pooled(portfolio, base) if is_pooled or (readings and not own_terms_error(portfolio)) else None
@@ -215,6 +254,7 @@ def analyse(
     unique, inverse = distinct_days(days)
     day_sums = np.zeros(unique.size)
     add_by_day(day_sums, inverse, japan_flows)  # Japan's program flows by date
+    del japan_flows
     known = (
         None
         if is_pooled
@@ -274,7 +314,7 @@ def analyse(
                 xirr_japan=pooled_result.xirr_japan,
             ),
         )
-    del batch, japan_flows
+    del batch
     if readings:
         if is_pooled:
             raise TermsError(

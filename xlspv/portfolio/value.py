@@ -47,8 +47,9 @@ def program_values(
     Notes
     -----
     The figures are :func:`xlspv.value.group_values`' (per SPV, and for the program as one group with
-    per-row before-shares), computed in one compiled pass (:func:`_value_sums`) that adds the same
-    products in the same order as its ``np.bincount`` calls: the same bits, without its temporaries.
+    per-row before-shares), computed in one compiled pass (:func:`_value_sums`) over blocks of rows
+    that adds the same products in the same order as its ``np.bincount`` calls: the same bits,
+    without its temporaries of every row.
     """
     rate = (
         default_discount_rate(terms)
@@ -58,8 +59,6 @@ def program_values(
     share = np.array([t.japan_share_before for t in portfolio.terms_for(terms)])
     values, days, spv = portfolio.flow_values, portfolio.flow_days, portfolio.flow_spv
     n = len(portfolio)
-    # the padded layout: each flow row's place in it
-    at = portfolio.padded_at if np.ndim(japan) == 2 else np.arange(values.size)
     funding = values < 0.0
     big = np.iinfo(np.int64).max
     start = np.full(n, big, dtype=np.int64)
@@ -68,19 +67,25 @@ def program_values(
     np.minimum.at(first_day, spv, days)
     start = np.where(start == big, first_day, start)
     program_start = int(days[funding].min()) if funding.any() else int(days.min())
-    factor = _discount(year_fraction(terms.day_count, start[spv], days), rate)
-    program_factor = _discount(year_fraction(terms.day_count, np.array(program_start), days), rate)
-    per_spv, whole = _value_sums(
-        values,
-        np.ascontiguousarray(japan).ravel(),
-        np.ascontiguousarray(us).ravel(),
-        at,
-        spv,
-        share,
-        factor,
-        program_factor,
-        n,
-    )
+    japan_flat, us_flat = np.ascontiguousarray(japan).ravel(), np.ascontiguousarray(us).ravel()
+    per_spv, whole = np.zeros((n, 5)), np.zeros(5)
+    for lo in range(0, values.size, _ROWS):  # rows in order, a block at a time: bounded temporaries
+        rows = slice(lo, min(values.size, lo + _ROWS))
+        d, g = days[rows], spv[rows]
+        # each row's place in the payouts (the padded layout, or per flow row)
+        at = portfolio.padded_at[rows] if np.ndim(japan) == 2 else np.arange(lo, rows.stop)
+        _value_sums(
+            values[rows],
+            japan_flat,
+            us_flat,
+            at,
+            g,
+            share,
+            _discount(year_fraction(terms.day_count, start[g], d), rate),
+            _discount(year_fraction(terms.day_count, np.array(program_start), d), rate),
+            per_spv,
+            whole,
+        )
     table = pd.DataFrame({"id": portfolio.ids, "start": [to_date(int(d)) for d in start]})
     for name, column in _figures(per_spv).items():
         table[name] = column
@@ -103,13 +108,16 @@ def _discount(t: np.ndarray, rate: float) -> np.ndarray:
 _JAPAN, _FUNDED, _US, _JAPAN_NO_SWITCH, _US_NO_SWITCH = range(5)
 
 
+#: Flow rows discounted at a time (the discount factors of a block exist at once, not of every row).
+_ROWS = 1 << 20
+
+
 @njit(cache=True, nogil=True)
-def _value_sums(values, japan, us, at, spv, share, factor, program_factor, n):  # type: ignore[no-untyped-def]  # noqa: E501
-    """One pass over the flow rows in input order: the discounted sums per SPV (columns ``_JAPAN`` ...
-    ``_US_NO_SWITCH``) and for the program (the same, then Japan's counterfactual at each row's SPV's
-    before-share), each product and each addition as :func:`xlspv.value.group_values` makes them."""
-    per_spv = np.zeros((n, 5))
-    whole = np.zeros(5)
+def _value_sums(values, japan, us, at, spv, share, factor, program_factor, per_spv, whole):  # type: ignore[no-untyped-def]  # noqa: E501
+    """One pass over flow rows in input order, added to the discounted sums per SPV ``per_spv``
+    (columns ``_JAPAN`` ... ``_US_NO_SWITCH``) and for the program ``whole`` (the same, then Japan's
+    counterfactual at each row's SPV's before-share), each product and each addition as
+    :func:`xlspv.value.group_values` makes them (so blocks of rows added in order give its bits)."""
     for i in range(values.size):
         v = values[i]
         g = spv[i]
@@ -131,7 +139,6 @@ def _value_sums(values, japan, us, at, spv, share, factor, program_factor, n):  
         whole[_US] += u * p
         whole[_JAPAN_NO_SWITCH] += 1.0 * distributed * p  # every distribution (a before-share of 1)
         whole[_US_NO_SWITCH] += 1.0 * (scaled if scaled > 0.0 else 0.0) * p
-    return per_spv, whole
 
 
 def _figures(sums: np.ndarray) -> dict[str, np.ndarray]:
