@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._jit import njit
-from ..dates import distinct_days, to_date, to_datetime64, years_of
+from ..dates import to_date, to_datetime64, years_of
 from ..errors import SpvInputError, TermsError
 from ..progress import Progress, say
 from ..terms import Terms
@@ -33,7 +33,7 @@ from .odds import RecoveryOdds, check_review
 from .pooled import Pooled, own_terms_error, pooled
 from .readings import compare_readings
 from .results import PortfolioResult, ProgramSummary
-from .sensitivity import GridRun, add_by_day, default_rates, sensitivity
+from .sensitivity import GridRun, add_by_day, day_span, default_rates, sensitivity
 from .value import program_values
 
 
@@ -251,15 +251,15 @@ def analyse(
     japan_flows = batch.party_flows("japan")  # minus fundings plus payouts, per SPV and row
     xirr = _party_xirrs(batch, japan_flows)
     say(progress, f"computed the XIRRs of {n:,} SPVs")
-    unique, inverse = distinct_days(days)
-    day_sums = np.zeros(unique.size)
-    add_by_day(day_sums, inverse, japan_flows)  # Japan's program flows by date
+    first, unique = day_span(days)
+    day_sums = np.zeros(int(unique[-1]) - first + 1)
+    add_by_day(day_sums, days, first, japan_flows)  # Japan's program flows by date
     del japan_flows
     known = (
         None
         if is_pooled
         else GridRun(
-            term_list, xirr["japan"], batch.threshold_days, batch.japan.sum(axis=1), day_sums, unique, inverse
+            term_list, xirr["japan"], batch.threshold_days, batch.japan.sum(axis=1), day_sums, first, unique
         )
     )
     flags = find_flags(portfolio, funded, batch.threshold_days, recovery_odds)
@@ -287,7 +287,7 @@ def analyse(
         sectors=_sectors(spv_rows),
         flags=flags.drop(columns="spv_index"),
         cap=cap_status(portfolio, funded),
-        program=_program_summary(portfolio, spv_rows, batch, days, day_sums, unique),
+        program=_program_summary(portfolio, spv_rows, batch, days, day_sums[unique - first], unique),
         pooled=pooled_result,
         values=program_values(
             portfolio,

@@ -172,13 +172,14 @@ class Portfolio:
         counts = np.bincount(idx, minlength=len(self.spvs))
         width = int(counts.max())
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        # the k-th row in SPV order (rank k - starts[s] among SPV s's rows) goes to k + offset[s]
+        offset = np.arange(counts.size, dtype=np.int64) * width + (width - counts) - starts
         grouped = _grouped(idx)
-        rank = np.arange(idx.size, dtype=np.int64)  # each row's rank among its SPV's rows
+        at = np.arange(idx.size, dtype=np.int64)
         if grouped is None:  # rows already grouped by SPV, in SPV order
-            rank -= starts[idx]
+            at += offset[idx]
         else:
-            rank[grouped] = rank - np.repeat(starts, counts)
-        at = idx * width + (width - counts)[idx] + rank
+            at[grouped] = at + np.repeat(offset, counts)
         at.flags.writeable = False
         return at, width
 

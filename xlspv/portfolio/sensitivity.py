@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import njit
-from ..dates import distinct_days, to_datetime64, years_of
+from ..dates import to_datetime64, years_of
 from ..errors import SpvInputError, TermsError
 from ..progress import Progress, say
 from ..terms import Terms, rates_around
@@ -100,8 +100,8 @@ def sensitivity(
     xirr = np.empty((n_grid, n))
     threshold = np.empty((n_grid, n), dtype=np.int64)
     received = np.empty((n_grid, n))
-    unique, inverse = distinct_days(days) if known is None else (known.unique, known.inverse)
-    program_sums = np.zeros((n_grid, unique.size))
+    first, unique = day_span(days) if known is None else (known.first_day, known.unique)
+    program_sums = np.zeros((n_grid, int(unique[-1]) - first + 1))  # by day from the first
     dates64 = to_datetime64(days)
     block = max(1, max_cells // max(width, 1))
     for g in range(n_grid):
@@ -122,7 +122,7 @@ def sensitivity(
                 xirr[g, lo:hi] = xirr_many(japan_flows, days[lo:hi])
                 threshold[g, lo:hi] = batch.threshold_days
                 received[g, lo:hi] = batch.japan.sum(axis=1)
-                add_by_day(program_sums[g], inverse[lo:hi], japan_flows)
+                add_by_day(program_sums[g], days[lo:hi], first, japan_flows)
                 del batch, japan_flows, vals
         say(
             progress,
@@ -136,7 +136,7 @@ def sensitivity(
     year[thr >= 0] = years_of(thr[thr >= 0])
     reached = (thr >= 0).sum(axis=2)
     program_year = np.where(reached == n, year.max(axis=2), -1).astype(np.float64)
-    program_xirr = xirr_many(program_sums, unique[None, :])
+    program_xirr = xirr_many(program_sums[:, unique - first], unique[None, :])
     return Sensitivity(
         rates=rate_grid,
         scales=scale_grid,
@@ -157,8 +157,8 @@ class GridRun:
 
     ``terms`` are the per-SPV terms it ran with (scale 1); per SPV ``xirr_japan``, ``threshold_days``
     (ordinals, -1 where not reached) and ``japan_received`` (``Batch.japan.sum(axis=1)``); ``day_sums``
-    are Japan's flows summed over SPVs per distinct day ``unique`` (``inverse`` maps the padded days
-    there), in the order :func:`add_by_day` adds them.
+    are Japan's flows summed over SPVs per day from ``first_day`` (:func:`add_by_day`, in its order),
+    ``unique`` the days the padded schedules hold (:func:`day_span`).
     """
 
     terms: Sequence[Terms]
@@ -166,8 +166,8 @@ class GridRun:
     threshold_days: np.ndarray
     japan_received: np.ndarray
     day_sums: np.ndarray
+    first_day: int
     unique: np.ndarray
-    inverse: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -208,13 +208,29 @@ class _GridTerms:
 
 
 @njit(cache=True, nogil=True)
-def add_by_day(sums, inverse, flows):  # type: ignore[no-untyped-def]
-    """``sums[inverse[s, r]] += flows[s, r]`` over the rows in order (what ``np.bincount`` adds, so
-    blocks added one after another give one bincount's bits)."""
+def add_by_day(sums, days, first, flows):  # type: ignore[no-untyped-def]
+    """``sums[days[s, r] - first] += flows[s, r]`` over the rows in order: each day's sum adds what
+    ``np.bincount`` over the distinct days would, in its order (blocks of SPVs added one after another
+    give one bincount's bits), without an array of each row's day index."""
     n_s, n_r = flows.shape
     for s in range(n_s):
         for r in range(n_r):
-            sums[inverse[s, r]] += flows[s, r]
+            sums[days[s, r] - first] += flows[s, r]
 
 
-__all__ = ["GridRun", "add_by_day", "default_rates", "sensitivity"]
+@njit(cache=True, nogil=True)
+def _present(days, first, span):  # type: ignore[no-untyped-def]
+    present = np.zeros(span, dtype=np.bool_)
+    for d in days.ravel():
+        present[d - first] = True
+    return present
+
+
+def day_span(days: np.ndarray) -> tuple[int, np.ndarray]:
+    """The first day (ordinal) of ``days`` and the distinct days they hold, sorted (one pass, no sort)."""
+    first = int(days.min())
+    present = _present(np.ascontiguousarray(days), first, int(days.max()) - first + 1)
+    return first, np.flatnonzero(present) + first
+
+
+__all__ = ["GridRun", "add_by_day", "day_span", "default_rates", "sensitivity"]
