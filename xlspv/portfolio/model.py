@@ -149,7 +149,8 @@ class Portfolio:
         first = np.minimum.reduceat(by_spv, starts)
         values = np.zeros((n, width))
         values.ravel()[at] = self.flow_values
-        days = np.repeat(first[:, None], width, axis=1)
+        days = np.empty((n, width), dtype=np.int64)
+        days[:] = first[:, None]  # the padding's date; each row's own below
         days.ravel()[at] = self.flow_days
         values.flags.writeable = False
         days.flags.writeable = False
