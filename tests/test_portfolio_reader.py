@@ -225,3 +225,20 @@ def test_the_plain_byte_check_agrees_with_the_rule_byte_by_byte(data: bytes, chu
         assert sources._plain_bytes(data) == _plain_by_hand(data)
     finally:
         sources._CHUNK = original
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["A", "B", "A ", "", None, float("nan"), "1"]), max_size=30))
+def test_factorising_runs_of_ids_is_pandas_factorize(cells: list) -> None:
+    """Hashing one cell per run of equal cells gives pandas' codes (-1 for None/NaN) and distinct
+    values in order of first appearance."""
+    import pandas as pd
+
+    from xlspv.portfolio.tables import _factorize_runs
+
+    column = np.empty(len(cells), dtype=object)
+    column[:] = cells
+    codes, uniques = _factorize_runs(column)
+    want_codes, want_uniques = pd.factorize(column, use_na_sentinel=True)
+    np.testing.assert_array_equal(codes, want_codes)
+    assert list(uniques) == list(want_uniques)
