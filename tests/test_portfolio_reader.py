@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from xlspv.errors import SpvError, SpvInputError
@@ -68,6 +68,8 @@ def _slow_csv(folder: Path):
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=rows, crlf=st.booleans())
+@example(body=["A,1899-12-31,0.0", "A,,0.0"], crlf=False)  # a bad date above a blank one: named first
+@example(body=["A\x07,2025-01-31,1", ",2025-01-31,1"], crlf=False)  # a bad id above a blank one
 def test_the_csv_column_path_and_the_line_path_agree(tmp_path_factory, body, crlf) -> None:
     folder = tmp_path_factory.mktemp("csv")
     (folder / "spvs.csv").write_text(SPVS_CSV, encoding="utf-8")

@@ -381,7 +381,7 @@ def _parsed_uniques(
 
 def _flow_ids(table: Table, index: Mapping[str, int]) -> np.ndarray:
     codes, uniques = _codes(table.columns["spv_id"])
-    blank = np.flatnonzero(codes < 0)
+    blank = _named_before_blank(table, "spv_id", codes, uniques, parse_id)
     if blank.size:
         raise SpvInputError(
             f"{table.where(int(blank[0]))}, column spv_id: the SPV id is blank; enter the SPV's id."
@@ -406,6 +406,21 @@ def _flow_ids(table: Table, index: Mapping[str, int]) -> np.ndarray:
     return spv
 
 
+def _named_before_blank(
+    table: Table, column: str, codes: np.ndarray, uniques: np.ndarray, parse: Any
+) -> np.ndarray:
+    """The blank rows (code -1) of a column, after refusing a bad value on a row above the first
+    blank one: the row-by-row reading meets that value first, so its message is the one given."""
+    blank = np.flatnonzero(codes < 0)
+    if blank.size:
+        head = codes[: int(blank[0])]
+        used = np.unique(head)
+        remap = np.full(len(uniques), -1, dtype=np.int64)
+        remap[used] = np.arange(used.size)
+        _parsed_uniques(table, column, remap[head], uniques[used], parse)
+    return blank
+
+
 def _first_rows(codes: np.ndarray, n: int) -> np.ndarray:
     """Position of the first row of each code."""
     first = np.full(n, codes.size, dtype=np.int64)
@@ -422,7 +437,7 @@ def _flow_days(table: Table) -> np.ndarray:
             raise SpvInputError(f"{table.where(int(bad[0]))}, column date: the date is blank; enter a date.")
         return days.view(np.int64) + NUMPY_EPOCH_ORDINAL  # a view: one new array, not two
     codes, uniques = _codes(raw)
-    blank = np.flatnonzero(codes < 0)
+    blank = _named_before_blank(table, "date", codes, uniques, lambda u, w: parse_date(u, w, table.source))
     if blank.size:
         parse_date(None, f"{table.where(int(blank[0]))}, column date", table.source)
     parsed = _parsed_uniques(table, "date", codes, uniques, lambda u, w: parse_date(u, w, table.source))
