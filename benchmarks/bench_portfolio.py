@@ -15,6 +15,13 @@
 
 Run: ``.venv/bin/python benchmarks/bench_portfolio.py`` (``--spvs``/``--rows`` change the size). A warm-up
 on a small portfolio first loads the compiled numba kernels, so no figure includes compilation.
+
+``--command`` measures instead the phases of ``xlspv portfolio FOLDER --deemed-rate 0.05`` on a CSV
+program of ``--spvs`` SPVs x ``--rows`` rows (default here: 10,000 x 480), each run in a fresh process
+as the command runs them (reading, analyse with the default sensitivity grid, writing the report),
+with its maximum resident set, side by side with ``pandas.read_csv`` of the same two files in the same
+run, and the load average. Targets (issue 15): the whole command under 4 s and 800 MiB; reading plus
+analyse well under 2 s.
 """
 
 from __future__ import annotations
@@ -148,16 +155,97 @@ def write_csv(spvs: list[dict[str, Any]], flows: dict[str, Any], folder: Path) -
         )
 
 
+#: One run of the command's phases in a fresh process: prints seconds of each and the max RSS (MiB).
+_PHASES = """
+import json, resource, sys, time
+from pathlib import Path
+start = time.perf_counter()
+from xlspv.portfolio import analyse, program_terms
+from xlspv.workbooks.portfolio_reader import load_portfolio
+from xlspv.workbooks.portfolio_report import write_portfolio_report
+rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+out = {"import": time.perf_counter() - start}
+t = time.perf_counter(); portfolio = load_portfolio(Path(sys.argv[1])); out["read"] = time.perf_counter() - t
+out["rss_read"] = rss()
+t = time.perf_counter()
+result = analyse(portfolio, program_terms(portfolio, {"deemed_rate": 0.05}, readings=False))
+out["analyse"] = time.perf_counter() - t
+out["rss_analyse"] = rss()
+t = time.perf_counter(); write_portfolio_report(result, Path(sys.argv[2]), force=True)
+out["write"] = time.perf_counter() - t
+out["whole"] = time.perf_counter() - start
+out["rss"] = rss()
+print(json.dumps(out))
+"""
+
+
+def command_phases(folder: Path, out: Path, python: str = sys.executable) -> dict[str, float]:
+    """Seconds of each phase of ``xlspv portfolio`` on ``folder`` in a fresh process, and its max RSS."""
+    import json
+    import subprocess
+
+    done = subprocess.run([python, "-c", _PHASES, str(folder), str(out)], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"the phases run failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def command(n_spvs: int, n_rows: int, repeats: int) -> None:
+    """Phases of the command on a CSV program, alternating with pandas.read_csv of the same files."""
+    import statistics
+
+    import pandas as pd
+
+    with tempfile.TemporaryDirectory(prefix="xlspv-bench-") as tmp:
+        folder = Path(tmp)
+        write_csv(*synthetic(n_spvs, n_rows), folder)
+        command_phases(folder, folder / "warm.xlsx")  # loads or compiles the cached numba kernels once
+        runs: list[dict[str, float]] = []
+        reference: list[float] = []
+        for _ in range(repeats):
+            runs.append(command_phases(folder, folder / "report.xlsx"))
+            start = time.perf_counter()
+            pd.read_csv(folder / "spvs.csv"), pd.read_csv(folder / "flows.csv")
+            reference.append(time.perf_counter() - start)
+        load = os.getloadavg()
+    med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    ref = statistics.median(reference)
+    print(
+        f"xlspv portfolio, {n_spvs:,} SPVs x {n_rows} rows from CSV (medians of {repeats} fresh processes):"
+    )
+    print(
+        f"  read     {med['read']:6.2f} s   pandas.read_csv of the same files {ref:.2f} s "
+        f"-> {med['read'] / ref:.2f}x"
+    )
+    print(
+        f"  analyse  {med['analyse']:6.2f} s   (read + analyse {med['read'] + med['analyse']:.2f} s: "
+        "target well under 2 s)"
+    )
+    print(f"  write    {med['write']:6.2f} s")
+    print(f"  whole    {med['whole']:6.2f} s   imports included (target < 4 s)")
+    print(
+        f"  max RSS after reading {med['rss_read']:.0f} MiB, after analyse {med['rss_analyse']:.0f} MiB, "
+        f"whole {med['rss']:.0f} MiB (target < 800 MiB)"
+    )
+    print(f"  load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cores)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spvs", type=int, default=1000)
+    parser.add_argument("--spvs", type=int, default=None, help="default 1,000 (10,000 with --command)")
     parser.add_argument("--rows", type=int, default=480)
+    parser.add_argument("--command", action="store_true", help="the xlspv portfolio command's phases")
+    parser.add_argument("--repeats", type=int, default=3, help="fresh processes with --command")
     parser.add_argument(
         "--stress-flags",
         action="store_true",
         help="notices to Oct 2028: thousands of fundings after the deadline, each a flag row",
     )
     args = parser.parse_args()
+    if args.command:
+        command(args.spvs or 10000, args.rows, args.repeats)
+        return
+    args.spvs = args.spvs or 1000
     print(
         f"xlspv {xlspv.__version__}, Python {platform.python_version()}, numpy {np.__version__}, "
         f"{os.cpu_count()} cores"

@@ -1531,3 +1531,156 @@ def test_the_default_sensitivity_grid_is_the_templates_rates_to_compare():
     expected = [0.035, 0.045, 0.055, 0.065, 0.075]
     assert default_rates(ep.TERMS).tolist() == rates_to_compare() == expected
     assert analyse(ep.portfolio()).sensitivity.rates.tolist() == expected
+
+
+# ---- the fast paths against the computations they replaced (random programs) -----------------------
+
+
+def _random_program(seed: int, n_spvs: int, *, own_terms: bool, shuffle: bool) -> Portfolio:
+    """SPVs of 3 to 40 monthly rows (fundings first, then distributions, some fundings reopening the
+    balance), rows shuffled across SPVs if asked; with ``own_terms`` some SPVs carry their own deemed
+    rate and before-share (term columns), so the per-SPV terms differ."""
+    rng = np.random.default_rng(seed)
+    spvs, ids, dates, values = [], [], [], []
+    for i in range(n_spvs):
+        spv = {
+            "id": f"S{i}",
+            "name": f"N{i}",
+            "sector": "energy",
+            "notice_date": D(2025, 1, 1),
+            "committed": 1,
+        }
+        if own_terms and rng.random() < 0.4:
+            spv["deemed_rate"] = float(rng.choice([0.03, 0.08]))
+            spv["japan_share_before"] = float(rng.choice([0.5, 0.6]))
+        spvs.append(spv)
+        n = int(rng.integers(3, 41))
+        start = np.datetime64("2025-03-31") + int(rng.integers(0, 400))
+        days = start + np.sort(rng.integers(0, 30 * n, size=n))
+        v = rng.uniform(0.5, 3.0, size=n).round(2)
+        v[: max(1, n // 4)] *= -4  # fundings first
+        v[rng.random(n) < 0.05] *= -1  # a few fundings later (reopening the balance)
+        ids += [spv["id"]] * n
+        dates += [d.item() for d in days]
+        values += v.tolist()
+    order = rng.permutation(len(ids)) if shuffle else np.arange(len(ids))
+    flows = {
+        "spv_id": [ids[k] for k in order],
+        "date": [dates[k] for k in order],
+        "value": [values[k] for k in order],
+    }
+    return Portfolio.from_tables(spvs, flows, terms=Terms(0.05))
+
+
+def _old_padded(p: Portfolio) -> tuple[np.ndarray, np.ndarray]:
+    """The padded layout as it was built before: a stable sort by SPV, then fancy indexing."""
+    idx = p.flow_spv
+    order = np.argsort(idx, kind="stable")
+    counts = np.bincount(idx, minlength=len(p))
+    width = int(counts.max())
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    spv_sorted = idx[order]
+    pos = np.arange(idx.size) - np.repeat(starts, counts) + (width - counts)[spv_sorted]
+    values = np.zeros((len(p), width))
+    values[spv_sorted, pos] = p.flow_values[order]
+    days = np.repeat(np.minimum.reduceat(p.flow_days[order], starts)[:, None], width, axis=1)
+    days[spv_sorted, pos] = p.flow_days[order]
+    return values, days
+
+
+def _old_sensitivity(p: Portfolio, terms: Terms, rates: list[float], scales: list[float]) -> dict:
+    """The grid as it was computed before: one batch of every (SPV, grid point) with a list of terms."""
+    from xlspv.dates import distinct_days, to_datetime64, years_of
+    from xlspv.xirr import xirr_many
+
+    values, days = _old_padded(p)
+    spv_terms = p.terms_for(terms)
+    unique, inverse = distinct_days(days)
+    out: dict = {"xirr": [], "year": [], "received": [], "program_xirr": []}
+    for scale in scales:
+        for r in rates:
+            vals = np.where(values > 0.0, values * scale, values)
+            b = xlspv.waterfall_batch(vals, to_datetime64(days), [t.with_rate(r) for t in spv_terms])
+            flows = b.party_flows("japan")
+            out["xirr"].append(xirr_many(flows, days))
+            thr = b.threshold_days
+            year = np.full(thr.shape, np.nan)
+            year[thr >= 0] = years_of(thr[thr >= 0])
+            out["year"].append(year)
+            out["received"].append(b.japan.sum(axis=1))
+            sums = np.bincount(inverse.ravel(), weights=flows.ravel(), minlength=unique.size)
+            out["program_xirr"].append(xirr_many(sums[None], unique[None])[0])
+    shape = (len(scales), len(rates), len(p))
+    return {k: np.asarray(v).reshape(shape if k != "program_xirr" else shape[:2]) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("own_terms", [False, True], ids=["shared-terms", "own-terms"])
+def test_the_padded_layout_is_the_sorted_one_for_rows_in_any_order(seed, own_terms):
+    for shuffle in (False, True):
+        p = _random_program(seed, 30, own_terms=own_terms, shuffle=shuffle)
+        values, days = p.padded
+        old_values, old_days = _old_padded(p)
+        np.testing.assert_array_equal(values, old_values)
+        np.testing.assert_array_equal(days, old_days)
+        np.testing.assert_array_equal(values.ravel()[p.padded_at], p.flow_values)
+        np.testing.assert_array_equal(p.from_padded(days), p.flow_days)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+@pytest.mark.parametrize("own_terms", [False, True], ids=["shared-terms", "own-terms"])
+def test_the_sensitivity_by_grid_point_equals_the_one_batch_grid(seed, own_terms):
+    """Per SPV the same bits (each scenario's rule and XIRR do not depend on the others); the program's
+    XIRR to 1e-12 (its sums by date are added in another order)."""
+    p = _random_program(seed, 25, own_terms=own_terms, shuffle=True)
+    rates, scales = [0.0, 0.05, 0.09], [0.7, 1.0]
+    old = _old_sensitivity(p, Terms(0.05), rates, scales)
+    for result in (
+        sensitivity(p, Terms(0.05), rates, scales, max_cells=7 * 40),  # blocks of 7 SPVs
+        analyse(p, Terms(0.05), rates=rates, scales=scales).sensitivity,  # the analysed point reused
+    ):
+        assert result is not None
+        per_spv = lambda a: np.moveaxis(a, 0, 2)  # noqa: E731  (SPVs, scales, rates) -> (scales, rates, SPVs)
+        np.testing.assert_array_equal(per_spv(result.xirr_japan), old["xirr"])
+        np.testing.assert_array_equal(per_spv(result.threshold_year), old["year"])
+        np.testing.assert_array_equal(per_spv(result.japan_received), old["received"])
+        np.testing.assert_allclose(result.program_xirr_japan, old["program_xirr"], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+@pytest.mark.parametrize("pooled", [False, True], ids=["cumulative", "pooled"])
+def test_program_values_in_one_pass_equal_group_values(seed, pooled):
+    """The compiled pass adds the same products in the same order as group_values' bincounts: the
+    same bits, per SPV and for the program (rows shuffled, before-shares per SPV)."""
+    from xlspv.value import VALUE_FIGURES, group_values
+
+    p = _random_program(seed, 20, own_terms=not pooled, shuffle=True)
+    terms = Terms(0.05, allocation_basis="pooled") if pooled else Terms(0.05)
+    result = analyse(p, terms, rates=(), discount_rate=0.07)
+    base = dataclasses.replace(terms, allocation_basis="cumulative")
+    if pooled:
+        japan, us = result.pooled.japan, result.pooled.us
+    else:
+        b = xlspv.waterfall_batch(p.padded[0], xlspv.dates.to_datetime64(p.padded[1]), p.terms_for(base))
+        japan, us = p.from_padded(b.japan), p.from_padded(b.us)
+    share = np.array([t.japan_share_before for t in p.terms_for(base)])
+    v, days, spv = p.flow_values, p.flow_days, p.flow_spv
+    kw = {"rate": 0.07, "day_count": "ACT/365F"}
+    per_spv = group_values(v, days, japan, us, spv, len(p), share_before=share, **kw)
+    zero = np.zeros(v.size, dtype=np.int64)
+    one = group_values(v, days, japan, us, zero, 1, share_before=1.0, **kw)
+    scaled = np.where(v > 0.0, v * share[spv], v)
+    cf = group_values(scaled, days, japan, us, zero, 1, share_before=1.0, **kw)
+    whole = {
+        "japan_received": one["japan_received"][0],
+        "japan_funded": one["japan_funded"][0],
+        "npv_japan": one["npv_japan"][0],
+        "us_received": one["us_received"][0],
+        "japan_received_no_switch": cf["japan_received_no_switch"][0],
+        "us_received_no_switch": one["japan_received_no_switch"][0] - cf["japan_received_no_switch"][0],
+    }
+    whole["switch_value_japan"] = whole["japan_received_no_switch"] - whole["japan_received"]
+    whole["switch_value_us"] = whole["us_received"] - whole["us_received_no_switch"]
+    for name in VALUE_FIGURES:
+        np.testing.assert_array_equal(result.values.spvs[name].to_numpy(), per_spv[name], err_msg=name)
+        assert result.values.program[name] == whole[name], name

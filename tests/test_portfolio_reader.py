@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from xlspv.errors import SpvError, SpvInputError
@@ -68,6 +68,8 @@ def _slow_csv(folder: Path):
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=rows, crlf=st.booleans())
+@example(body=["A,1899-12-31,0.0", "A,,0.0"], crlf=False)  # a bad date above a blank one: named first
+@example(body=["A\x07,2025-01-31,1", ",2025-01-31,1"], crlf=False)  # a bad id above a blank one
 def test_the_csv_column_path_and_the_line_path_agree(tmp_path_factory, body, crlf) -> None:
     folder = tmp_path_factory.mktemp("csv")
     (folder / "spvs.csv").write_text(SPVS_CSV, encoding="utf-8")
@@ -198,3 +200,47 @@ def test_an_spv_deemed_rate_typed_as_a_bare_5_is_refused_not_read_as_500_percent
         "(5%)."
     ), str(err.value)
     assert f"row {row}" in str(err.value)
+
+
+def _plain_by_hand(data: bytes) -> bool:
+    """The plain-file rule byte by byte: no control character but tab, LF and CR, and every CR
+    followed by LF."""
+    for i, b in enumerate(data):
+        if b == 13 and (i + 1 == len(data) or data[i + 1] != 10):
+            return False
+        if (b < 32 and b not in (9, 10, 13)) or b == 127:
+            return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.sampled_from(b"ab,\r\n\t\x1b\x7f\x00"), max_size=40).map(bytes), chunk=st.integers(1, 9)
+)
+def test_the_plain_byte_check_agrees_with_the_rule_byte_by_byte(data: bytes, chunk: int) -> None:
+    """Counted in chunks (a CR and its LF may fall either side of a chunk's end), the same verdict."""
+    from xlspv.workbooks import sources
+
+    original = sources._CHUNK
+    sources._CHUNK = chunk
+    try:
+        assert sources._plain_bytes(data) == _plain_by_hand(data)
+    finally:
+        sources._CHUNK = original
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["A", "B", "A ", "", None, float("nan"), "1"]), max_size=30))
+def test_factorising_runs_of_ids_is_pandas_factorize(cells: list) -> None:
+    """Hashing one cell per run of equal cells gives pandas' codes (-1 for None/NaN) and distinct
+    values in order of first appearance."""
+    import pandas as pd
+
+    from xlspv.portfolio.tables import _factorize_runs
+
+    column = np.empty(len(cells), dtype=object)
+    column[:] = cells
+    codes, uniques = _factorize_runs(column)
+    want_codes, want_uniques = pd.factorize(column, use_na_sentinel=True)
+    np.testing.assert_array_equal(codes, want_codes)
+    assert list(uniques) == list(want_uniques)

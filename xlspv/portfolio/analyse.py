@@ -1,7 +1,8 @@
 """The program view: every SPV's waterfall in one batch, then the program's tables.
 
-:func:`analyse` computes every SPV in ONE call of :func:`~xlspv.waterfall.waterfall_batch` (schedules
-padded to the longest with zero values on their first date), the per-SPV table, cash to each country
+:func:`analyse` computes every SPV on the batch path, :func:`~xlspv.waterfall.waterfall_batch` over blocks
+of SPVs in bounded memory (schedules padded to the longest with zero values on their first date; no
+Python per SPV), the per-SPV table, cash to each country
 by calendar year, commitments against the cap and the deadline, the flags, and a sector breakdown, all
 vectorised (no Python loop over SPVs). Things the user should *see* rather than be stopped by are
 flags in the result (:mod:`.flags`), not errors.
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._jit import njit
-from ..dates import distinct_days, to_date, to_datetime64, years_of
+from ..dates import to_date, to_datetime64, years_of
 from ..errors import SpvInputError, TermsError
 from ..progress import Progress, say
 from ..terms import Terms
@@ -32,7 +33,7 @@ from .odds import RecoveryOdds, check_review
 from .pooled import Pooled, own_terms_error, pooled
 from .readings import compare_readings
 from .results import PortfolioResult, ProgramSummary
-from .sensitivity import default_rates, sensitivity
+from .sensitivity import GridRun, add_by_day, day_span, default_rates, sensitivity
 from .value import program_values
 
 
@@ -94,6 +95,46 @@ def _rollup(batch: Batch, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return per_spv, per_year, np.arange(y0, y0 + per_year.shape[0])
 
 
+#: SPV x row cells a batch call of the program view covers (a memory bound: the batch's output arrays
+#: exist for one block of SPVs at a time; only Japan's and the US's payouts are kept for every SPV).
+BLOCK_CELLS = 1_000_000
+
+
+def _program_batch(values: np.ndarray, days: np.ndarray, term_list: Sequence[Terms]) -> Batch:
+    """Every SPV's waterfall (``values``, ``days``: :attr:`Portfolio.padded`), run in blocks of SPVs.
+
+    Each SPV's figures do not depend on the others', so the blocks give the numbers one call would.
+    The program view reads the payouts, the threshold and the unrecovered balance; the per-row
+    interest, balance and tier are not kept (zero columns). One Terms shared by every SPV (none has
+    its own term columns) is passed as one, so the batch makes nothing per scenario from it.
+    """
+    n, width = values.shape
+    shared = term_list[0] if all(t is term_list[0] for t in term_list) else None
+    dates64 = to_datetime64(days)
+    japan, us = np.empty((n, width)), np.empty((n, width))
+    threshold, unrecovered, partner = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n)
+    block = max(1, BLOCK_CELLS // max(width, 1))
+    for lo in range(0, n, block):
+        hi = min(n, lo + block)
+        part = waterfall_batch(values[lo:hi], dates64[lo:hi], term_list[lo:hi] if shared is None else shared)
+        japan[lo:hi], us[lo:hi] = part.japan, part.us
+        threshold[lo:hi], unrecovered[lo:hi] = part.threshold_days, part.unrecovered
+        partner[lo:hi] = part.partner_share
+        del part
+    return Batch(
+        values=values,
+        days=days,
+        japan=japan,
+        us=us,
+        interest=np.empty((n, 0)),
+        balance=np.empty((n, 0)),
+        tier=np.empty((n, 0), dtype=np.int8),
+        threshold_days=threshold,
+        unrecovered=unrecovered,
+        partner_share=partner,
+    )
+
+
 def analyse(
     portfolio: Portfolio,
     terms: Terms | None = None,
@@ -149,10 +190,11 @@ def analyse(
 
     Notes
     -----
-    One :func:`~xlspv.waterfall.waterfall_batch` call computes every SPV (scenarios = SPVs, dates per
-    SPV, terms per SPV, short schedules padded with zero values on their first date: see
-    :attr:`Portfolio.padded`). One compiled pass (:func:`_rollup`) then sums the batch's rows per SPV
-    and per calendar year; the per-SPV XIRRs come from :meth:`~xlspv.waterfall.Batch.xirr`.
+    :func:`~xlspv.waterfall.waterfall_batch` computes every SPV (scenarios = SPVs, dates per SPV, terms
+    per SPV, short schedules padded with zero values on their first date: see :attr:`Portfolio.padded`),
+    in blocks of :data:`BLOCK_CELLS` cells (:func:`_program_batch`). One compiled pass (:func:`_rollup`)
+    then sums the batch's rows per SPV and per calendar year; the per-SPV XIRRs come from
+    :func:`~xlspv.xirr.xirr_many`.
 
     Examples
     --------
@@ -195,7 +237,7 @@ def analyse(
         progress,
         f"checked {n:,} SPVs and {portfolio.flow_values.size:,} flow rows (longest schedule {width:,} rows)",
     )
-    batch = waterfall_batch(values, to_datetime64(days), term_list)
+    batch = _program_batch(values, days, term_list)
     say(progress, f"computed {n:,} waterfalls in one batch ({n:,} x {width:,})")
     pooled_result = (
         pooled(portfolio, base) if is_pooled or (readings and not own_terms_error(portfolio)) else None
@@ -209,6 +251,17 @@ def analyse(
     japan_flows = batch.party_flows("japan")  # minus fundings plus payouts, per SPV and row
     xirr = _party_xirrs(batch, japan_flows)
     say(progress, f"computed the XIRRs of {n:,} SPVs")
+    first, unique = day_span(days)
+    day_sums = np.zeros(int(unique[-1]) - first + 1)
+    add_by_day(day_sums, days, first, japan_flows)  # Japan's program flows by date
+    del japan_flows
+    known = (
+        None
+        if is_pooled
+        else GridRun(
+            term_list, xirr["japan"], batch.threshold_days, batch.japan.sum(axis=1), day_sums, first, unique
+        )
+    )
     flags = find_flags(portfolio, funded, batch.threshold_days, recovery_odds)
     spv_rows = _spv_table(portfolio, term_list, batch, days, per_spv, xirr, flag_counts(flags, n))
     if recovery_odds is not None:
@@ -234,13 +287,13 @@ def analyse(
         sectors=_sectors(spv_rows),
         flags=flags.drop(columns="spv_index"),
         cap=cap_status(portfolio, funded),
-        program=_program_summary(portfolio, spv_rows, batch, days, japan_flows),
+        program=_program_summary(portfolio, spv_rows, batch, days, day_sums[unique - first], unique),
         pooled=pooled_result,
         values=program_values(
             portfolio,
             base,
-            portfolio.from_padded(batch.japan),
-            portfolio.from_padded(batch.us),
+            batch.japan,
+            batch.us,
             discount_rate,
         ),
         declined=None
@@ -272,7 +325,7 @@ def analyse(
         result = dataclasses.replace(result, readings=compare_readings(result, progress))
     if rates is None or len(rates):
         grid = default_rates(base) if rates is None else rates
-        sens = sensitivity(portfolio, base, grid, scales, progress=progress)
+        sens = sensitivity(portfolio, base, grid, scales, progress=progress, known=known)
         result = dataclasses.replace(result, sensitivity=sens)
     return result
 
@@ -299,11 +352,11 @@ def _pooled_batch(portfolio: Portfolio, batch: Batch, result: Pooled) -> Batch:
     threshold date, and the program's unrecovered amount is spread over the SPVs in proportion to
     their funding (a presentation: the reading itself has one balance).
     """
-    order, spv_sorted, pos, _ = portfolio.padded_index
+    at = portfolio.padded_at
     japan = np.zeros_like(batch.japan)
     us = np.zeros_like(batch.us)
-    japan[spv_sorted, pos] = result.japan[order]
-    us[spv_sorted, pos] = result.us[order]
+    japan.ravel()[at] = result.japan
+    us.ravel()[at] = result.us
     funded = np.bincount(
         portfolio.flow_spv, weights=np.maximum(-portfolio.flow_values, 0.0), minlength=len(portfolio)
     )
@@ -395,13 +448,18 @@ def _spv_table(
 
 
 def _program_summary(
-    portfolio: Portfolio, spvs: pd.DataFrame, batch: Batch, days: np.ndarray, japan_flows: np.ndarray
+    portfolio: Portfolio,
+    spvs: pd.DataFrame,
+    batch: Batch,
+    days: np.ndarray,
+    day_sums: np.ndarray,
+    unique: np.ndarray,
 ) -> ProgramSummary:
     """The headline figures: the per-SPV table's totals, the program threshold and Japan's program XIRR."""
     total = lambda column: float(spvs[column].to_numpy().sum())  # noqa: E731
     thr = batch.threshold_days
     reached = thr >= 0
-    program_xirr = _program_xirr(japan_flows[None], days)[0]
+    program_xirr = xirr_many(day_sums[None, :], unique[None, :])[0]
     return ProgramSummary(
         spvs=len(spvs),
         flow_rows=int(portfolio.flow_values.size),
@@ -418,15 +476,6 @@ def _program_summary(
         first_date=to_date(int(days.min())),
         last_date=to_date(int(days.max())),
     )
-
-
-def _program_xirr(japan_flows: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """XIRR of Japan's flows summed over SPVs by date, per grid point: ``japan_flows`` (grid, SPVs, rows)."""
-    unique, inverse = distinct_days(days)
-    n_grid = japan_flows.shape[0]
-    key = (np.arange(n_grid)[:, None, None] * unique.size + inverse[None]).ravel()
-    sums = np.bincount(key, weights=japan_flows.ravel(), minlength=n_grid * unique.size)
-    return xirr_many(sums.reshape(n_grid, unique.size), unique[None, :])
 
 
 def _sectors(spvs: pd.DataFrame) -> pd.DataFrame:

@@ -141,39 +141,52 @@ class Portfolio:
         against it). The front needs no such guard.
         """
         n = len(self.spvs)
-        order, spv_sorted, pos, width = self.padded_index
+        at, width = self._padded_layout
         counts = np.bincount(self.flow_spv, minlength=n)
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        first = np.minimum.reduceat(self.flow_days[order], starts)
+        grouped = _grouped(self.flow_spv)
+        by_spv = self.flow_days if grouped is None else self.flow_days[grouped]
+        first = np.minimum.reduceat(by_spv, starts)
         values = np.zeros((n, width))
-        values[spv_sorted, pos] = self.flow_values[order]
-        days = np.repeat(first[:, None], width, axis=1)
-        days[spv_sorted, pos] = self.flow_days[order]
+        values.ravel()[at] = self.flow_values
+        days = np.empty((n, width), dtype=np.int64)
+        days[:] = first[:, None]  # the padding's date; each row's own below
+        days.ravel()[at] = self.flow_days
         values.flags.writeable = False
         days.flags.writeable = False
         return values, days
 
-    @cached_property
-    def padded_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """Where each flow row sits in :attr:`padded`: flow rows ``order`` go to ``[spv, pos]``.
+    @property
+    def padded_at(self) -> np.ndarray:
+        """Each flow row's (input order) flat position in :attr:`padded`:
+        ``padded[0].ravel()[padded_at] == flow_values``."""
+        return self._padded_layout[0]
 
-        ``padded[0][spv, pos] == flow_values[order]``; ``width`` is the longest schedule.
+    @cached_property
+    def _padded_layout(self) -> tuple[np.ndarray, int]:
+        """:attr:`padded_at` and the longest schedule's length (the padded width).
+
+        SPV ``s``'s rows sit at the end of its padded row, in input order: row ``k`` of ``c`` rows at
+        position ``width - c + k``. A flow table grouped by SPV (the usual file) needs no sort.
         """
         idx = self.flow_spv
-        order = np.argsort(idx, kind="stable")
         counts = np.bincount(idx, minlength=len(self.spvs))
         width = int(counts.max())
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        spv_sorted = idx[order]
-        pos = np.arange(idx.size) - np.repeat(starts, counts) + (width - counts)[spv_sorted]
-        return order, spv_sorted, pos, width
+        # the k-th row in SPV order (rank k - starts[s] among SPV s's rows) goes to k + offset[s]
+        offset = np.arange(counts.size, dtype=np.int64) * width + (width - counts) - starts
+        grouped = _grouped(idx)
+        at = np.arange(idx.size, dtype=np.int64)
+        if grouped is None:  # rows already grouped by SPV, in SPV order
+            at += offset[idx]
+        else:
+            at[grouped] = at + np.repeat(offset, counts)
+        at.flags.writeable = False
+        return at, width
 
     def from_padded(self, array: np.ndarray) -> np.ndarray:
         """Per flow row (input order) from an array shaped like :attr:`padded`."""
-        order, spv_sorted, pos, _ = self.padded_index
-        out = np.empty(order.size, dtype=array.dtype)
-        out[order] = array[spv_sorted, pos]
-        return out
+        return np.ascontiguousarray(array).ravel()[self.padded_at]
 
     def terms_for(self, default: Terms | None = None) -> list[Terms]:
         """Each SPV's terms: the default terms with the SPV's own columns applied.
@@ -227,6 +240,13 @@ class Portfolio:
         spv_table = table_from_memory("SPVs", spvs, SPV_COLUMNS)
         flow_table = table_from_memory("Flows", flows, FLOW_COLUMNS)
         return build(spv_table, flow_table, unit=unit, terms=terms).with_program(program)
+
+
+def _grouped(idx: np.ndarray) -> np.ndarray | None:
+    """The stable order grouping rows by SPV, or ``None`` when they already are (in SPV order)."""
+    if idx.size < 2 or bool((idx[1:] >= idx[:-1]).all()):
+        return None
+    return np.argsort(idx, kind="stable")
 
 
 # ---- building and checking -----------------------------------------------------------------------
@@ -361,7 +381,7 @@ def _parsed_uniques(
 
 def _flow_ids(table: Table, index: Mapping[str, int]) -> np.ndarray:
     codes, uniques = _codes(table.columns["spv_id"])
-    blank = np.flatnonzero(codes < 0)
+    blank = _named_before_blank(table, "spv_id", codes, uniques, parse_id)
     if blank.size:
         raise SpvInputError(
             f"{table.where(int(blank[0]))}, column spv_id: the SPV id is blank; enter the SPV's id."
@@ -386,6 +406,21 @@ def _flow_ids(table: Table, index: Mapping[str, int]) -> np.ndarray:
     return spv
 
 
+def _named_before_blank(
+    table: Table, column: str, codes: np.ndarray, uniques: np.ndarray, parse: Any
+) -> np.ndarray:
+    """The blank rows (code -1) of a column, after refusing a bad value on a row above the first
+    blank one: the row-by-row reading meets that value first, so its message is the one given."""
+    blank = np.flatnonzero(codes < 0)
+    if blank.size:
+        head = codes[: int(blank[0])]
+        used = np.unique(head)
+        remap = np.full(len(uniques), -1, dtype=np.int64)
+        remap[used] = np.arange(used.size)
+        _parsed_uniques(table, column, remap[head], uniques[used], parse)
+    return blank
+
+
 def _first_rows(codes: np.ndarray, n: int) -> np.ndarray:
     """Position of the first row of each code."""
     first = np.full(n, codes.size, dtype=np.int64)
@@ -396,13 +431,13 @@ def _first_rows(codes: np.ndarray, n: int) -> np.ndarray:
 def _flow_days(table: Table) -> np.ndarray:
     raw = table.columns["date"]
     if isinstance(raw, np.ndarray) and raw.dtype.kind == "M":
-        days = raw.astype("datetime64[D]")
+        days = raw.astype("datetime64[D]", copy=False)
         bad = np.flatnonzero(np.isnat(days))
         if bad.size:
             raise SpvInputError(f"{table.where(int(bad[0]))}, column date: the date is blank; enter a date.")
         return days.view(np.int64) + NUMPY_EPOCH_ORDINAL  # a view: one new array, not two
     codes, uniques = _codes(raw)
-    blank = np.flatnonzero(codes < 0)
+    blank = _named_before_blank(table, "date", codes, uniques, lambda u, w: parse_date(u, w, table.source))
     if blank.size:
         parse_date(None, f"{table.where(int(blank[0]))}, column date", table.source)
     parsed = _parsed_uniques(table, "date", codes, uniques, lambda u, w: parse_date(u, w, table.source))

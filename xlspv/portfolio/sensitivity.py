@@ -7,10 +7,12 @@ points), in as few batch calls as a memory bound allows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..dates import distinct_days, to_datetime64, years_of
+from .._jit import njit
+from ..dates import to_datetime64, years_of
 from ..errors import SpvInputError, TermsError
 from ..progress import Progress, say
 from ..terms import Terms, rates_around
@@ -38,6 +40,7 @@ def sensitivity(
     *,
     progress: Progress | None = None,
     max_cells: int = 1_000_000,
+    known: GridRun | None = None,
 ) -> Sensitivity:
     """Japan's XIRR, threshold year and receipts over a grid of deemed rates and cash scalings.
 
@@ -53,8 +56,11 @@ def sensitivity(
     progress : callable, optional
         Called with a one-line message per batch.
     max_cells : int, default 1,000,000
-        Scenario x row cells per batch call: the grid runs in as few calls as this allows (a memory
-        bound; each call covers many SPVs and grid points, never one SPV at a time).
+        SPV x row cells per batch call (a memory bound): each grid point runs in blocks of SPVs, never
+        one SPV at a time.
+    known : GridRun, optional
+        A grid point already computed (the program view's own batch): reused where its terms are the
+        grid point's and the scale is 1, not rerun.
 
     Returns
     -------
@@ -90,43 +96,38 @@ def sensitivity(
     n, width = values.shape
     n_r, n_s = rate_grid.size, scale_grid.size
     n_grid = n_r * n_s
-    total = n * n_grid
-    # each (SPV terms, grid rate) pair is built once; scenarios pick theirs by array indexing
-    unique_terms = list({id(t): t for t in spv_terms}.values())
-    code_of = {id(t): k for k, t in enumerate(unique_terms)}
-    spv_code = np.array([code_of[id(t)] for t in spv_terms], dtype=np.int64)
-    grid_terms = np.empty((len(unique_terms), n_r), dtype=object)
-    for k, t in enumerate(unique_terms):
-        for j, r in enumerate(rate_grid.tolist()):
-            grid_terms[k, j] = t.with_rate(r)
-    xirr = np.empty(total)
-    threshold = np.empty(total, dtype=np.int64)
-    received = np.empty(total)
-    unique, inverse = distinct_days(days)
-    program_sums = np.zeros(n_grid * unique.size)
+    grid = _GridTerms.of(spv_terms, rate_grid)
+    xirr = np.empty((n_grid, n))
+    threshold = np.empty((n_grid, n), dtype=np.int64)
+    received = np.empty((n_grid, n))
+    first, unique = day_span(days) if known is None else (known.first_day, known.unique)
+    program_sums = np.zeros((n_grid, int(unique[-1]) - first + 1))  # by day from the first
     dates64 = to_datetime64(days)
-    chunk = max(1, max_cells // max(width, 1))
-    calls = -(-total // chunk)
-    for c, lo in enumerate(range(0, total, chunk)):
-        hi = min(total, lo + chunk)
-        scen = np.arange(lo, hi)
-        spv_i = scen % n
-        grid_i = scen // n  # grid point = scale-major, then rate
-        r_i, s_i = grid_i % n_r, grid_i // n_r
-        vals = values[spv_i]
-        vals = np.where(vals > 0.0, vals * scale_grid[s_i][:, None], vals)
-        batch = waterfall_batch(vals, dates64[spv_i], grid_terms[spv_code[spv_i], r_i].tolist())
-        japan_flows = batch.party_flows("japan")
-        xirr[lo:hi] = xirr_many(japan_flows, days[spv_i])
-        threshold[lo:hi] = batch.threshold_days
-        received[lo:hi] = batch.japan.sum(axis=1)
-        key = (grid_i[:, None] * unique.size + inverse[spv_i]).ravel()
-        program_sums += np.bincount(key, weights=japan_flows.ravel(), minlength=program_sums.size)
-        del batch, japan_flows, vals
+    block = max(1, max_cells // max(width, 1))
+    for g in range(n_grid):
+        r_j, s_j = g % n_r, g // n_r  # grid point = scale-major, then rate
+        scale = float(scale_grid[s_j])
+        if known is not None and scale == 1.0 and grid.same_as(r_j, known.terms):
+            xirr[g], threshold[g], received[g] = known.xirr_japan, known.threshold_days, known.japan_received
+            program_sums[g] = known.day_sums
+        else:
+            for lo in range(0, n, block):
+                hi = min(n, lo + block)
+                vals = values[lo:hi]
+                if scale != 1.0:  # distributions scaled, fundings not
+                    vals = np.where(vals > 0.0, vals * scale, vals)
+                terms_arg, rates_arg = grid.for_block(r_j, lo, hi)
+                batch = waterfall_batch(vals, dates64[lo:hi], terms_arg, deemed_rates=rates_arg)
+                japan_flows = batch.party_flows("japan")
+                xirr[g, lo:hi] = xirr_many(japan_flows, days[lo:hi])
+                threshold[g, lo:hi] = batch.threshold_days
+                received[g, lo:hi] = batch.japan.sum(axis=1)
+                add_by_day(program_sums[g], days[lo:hi], first, japan_flows)
+                del batch, japan_flows, vals
         say(
             progress,
-            f"sensitivity: batch {c + 1} of {calls} ({hi - lo:,} scenarios of {total:,} = "
-            f"{n:,} SPVs x {n_r} rate{'s' * (n_r != 1)} x {n_s} scale{'s' * (n_s != 1)})",
+            f"sensitivity: grid point {g + 1} of {n_grid} (deemed rate {rate_grid[r_j]:g}, scale {scale:g}; "
+            f"{n:,} SPVs)",
         )
     shape = (n_s, n_r, n)
     per_spv = lambda a: np.moveaxis(a.reshape(shape), 2, 0)  # noqa: E731  (SPVs, scales, rates)
@@ -135,7 +136,7 @@ def sensitivity(
     year[thr >= 0] = years_of(thr[thr >= 0])
     reached = (thr >= 0).sum(axis=2)
     program_year = np.where(reached == n, year.max(axis=2), -1).astype(np.float64)
-    program_xirr = xirr_many(program_sums.reshape(n_grid, unique.size), unique[None, :])
+    program_xirr = xirr_many(program_sums[:, unique - first], unique[None, :])
     return Sensitivity(
         rates=rate_grid,
         scales=scale_grid,
@@ -150,4 +151,86 @@ def sensitivity(
     )
 
 
-__all__ = ["default_rates", "sensitivity"]
+@dataclass(frozen=True)
+class GridRun:
+    """One grid point the program view has already computed (its own batch), to be reused, not rerun.
+
+    ``terms`` are the per-SPV terms it ran with (scale 1); per SPV ``xirr_japan``, ``threshold_days``
+    (ordinals, -1 where not reached) and ``japan_received`` (``Batch.japan.sum(axis=1)``); ``day_sums``
+    are Japan's flows summed over SPVs per day from ``first_day`` (:func:`add_by_day`, in its order),
+    ``unique`` the days the padded schedules hold (:func:`day_span`).
+    """
+
+    terms: Sequence[Terms]
+    xirr_japan: np.ndarray
+    threshold_days: np.ndarray
+    japan_received: np.ndarray
+    day_sums: np.ndarray
+    first_day: int
+    unique: np.ndarray
+
+
+@dataclass(frozen=True)
+class _GridTerms:
+    """Each SPV's terms at each grid rate, built once per distinct SPV terms (not per scenario)."""
+
+    codes: np.ndarray  # per SPV: its distinct terms' index
+    terms: np.ndarray  # (distinct terms, rates) of Terms
+    shared: bool  # one distinct terms with flat grid rates: the batch takes them as deemed_rates
+
+    @classmethod
+    def of(cls, spv_terms: Sequence[Terms], rates: np.ndarray) -> _GridTerms:
+        distinct = list({id(t): t for t in spv_terms}.values())
+        code_of = {id(t): k for k, t in enumerate(distinct)}
+        codes = np.array([code_of[id(t)] for t in spv_terms], dtype=np.int64)
+        table = np.empty((len(distinct), rates.size), dtype=object)
+        for k, t in enumerate(distinct):
+            for j, r in enumerate(rates.tolist()):
+                table[k, j] = t.with_rate(r)
+        shared = len(distinct) == 1 and all(t.flat_rate is not None for t in table[0])
+        return cls(codes, table, shared)
+
+    def for_block(self, j: int, lo: int, hi: int) -> tuple[Terms | list[Terms], np.ndarray | None]:
+        """Terms (and flat rates) for SPVs ``lo:hi`` at grid rate ``j``: the same rule either way (the
+        batch reads a flat rate per scenario as those terms with that rate), no Python per scenario
+        when the terms are shared."""
+        if self.shared:
+            t = self.terms[0, j]
+            return t, np.full(hi - lo, float(t.flat_rate))
+        return self.terms[self.codes[lo:hi], j].tolist(), None
+
+    def same_as(self, j: int, spv_terms: Sequence[Terms]) -> bool:
+        """Whether grid rate ``j`` gives every SPV exactly the terms ``spv_terms``."""
+        if len(spv_terms) != self.codes.size:
+            return False
+        pairs = {(int(c), id(t)): t for c, t in zip(self.codes.tolist(), spv_terms, strict=True)}
+        return all(self.terms[c, j] == t for (c, _), t in pairs.items())
+
+
+@njit(cache=True, nogil=True)
+def add_by_day(sums, days, first, flows):  # type: ignore[no-untyped-def]
+    """``sums[days[s, r] - first] += flows[s, r]`` over the rows in order: each day's sum adds what
+    ``np.bincount`` over the distinct days would, in its order (blocks of SPVs added one after another
+    give one bincount's bits), without an array of each row's day index."""
+    n_s, n_r = flows.shape
+    for s in range(n_s):
+        for r in range(n_r):
+            sums[days[s, r] - first] += flows[s, r]
+
+
+@njit(cache=True, nogil=True)
+def _present(days, first, span):  # type: ignore[no-untyped-def]
+    present = np.zeros(span, dtype=np.bool_)
+    for d in days.ravel():
+        present[d - first] = True
+    return present
+
+
+def day_span(days: np.ndarray) -> tuple[int, np.ndarray]:
+    """The first day (ordinal) of ``days`` and the distinct days they hold, sorted (one pass, no sort)."""
+    first = int(days.min())
+    present = _present(np.ascontiguousarray(days), first, int(days.max()) - first + 1)
+    return first, np.flatnonzero(present) + first
+
+
+__all__ = ["GridRun", "add_by_day", "day_span", "default_rates", "sensitivity"]

@@ -302,16 +302,29 @@ def _blank_mask(column: np.ndarray, quick: bool = False) -> tuple[np.ndarray, An
     if quick and not isinstance(column, pd.Categorical):
         # One pass finds both the blanks (code -1) and the distinct values, which the model takes
         # as they are (a flow's SPV id: not factorised twice).
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        return codes < 0, np.asarray(uniques, dtype=object), codes
+        codes, uniques = _factorize_runs(column)
+        return codes < 0, uniques, codes
     if isinstance(column, pd.Categorical):
-        codes, uniques = column.codes.astype(np.int64), np.asarray(column.categories, dtype=object)
+        codes, uniques = column.codes, np.asarray(column.categories, dtype=object)  # int8/16: no copy
     else:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         uniques = np.asarray(uniques, dtype=object)
     blank_u = np.fromiter((is_missing(u) for u in uniques), dtype=bool, count=len(uniques))
     blank = np.append(blank_u, True)[codes]  # code -1 (None, NaN) takes the last entry: blank
     return blank, uniques, codes
+
+
+def _factorize_runs(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(column)`` (codes, -1 for None/NaN, and the distinct values in order of first
+    appearance), hashing one cell per run of equal cells: a flow table lists an SPV's rows together,
+    so 4.8 million ids are 10,000 runs."""
+    n = len(column)
+    if n == 0:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        return codes, np.asarray(uniques, dtype=object)
+    starts = np.flatnonzero(np.concatenate(([True], column[1:] != column[:-1])))  # NaN != NaN: own run
+    codes, uniques = pd.factorize(column[starts], use_na_sentinel=True)
+    return np.repeat(codes, np.diff(np.append(starts, n))), np.asarray(uniques, dtype=object)
 
 
 def table_from_columns(
@@ -345,10 +358,13 @@ def table_from_columns(
         blank_all &= info[pos][0]
         if pos not in used and not info[pos][0].all():
             return None  # a filled cell without a column name
-    filled = np.flatnonzero(~blank_all)
-    if filled.size == 0 or filled[-1] + 1 != filled.size:
-        return None  # no data, or a blank row inside it
-    n = filled.size  # blank rows after the data are not data
+    if blank_all.any():  # (the usual table has no blank row: no list of filled rows is made)
+        filled = np.flatnonzero(~blank_all)
+        if filled.size == 0 or filled[-1] + 1 != filled.size:
+            return None  # no data, or a blank row inside it
+        n = filled.size  # blank rows after the data are not data
+    elif n == 0:
+        return None
     out: dict[str, Any] = {}
     for name, pos in positions.items():
         blank, uniques, codes = info[pos]
@@ -361,7 +377,9 @@ def table_from_columns(
             out[name] = _numbers(column[:n], blank[:n])
         elif name in DATE_COLUMNS and uniques is not None and not blank[:n].any():
             out[name] = _dates(uniques, codes[:n], column[:n], source)
-        elif name in ID_COLUMNS and quick and uniques is not None and not isinstance(column, pd.Categorical):
+        elif name in ID_COLUMNS and isinstance(column, pd.Categorical):
+            out[name] = column[:n]  # the model takes its codes and categories as they are
+        elif name in ID_COLUMNS and quick and uniques is not None:
             out[name] = pd.Categorical.from_codes(codes[:n], categories=uniques)
         elif isinstance(column, pd.Categorical):
             out[name] = np.asarray(column[:n], dtype=object)
@@ -394,7 +412,7 @@ def _dates(uniques: np.ndarray, codes: np.ndarray, column: Any, source: str) -> 
             days[k] = parse_date(u, "", source)
         except SpvInputError:
             return np.asarray(column, dtype=object) if isinstance(column, pd.Categorical) else column
-    return (days[codes] - NUMPY_EPOCH_ORDINAL).astype("datetime64[D]")
+    return (days - NUMPY_EPOCH_ORDINAL).astype("datetime64[D]")[codes]  # one pass over the rows
 
 
 def table_from_memory(label: str, table: Any, spec: Mapping[str, tuple[str, ...]]) -> Table:

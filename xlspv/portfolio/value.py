@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._jit import njit
 from ..dates import to_date
+from ..daycount import year_fraction
 from ..terms import Terms
-from ..value import VALUE_FIGURES, check_discount_rate, default_discount_rate, group_values
+from ..value import VALUE_FIGURES, check_discount_rate, default_discount_rate
 from .model import Portfolio
 
 
@@ -36,10 +38,18 @@ def program_values(
     us: np.ndarray,
     discount_rate: float | None = None,
 ) -> ProgramValues:
-    """Present values of every SPV and of the program, from per-flow-row payouts (input order).
+    """Present values of every SPV and of the program, from the payouts of each flow row.
 
-    ``japan`` and ``us`` are the payouts of each flow row under the reading computed (cumulative or
-    pooled); the counterfactual uses each SPV's ``japan_share_before``.
+    ``japan`` and ``us`` are the payouts under the reading computed (cumulative or pooled), per flow
+    row in input order, or shaped like :attr:`Portfolio.padded` (the batch's layout, read in place);
+    the counterfactual uses each SPV's ``japan_share_before``.
+
+    Notes
+    -----
+    The figures are :func:`xlspv.value.group_values`' (per SPV, and for the program as one group with
+    per-row before-shares), computed in one compiled pass (:func:`_value_sums`) over blocks of rows
+    that adds the same products in the same order as its ``np.bincount`` calls: the same bits,
+    without its temporaries of every row.
     """
     rate = (
         default_discount_rate(terms)
@@ -47,61 +57,124 @@ def program_values(
         else check_discount_rate(discount_rate, "--discount-rate")
     )
     share = np.array([t.japan_share_before for t in portfolio.terms_for(terms)])
-    args = (portfolio.flow_values, portfolio.flow_days, japan, us)
-    per_spv = group_values(
-        *args, portfolio.flow_spv, len(portfolio), rate=rate, day_count=terms.day_count, share_before=share
-    )
-    whole = _program_sums(portfolio, japan, us, rate, terms.day_count, share)
-    table = pd.DataFrame({"id": portfolio.ids, "start": [to_date(int(d)) for d in per_spv["start"]]})
-    for name in VALUE_FIGURES:
-        table[name] = per_spv[name]
+    values, days, spv = portfolio.flow_values, portfolio.flow_days, portfolio.flow_spv
+    n = len(portfolio)
+    funding = values < 0.0
+    big = np.iinfo(np.int64).max
+    start = np.full(n, big, dtype=np.int64)
+    np.minimum.at(start, spv[funding], days[funding])
+    first_day = np.full(n, big, dtype=np.int64)
+    np.minimum.at(first_day, spv, days)
+    start = np.where(start == big, first_day, start)
+    program_start = int(days[funding].min()) if funding.any() else int(days.min())
+    japan_flat, us_flat = np.ascontiguousarray(japan).ravel(), np.ascontiguousarray(us).ravel()
+    per_spv, whole = np.zeros((n, 5)), np.zeros(5)
+    for lo in range(0, values.size, _ROWS):  # rows in order, a block at a time: bounded temporaries
+        rows = slice(lo, min(values.size, lo + _ROWS))
+        d, g = days[rows], spv[rows]
+        # each row's place in the payouts (the padded layout, or per flow row)
+        at = portfolio.padded_at[rows] if np.ndim(japan) == 2 else np.arange(lo, rows.stop)
+        _value_sums(
+            values[rows],
+            japan_flat,
+            us_flat,
+            at,
+            g,
+            share,
+            _discount(year_fraction(terms.day_count, start[g], d), rate),
+            _discount(year_fraction(terms.day_count, np.array(program_start), d), rate),
+            per_spv,
+            whole,
+        )
+    table = pd.DataFrame({"id": portfolio.ids, "start": [to_date(int(d)) for d in start]})
+    for name, column in _figures(per_spv).items():
+        table[name] = column
     return ProgramValues(
         discount_rate=rate,
         rate_from="deemed rate" if discount_rate is None else "--discount-rate",
         spvs=table,
-        program={"start": to_date(int(whole["start"][0])), **{n: float(whole[n][0]) for n in VALUE_FIGURES}},
+        program={"start": to_date(program_start), **_program_figures(whole)},
     )
 
 
-def _program_sums(
-    portfolio: Portfolio, japan: np.ndarray, us: np.ndarray, rate: float, day_count: str, share: np.ndarray
-) -> dict[str, np.ndarray]:
-    """The program's present values: every row in one group; the before-share is each row's SPV's.
+def _discount(t: np.ndarray, rate: float) -> np.ndarray:
+    """``1 / (1 + rate) ** t`` as :func:`xlspv.value.group_values` computes it (``exp(-t log1p(rate))``:
+    ``t * -x`` is ``-t * x`` bit for bit), in place in ``t`` (a new array: no temporaries of the rows)."""
+    np.multiply(t, -np.log1p(rate), out=t)
+    return np.exp(t, out=t)
 
-    The counterfactual's before-shares differ by SPV, so it is computed with a per-row share (scaled
-    into the distributions) and a unit share.
-    """
-    values = portfolio.flow_values
-    row_share = share[portfolio.flow_spv]
-    scaled = np.where(values > 0.0, values * row_share, values)  # Japan's counterfactual part
-    one = group_values(
-        values,
-        portfolio.flow_days,
-        japan,
-        us,
-        np.zeros(values.size, dtype=np.int64),
-        1,
-        rate=rate,
-        day_count=day_count,
-        share_before=1.0,
-    )
-    cf = group_values(
-        scaled,
-        portfolio.flow_days,
-        japan,
-        us,
-        np.zeros(values.size, dtype=np.int64),
-        1,
-        rate=rate,
-        day_count=day_count,
-        share_before=1.0,
-    )
-    # one["japan_received_no_switch"] is PV of all distributions; cf's is PV of Japan's counterfactual part
-    one["us_received_no_switch"] = one["japan_received_no_switch"] - cf["japan_received_no_switch"]
-    one["japan_received_no_switch"] = cf["japan_received_no_switch"]
-    one["switch_value_japan"] = one["japan_received_no_switch"] - one["japan_received"]
-    one["switch_value_us"] = one["us_received"] - one["us_received_no_switch"]
-    return one
+
+#: Columns of :func:`_value_sums`' per-SPV sums (present values of each row's flow).
+_JAPAN, _FUNDED, _US, _JAPAN_NO_SWITCH, _US_NO_SWITCH = range(5)
+
+
+#: Flow rows discounted at a time (the discount factors of a block exist at once, not of every row).
+_ROWS = 1 << 20
+
+
+@njit(cache=True, nogil=True)
+def _value_sums(values, japan, us, at, spv, share, factor, program_factor, per_spv, whole):  # type: ignore[no-untyped-def]  # noqa: E501
+    """One pass over flow rows in input order, added to the discounted sums per SPV ``per_spv``
+    (columns ``_JAPAN`` ... ``_US_NO_SWITCH``) and for the program ``whole`` (the same, then Japan's
+    counterfactual at each row's SPV's before-share), each product and each addition as
+    :func:`xlspv.value.group_values` makes them (so blocks of rows added in order give its bits)."""
+    for i in range(values.size):
+        v = values[i]
+        g = spv[i]
+        f = factor[i]
+        p = program_factor[i]
+        j = japan[at[i]]
+        u = us[at[i]]
+        funded = -v if v < 0.0 else 0.0
+        distributed = v if v > 0.0 else 0.0
+        before = share[g]
+        per_spv[g, _JAPAN] += j * f
+        per_spv[g, _FUNDED] += funded * f
+        per_spv[g, _US] += u * f
+        per_spv[g, _JAPAN_NO_SWITCH] += before * distributed * f
+        per_spv[g, _US_NO_SWITCH] += (1.0 - before) * distributed * f
+        scaled = v * before if v > 0.0 else v  # Japan's counterfactual part of the row
+        whole[_JAPAN] += j * p
+        whole[_FUNDED] += funded * p
+        whole[_US] += u * p
+        whole[_JAPAN_NO_SWITCH] += 1.0 * distributed * p  # every distribution (a before-share of 1)
+        whole[_US_NO_SWITCH] += 1.0 * (scaled if scaled > 0.0 else 0.0) * p
+
+
+def _figures(sums: np.ndarray) -> dict[str, np.ndarray]:
+    """:data:`VALUE_FIGURES` from the per-SPV sums, as :func:`xlspv.value.group_values` derives them."""
+    japan, funded, us = sums[:, _JAPAN], sums[:, _FUNDED], sums[:, _US]
+    japan_ns, us_ns = sums[:, _JAPAN_NO_SWITCH], sums[:, _US_NO_SWITCH]
+    out = {
+        "japan_received": japan,
+        "japan_funded": funded,
+        "npv_japan": japan - funded,
+        "us_received": us,
+        "japan_received_no_switch": japan_ns,
+        "us_received_no_switch": us_ns,
+        "switch_value_japan": japan_ns - japan,
+        "switch_value_us": us - us_ns,
+    }
+    return {name: out[name] for name in VALUE_FIGURES}
+
+
+def _program_figures(whole: np.ndarray) -> dict[str, object]:
+    """The program's figures: its before-shares differ by SPV, so the counterfactual is Japan's part
+    summed row by row (``whole[_US_NO_SWITCH]`` holds it) and the US's the rest of every distribution."""
+    japan, funded, us = whole[_JAPAN], whole[_FUNDED], whole[_US]
+    every, japan_ns = whole[_JAPAN_NO_SWITCH], whole[_US_NO_SWITCH]
+    us_ns = every - japan_ns
+    out = {
+        "japan_received": japan,
+        "japan_funded": funded,
+        "npv_japan": japan - funded,
+        "us_received": us,
+        "japan_received_no_switch": japan_ns,
+        "us_received_no_switch": us_ns,
+        "switch_value_japan": japan_ns - japan,
+        "switch_value_us": us - us_ns,
+    }
+    return {name: float(out[name]) for name in VALUE_FIGURES}
 
 
 __all__ = ["ProgramValues", "program_values"]

@@ -109,20 +109,29 @@ _CHUNK = 1 << 24
 
 
 def _plain_bytes(data: Any) -> bool:
-    """No control character (but tab and line ends) and no carriage return outside CR LF, in chunks."""
+    """No control character (but tab and line ends) and no carriage return outside CR LF, in chunks.
+
+    Counted, not selected: a chunk whose bytes below 32 are all LF or CR (the usual file) is checked
+    by a few passes that each count, and only one holding something else (a tab, a control
+    character) has its low bytes picked out and looked up.
+    """
     size = len(data)
     for start in range(0, size, _CHUNK):
         stop = min(start + _CHUNK + 1, size)  # one byte more: a CR's LF may start the next chunk
         chunk = np.frombuffer(data, dtype=np.uint8, count=stop - start, offset=start)
-        low = chunk[chunk < 32]  # line ends mostly: few
-        if _REFUSED[low].any() or (chunk == 127).any():
+        if (chunk == 127).any():
             return False
-        if (low == 13).any():
-            cr = np.flatnonzero(chunk == 13)
-            if cr[-1] == chunk.size - 1 and stop == size:
+        cr = chunk == 13
+        n_cr = int(np.count_nonzero(cr))
+        others = np.count_nonzero(chunk < 32) != np.count_nonzero(chunk == 10) + n_cr
+        if others and _REFUSED[chunk[chunk < 32]].any():  # a tab is allowed; any other control is not
+            return False
+        if n_cr:
+            ends_chunk = bool(cr[-1])
+            if ends_chunk and stop == size:
                 return False  # a CR that ends the file
-            inner = cr[cr + 1 < chunk.size]  # a CR that ends a chunk is checked in the next
-            if (chunk[inner + 1] != 10).any():
+            # every CR but one ending the chunk (checked in the next) is followed by LF
+            if np.count_nonzero(cr[:-1] & (chunk[1:] == 10)) != n_cr - ends_chunk:
                 return False
     return True
 
