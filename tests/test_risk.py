@@ -114,6 +114,32 @@ def test_degenerate_program_is_each_spvs_deterministic_waterfall():
     assert r.summary["Program"]["unrecovered_mean"] == pytest.approx(total, rel=1e-12)
 
 
+@pytest.mark.parametrize("day_count", ["ACT/365F", "30/360"])  # the compiled path, and the general one
+def test_degenerate_program_xirr_is_xirr_of_its_flows_where_they_have_two_roots(day_count):
+    """Japan receives 100 (2027), funds 300 twice (2029, 2030), receives 200 (2032): the flows change
+    sign twice and have two IRRs (about -34.6% and +105.5%); XIRR from 10% reaches +105.5%. The
+    risk run's program XIRR must be that one on either path (found by an independent review: the
+    compiled path once started from the money multiple and reported -34.6%)."""
+    from xlspv import xirr
+    from xlspv.portfolio import Portfolio
+
+    a = [(dt.date(2027, 1, 1), 100.0), (dt.date(2029, 1, 1), -300.0)]
+    b = [(dt.date(2030, 1, 1), -300.0), (dt.date(2032, 1, 1), 200.0)]
+    spvs = [
+        {"id": k, "name": k, "sector": "x", "notice_date": dt.date(2026, 6, 1), "committed": 1000.0}
+        for k in "AB"
+    ]
+    flows = [{"spv_id": "A", "date": d, "value": v} for d, v in a]
+    flows += [{"spv_id": "B", "date": d, "value": v} for d, v in b]
+    terms = Terms(0.0, japan_share_before=1.0, japan_share_after=1.0, day_count=day_count)
+    r = simulate_program(
+        Portfolio.from_tables(spvs, flows), terms, model=RiskModel.deterministic(), scenarios=1
+    )
+    expected = xirr([v for _, v in a + b], [d for d, _ in a + b])
+    assert expected == pytest.approx(1.0545614675687156, rel=1e-12)
+    assert r.summary["Program"]["xirr_japan_p50"] == expected
+
+
 # ---- known answers --------------------------------------------------------------------------------
 
 #: Japan funds 100; four yearly distributions of 50 at a 0% deemed rate: Japan's half clears exactly

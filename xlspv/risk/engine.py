@@ -223,4 +223,4 @@ class _ProgramFlows:
         self.total += np.bincount(where.ravel(), japan.ravel(), self.total.size)
 
     def xirr(self) -> np.ndarray:
-        return xirr_many(self.total.reshape(-1, self.grid.size), self.grid[None, :])
+        return xirr_many(self.total.reshape(-1, self.grid.size), self.grid[None, :], multiple_first=True)

@@ -21,14 +21,12 @@ run the general path (:mod:`xlspv.risk.engine`).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .._jit import njit
 from ..accrual import SHARED_SLOTS, growth_row, growth_row_shared
 from ..cumulative import rule_row
-from ..xirr import _xirr_sorted
+from ..xirr import _xirr_search, _xirr_sorted
 
 
 @njit(cache=True, nogil=True)
@@ -148,35 +146,6 @@ def _plan_row(cd, n, changes, basis, fractions, period, ends):  # type: ignore[n
         prev = day
         pos += 1
     return pos - 1
-
-
-@njit(cache=True, nogil=True)
-def _program_guess(v, d, m, guess):  # type: ignore[no-untyped-def]
-    """The XIRR's start for a program's flows: the money multiple's rate, else ``guess``.
-
-    A program's flows change sign many times (one SPV distributes while another still funds), so the
-    XIRR cannot take its one-sign-change route, and Newton from 10% over decades of flows often
-    fails to the scan (about a second on 4,000 flows, for most scenarios whose rate is negative).
-    Start instead where the XIRR's one-change route starts: the money multiple spread over the gap
-    between the mean dates of paying and receiving, which is near the root. Where the root is
-    unique (the usual program: every SPV funds, then pays back) it is the same root.
-    """
-    paid = received = paid_t = received_t = 0.0
-    for i in range(m):
-        t = float(d[i] - d[0])
-        if v[i] < 0.0:
-            paid -= v[i]
-            paid_t -= v[i] * t
-        else:
-            received += v[i]
-            received_t += v[i] * t
-    if not (paid > 0.0 and received > 0.0):
-        return guess
-    gap = (received_t / received - paid_t / paid) / 365.0
-    if not gap > 0.0:
-        return guess
-    growth = math.log(received / paid) / gap
-    return math.expm1(growth) if -5.0 < growth < 5.0 else guess
 
 
 @njit(cache=True, nogil=True)
@@ -438,4 +407,4 @@ def run_range(
                     m += 1
                     total[at] = 0.0
                     touched[at] = False
-            xirr[s, k_spv] = _xirr_sorted(pv[:m], pd[:m], _program_guess(pv, pd, m, guess))
+            xirr[s, k_spv] = _xirr_search(pv[:m], pd[:m], guess, True)  # as the general path's
