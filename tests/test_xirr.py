@@ -367,6 +367,17 @@ def test_xirr_accepts_every_date_form(dates):
         (lambda: xirr([-100, None], [D(2025, 1, 1), D(2026, 1, 1)]), "values row 2"),
         (lambda: xirr([-100, b"110"], [D(2025, 1, 1), D(2026, 1, 1)]), "values row 2"),
         (lambda: xirr([-100, [110.0]], [D(2025, 1, 1), D(2026, 1, 1)]), "values row 2"),
+        # one values rule for lists, tuples and arrays alike (a review found a list path accepting these)
+        (
+            lambda: xirr([__import__("decimal").Decimal(-100), 110.0], [D(2025, 1, 1), D(2026, 1, 1)]),
+            "values row 1",
+        ),
+        (
+            lambda: xirr([[-100.0, 1], 5, 110], np.array(["2025-01-01"] * 3, dtype="datetime64[D]")),
+            "values row 1",
+        ),
+        (lambda: npv(0.1, [[1, 2], 3]), "values row 1"),
+        (lambda: npv(0.1, 5.0), "values: 5.0 is not a list of cash flows"),
         (lambda: xirr([-100, 110], [D(2025, 1, 1), D(2026, 1, 1)], guess=-1.0), "guess"),
         (lambda: xirr([-100, 110], [D(2025, 1, 1), D(2026, 1, 1)], guess="10%"), "guess"),
         (lambda: irr([-100, float("nan")]), "values"),
@@ -381,6 +392,10 @@ def test_xirr_accepts_every_date_form(dates):
         "blank_value",
         "bytes_value",
         "nested_value",
+        "decimal_value_in_a_list",
+        "nested_unequal_values",
+        "npv_nested_values",
+        "npv_one_number",
         "guess_minus_100pct",
         "guess_text",
         "irr_nan",

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from struct import error as _StructError
-from struct import pack as _pack
 from typing import Any
 
 import numpy as np
@@ -501,13 +499,15 @@ def xirr(values: Any, dates: Any, guess: float = 0.1) -> float | None:
     if type(values) is list and type(dates) is list:  # the usual call from Python: its own fast path
         n = len(values)
         if n and n == len(dates):
-            try:  # inline: on 40 flows each Python call saved is a few per cent of the whole
-                v = np.frombuffer(_pack(f"{n}d", *values))  # see _list_values
+            # inline: on 40 flows each Python call saved is a few per cent of the whole
+            try:  # the rule of _fast_values: plainly numbers (a numeric dtype), else the careful path
+                v = np.array(values)
                 d = np.fromiter(map(_TO_ORDINAL, dates), _I8, n)
-            except (TypeError, OverflowError, _StructError):
+            except (TypeError, ValueError):  # not dates (serials, texts, blanks); nested lists
                 pass
             else:
-                rate = (_LIST_ENTRY[0] or _list_entry)(v, d, 1, g)
+                if v.ndim == 1 and v.dtype.kind in "if":
+                    rate = (_LIST_ENTRY[0] or _list_entry)(v if v.dtype is _F8 else v.astype(_F8), d, 1, g)
     else:
         fv, (fd, per_day) = _fast_values(values), _fast_ticks(dates)
         if fv is not None and fd is not None and fv.size == fd.size and fv.size:
@@ -520,6 +520,7 @@ def xirr(values: Any, dates: Any, guess: float = 0.1) -> float | None:
 
 _TO_ORDINAL = _dt.date.toordinal
 _I8 = np.dtype(np.int64)
+_F8 = np.dtype(np.float64)
 
 #: The compiled :func:`_xirr_any_order` for the list path's argument types, once known (see
 #: :func:`_list_entry`); ``None`` before the first list call and without numba.
@@ -530,8 +531,8 @@ def _list_entry(v: np.ndarray, d: np.ndarray, per_day: int, g: float) -> float:
     """The list path's first call: the kernel through numba's dispatcher, keeping its compiled entry.
 
     numba types every argument on every call (about 0.3 us for these four, a tenth of a whole
-    40-flow XIRR); the list path always passes the same four types (a read-only float64 array, an
-    int64 array, an int, a float), so later calls go straight to the compiled code. Without numba
+    40-flow XIRR); the list path always passes the same four types (a float64 array, an int64 array,
+    an int, a float), so later calls go straight to the compiled code. Without numba
     (xlwings Lite) the kernel is plain Python and is called as it is.
     """
     rate = _xirr_any_order(v, d, per_day, g)
@@ -543,21 +544,6 @@ def _list_entry(v: np.ndarray, d: np.ndarray, per_day: int, g: float) -> float:
         if compiled is not None:
             _LIST_ENTRY[0] = compiled.entry_point
     return rate
-
-
-def _list_values(values: list[Any]) -> np.ndarray | None:
-    """Float64 values of a list of real numbers; ``None`` for anything else (the careful path).
-
-    ``struct.pack`` converts in one C pass and, unlike ``np.fromiter`` or ``np.array`` with a float
-    dtype, refuses a text, a blank (``None``) or a nested list instead of converting them (on 40
-    values about 0.3 of a whole ``pyxirr.xirr`` call, against 0.37 for ``np.array``). As everywhere in
-    numpy, a boolean counts as 1 or 0; an integer too large for a float goes to the careful path,
-    which names it.
-    """
-    try:
-        return np.frombuffer(_pack(f"{len(values)}d", *values))
-    except (TypeError, OverflowError, _StructError):
-        return None
 
 
 def _list_days(dates: list[Any]) -> np.ndarray | None:
@@ -576,7 +562,10 @@ def _fast_values(values: Any) -> np.ndarray | None:
     """
     kind = type(values)
     if kind is list:
-        values = np.array(values)  # numbers give a numeric dtype; a text, a blank or a nested list does not
+        try:  # numbers give a numeric dtype; a text, a blank, a Decimal or a nested list does not
+            values = np.array(values)
+        except ValueError:  # nested lists of unequal lengths: the careful path names the row
+            return None
     elif kind is not np.ndarray:
         values = _backing_array(values)
         if values is None:
@@ -803,7 +792,10 @@ def irr(values: Any, guess: float = 0.1) -> float | None:
 def _periodic_values(values: Any) -> np.ndarray:
     """Values of evenly spaced flows by the values rule of every xlspv input (:func:`prepare`, with
     stand-in dates one per period): a text, a blank or a non-finite value is refused naming its row."""
-    return prepare(values, np.arange(FIRST_SAFE_SERIAL, FIRST_SAFE_SERIAL + len(values))).values
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or getattr(values, "ndim", 1) == 0:
+        raise SpvInputError(f"values: {values!r} is not a list of cash flows; give one value per period.")
+    count = values.size if isinstance(values, np.ndarray) else len(values)  # an array counts every cell
+    return prepare(values, np.arange(FIRST_SAFE_SERIAL, FIRST_SAFE_SERIAL + count)).values
 
 
 def npv(rate: float, values: Any) -> float:
