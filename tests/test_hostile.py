@@ -842,6 +842,19 @@ API_CASES = [
         "values row 1: the number is beyond a float's range (about ±1.8e308); enter a smaller number.",
         id="compute-value-minus-10**400",
     ),
+    pytest.param(  # np.asarray(..., dtype=float) once read the text "110" as 110 here
+        lambda: xlspv.waterfall_batch([[-100, "110"]], D2, xlspv.Terms(0.05)),
+        SpvInputError,
+        "values: give numbers, one row of cash flows per scenario (scenarios x rows) or one row shared "
+        "by all.",
+        id="waterfall_batch-value-text-110",
+    ),
+    pytest.param(
+        lambda: xlspv.waterfall_summary([-100.0, 220.0], D2, xlspv.Terms(0.05), deemed_rates=[10**400]),
+        TermsError,
+        "deemed_rates: give numbers (decimals such as 0.05), one per scenario or a path each.",
+        id="waterfall_summary-deemed-rate-10**400",
+    ),
     pytest.param(
         lambda: xlspv.npv(0.1, [-100, "60"]),  # the values rule of every input: a text is not a number
         SpvInputError,

@@ -21,7 +21,7 @@ from .accrual import AccrualPlan, annual_exponent, check_path_start, growth_row,
 from .cumulative import BLOCK, _rows_parallel, _rows_serial, growth_rows
 from .dates import to_datetime64, to_ordinals
 from .errors import SpvInputError, TermsError
-from .inputs import BatchChunk, BatchFlows, prepare_batch
+from .inputs import BatchChunk, BatchFlows, numeric_array, prepare_batch
 from .rows import Rows, party_flows
 from .summary_kernel import _summary_parallel, _summary_serial, plan_keys
 from .terms import Terms
@@ -111,7 +111,12 @@ def _rates(deemed_rates: Any, rate_dates: Any, n_values: int) -> tuple[np.ndarra
         if rate_dates is not None:
             raise TermsError("rate_dates: give deemed_rates (scenarios x dates) with rate_dates.")
         return None, None
-    rates = np.asarray(deemed_rates, dtype=np.float64)
+    rates = numeric_array(deemed_rates)
+    if rates.dtype.kind not in "iuf":
+        raise TermsError(
+            "deemed_rates: give numbers (decimals such as 0.05), one per scenario or a path each."
+        )
+    rates = rates.astype(np.float64, copy=False)
     if rates.ndim == 1:
         rates = rates[:, None]
         if rate_dates is not None:

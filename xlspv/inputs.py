@@ -203,6 +203,21 @@ class BatchFlows:
         )
 
 
+def numeric_array(values: Any) -> np.ndarray:
+    """``values`` as an array with numpy's own dtype, never converted to floats on the way.
+
+    ``np.asarray(values, dtype=float)`` would read the text ``"110"`` as 110 and raise
+    ``OverflowError`` on an integer past a float's range; here a text, a blank, a nested or ragged list
+    or such an integer give an array whose dtype is not numeric, for the caller to refuse.
+    """
+    if isinstance(values, np.ndarray):
+        return values
+    try:
+        return np.asarray(values)
+    except (TypeError, ValueError):  # ragged nesting
+        return np.array([None])
+
+
 def prepare_batch(values: Any, dates: Any, n_scenarios: int | None = None) -> BatchFlows:
     """Check the shapes of a batch: values ``(scenarios, rows)`` or shared ``(rows,)``, dates
     ``(rows,)`` shared or ``(scenarios, rows)``.
@@ -211,10 +226,11 @@ def prepare_batch(values: Any, dates: Any, n_scenarios: int | None = None) -> Ba
     values are shared. Values and per-scenario dates are converted chunk by chunk
     (:meth:`BatchFlows.chunk`); shared dates are converted here.
     """
-    vals = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=np.float64)
+    vals = numeric_array(values)
     if vals.dtype.kind not in "iuf" or vals.ndim not in (1, 2):
         raise SpvInputError(
-            "values: give numbers, one row of rows per scenario (scenarios x rows) or one shared row."
+            "values: give numbers, one row of cash flows per scenario (scenarios x rows) or one row "
+            "shared by all."
         )
     if vals.ndim == 1:
         vals = vals[None, :]

@@ -460,7 +460,7 @@ def _flow_values(table: Table) -> np.ndarray:
         texts = kinds == {str} and table.source != "xlsx"
         try:
             arr = np.asarray(raw, dtype=np.float64) if numbers or texts else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # the careful path names the cell
             arr = None
     if arr is not None and np.isfinite(arr).all():
         return arr
