@@ -126,3 +126,25 @@ def test_the_one_helper_types_text_as_text(text: str) -> None:
     ws = Workbook().active
     assert write_text(ws, 1, 1, text).data_type == "s"
     assert ws["A1"].value == text
+
+
+def test_characters_xml_cannot_carry_are_shown_and_the_workbook_stays_well_formed(tmp_path: Path) -> None:
+    """U+FFFE, U+FFFF and a lone surrogate in a name or a sector: XML 1.0 cannot carry them, so a sheet
+    holding one is not well-formed (Excel offers to repair the file); each is written as U+FFFD
+    (found by review: a name ``bad\\ufffename`` from a CSV broke three sheets)."""
+    import xml.dom.minidom
+
+    p = example_portfolio.portfolio()
+    bad = ["bad\ufffename", "sector\uffff", "lone\ud800surrogate"]
+    spvs = tuple(
+        dataclasses.replace(s, name=bad[i % 3], sector=bad[(i + 1) % 3]) for i, s in enumerate(p.spvs)
+    )
+    out = write_portfolio_report(
+        analyse(dataclasses.replace(p, spvs=spvs), rates=[0.05]), tmp_path / "p.xlsx"
+    )
+    with zipfile.ZipFile(out) as package:
+        for name in package.namelist():
+            if name.endswith(".xml"):
+                xml.dom.minidom.parseString(package.read(name))  # raises on a character XML forbids
+    texts = {c[2] for c in _cells(out) if c[3] == "s"}
+    assert {"bad\ufffdname", "sector\ufffd", "lone\ufffdsurrogate"} <= texts

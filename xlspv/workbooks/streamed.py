@@ -40,7 +40,7 @@ from zipfile import ZIP_DEFLATED, ZipFile
 import et_xmlfile
 import numpy as np
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
@@ -302,8 +302,7 @@ def _escape(text: str) -> str:
 def _text(value: Any) -> str:
     """User text as a cell holds it: control characters shown, cut at Excel's limit (as ``write_text``)."""
     text = value if isinstance(value, str) else str(value)
-    if ILLEGAL_CHARACTERS_RE.search(text):
-        text = shown_text(text)
+    text = shown_text(text)
     if len(text) > EXCEL_MAX_CELL_CHARS:
         text = fit_cell_text(text)[0]
     return text

@@ -7,6 +7,7 @@ frozen label/time intersection and a print set-up (landscape, fit to width, repe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -93,10 +94,15 @@ def set_widths(ws: Worksheet, widths: Mapping[str, float]) -> None:
 #: Control characters a workbook cannot hold (XML 1.0 forbids them; openpyxl refuses them), each shown
 #: as its Unicode control picture instead (U+2400 + code: BEL is written as "\u2407").
 _CONTROL_PICTURES = {code: 0x2400 + code for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
+# Characters XML 1.0 cannot carry at all (a workbook holding one is not well-formed: Excel offers to
+# repair it): lone surrogates (only the Python API makes them) and the non-characters U+FFFE, U+FFFF.
+_CONTROL_PICTURES.update({code: 0xFFFD for code in (*range(0xD800, 0xE000), 0xFFFE, 0xFFFF)})
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def shown_text(text: str) -> str:
-    """``text`` as a cell can hold it: control characters as their visible control pictures.
+    """``text`` as a cell can hold it: control characters as their visible control pictures, and the
+    characters XML cannot carry (U+FFFE, U+FFFF, lone surrogates) as U+FFFD.
 
     Inputs with control characters are refused when read (:mod:`xlspv.cells`); what reaches a writer
     this way is a user's option value or a file name (``--unit``, an input called ``a\x07.csv``), which
@@ -105,7 +111,7 @@ def shown_text(text: str) -> str:
     >>> shown_text("bell\x07")
     'bell\u2407'
     """
-    return text.translate(_CONTROL_PICTURES)
+    return text.translate(_CONTROL_PICTURES) if _NOT_XML.search(text) else text
 
 
 def write_text(ws: Worksheet, row: int, column: int, value: Any) -> Any:
