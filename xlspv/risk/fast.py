@@ -15,11 +15,12 @@ from functools import partial
 import numpy as np
 
 from ..accrual import annual_exponent, check_schedule_start, rate_path
+from ..dates import NUMPY_EPOCH_ORDINAL
 from ..daycount import canonical_day_count
 from .kernel import build_plans, run_range
 from .model import RiskModel
 from .pool import in_order
-from .scenarios import _EPOCH, RATE_HORIZON_DAYS, Problem, month_parts, rate_paths, reset_days
+from .scenarios import RATE_HORIZON_DAYS, Problem, month_parts, rate_paths, reset_days
 
 #: Days per year of the actual-days conventions the kernel computes: ``(end - start) / basis``.
 BASIS = {"ACT/365F": 365.0, "ACT/360": 360.0}
@@ -137,7 +138,9 @@ def month_table(problem: Problem, longest: int) -> tuple[int, np.ndarray]:
     first, _ = month_parts(np.array([min(int(s.days[0]) for s in problem.spvs)]))
     last, _ = month_parts(np.array([problem.last_day]))
     months = np.arange(int(first[0]), int(last[0]) + longest + 2)
-    return int(first[0]), months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + _EPOCH
+    return int(first[0]), months.astype("datetime64[M]").astype("datetime64[D]").astype(
+        np.int64
+    ) + NUMPY_EPOCH_ORDINAL
 
 
 def run(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..accrual import exponent
-from ..dates import to_datetime64
+from ..dates import NUMPY_EPOCH_ORDINAL, to_datetime64
 from ..daycount import year_fraction
 from ..errors import RiskModelError, TermsError
 from ..terms import RateSchedule, Terms
@@ -84,8 +84,6 @@ def problem(schedules: list[Schedule], program: bool) -> Problem:
 
 # ---- months ---------------------------------------------------------------------------------------
 
-_EPOCH = 719163  # date(1970, 1, 1).toordinal()
-
 
 def month_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(months since 1970-01, day of month from 1) of ordinals."""
@@ -100,7 +98,7 @@ def add_months(months: np.ndarray, dom: np.ndarray, shift: np.ndarray) -> np.nda
     target = months + shift
     first = target.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     length = (target + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - first
-    return first + np.minimum(dom, length) - 1 + _EPOCH
+    return first + np.minimum(dom, length) - 1 + NUMPY_EPOCH_ORDINAL
 
 
 def reset_days(origin: int, until: int) -> np.ndarray:

@@ -50,6 +50,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
+from ..dates import EXCEL_EPOCH_ORDINAL
 from ..errors import SpvError
 from .package import EXCEL_MAX_CELL_CHARS, EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, fit_cell_text
 from .style import shown_text
@@ -373,10 +374,6 @@ def _numbers(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
     return out
 
 
-#: Excel's day 0 (1899-12-30) as a proleptic ordinal; days 1-60 are one off (Excel's 1900 leap day).
-_EPOCH = dt.date(1899, 12, 30).toordinal()
-
-
 def _dates(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
     letter, style, _keep = ref
     out = []
@@ -384,9 +381,9 @@ def _dates(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
         if value is None or value != value:  # None, NaT
             out.append(_blank(ref, row))
             continue
-        if type(value) is dt.date and value.toordinal() - _EPOCH > 60:
-            serial: Any = value.toordinal() - _EPOCH
-        else:
+        if type(value) is dt.date and value.toordinal() - EXCEL_EPOCH_ORDINAL > 60:  # the usual: whole days
+            serial: Any = float(value.toordinal() - EXCEL_EPOCH_ORDINAL)  # 61.0, as openpyxl writes
+        else:  # Excel's days 1-60 (one off: its 1900 leap day), datetimes: openpyxl's own rule
             serial = to_excel(value)
         out.append(f'<c r="{letter}{row}"{style} t="n"><v>{serial!r}</v></c>')
     return out
