@@ -415,3 +415,14 @@ def test_summary_blocks_with_a_short_last_group_equal_the_full_batch(threads):
     batch = xlspv.waterfall_batch(values, dates, terms)
     _assert_summary_equals_batch(summary, batch, [5, -1])
     EQ(summary.xirr_japan, batch.xirr("japan"))
+
+
+def test_no_total_is_ever_inf_and_zero_scenarios_give_empty_figures():
+    """Two distributions of 1e308 add up past a float: the US's total would be inf, and is refused as
+    every other overflowing total is; no scenarios give empty figures as ``waterfall_batch`` does
+    (both found by review: an inf ``us_received``, and a message about a ``chunk`` never given)."""
+    days = np.array(["2025-01-01", "2026-01-01", "2027-01-01"], dtype="datetime64[D]")
+    with pytest.raises(SpvInputError, match="overflows"):
+        xlspv.waterfall_summary(np.array([[-1.0, 1e308, 1e308]]), days, Terms(0.05))
+    empty = xlspv.waterfall_summary(np.zeros((0, 3)), days, Terms(0.05))
+    assert empty.unrecovered.shape == (0,) and empty.threshold_days.shape == (0,)

@@ -262,7 +262,7 @@ def _chunks(flows: BatchFlows, conv: _Conventions, chunk: int | None) -> list[tu
     )
     if chunk is None:
         k = 1 if conv.changes is None else conv.changes.size
-        chunk = n_scen if not per_scenario else max(64, CHUNK_BYTES // (8 * 7 * (flows.n_rows + k)))
+        chunk = max(n_scen, 1) if not per_scenario else max(64, CHUNK_BYTES // (8 * 7 * (flows.n_rows + k)))
     if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise SpvInputError(f"chunk: {chunk!r} is not a number of scenarios; give a whole number >= 1.")
     return [(lo, min(lo + int(chunk), n_scen)) for lo in range(0, n_scen, int(chunk))]
@@ -589,7 +589,8 @@ def waterfall_summary(
                 funded[k] = -row[row < 0.0].sum()
             if probe and i < PROBES:
                 took[i % 2] = min(took[i % 2], (time.perf_counter() - started) / (hi - lo))
-    if not (np.isfinite(unrecovered).all() and np.isfinite(received).all()):
+    totals = (unrecovered, received, us_received, funded)
+    if not all(np.isfinite(t).all() for t in totals):  # never an inf total (xlspv.compute refuses too)
         flows.check_values()  # a value that is not finite is named as such; else the totals overflow
         _check_finite(False)
     return BatchSummary(
