@@ -9,6 +9,7 @@ datetime.date(2027, 1, 1)
 from __future__ import annotations
 
 from .errors import RateScheduleError, SpvError, SpvInputError, TermsError
+from .returns import irr, npv, xnpv
 from .terms import RateSchedule, Terms
 from .waterfall import (
     Batch,
@@ -21,7 +22,7 @@ from .waterfall import (
     waterfall_batch,
     waterfall_summary,
 )
-from .xirr import irr, npv, xirr, xirr_many, xnpv
+from .xirr import xirr, xirr_many
 
 __version__ = "0.1.0"
 

@@ -1,4 +1,4 @@
-"""Excel-compatible XIRR and XNPV, and periodic IRR and NPV.
+"""Excel-compatible XIRR (one series, or many at once); XNPV, IRR and NPV are in :mod:`xlspv.returns`.
 
 Conventions (Excel's): a flow on day ``d`` is discounted by ``(1 + rate) ** ((d - d0) / 365)`` where
 ``d0`` is the earliest date; rows may come in any order; flows on one date are summed first; a series
@@ -34,7 +34,7 @@ import numpy as np
 
 from ._jit import njit, prange
 from .cells import as_float
-from .dates import FIRST_SAFE_SERIAL, NUMPY_EPOCH_ORDINAL
+from .dates import NUMPY_EPOCH_ORDINAL
 from .errors import SpvInputError
 from .inputs import prepare
 
@@ -42,7 +42,6 @@ _MAX_NEWTON = 100
 _DAY = np.dtype("datetime64[D]")
 _NAT = np.iinfo(np.int64).min
 _TICKS_PER_DAY = {"[D": 1, "ns": 86_400 * 10**9, "us": 86_400 * 10**6, "ms": 86_400_000, "[s": 86_400}
-_PERIODS = np.arange(1200, dtype=np.int64) * 365  # periodic flows as days: 365 per period
 _SCAN_LO, _SCAN_HI = -20.0, 20.0
 
 
@@ -753,64 +752,3 @@ def xirr_many(
             d = np.ascontiguousarray(np.take_along_axis(days, order, axis=1))
     run = _xirr_many_parallel if v.shape[0] >= 64 else _xirr_many_serial  # threads pay off from ~64
     return run(v, d, g, multiple_first)
-
-
-def xnpv(rate: float, values: Any, dates: Any) -> float:
-    """Net present value of dated flows at an annual ``rate``, as Excel's ``XNPV`` (earliest date = t0).
-
-    >>> import datetime as dt
-    >>> round(xnpv(0.1, [-1000, 1100], [dt.date(2025, 1, 1), dt.date(2026, 1, 1)]), 9)
-    0.0
-    """
-    r = _check_rate(rate, "rate")
-    flows = prepare(values, dates)
-    t = (flows.days - flows.days.min()) / 365.0
-    return float(np.sum(flows.values * np.exp(-t * math.log1p(r))))
-
-
-def irr(values: Any, guess: float = 0.1) -> float | None:
-    """IRR of evenly spaced flows (one per period), as Excel's ``IRR``; ``None`` where there is none.
-
-    Same search as :func:`xirr`, with period numbers 0, 1, 2, ... in place of years. Faster than
-    ``numpy_financial.irr`` (which finds every root of a polynomial) and with Excel's choice of root.
-
-    >>> round(irr([-100, 60, 60]), 10)
-    0.1306623863
-    """
-    g = guess if type(guess) is float and -1.0 < guess < math.inf else _check_rate(guess)
-    v = _fast_values(values)
-    rate = _NOT_FINITE
-    if v is not None and v.size:
-        periods = _PERIODS[: v.size] if v.size <= _PERIODS.size else np.arange(v.size, dtype=np.int64) * 365
-        rate = _xirr_any_order(v, periods, 1, g)
-    if rate < -1.0:  # the careful path names the bad row
-        v = _periodic_values(values)
-        rate = _xirr_any_order(v, np.arange(v.size, dtype=np.int64) * 365, 1, g)
-    return None if math.isnan(rate) else float(rate)
-
-
-def _periodic_values(values: Any) -> np.ndarray:
-    """Values of evenly spaced flows by the values rule of every xlspv input (:func:`prepare`, with
-    stand-in dates one per period): a text, a blank or a non-finite value is refused naming its row."""
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or getattr(values, "ndim", 1) == 0:
-        raise SpvInputError(f"values: {values!r} is not a list of cash flows; give one value per period.")
-    count = values.size if isinstance(values, np.ndarray) else len(values)  # an array counts every cell
-    return prepare(values, np.arange(FIRST_SAFE_SERIAL, FIRST_SAFE_SERIAL + count)).values
-
-
-def npv(rate: float, values: Any) -> float:
-    """NPV of flows at periods 0, 1, 2, ... (``numpy_financial.npv``: the first flow is not discounted).
-
-    Differences from Excel: Excel's ``NPV`` discounts its first value by one period, so it equals
-    this result divided by ``1 + rate``.
-
-    >>> round(npv(0.1, [-100, 60, 60]), 4)
-    4.1322
-    """
-    import numpy_financial as npf
-
-    r = _check_rate(rate, "rate")
-    v = _fast_values(values)
-    if v is None or not v.size or not np.isfinite(v).all():  # never a text read as a number, nor a NaN
-        v = _periodic_values(values)
-    return float(npf.npv(r, v))
