@@ -37,6 +37,8 @@ D0 = dt.date(2025, 1, 1)
         ({"stop_hazard": "x"}, "stop_hazard: 'x' is not a number; enter a number."),
         ({"delay_months": float("nan")}, "delay_months: nan is not a finite number; enter a number."),
         ({"rate_reversion": -0.1}, "rate_reversion: -0.1 is negative; a reversion speed must be 0 or more."),
+        ({"rate_start": -2.0}, "rate_start: -2.0 is -100% a year or below; enter a level such as 0.04."),
+        ({"rate_mean": "-100%"}, "rate_mean: '-100%' is -100% a year or below; enter a level such as 0.04."),
     ],
     ids=[
         "negative rate_vol",
@@ -46,6 +48,8 @@ D0 = dt.date(2025, 1, 1)
         "text hazard",
         "nan delay",
         "negative reversion",
+        "rate_start -200%",
+        "rate_mean -100%",
     ],
 )
 def test_bad_model_values_get_one_clear_error(kwargs, message):

@@ -66,6 +66,14 @@ def _rate(name: str, value: Any, *, cell: bool = False) -> float:
     return number
 
 
+def _level(name: str, value: Any) -> float:
+    """A benchmark level: a rate (:func:`_rate`) above -100% a year, as every deemed rate must be."""
+    number = _rate(name, value)
+    if number <= -1.0:
+        raise RiskModelError(f"{name}: {value!r} is -100% a year or below; enter a level such as 0.04.")
+    return number
+
+
 def _at_least_zero(name: str, value: Any, what: str) -> float:
     number = _rate(name, value) if name in RATE_PARAMETERS else _number(name, value)
     if number < 0.0:
@@ -134,11 +142,11 @@ class RiskModel:
         set_(
             self, "rate_reversion", _at_least_zero("rate_reversion", self.rate_reversion, "a reversion speed")
         )
-        set_(self, "rate_start", _rate("rate_start", self.rate_start))
+        set_(self, "rate_start", _level("rate_start", self.rate_start))
         if self.rate_mean is not None and not (
             isinstance(self.rate_mean, str) and not self.rate_mean.strip()
         ):
-            set_(self, "rate_mean", _rate("rate_mean", self.rate_mean))
+            set_(self, "rate_mean", _level("rate_mean", self.rate_mean))
         else:
             set_(self, "rate_mean", None)
         set_(self, "cash_vol", _at_least_zero("cash_vol", self.cash_vol, "a volatility"))
