@@ -36,7 +36,7 @@ from ._jit import njit, prange
 from .cells import as_float
 from .dates import NUMPY_EPOCH_ORDINAL
 from .errors import SpvInputError
-from .inputs import prepare
+from .inputs import numeric_array, prepare
 
 _MAX_NEWTON = 100
 _DAY = np.dtype("datetime64[D]")
@@ -495,22 +495,14 @@ def xirr(values: Any, dates: Any, guess: float = 0.1) -> float | None:
     """
     g = guess if type(guess) is float and -1.0 < guess < math.inf else _check_rate(guess)
     rate = _NOT_FINITE
-    if type(values) is list and type(dates) is list:  # the usual call from Python: its own fast path
-        n = len(values)
-        if n and n == len(dates):
-            # inline: on 40 flows each Python call saved is a few per cent of the whole
-            try:  # the rule of _fast_values: plainly numbers (a numeric dtype), else the careful path
-                v = np.array(values)
-                d = np.fromiter(map(_TO_ORDINAL, dates), _I8, n)
-            except (TypeError, ValueError):  # not dates (serials, texts, blanks); nested lists
-                pass
-            else:
-                if v.ndim == 1 and v.dtype.kind in "if":
-                    rate = (_LIST_ENTRY[0] or _list_entry)(v if v.dtype is _F8 else v.astype(_F8), d, 1, g)
+    # the usual call from Python, lists: always the same argument types, so the compiled kernel's
+    # own entry (see _list_entry); any other form through numba's dispatcher
+    if type(values) is list and type(dates) is list:
+        v, d, per_day, kernel = _fast_values(values), _list_days(dates), 1, _LIST_ENTRY[0] or _list_entry
     else:
-        fv, (fd, per_day) = _fast_values(values), _fast_ticks(dates)
-        if fv is not None and fd is not None and fv.size == fd.size and fv.size:
-            rate = _xirr_any_order(fv, fd, per_day, g)
+        v, (d, per_day), kernel = _fast_values(values), _fast_ticks(dates), _xirr_any_order
+    if v is not None and d is not None and v.size == d.size and v.size:
+        rate = kernel(v, d, per_day, g)
     if rate < -1.0:  # the careful path: converts anything, names any bad row
         flows = prepare(values, dates)
         rate = _xirr_any_order(flows.values, flows.days, 1, g)
@@ -548,7 +540,7 @@ def _list_entry(v: np.ndarray, d: np.ndarray, per_day: int, g: float) -> float:
 def _list_days(dates: list[Any]) -> np.ndarray | None:
     """Ordinals of a list of dates or datetimes (pandas Timestamps included), ``None`` for anything else."""
     try:
-        return np.fromiter(map(_TO_ORDINAL, dates), dtype=np.int64, count=len(dates))
+        return np.fromiter(map(_TO_ORDINAL, dates), _I8, len(dates))  # a dtype object: no lookup
     except TypeError:
         return None
 
@@ -560,17 +552,14 @@ def _fast_values(values: Any) -> np.ndarray | None:
     functions and the workbook readers refuse booleans (they go through :func:`xlspv.inputs.prepare`).
     """
     kind = type(values)
-    if kind is list:
-        try:  # numbers give a numeric dtype; a text, a blank, a Decimal or a nested list does not
-            values = np.array(values)
-        except ValueError:  # nested lists of unequal lengths: the careful path names the row
-            return None
+    if kind is list:  # numbers give a numeric dtype; a text, a blank, a Decimal or a nested list not
+        values = numeric_array(values)
     elif kind is not np.ndarray:
         values = _backing_array(values)
         if values is None:
             return None
     if values.ndim == 1 and values.dtype.kind in "if":
-        return values if values.dtype == np.float64 else values.astype(np.float64)
+        return values if values.dtype is _F8 else values.astype(_F8)
     return None
 
 
