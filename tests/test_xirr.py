@@ -22,7 +22,7 @@ import math
 import numpy as np
 import numpy_financial as npf
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from xlspv import SpvInputError, irr, npv, xirr, xirr_many, xnpv
@@ -545,6 +545,9 @@ if __name__ == "__main__":  # pragma: no cover
 
 @settings(max_examples=100, deadline=None)
 @given(flows=st.lists(st.tuples(_FLOW, st.integers(0, 3650)), min_size=2, max_size=40))
+# roots past a float's range (ln(1 + r) > 709.8): plain Python's expm1 (xlwings Lite) once raised here
+@example(flows=[(1.0, 0), (-7.0, 1)])
+@example(flows=[(1.0, 72), (1.0, 76), (-7.0, 73)])
 def test_xirr_of_lists_equals_xirr_of_arrays_on_every_call(flows):
     """The list path (its own conversion; after its first call, the compiled kernel without numba's
     dispatcher) gives bitwise the rate of the array path, whichever call it is."""

@@ -276,6 +276,19 @@ def _lowest(a: float, b: float, sign: float, v: np.ndarray, t: np.ndarray) -> fl
     return c if fc < fd else d
 
 
+#: ``ln`` of the largest float: ``expm1`` past it overflows.
+_LOG_MAX = math.log(np.finfo(np.float64).max)
+
+
+@njit(cache=True, nogil=True)
+def _rate_at(s: float) -> float:
+    """The rate ``e**s - 1`` of ``s = ln(1 + rate)``; inf past a float's range, compiled or not.
+
+    Compiled, ``expm1`` overflows to inf; in plain Python (xlwings Lite) it raises ``OverflowError``.
+    """
+    return math.expm1(s) if s <= _LOG_MAX else math.inf
+
+
 @njit(cache=True, nogil=True)
 def _accept(root_s: float, best: float, guess: float, v: np.ndarray, t: np.ndarray, bracketed: bool) -> float:
     """``best`` or the root at ``root_s`` (polished by Newton), whichever is nearer ``guess``.
@@ -284,7 +297,7 @@ def _accept(root_s: float, best: float, guess: float, v: np.ndarray, t: np.ndarr
     zero to the flows' scale (never a wrong number). A rate that rounds to -100% or overflows is not
     a number xlspv can return.
     """
-    root = math.expm1(root_s)
+    root = _rate_at(root_s)
     if not (root > -1.0 and math.isfinite(root)):
         return best
     polished = _newton(v, t, root)
@@ -671,7 +684,7 @@ def _one_change_root(v: np.ndarray, t: np.ndarray) -> float:
             s = new
             break
         s = new
-    root = math.expm1(s)
+    root = _rate_at(s)
     if not (root > -1.0 and math.isfinite(root)):
         return np.nan
     polished = _newton(v, t, root)
