@@ -67,6 +67,7 @@ lint: $(TEST)
 bench: $(TEST)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_portfolio.py
+	$(BIN)/python benchmarks/bench_command.py
 	$(BIN)/python benchmarks/bench_udfs.py
 	$(BIN)/python benchmarks/bench_readers.py
 	$(BIN)/python benchmarks/bench_report.py

@@ -56,7 +56,7 @@ def warming_up() -> Iterator[None]:
 def _warm_up() -> None:
     # not the user's run: any real failure recurs in that run and is reported there, as usual
     with suppress(Exception):
-        analyse(_made_up_program(), Terms(0.05))
+        analyse(_made_up_program(), Terms(0.05), rates=(0.04,))
 
 
 def _made_up_program() -> Portfolio:
