@@ -222,3 +222,20 @@ def test_lists_of_other_dates_take_the_date_rule(dates):
     """A list with anything but dates in it is not packed: the date rule (careful path) decides."""
     values = [-1000.0, 1100.0]
     assert _outcome(lambda: xirr(values, dates)) == _outcome(lambda: xirr(tuple(values), dates))
+
+
+def test_one_float_object_repeated_is_read_at_every_row(monkeypatch):
+    """marshal's version 2 writes every item; later versions write a repeated object once and refer
+    back to it, which the kernel does not read: such a list would leave the packed path (slower, the
+    same rate). Here leaving it fails the test."""
+    paid, back = -1000.0, 275.5
+    values = [paid, back, back, back, back]
+    dates = _dates([0, 365, 730, 1095, 1460])
+    expected = _with_rule(values, dates)
+
+    def refuse(values: Any) -> None:
+        raise AssertionError("the packed path did not read this list")
+
+    monkeypatch.setattr(xirr_module, "_fast_values", refuse)
+    assert _outcome(lambda: xirr(values, dates)) == expected
+    assert expected[1] is not None
