@@ -30,6 +30,7 @@ import datetime as _dt
 import marshal
 import math
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -496,12 +497,12 @@ def xirr(values: Any, dates: Any, guess: float = 0.1) -> float | None:
     rate = _NOT_PLAIN
     if type(values) is list and type(dates) is list:  # the usual call from Python: see _xirr_packed
         try:
-            packed = marshal.dumps(values, 2)
+            packed = _MARSHAL(values, 2)
             days = _packed_days(dates)
         except (ValueError, TypeError):  # not plain numbers (unmarshallable) or not dates
             pass
         else:
-            rate = (_LIST_ENTRY[0] or _list_entry)(packed, days, g)
+            rate = _list_kernel(packed, days, g)
     if rate == _NOT_PLAIN:  # any other form, or a list that is not plainly numbers and dates
         v, (d, per_day) = _fast_values(values), _fast_ticks(dates)
         rate = _NOT_FINITE
@@ -561,14 +562,11 @@ def _xirr_packed(packed: bytes, days: bytes, guess: float) -> float:
     return _xirr_any_order(exact, np.frombuffer(days, np.int64).copy(), 1, guess)
 
 
-#: The compiled :func:`_xirr_packed` for (bytes, bytes, float) once known; ``None`` without numba.
-_LIST_ENTRY: list[Any] = [None]
-
-
 def _list_entry(packed: bytes, days: bytes, g: float) -> float:
     """The list path's first call, through numba's dispatcher, keeping the compiled entry: numba
     types every argument on every call (about 0.3 us, a tenth of a 40-flow XIRR), and the list path
     always passes the same types. Without numba (xlwings Lite) the kernel is plain Python."""
+    global _list_kernel
     rate = _xirr_packed(packed, days, g)
     overloads = getattr(_xirr_packed, "overloads", None)
     if overloads is not None:
@@ -576,26 +574,26 @@ def _list_entry(packed: bytes, days: bytes, g: float) -> float:
 
         compiled = overloads.get(tuple(typeof(a) for a in (packed, days, g)))
         if compiled is not None:
-            _LIST_ENTRY[0] = compiled.entry_point
+            _list_kernel = compiled.entry_point
     return rate  # type: ignore[no-any-return]
 
 
-_TO_ORDINAL = _dt.date.toordinal
-_I8 = np.dtype(np.int64)
-_F8 = np.dtype(np.float64)
-#: Packers of lists of dates by length; longer lists than ``_PACK_MAX`` stream (np.fromiter).
-_PACKERS: dict[int, struct.Struct] = {}
+#: The list path's kernel: :func:`_list_entry`, then (with numba) the compiled :func:`_xirr_packed`.
+_list_kernel: Callable[[bytes, bytes, float], float] = _list_entry
+_MARSHAL, _TO_ORDINAL, _I8, _F8 = marshal.dumps, _dt.date.toordinal, np.dtype(np.int64), np.dtype(np.float64)
+_PACKERS: dict[int, struct.Struct] = {}  # by length; lists longer than _PACK_MAX stream (np.fromiter)
 _PACK_MAX = 1024
 
 
 def _packed_days(dates: list[Any]) -> bytes:
     """The date rule for a list: ordinals of dates or datetimes (pandas Timestamps too; a time of day
     is ignored) as int64 bytes (native order); ``TypeError`` for anything else (a serial, a text)."""
-    packer = _PACKERS.get(len(dates))
+    n = len(dates)
+    packer = _PACKERS.get(n)
     if packer is None:
-        if len(dates) > _PACK_MAX:
-            return np.fromiter(map(_TO_ORDINAL, dates), _I8, len(dates)).tobytes()
-        packer = _PACKERS[len(dates)] = struct.Struct(f"={len(dates)}q")
+        if n > _PACK_MAX:
+            return np.fromiter(map(_TO_ORDINAL, dates), _I8, n).tobytes()
+        packer = _PACKERS[n] = struct.Struct(f"={n}q")
     return packer.pack(*map(_TO_ORDINAL, dates))
 
 
