@@ -28,6 +28,7 @@ formula column writes escaped formulas, a number or date column numbers (NaN, Na
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 from typing import Any
-from zipfile import ZIP_DEFLATED, ZipFile
+from zipfile import ZIP_DEFLATED
 
 import et_xmlfile
 import numpy as np
@@ -54,6 +55,7 @@ from ..dates import EXCEL_EPOCH_ORDINAL
 from ..errors import SpvError
 from .package import EXCEL_MAX_CELL_CHARS, EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, fit_cell_text
 from .style import shown_text
+from .zipwriter import BackgroundArchive
 
 #: Excel's grid: rows and columns a sheet can hold (one definition: :mod:`.package`).
 MAX_ROWS, MAX_COLUMNS = EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS
@@ -198,9 +200,14 @@ class StreamedWorkbook(Workbook):
         for ws in self.worksheets:
             if id(ws) in self._bodies:
                 _name_table_columns(ws)
-        archive = ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True)
+        # The parts are deflated on a second thread while the next sheet is generated (zipwriter).
+        archive = BackgroundArchive(filename, ZIP_DEFLATED)
         self.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
-        _StreamingExcelWriter(self, archive).save()
+        try:
+            _StreamingExcelWriter(self, archive).save()
+        except BaseException:
+            archive.abort()
+            raise
 
 
 def _name_table_columns(ws: Worksheet) -> None:
@@ -219,25 +226,28 @@ def _name_table_columns(ws: Worksheet) -> None:
 
 
 class _StreamingExcelWriter(ExcelWriter):  # type: ignore[misc]
-    """openpyxl's package writer; a sheet with bodies goes through :class:`_BodyWriter`."""
+    """openpyxl's package writer on a :class:`.BackgroundArchive`; a sheet with bodies goes through
+    :class:`_BodyWriter`."""
 
     def write_worksheet(self, ws: Any) -> None:
-        bodies = self.workbook._bodies.get(id(ws))
-        if not bodies:
-            super().write_worksheet(ws)
-            return
-        # openpyxl 3.1's ExcelWriter.write_worksheet, with the sheet writer swapped.
+        # openpyxl 3.1's ExcelWriter.write_worksheet, with the sheet writer swapped for a sheet with
+        # bodies, and the sheet's temporary file removed on the archive's thread once it is stored.
         from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 
         ws._drawing = SpreadsheetDrawing()
         ws._drawing.charts = ws._charts
         ws._drawing.images = ws._images
-        writer = _BodyWriter(ws, bodies)
-        writer.write()
+        bodies = self.workbook._bodies.get(id(ws))
+        writer = _BodyWriter(ws, bodies) if bodies else WorksheetWriter(ws)
+        try:
+            writer.write()
+        except BaseException:
+            with contextlib.suppress(OSError, ValueError):
+                writer.cleanup()  # the half-written temporary file, now rather than at exit
+            raise
         ws._rels = writer._rels
-        self._archive.write(writer.out, ws.path[1:])
+        self._archive.write(writer.out, ws.path[1:], then=writer.cleanup)
         self.manifest.append(ws)
-        writer.cleanup()
 
 
 class _BodyWriter(WorksheetWriter):  # type: ignore[misc]
