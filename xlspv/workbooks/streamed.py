@@ -54,7 +54,7 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 from ..dates import EXCEL_EPOCH_ORDINAL
 from ..errors import SpvError
 from .package import EXCEL_MAX_CELL_CHARS, EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, fit_cell_text
-from .style import shown_text
+from .style import _NOT_XML, shown_text
 from .zipwriter import BackgroundArchive
 
 #: Excel's grid: rows and columns a sheet can hold (one definition: :mod:`.package`).
@@ -323,14 +323,48 @@ def _text(value: Any) -> str:
 Ref = tuple[str, str, bool]
 
 
-def _blank(ref: Ref, row: int) -> str:
+def _blank(ref: Ref, row: int | str) -> str:
     """A blank cell: kept (empty, styled) in a styled column of values, else not written."""
     letter, style, keep = ref
     return f'<c r="{letter}{row}"{style}/>' if keep and style else ""
 
 
-def _texts(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
+# The column writers below take a chunk's row numbers as text (``rows``: made once a chunk, for every
+# column) and return one cell's XML a row ("" for a cell not written).
+
+#: Joins a chunk's texts while they are checked and escaped at once (a private-use character: a text
+#: that holds it, counted, is written on its own).
+_SEPARATOR = "\uf8ff"
+
+
+def _texts(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
     """String cells (inline): written as text whatever they start with; CR kept as ``&#13;``."""
+    texts = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    joined = _SEPARATOR.join(texts) if all(type(t) is str for t in texts) else None
+    if (
+        joined is None  # a missing text, or not a str
+        or joined.count(_SEPARATOR) != len(texts) - 1
+        or _NOT_XML.search(joined)  # a control character to show
+        or max(map(len, texts), default=0) > EXCEL_MAX_CELL_CHARS
+    ):
+        return _texts_one_by_one(ref, rows, texts)
+    # The usual chunk: plain strings, checked and escaped in three C passes over one text.
+    if "&" in joined or "<" in joined or ">" in joined:
+        joined = _escape(joined)
+    if "\r" in joined:
+        joined = joined.replace("\r", "&#13;")
+    letter, style, _keep = ref
+    head, mid = f'<c r="{letter}', f'"{style} t="inlineStr"'
+    plain, kept = "><is><t>", '><is><t xml:space="preserve">'  # leading or trailing white space kept
+    return [
+        f"{head}{row}{mid}{plain if text.strip() == text else kept}{text}</t></is></c>"
+        if text
+        else f"{head}{row}{mid}/>"
+        for row, text in zip(rows, joined.split(_SEPARATOR), strict=True)
+    ]
+
+
+def _texts_one_by_one(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
     letter, style, _keep = ref
     out = []
     for row, value in zip(rows, values, strict=True):
@@ -364,19 +398,20 @@ def _number(value: Any) -> str | None:
     return f' t="n"><v>{number!r}</v></c>'
 
 
-def _numbers(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
-    letter, style, _keep = ref
+def _numbers(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
+    letter, style, keep = ref
+    head, mid = f'<c r="{letter}', f'"{style} t="n"><v>'
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
-        finite = np.isfinite(values).tolist()
+        finite = np.isfinite(values)
+        if finite.all():
+            return [f"{head}{row}{mid}{v!r}</v></c>" for row, v in zip(rows, values.tolist(), strict=True)]
+        blank = f'"{style}/>' if keep and style else None
         return [
-            f'<c r="{letter}{row}"{style} t="n"><v>{v!r}</v></c>' if ok else _blank(ref, row)
-            for row, v, ok in zip(rows, values.tolist(), finite, strict=True)
+            f"{head}{row}{mid}{v!r}</v></c>" if ok else f"{head}{row}{blank}" if blank else ""
+            for row, v, ok in zip(rows, values.tolist(), finite.tolist(), strict=True)
         ]
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
-        return [
-            f'<c r="{letter}{row}"{style} t="n"><v>{v}</v></c>'
-            for row, v in zip(rows, values.tolist(), strict=True)
-        ]
+        return [f"{head}{row}{mid}{v}</v></c>" for row, v in zip(rows, values.tolist(), strict=True)]
     out = []
     for row, value in zip(rows, values, strict=True):
         text = None if value is None else _number(value)
@@ -384,8 +419,9 @@ def _numbers(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
     return out
 
 
-def _dates(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
+def _dates(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
     letter, style, _keep = ref
+    head, mid = f'<c r="{letter}', f'"{style} t="n"><v>'
     out = []
     for row, value in zip(rows, values, strict=True):
         if value is None or value != value:  # None, NaT
@@ -395,16 +431,16 @@ def _dates(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
             serial: Any = float(value.toordinal() - EXCEL_EPOCH_ORDINAL)  # 61.0, as openpyxl writes
         else:  # Excel's days 1-60 (one off: its 1900 leap day), datetimes: openpyxl's own rule
             serial = to_excel(value)
-        out.append(f'<c r="{letter}{row}"{style} t="n"><v>{serial!r}</v></c>')
+        out.append(f"{head}{row}{mid}{serial!r}</v></c>")
     return out
 
 
-def _formulas(ref: Ref, rows: range, values: Sequence[Any] | str) -> list[str]:
+def _formulas(ref: Ref, rows: Sequence[str], values: Sequence[Any] | str) -> list[str]:
     """Formula cells: one template copied down (``{r}`` = the row) or one formula a row."""
     letter, style, _keep = ref
     if isinstance(values, str):
         parts = _escape(values[1:]).split("{r}")
-        return [f'<c r="{letter}{row}"{style}><f>{str(row).join(parts)}</f><v></v></c>' for row in rows]
+        return [f'<c r="{letter}{row}"{style}><f>{row.join(parts)}</f><v></v></c>' for row in rows]
     if any(value is None for value in values):
         return [
             _blank(ref, row)
@@ -457,14 +493,14 @@ def _body_xml(ws: Any, body: Body) -> Iterator[tuple[int, str]]:
     step = max(1, CHUNK_CELLS // max(1, len(refs)))
     for start in range(0, body.n, step):
         stop = min(start + step, body.n)
-        rows = range(body.first + start, body.first + stop)
+        rows = list(map(str, range(body.first + start, body.first + stop)))  # once for every column
         cells = [
             _COLUMN_XML[column.kind](ref, rows, values if isinstance(values, str) else values[start:stop])
             for column, ref, values in zip(body.columns, refs, body.data, strict=True)
             if column is not None and ref is not None and values is not None
         ]
         heads = [f'<row r="{row}">' for row in rows]
-        yield rows[0], "".join(map("".join, zip(heads, *cells, repeat("</row>"), strict=False)))
+        yield body.first + start, "".join(map("".join, zip(heads, *cells, repeat("</row>"), strict=False)))
 
 
 def _text_xml(ref: str, value: Any) -> str:
