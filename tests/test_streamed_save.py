@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.chart import BarChart, Reference
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet import _writer as openpyxl_sheet_writer
@@ -314,3 +316,33 @@ def test_the_package_reads_back(tmp_path: Path) -> None:
     assert wb.sheetnames == ["Plain", "A", "B", "C"]
     assert wb["A"]["D51"].value == "=A51*2"
     assert wb["Plain"]["B3"].value == "row 3 & <text>"
+
+
+# --- the column writers' fast paths against the cell-by-cell rule ----------------------------------
+
+_TEXT = st.text(alphabet=st.sampled_from("ab &<>\r\n\t\x07\uf8ff\ufffe é"), max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_TEXT, st.none()), min_size=1, max_size=12), st.sampled_from(["", ' s="3"']))
+def test_a_text_chunk_is_written_as_cell_by_cell(texts: list[str | None], style: str) -> None:
+    rows = [str(r) for r in range(7, 7 + len(texts))]
+    ref = ("C", style, True)
+    values = np.array(texts, dtype=object)
+    assert streamed._texts(ref, rows, values) == streamed._texts_one_by_one(ref, rows, texts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=12),
+    st.sampled_from(["", ' s="3"']),
+    st.booleans(),
+)
+def test_a_number_chunk_is_written_as_cell_by_cell(values: list[float], style: str, keep: bool) -> None:
+    rows = [str(r) for r in range(7, 7 + len(values))]
+    ref = ("C", style, keep)
+    expected = [
+        streamed._blank(ref, row) if (text := streamed._number(v)) is None else f'<c r="C{row}"{style}{text}'
+        for row, v in zip(rows, values, strict=True)
+    ]
+    assert streamed._numbers(ref, rows, np.array(values, dtype=float)) == expected
