@@ -10,6 +10,7 @@ writer thread must reach the caller as the same exception, leave no temporary fi
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import io
 import os
@@ -27,6 +28,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.chart import BarChart, Reference
+from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet import _writer as openpyxl_sheet_writer
 from openpyxl.worksheet.table import Table
@@ -346,3 +348,17 @@ def test_a_number_chunk_is_written_as_cell_by_cell(values: list[float], style: s
         for row, v in zip(rows, values, strict=True)
     ]
     assert streamed._numbers(ref, rows, np.array(values, dtype=float)) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.dates(), st.none()), min_size=1, max_size=12))
+def test_a_date_chunk_is_written_as_cell_by_cell(days: list[dt.date | None]) -> None:
+    rows = [str(r) for r in range(7, 7 + len(days))]
+    ref = ("C", ' s="4"', True)
+    expected = [
+        streamed._blank(ref, row)
+        if day is None
+        else f'<c r="C{row}" s="4" t="n"><v>{to_excel(day)!r}</v></c>'
+        for row, day in zip(rows, days, strict=True)
+    ]
+    assert streamed._dates(ref, rows, np.array(days, dtype=object)) == expected

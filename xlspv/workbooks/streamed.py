@@ -342,7 +342,7 @@ _SEPARATOR = "\uf8ff"
 def _texts(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
     """String cells (inline): written as text whatever they start with; CR kept as ``&#13;``."""
     texts = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    joined = _SEPARATOR.join(texts) if all(type(t) is str for t in texts) else None
+    joined = _SEPARATOR.join(texts) if set(map(type, texts)) == {str} else None
     if (
         joined is None  # a missing text, or not a str
         or joined.count(_SEPARATOR) != len(texts) - 1
@@ -424,6 +424,11 @@ def _numbers(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
 def _dates(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
     letter, style, _keep = ref
     head, mid = f'<c r="{letter}', f'"{style} t="n"><v>'
+    days = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    if days and set(map(type, days)) == {dt.date}:  # the usual chunk: whole days, none missing
+        serials = [o - EXCEL_EPOCH_ORDINAL for o in map(dt.date.toordinal, days)]
+        if min(serials) > 60:  # past Excel's 1900 leap day: the serial is the day count, "61.0"
+            return [f"{head}{row}{mid}{serial}.0</v></c>" for row, serial in zip(rows, serials, strict=True)]
     out = []
     for row, value in zip(rows, values, strict=True):
         if value is None or value != value:  # None, NaT
