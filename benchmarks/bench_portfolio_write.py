@@ -11,7 +11,9 @@ pickled, then, alternately, each in a fresh process:
 2. the reference: ``openpyxl.Workbook(write_only=True)`` writing the same cells (values and formulas,
    every sheet, no styles) and saving (timed the same way; the cells were read from our report once,
    untimed, before the runs);
-3. with ``--baseline DIR``, an earlier source tree's writer on the same result (before/after).
+3. with ``--baseline DIR``, an earlier source tree's writer on the same result (before/after);
+4. with ``--sequential``, ours with the package deflated on the calling thread, part after part, by
+   ``zipfile.ZipFile`` itself (as before :mod:`xlspv.workbooks.zipwriter`): what the second thread buys.
 
 Memory: the child's peak resident set during the write (Linux ``VmHWM``, reset once the input is
 loaded) and its growth over the resident set before the write. CPU: the child's processor seconds
@@ -52,10 +54,28 @@ def reset_peak():
             f.write("5")
     except OSError:
         pass
-if mode in ("ours", "baseline"):
+if mode in ("ours", "baseline", "sequential"):
     if mode == "baseline":  # an earlier source tree's xlspv, first on the path
         sys.path.insert(0, os.environ["XLSPV_BASELINE"])
     from xlspv.workbooks.portfolio_report import write_portfolio_report
+    if mode == "sequential":  # every part deflated on this thread, when it is given
+        import zipfile
+        from xlspv.workbooks import streamed
+        class Sequential:
+            def __init__(self, file, compression):
+                self.zip = zipfile.ZipFile(file, "w", compression, allowZip64=True)
+            def write(self, filename, arcname, *, then=None):
+                self.zip.write(filename, arcname)
+                if then is not None:
+                    then()
+            def writestr(self, arcname, data):
+                self.zip.writestr(arcname, data)
+            def namelist(self):
+                return self.zip.namelist()
+            def close(self):
+                self.zip.close()
+            abort = close
+        streamed.BackgroundArchive = Sequential
     with open(data, "rb") as f:
         result = pickle.load(f)
     before = status("VmRSS")
@@ -134,6 +154,11 @@ def main() -> None:
         metavar="DIR",
         help="also time an earlier source tree's writer (DIR holds its xlspv/, e.g. from `git archive`)",
     )
+    parser.add_argument(
+        "--sequential",
+        action="store_true",
+        help="also time ours with the package deflated on the calling thread (no writer thread)",
+    )
     args = parser.parse_args()
     print("load average:", os.getloadavg())
     header = (
@@ -157,12 +182,14 @@ def main() -> None:
             ours_out, ref_out = folder / f"report{n}.xlsx", folder / f"reference{n}.xlsx"
             child("ours", result, ours_out)  # warm the file cache; its output gives the reference's cells
             cells, count = cells_of(ours_out, folder)
-            ours, theirs, base = [], [], []
+            ours, theirs, base, seq = [], [], [], []
             for _ in range(args.repeats):
                 ours.append(child("ours", result, ours_out))
                 theirs.append(child("reference", cells, ref_out))
                 if args.baseline:
                     base.append(child("baseline", result, folder / "baseline.xlsx", args.baseline))
+                if args.sequential:
+                    seq.append(child("sequential", result, folder / "sequential.xlsx"))
             a = statistics.median(r["seconds"] for r in ours)
             b = statistics.median(r["seconds"] for r in theirs)
             ca = statistics.median(r["cpu"] for r in ours)
@@ -174,12 +201,14 @@ def main() -> None:
                 f"{cb:>12.2f} {pb:>12.0f} {gb:>12.0f} {a / b:>12.2f}",
                 flush=True,
             )
-            if base:
-                c = statistics.median(r["seconds"] for r in base)
-                cc = statistics.median(r["cpu"] for r in base)
-                pc, gc = max(r["peak"] for r in base), max(r["growth"] for r in base)
+            for label, runs in (("baseline", base), ("sequential", seq)):
+                if not runs:
+                    continue
+                c = statistics.median(r["seconds"] for r in runs)
+                cc = statistics.median(r["cpu"] for r in runs)
+                pc, gc = max(r["peak"] for r in runs), max(r["growth"] for r in runs)
                 print(
-                    f"{'':>12} baseline {c:.2f} s (cpu {cc:.2f} s), peak {pc:.0f} MiB (growth {gc:.0f}): "
+                    f"{'':>12} {label} {c:.2f} s (cpu {cc:.2f} s), peak {pc:.0f} MiB (growth {gc:.0f}): "
                     f"{c / a:.2f}x ours"
                 )
     print("load average:", os.getloadavg())
