@@ -243,3 +243,62 @@ def test_day_sums_refused_with_the_fix(kwargs, message):
     d = [dt.date(2025, 1, 1), dt.date(2026, 1, 1), dt.date(2027, 1, 1)]
     with pytest.raises(SpvInputError, match=message):
         xlspv.waterfall_summary([-100, 60, 200], d, Terms(0.1), deemed_rates=[0.0, 0.1], **kwargs)
+
+
+# ---- the program view's batch on the summary pass (japan_rows=) ---------------------------------------
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+@pytest.mark.parametrize("own_terms", [False, True], ids=["shared-terms", "own-terms"])
+def test_the_program_batch_equals_the_full_batch(seed, own_terms):
+    """The program view's per-row payouts, threshold, unrecovered balance and partner shares are the
+    full batch's bits (rows in and out of date order, per-SPV terms and partner shares; 100 SPVs run
+    on threads)."""
+    from xlspv.portfolio.analyse import _program_batch
+
+    p = _program(seed, 100, own_terms=own_terms, shuffle=True)
+    values, days = p.padded
+    term_list = p.terms_for(Terms(0.05))
+    ours = _program_batch(values, days, term_list)
+    full = xlspv.waterfall_batch(values, to_datetime64(days), term_list)
+    for name in ("values", "days", "japan", "us", "threshold_days", "unrecovered", "partner_share"):
+        EQ(getattr(ours, name), getattr(full, name))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_scen=st.integers(1, 150),
+    n_rows=st.integers(1, 60),
+    unsorted=st.booleans(),
+    shared=st.sampled_from(["none", "dates", "values"]),
+    threads=st.sampled_from([1, None]),
+    chunk=st.sampled_from([None, 7, 64]),
+)
+def test_japan_rows_equal_the_full_batch(seed, n_scen, n_rows, unsorted, shared, threads, chunk):
+    """``japan_rows`` holds ``Batch.japan`` to the bit, in input order, on any form and thread count."""
+    values, dates = _case(seed, n_scen, n_rows, unsorted=unsorted)
+    kwargs: dict = {}
+    if shared != "none":
+        dates = dates[0]
+        kwargs["deemed_rates"] = np.linspace(-0.1, 0.3, n_scen)
+        values = values[0] if shared == "values" else values
+    terms = Terms(0.06, japan_share_before=0.6, partner_share=0.2)
+    full = xlspv.waterfall_batch(values, dates, terms, **kwargs)
+    rows = np.full(full.japan.shape, np.nan)
+    xlspv.waterfall_summary(values, dates, terms, japan_rows=rows, threads=threads, chunk=chunk, **kwargs)
+    EQ(rows, full.japan)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [np.zeros((2, 3), dtype=np.float32), np.zeros((3, 3)), np.zeros((2, 6))[:, ::2], [[0.0] * 3] * 2],
+)
+def test_japan_rows_refused_with_the_fix(rows):
+    d = [dt.date(2025, 1, 1), dt.date(2026, 1, 1), dt.date(2027, 1, 1)]
+    with pytest.raises(SpvInputError, match=r"japan_rows: give a contiguous float64 array shaped \(2, 3\)"):
+        xlspv.waterfall_summary([-100, 60, 200], d, Terms(0.1), deemed_rates=[0.0, 0.1], japan_rows=rows)
+    frozen = np.zeros((2, 3))
+    frozen.flags.writeable = False
+    with pytest.raises(SpvInputError, match="japan_rows: the array is read-only"):
+        xlspv.waterfall_summary([-100, 60, 200], d, Terms(0.1), deemed_rates=[0.0, 0.1], japan_rows=frozen)

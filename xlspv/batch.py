@@ -486,6 +486,7 @@ def waterfall_summary(
     threads: int | None = None,
     day_sums: np.ndarray | None = None,
     first_day: int = 0,
+    japan_rows: np.ndarray | None = None,
 ) -> BatchSummary:
     """Per-scenario figures of many waterfalls, in bounded memory: no array of scenarios x rows is kept.
 
@@ -523,6 +524,10 @@ def waterfall_summary(
         ``first_day + D - 1``.
     first_day : int, default 0
         The ordinal (days since 0001-01-01, day 1) of ``day_sums[0]``.
+    japan_rows : ndarray of float64, shape (scenarios, rows), optional
+        The caller's array to receive Japan's payouts per row (``Batch.japan``: the whole Japanese
+        side's share of each distribution, 0 on fundings; money), in input order, the same bits as
+        the full batch's, without its other per-row arrays (interest, balance, tier).
 
     Returns
     -------
@@ -555,7 +560,10 @@ def waterfall_summary(
     many = _threads(threads, n_scen) > 1
     ranges = _chunks(flows, conv, chunk)
     sums = _day_sums(day_sums)
-    sides = np.empty((max(hi - lo for lo, hi in ranges) if many and sums.size else 0, n))
+    widest = max((hi - lo for lo, hi in ranges), default=0)
+    sides = np.empty((widest if many and sums.size else 0, n))
+    rows_out = _japan_rows(japan_rows, n_scen, n)
+    unsorted_rows = np.empty((widest if rows_out.shape[0] else 0, n))
     probe = threads is None and many and n_scen >= PROBE_FROM
     if probe:
         ranges = _probe_ranges(ranges, n_scen)
@@ -573,6 +581,7 @@ def waterfall_summary(
             at = _sorted_positions(part, positions)
             first = _check_span(part, sums, first_day)
             out = sides[: hi - lo] if run is _summary_parallel else sides[:0]
+            japan_at = rows_out[lo:hi] if part.order is None else unsorted_rows[: hi - lo]
             k = slice(lo, hi)
             sub = slice(lo, hi) if conv.simple.size > 1 else slice(None)
             run(
@@ -603,9 +612,12 @@ def waterfall_summary(
                 sums,
                 first,
                 out,
+                japan_at,
             )
             if out.shape[0]:  # the threads' flows, added in scenario order
                 add_by_day(sums, part.days, first, out)
+            if rows_out.shape[0] and part.order is not None:  # date order back to input order
+                rows_out[lo:hi] = _unsort(part.order)(japan_at)
             _input_rows(part, threshold[k], threshold_days[k])
             if part.values.shape[0] == 1:  # shared values: one sum of their fundings for all
                 row = part.values[0]
@@ -640,6 +652,21 @@ def _day_sums(day_sums: Any) -> np.ndarray:
             "to add Japan's flows into by day."
         )
     return day_sums
+
+
+def _japan_rows(japan_rows: Any, n_scen: int, n_rows: int) -> np.ndarray:
+    """The caller's array for Japan's per-row payouts, checked (no rows when not asked for)."""
+    if japan_rows is None:
+        return np.empty((0, n_rows))
+    ok = isinstance(japan_rows, np.ndarray) and japan_rows.dtype == np.float64
+    if not (ok and japan_rows.shape == (n_scen, n_rows) and japan_rows.flags.c_contiguous):
+        raise SpvInputError(
+            f"japan_rows: give a contiguous float64 array shaped ({n_scen}, {n_rows}) (scenarios, rows), "
+            f"e.g. np.empty(({n_scen}, {n_rows}))."
+        )
+    if not japan_rows.flags.writeable:
+        raise SpvInputError("japan_rows: the array is read-only; give a writeable one.")
+    return japan_rows
 
 
 def _check_span(part: BatchChunk, sums: np.ndarray, first_day: Any) -> int:

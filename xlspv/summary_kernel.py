@@ -279,9 +279,10 @@ def _summary_finish(
     ``tree`` is :func:`sum_tree`'s plan for the rows (blocks_lo, blocks_n, ops, counts); ``scratch``
     holds the block sums and the pairwise stacks. The values are checked and Japan's fundings summed
     only when ``own_funds`` (per-scenario values; shared values are checked and summed once by the
-    caller). ``by_day`` is (day_sums, first, sides): Japan's flows go to row ``s`` of ``sides`` when
-    it has rows (the threaded driver), else are added into ``day_sums[day - first]`` when it has
-    entries (the one-thread driver, scenarios in order). Returns False when a value is not finite
+    caller). ``by_day`` is (day_sums, first, sides, japan_rows): Japan's flows go to row ``s`` of
+    ``sides`` when it has rows (the threaded driver), else are added into ``day_sums[day - first]``
+    when it has entries (the one-thread driver, scenarios in order); Japan's parts go to row ``s`` of
+    ``japan_rows`` when it has rows. Returns False when a value is not finite
     (then nothing else is trusted: the caller says so).
     """
     threshold, unrecovered, received, us_received, funded, rate, balance_at = outs
@@ -304,7 +305,9 @@ def _summary_finish(
         funded[s] = -pairwise_sum(funds, m, stacks[0], stacks[1], stack)
     for j in range(row_at.size):
         balance_at[s, j] = balance[row_at[j]]
-    day_sums, first, sides = by_day
+    day_sums, first, sides, japan_rows = by_day
+    if japan_rows.shape[0] > 0:
+        japan_rows[s, :] = japan
     if (want_xirr and finite) or day_sums.size > 0 or sides.shape[0] > 0:
         side = funds  # Japan's flows (xlspv.rows.party_flows "japan"): fundings, else its payouts
         for r in range(n):
@@ -349,6 +352,7 @@ def _summary_block(
     day_sums,
     first,
     sides,
+    japan_rows,
 ):
     n_scen = threshold.shape[0]
     n = values.shape[1]
@@ -481,7 +485,7 @@ def _summary_block(
                 tree,
                 scratch,
                 outs,
-                (day_sums, first, sides),
+                (day_sums, first, sides, japan_rows),
             )
             if not ok:
                 unrecovered[s] = np.nan
@@ -516,6 +520,7 @@ def _summary_serial(
     day_sums,
     first,
     sides,
+    japan_rows,
 ):
     for b in range((threshold.shape[0] + BLOCK - 1) // BLOCK):
         _summary_block(
@@ -547,6 +552,7 @@ def _summary_serial(
             day_sums,
             first,
             sides,
+            japan_rows,
         )
 
 
@@ -579,6 +585,7 @@ def _summary_parallel(
     day_sums,
     first,
     sides,
+    japan_rows,
 ):
     for b in prange((threshold.shape[0] + BLOCK - 1) // BLOCK):
         _summary_block(
@@ -610,6 +617,7 @@ def _summary_parallel(
             day_sums,
             first,
             sides,
+            japan_rows,
         )
 
 
