@@ -302,3 +302,12 @@ def test_japan_rows_refused_with_the_fix(rows):
     frozen.flags.writeable = False
     with pytest.raises(SpvInputError, match="japan_rows: the array is read-only"):
         xlspv.waterfall_summary([-100, 60, 200], d, Terms(0.1), deemed_rates=[0.0, 0.1], japan_rows=frozen)
+
+
+def test_no_scenarios_leave_the_day_sums_and_give_empty_rows():
+    d = [dt.date(2025, 1, 1), dt.date(2026, 1, 1), dt.date(2027, 1, 1)]
+    sums, rows = np.full(800, 1.5), np.empty((0, 3))
+    xlspv.waterfall_summary(
+        np.zeros((0, 3)), d, Terms(0.05), day_sums=sums, first_day=d[0].toordinal(), japan_rows=rows
+    )
+    EQ(sums, np.full(800, 1.5))

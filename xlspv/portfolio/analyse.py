@@ -97,6 +97,10 @@ def _rollup(batch: Batch, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return per_spv, per_year, np.arange(y0, y0 + per_year.shape[0])
 
 
+#: SPV x row cells of the US's payouts made at a time from Japan's (:func:`_program_batch`).
+BLOCK_CELLS = 250_000
+
+
 def _program_batch(values: np.ndarray, days: np.ndarray, term_list: Sequence[Terms]) -> Batch:
     """Every SPV's waterfall (``values``, ``days``: :attr:`Portfolio.padded`) in one summary pass.
 
@@ -114,11 +118,15 @@ def _program_batch(values: np.ndarray, days: np.ndarray, term_list: Sequence[Ter
         values, to_datetime64(days), list(term_list) if shared is None else shared, japan_rows=japan
     )
     partner = np.array([t.partner_share for t in ([shared] * n if shared else term_list)], dtype=np.float64)
+    us = np.empty((n, width))
+    block = max(1, BLOCK_CELLS // max(width, 1))
+    for lo in range(0, n, block):  # in blocks: the rule's temporaries stay in cache, not fresh pages
+        us[lo : lo + block] = party_flows("us", values[lo : lo + block], japan[lo : lo + block], 0.0)
     return Batch(
         values=values,
         days=days,
         japan=japan,
-        us=party_flows("us", values, japan, 0.0),
+        us=us,
         interest=np.empty((n, 0)),
         balance=np.empty((n, 0)),
         tier=np.empty((n, 0), dtype=np.int8),
