@@ -171,7 +171,7 @@ def _case(seed: int, n_scen: int, n_rows: int, *, unsorted: bool):
     n_rows=st.integers(1, 90),
     unsorted=st.booleans(),
     threads=st.sampled_from([1, None]),
-    chunk=st.sampled_from([None, 1, 13, 64]),
+    chunk=st.sampled_from([None, 5, 13, 64]),
     start=st.floats(0.0, 50.0),
 )
 def test_day_sums_equal_add_by_day_of_the_batch(seed, n_scen, n_rows, unsorted, threads, chunk, start):
@@ -187,10 +187,9 @@ def test_day_sums_equal_add_by_day_of_the_batch(seed, n_scen, n_rows, unsorted, 
     add_by_day(expected, ordinals, first, batch.party_flows("japan"))
     got = np.full(expected.size, start)
     summary = xlspv.waterfall_summary(
-        values, dates, terms, xirr=True, day_sums=got, first_day=first, threads=threads, chunk=chunk
+        values, dates, terms, day_sums=got, first_day=first, threads=threads, chunk=chunk
     )
     EQ(got, expected)
-    EQ(summary.xirr_japan, batch.xirr("japan"))
     EQ(summary.threshold_days, batch.threshold_days)
 
 
