@@ -48,6 +48,7 @@ LITE_TESTS := tests/test_waterfall.py tests/test_xirr.py tests/test_fallback.py 
 	tests/test_runtimes.py tests/test_template.py tests/test_lite_lane.py \
 	--deselect tests/test_waterfall.py::test_large_batch_equals_single_path_row_by_row \
 	--deselect tests/test_xirr.py::test_xirr_is_a_root_or_none_only_when_npv_never_changes_sign
+LITE_TESTS += tests/test_xirr_lists.py  # the list path's packed kernel runs as plain Python there
 
 $(LITE_ENV): pyproject.toml Makefile
 	$(PYTHON) -m venv $(LITE)
@@ -67,6 +68,7 @@ lint: $(TEST)
 bench: $(TEST)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_portfolio.py
+	$(BIN)/python benchmarks/bench_command.py
 	$(BIN)/python benchmarks/bench_udfs.py
 	$(BIN)/python benchmarks/bench_readers.py
 	$(BIN)/python benchmarks/bench_report.py

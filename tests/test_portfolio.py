@@ -1690,3 +1690,15 @@ def test_program_values_in_one_pass_equal_group_values(seed, pooled):
     for name in VALUE_FIGURES:
         np.testing.assert_array_equal(result.values.spvs[name].to_numpy(), per_spv[name], err_msg=name)
         assert result.values.program[name] == whole[name], name
+
+
+def test_the_callers_date_and_value_arrays_are_never_changed() -> None:
+    # the readers' own date columns become ordinals in place; a caller's arrays are copied first
+    dates = np.array(["2025-01-01", "2026-01-01"], dtype="datetime64[D]")
+    values = np.array([-100.0, 130.0])
+    spv = {"id": "A", "name": "", "sector": "energy", "notice_date": dt.date(2024, 11, 1), "committed": 100}
+    spvs = [spv]
+    p = Portfolio.from_tables(spvs, {"spv_id": ["A", "A"], "date": dates, "value": values})
+    assert dates.tolist() == [dt.date(2025, 1, 1), dt.date(2026, 1, 1)]
+    assert values.tolist() == [-100.0, 130.0]
+    assert p.flow_days.tolist() == [dt.date(2025, 1, 1).toordinal(), dt.date(2026, 1, 1).toordinal()]

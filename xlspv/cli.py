@@ -396,6 +396,7 @@ def portfolio_command(
     """
     from .examples import portfolio as example_portfolio
     from .portfolio import analyse, program_terms
+    from .portfolio.warm import warming_up
     from .workbooks.files import check_output
     from .workbooks.package import check_grid
     from .workbooks.portfolio_reader import load_portfolio
@@ -419,7 +420,8 @@ def portfolio_command(
         portfolio = example_portfolio.portfolio()
     else:
         say(f"reading {input_path}")
-        portfolio = load_portfolio(input_path)
+        with warming_up():  # numba's kernels load on the other core while the input is parsed
+            portfolio = load_portfolio(input_path)
     if readings is None:
         readings = input_path is None
     chosen = program_terms(portfolio, terms, readings=readings, progress=say)

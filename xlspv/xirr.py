@@ -27,7 +27,10 @@ Differences from Excel
 from __future__ import annotations
 
 import datetime as _dt
+import marshal
 import math
+import struct
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -452,22 +455,6 @@ def _xirr_any_order(values: np.ndarray, ticks: np.ndarray, per_day: int, guess: 
     return _xirr_sorted(values, days, guess)
 
 
-@njit(cache=True, nogil=True)
-def _xirr_rows_serial(values: np.ndarray, days: np.ndarray, guess: float) -> np.ndarray:
-    out = np.empty(values.shape[0])
-    for s in range(values.shape[0]):
-        out[s] = _xirr_sorted(values[s], days[s], guess)
-    return out
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _xirr_rows_parallel(values: np.ndarray, days: np.ndarray, guess: float) -> np.ndarray:
-    out = np.empty(values.shape[0])
-    for s in prange(values.shape[0]):
-        out[s] = _xirr_sorted(values[s], days[s], guess)
-    return out
-
-
 def _check_rate(value: Any, name: str = "guess") -> float:
     """A finite rate above -100%, or an input error naming the argument."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -507,55 +494,107 @@ def xirr(values: Any, dates: Any, guess: float = 0.1) -> float | None:
     True
     """
     g = guess if type(guess) is float and -1.0 < guess < math.inf else _check_rate(guess)
-    rate = _NOT_FINITE
-    # the usual call from Python, lists: always the same argument types, so the compiled kernel's
-    # own entry (see _list_entry); any other form through numba's dispatcher
-    if type(values) is list and type(dates) is list:
-        v, d, per_day, kernel = _fast_values(values), _list_days(dates), 1, _LIST_ENTRY[0] or _list_entry
-    else:
-        v, (d, per_day), kernel = _fast_values(values), _fast_ticks(dates), _xirr_any_order
-    if v is not None and d is not None and v.size == d.size and v.size:
-        rate = kernel(v, d, per_day, g)
+    rate = _NOT_PLAIN
+    if type(values) is list and type(dates) is list:  # the usual call from Python: see _xirr_packed
+        try:
+            packed = _MARSHAL(values, 2)
+            days = _packed_days(dates)
+        except (ValueError, TypeError):  # not plain numbers (unmarshallable) or not dates
+            pass
+        else:
+            rate = _list_kernel(packed, days, g)
+    if rate == _NOT_PLAIN:  # any other form, or a list that is not plainly numbers and dates
+        v, (d, per_day) = _fast_values(values), _fast_ticks(dates)
+        rate = _NOT_FINITE
+        if v is not None and d is not None and v.size == d.size and v.size:
+            rate = _xirr_any_order(v, d, per_day, g)
     if rate < -1.0:  # the careful path: converts anything, names any bad row
         flows = prepare(values, dates)
         rate = _xirr_any_order(flows.values, flows.days, 1, g)
     return None if rate != rate else rate
 
 
-_TO_ORDINAL = _dt.date.toordinal
-_I8 = np.dtype(np.int64)
-_F8 = np.dtype(np.float64)
-
-#: The compiled :func:`_xirr_any_order` for the list path's argument types, once known (see
-#: :func:`_list_entry`); ``None`` before the first list call and without numba.
-_LIST_ENTRY: list[Any] = [None]
+#: What :func:`_xirr_packed` returns for a list that is not plainly numbers: the values rule decides.
+_NOT_PLAIN = -3.0
+_MARSHAL_LIST, _MARSHAL_FLOAT, _MARSHAL_INT = ord("["), ord("g"), ord("i")
 
 
-def _list_entry(v: np.ndarray, d: np.ndarray, per_day: int, g: float) -> float:
-    """The list path's first call: the kernel through numba's dispatcher, keeping its compiled entry.
+@njit(cache=True, nogil=True)
+def _little_endian(data: bytes, start: int, size: int) -> np.uint64:
+    """The unsigned integer in ``size`` bytes of ``data`` from ``start``, least significant first."""
+    x = np.uint64(0)
+    for j in range(size):
+        x |= np.uint64(data[start + j]) << np.uint64(8 * j)
+    return x
 
-    numba types every argument on every call (about 0.3 us for these four, a tenth of a whole
-    40-flow XIRR); the list path always passes the same four types (a float64 array, an int64 array,
-    an int, a float), so later calls go straight to the compiled code. Without numba
-    (xlwings Lite) the kernel is plain Python and is called as it is.
+
+@njit(cache=True, nogil=True)
+def _xirr_packed(packed: bytes, days: bytes, guess: float) -> float:
+    """:func:`_xirr_any_order` of values packed by ``marshal.dumps(values, 2)`` and days by
+    :func:`_packed_days`; ``_NOT_PLAIN`` unless every value is an exact float or a 32-bit int.
+
+    A recogniser, not a second values rule: marshal writes an exact ``float`` as ``g`` and its 8 bytes,
+    an exact ``int`` of 32 bits as ``i`` and its 4, and anything else (booleans, larger ints, numpy
+    scalars and other subclasses, ``Decimal``, ``Fraction``, complex, text, ``None``, nested lists)
+    with another code or not at all (``ValueError``). The values rule reads such a list as exactly
+    these float64 numbers; any other list goes to the rule. The conversion costs half of
+    ``np.asarray``. Should marshal's version 2 ever change, lists would only be slower.
     """
-    rate = _xirr_any_order(v, d, per_day, g)
-    overloads = getattr(_xirr_any_order, "overloads", None)
+    n = len(days) // 8
+    if n == 0 or len(packed) < 5 or packed[0] != _MARSHAL_LIST or _little_endian(packed, 1, 4) != n:
+        return _NOT_PLAIN
+    bits = np.empty(n, np.uint64)
+    exact = bits.view(np.float64)
+    pos = 5
+    for i in range(n):
+        code = packed[pos] if pos < len(packed) else 0
+        if code == _MARSHAL_FLOAT and pos + 9 <= len(packed):
+            bits[i] = _little_endian(packed, pos + 1, 8)
+            pos += 9
+        elif code == _MARSHAL_INT and pos + 5 <= len(packed):
+            small = np.int64(_little_endian(packed, pos + 1, 4))
+            exact[i] = float(small - 2**32 if small >= 2**31 else small)
+            pos += 5
+        else:
+            return _NOT_PLAIN
+    if pos != len(packed):
+        return _NOT_PLAIN
+    return _xirr_any_order(exact, np.frombuffer(days, np.int64).copy(), 1, guess)
+
+
+def _list_entry(packed: bytes, days: bytes, g: float) -> float:
+    """The list path's first call, through numba's dispatcher, keeping the compiled entry: numba
+    types every argument on every call (about 0.3 us, a tenth of a 40-flow XIRR), and the list path
+    always passes the same types. Without numba (xlwings Lite) the kernel is plain Python."""
+    global _list_kernel
+    rate = _xirr_packed(packed, days, g)
+    overloads = getattr(_xirr_packed, "overloads", None)
     if overloads is not None:
         from numba import typeof
 
-        compiled = overloads.get(tuple(typeof(a) for a in (v, d, per_day, g)))
+        compiled = overloads.get(tuple(typeof(a) for a in (packed, days, g)))
         if compiled is not None:
-            _LIST_ENTRY[0] = compiled.entry_point
-    return rate
+            _list_kernel = compiled.entry_point
+    return rate  # type: ignore[no-any-return]
 
 
-def _list_days(dates: list[Any]) -> np.ndarray | None:
-    """Ordinals of a list of dates or datetimes (pandas Timestamps included), ``None`` for anything else."""
-    try:
-        return np.fromiter(map(_TO_ORDINAL, dates), _I8, len(dates))  # a dtype object: no lookup
-    except TypeError:
-        return None
+#: The list path's kernel: :func:`_list_entry`, then (with numba) the compiled :func:`_xirr_packed`.
+_list_kernel: Callable[[bytes, bytes, float], float] = _list_entry
+_MARSHAL, _TO_ORDINAL, _I8, _F8 = marshal.dumps, _dt.date.toordinal, np.dtype(np.int64), np.dtype(np.float64)
+_PACKERS: dict[int, struct.Struct] = {}  # by length; lists longer than _PACK_MAX stream (np.fromiter)
+_PACK_MAX = 1024
+
+
+def _packed_days(dates: list[Any]) -> bytes:
+    """The date rule for a list: ordinals of dates or datetimes (pandas Timestamps too; a time of day
+    is ignored) as int64 bytes (native order); ``TypeError`` for anything else (a serial, a text)."""
+    n = len(dates)
+    packer = _PACKERS.get(n)
+    if packer is None:
+        if n > _PACK_MAX:
+            return np.fromiter(map(_TO_ORDINAL, dates), _I8, n).tobytes()
+        packer = _PACKERS[n] = struct.Struct(f"={n}q")
+    return packer.pack(*map(_TO_ORDINAL, dates))
 
 
 def _fast_values(values: Any) -> np.ndarray | None:
@@ -601,7 +640,10 @@ def _fast_ticks(dates: Any) -> tuple[np.ndarray | None, int]:
     (ordinals, 1 a day), datetime64 arrays and pandas datetime Series or Index without a time zone
     (their int64 ticks, no copy); ``(None, 1)`` for anything else (the careful path)."""
     if type(dates) is list:
-        return _list_days(dates), 1
+        try:
+            return np.frombuffer(_packed_days(dates), _I8).copy(), 1
+        except TypeError:
+            return None, 1
     if type(dates) is not np.ndarray:
         dates = _backing_array(dates)  # with a time zone there is none: the careful path
         if dates is None:

@@ -18,6 +18,7 @@ file readers and writers are :mod:`xlspv.workbooks.portfolio_reader` and
 - :mod:`.readings`: both readings of the deemed allocation, side by side.
 - :mod:`.analyse`: every SPV in one batch, then the program's tables.
 - :mod:`.policy`: which terms a program view runs with (the input's, the options given).
+- :mod:`.warm`: the program view's compiled kernels, loaded on a second thread while the input is read.
 """
 
 from __future__ import annotations

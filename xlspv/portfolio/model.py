@@ -435,7 +435,11 @@ def _flow_days(table: Table) -> np.ndarray:
         bad = np.flatnonzero(np.isnat(days))
         if bad.size:
             raise SpvInputError(f"{table.where(int(bad[0]))}, column date: the date is blank; enter a date.")
-        return days.view(np.int64) + NUMPY_EPOCH_ORDINAL  # a view: one new array, not two
+        if table.source == "memory":  # the caller's array: never changed
+            return days.view(np.int64) + NUMPY_EPOCH_ORDINAL  # a view: one new array, not two
+        ordinals = days.view(np.int64)  # a file's column, this reading's own: changed in place
+        ordinals += NUMPY_EPOCH_ORDINAL
+        return ordinals
     codes, uniques = _codes(raw)
     blank = _named_before_blank(table, "date", codes, uniques, lambda u, w: parse_date(u, w, table.source))
     if blank.size:

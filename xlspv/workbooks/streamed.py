@@ -18,7 +18,9 @@ each sheet, through its own sheet writer); only the bodies' ``<row>`` XML is gen
 written between the stored rows by openpyxl's sheet writer at save time (to its temporary file), a
 chunk of :data:`CHUNK_ROWS` rows at a time: each column's style id is resolved once, and its cells
 are generated column by column by the writer of its kind (about 1 us a cell). Memory is the data
-(the arrays the body reads) plus one chunk's text.
+(the arrays the body reads) plus one chunk's text. The package's parts are deflated on a second
+thread, in openpyxl's order, while the next sheet is generated (:mod:`.zipwriter`: zlib lets go of
+the interpreter while it deflates); the package is the one a single thread writes.
 
 Cells of a body are typed by their column, never guessed from the value: a text column writes every
 value as an inline string (so user text starting with ``=`` stays text; control characters are shown
@@ -28,6 +30,7 @@ formula column writes escaped formulas, a number or date column numbers (NaN, Na
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 from typing import Any
-from zipfile import ZIP_DEFLATED, ZipFile
+from zipfile import ZIP_DEFLATED
 
 import et_xmlfile
 import numpy as np
@@ -53,7 +56,8 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 from ..dates import EXCEL_EPOCH_ORDINAL
 from ..errors import SpvError
 from .package import EXCEL_MAX_CELL_CHARS, EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, fit_cell_text
-from .style import shown_text
+from .style import _NOT_XML, shown_text
+from .zipwriter import BackgroundArchive
 
 #: Excel's grid: rows and columns a sheet can hold (one definition: :mod:`.package`).
 MAX_ROWS, MAX_COLUMNS = EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS
@@ -198,9 +202,14 @@ class StreamedWorkbook(Workbook):
         for ws in self.worksheets:
             if id(ws) in self._bodies:
                 _name_table_columns(ws)
-        archive = ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True)
+        # The parts are deflated on a second thread while the next sheet is generated (zipwriter).
+        archive = BackgroundArchive(filename, ZIP_DEFLATED)
         self.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
-        _StreamingExcelWriter(self, archive).save()
+        try:
+            _StreamingExcelWriter(self, archive).save()
+        except BaseException:
+            archive.abort()
+            raise
 
 
 def _name_table_columns(ws: Worksheet) -> None:
@@ -219,25 +228,28 @@ def _name_table_columns(ws: Worksheet) -> None:
 
 
 class _StreamingExcelWriter(ExcelWriter):  # type: ignore[misc]
-    """openpyxl's package writer; a sheet with bodies goes through :class:`_BodyWriter`."""
+    """openpyxl's package writer on a :class:`.BackgroundArchive`; a sheet with bodies goes through
+    :class:`_BodyWriter`."""
 
     def write_worksheet(self, ws: Any) -> None:
-        bodies = self.workbook._bodies.get(id(ws))
-        if not bodies:
-            super().write_worksheet(ws)
-            return
-        # openpyxl 3.1's ExcelWriter.write_worksheet, with the sheet writer swapped.
+        # openpyxl 3.1's ExcelWriter.write_worksheet, with the sheet writer swapped for a sheet with
+        # bodies, and the sheet's temporary file removed on the archive's thread once it is stored.
         from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 
         ws._drawing = SpreadsheetDrawing()
         ws._drawing.charts = ws._charts
         ws._drawing.images = ws._images
-        writer = _BodyWriter(ws, bodies)
-        writer.write()
+        bodies = self.workbook._bodies.get(id(ws))
+        writer = _BodyWriter(ws, bodies) if bodies else WorksheetWriter(ws)
+        try:
+            writer.write()
+        except BaseException:
+            with contextlib.suppress(OSError, ValueError):
+                writer.cleanup()  # the half-written temporary file, now rather than at exit
+            raise
         ws._rels = writer._rels
-        self._archive.write(writer.out, ws.path[1:])
+        self._archive.write(writer.out, ws.path[1:], then=writer.cleanup)
         self.manifest.append(ws)
-        writer.cleanup()
 
 
 class _BodyWriter(WorksheetWriter):  # type: ignore[misc]
@@ -313,14 +325,48 @@ def _text(value: Any) -> str:
 Ref = tuple[str, str, bool]
 
 
-def _blank(ref: Ref, row: int) -> str:
+def _blank(ref: Ref, row: int | str) -> str:
     """A blank cell: kept (empty, styled) in a styled column of values, else not written."""
     letter, style, keep = ref
     return f'<c r="{letter}{row}"{style}/>' if keep and style else ""
 
 
-def _texts(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
+# The column writers below take a chunk's row numbers as text (``rows``: made once a chunk, for every
+# column) and return one cell's XML a row ("" for a cell not written).
+
+#: Joins a chunk's texts while they are checked and escaped at once (a private-use character: a text
+#: that holds it, counted, is written on its own).
+_SEPARATOR = "\uf8ff"
+
+
+def _texts(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
     """String cells (inline): written as text whatever they start with; CR kept as ``&#13;``."""
+    texts = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    joined = _SEPARATOR.join(texts) if set(map(type, texts)) == {str} else None
+    if (
+        joined is None  # a missing text, or not a str
+        or joined.count(_SEPARATOR) != len(texts) - 1
+        or _NOT_XML.search(joined)  # a control character to show
+        or max(map(len, texts), default=0) > EXCEL_MAX_CELL_CHARS
+    ):
+        return _texts_one_by_one(ref, rows, texts)
+    # The usual chunk: plain strings, checked and escaped in three C passes over one text.
+    if "&" in joined or "<" in joined or ">" in joined:
+        joined = _escape(joined)
+    if "\r" in joined:
+        joined = joined.replace("\r", "&#13;")
+    letter, style, _keep = ref
+    head, mid = f'<c r="{letter}', f'"{style} t="inlineStr"'
+    plain, kept = "><is><t>", '><is><t xml:space="preserve">'  # leading or trailing white space kept
+    return [
+        f"{head}{row}{mid}{plain if text.strip() == text else kept}{text}</t></is></c>"
+        if text
+        else f"{head}{row}{mid}/>"
+        for row, text in zip(rows, joined.split(_SEPARATOR), strict=True)
+    ]
+
+
+def _texts_one_by_one(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
     letter, style, _keep = ref
     out = []
     for row, value in zip(rows, values, strict=True):
@@ -354,19 +400,20 @@ def _number(value: Any) -> str | None:
     return f' t="n"><v>{number!r}</v></c>'
 
 
-def _numbers(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
-    letter, style, _keep = ref
+def _numbers(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
+    letter, style, keep = ref
+    head, mid = f'<c r="{letter}', f'"{style} t="n"><v>'
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
-        finite = np.isfinite(values).tolist()
+        finite = np.isfinite(values)
+        if finite.all():
+            return [f"{head}{row}{mid}{v!r}</v></c>" for row, v in zip(rows, values.tolist(), strict=True)]
+        blank = f'"{style}/>' if keep and style else None
         return [
-            f'<c r="{letter}{row}"{style} t="n"><v>{v!r}</v></c>' if ok else _blank(ref, row)
-            for row, v, ok in zip(rows, values.tolist(), finite, strict=True)
+            f"{head}{row}{mid}{v!r}</v></c>" if ok else f"{head}{row}{blank}" if blank else ""
+            for row, v, ok in zip(rows, values.tolist(), finite.tolist(), strict=True)
         ]
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
-        return [
-            f'<c r="{letter}{row}"{style} t="n"><v>{v}</v></c>'
-            for row, v in zip(rows, values.tolist(), strict=True)
-        ]
+        return [f"{head}{row}{mid}{v}</v></c>" for row, v in zip(rows, values.tolist(), strict=True)]
     out = []
     for row, value in zip(rows, values, strict=True):
         text = None if value is None else _number(value)
@@ -374,8 +421,14 @@ def _numbers(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
     return out
 
 
-def _dates(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
+def _dates(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
     letter, style, _keep = ref
+    head, mid = f'<c r="{letter}', f'"{style} t="n"><v>'
+    days = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    if days and set(map(type, days)) == {dt.date}:  # the usual chunk: whole days, none missing
+        serials = [o - EXCEL_EPOCH_ORDINAL for o in map(dt.date.toordinal, days)]
+        if min(serials) > 60:  # past Excel's 1900 leap day: the serial is the day count, "61.0"
+            return [f"{head}{row}{mid}{serial}.0</v></c>" for row, serial in zip(rows, serials, strict=True)]
     out = []
     for row, value in zip(rows, values, strict=True):
         if value is None or value != value:  # None, NaT
@@ -385,16 +438,16 @@ def _dates(ref: Ref, rows: range, values: Sequence[Any]) -> list[str]:
             serial: Any = float(value.toordinal() - EXCEL_EPOCH_ORDINAL)  # 61.0, as openpyxl writes
         else:  # Excel's days 1-60 (one off: its 1900 leap day), datetimes: openpyxl's own rule
             serial = to_excel(value)
-        out.append(f'<c r="{letter}{row}"{style} t="n"><v>{serial!r}</v></c>')
+        out.append(f"{head}{row}{mid}{serial!r}</v></c>")
     return out
 
 
-def _formulas(ref: Ref, rows: range, values: Sequence[Any] | str) -> list[str]:
+def _formulas(ref: Ref, rows: Sequence[str], values: Sequence[Any] | str) -> list[str]:
     """Formula cells: one template copied down (``{r}`` = the row) or one formula a row."""
     letter, style, _keep = ref
     if isinstance(values, str):
         parts = _escape(values[1:]).split("{r}")
-        return [f'<c r="{letter}{row}"{style}><f>{str(row).join(parts)}</f><v></v></c>' for row in rows]
+        return [f'<c r="{letter}{row}"{style}><f>{row.join(parts)}</f><v></v></c>' for row in rows]
     if any(value is None for value in values):
         return [
             _blank(ref, row)
@@ -447,14 +500,14 @@ def _body_xml(ws: Any, body: Body) -> Iterator[tuple[int, str]]:
     step = max(1, CHUNK_CELLS // max(1, len(refs)))
     for start in range(0, body.n, step):
         stop = min(start + step, body.n)
-        rows = range(body.first + start, body.first + stop)
+        rows = list(map(str, range(body.first + start, body.first + stop)))  # once for every column
         cells = [
             _COLUMN_XML[column.kind](ref, rows, values if isinstance(values, str) else values[start:stop])
             for column, ref, values in zip(body.columns, refs, body.data, strict=True)
             if column is not None and ref is not None and values is not None
         ]
         heads = [f'<row r="{row}">' for row in rows]
-        yield rows[0], "".join(map("".join, zip(heads, *cells, repeat("</row>"), strict=False)))
+        yield body.first + start, "".join(map("".join, zip(heads, *cells, repeat("</row>"), strict=False)))
 
 
 def _text_xml(ref: str, value: Any) -> str:
