@@ -150,7 +150,9 @@ def sensitivity(
     year[thr >= 0] = years_of(thr[thr >= 0])
     reached = (thr >= 0).sum(axis=2)
     program_year = np.where(reached == n, year.max(axis=2), -1).astype(np.float64)
-    program_xirr = xirr_many(program_sums[:, unique - first], unique[None, :])
+    # shared days as one row: the kernel gets the same array types for any number of grid points (the
+    # warm-up's one point then loads the kernel every grid loads; (1, D) days broadcast read-only)
+    program_xirr = xirr_many(program_sums[:, unique - first], unique)
     return Sensitivity(
         rates=rate_grid,
         scales=scale_grid,
