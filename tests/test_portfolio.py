@@ -1643,7 +1643,13 @@ def test_the_sensitivity_by_grid_point_equals_the_one_batch_grid(seed, own_terms
         per_spv = lambda a: np.moveaxis(a, 0, 2)  # noqa: E731  (SPVs, scales, rates) -> (scales, rates, SPVs)
         np.testing.assert_array_equal(per_spv(result.xirr_japan), old["xirr"])
         np.testing.assert_array_equal(per_spv(result.threshold_year), old["year"])
-        np.testing.assert_array_equal(per_spv(result.japan_received), old["received"])
+        # receipts: the same bits for SPVs whose rows are in date order; the summary pass adds the others'
+        # in date order, so to the last bits there (tests/test_sensitivity_fast.py)
+        in_order = (np.diff(p.padded[1], axis=1) >= 0).all(axis=1)
+        np.testing.assert_array_equal(
+            per_spv(result.japan_received)[..., in_order], old["received"][..., in_order]
+        )
+        np.testing.assert_allclose(per_spv(result.japan_received), old["received"], rtol=1e-14, atol=0)
         np.testing.assert_allclose(result.program_xirr_japan, old["program_xirr"], rtol=1e-12, atol=1e-15)
 
 

@@ -23,7 +23,7 @@ from .dates import to_datetime64, to_ordinals
 from .errors import SpvInputError, TermsError
 from .inputs import BatchChunk, BatchFlows, numeric_array, prepare_batch
 from .rows import Rows, party_flows
-from .summary_kernel import _summary_parallel, _summary_serial, plan_keys
+from .summary_kernel import _summary_parallel, _summary_serial, add_by_day, plan_keys
 from .terms import Terms
 from .xirr import _check_rate, xirr_many
 
@@ -484,6 +484,9 @@ def waterfall_summary(
     balance_at: Any = None,
     chunk: int | None = None,
     threads: int | None = None,
+    day_sums: np.ndarray | None = None,
+    first_day: int = 0,
+    japan_rows: np.ndarray | None = None,
 ) -> BatchSummary:
     """Per-scenario figures of many waterfalls, in bounded memory: no array of scenarios x rows is kept.
 
@@ -509,6 +512,22 @@ def waterfall_summary(
         of them each run alternately on numba's threads and on one (:data:`PROBES`), and the rest
         runs on the faster, so the default is not slower than one thread (on fewer scenarios:
         numba's threads).
+    day_sums : ndarray of float64, shape (D,), optional
+        The caller's accumulator of Japan's flows by day, over every scenario: each row's flow
+        (``Batch.party_flows("japan")``: its fundings as negatives, else its payouts; money) is
+        added into ``day_sums[day - first_day]`` (``day`` the row's date as an ordinal), so a
+        program's flows by date come from the same pass, with no array of scenarios x rows kept.
+        Rows are added scenario by scenario in input order, each scenario's in date order, on one
+        thread or on many (threads write their scenarios' flows to a chunk's scratch, added in that
+        order after), so the sums equal :func:`xlspv.summary_kernel.add_by_day` over the full
+        batch's flows to the last bit. Every date must fall on ``first_day`` to
+        ``first_day + D - 1``.
+    first_day : int, default 0
+        The ordinal (days since 0001-01-01, day 1) of ``day_sums[0]``.
+    japan_rows : ndarray of float64, shape (scenarios, rows), optional
+        The caller's array to receive Japan's payouts per row (``Batch.japan``: the whole Japanese
+        side's share of each distribution, 0 on fundings; money), in input order, the same bits as
+        the full batch's, without its other per-row arrays (interest, balance, tier).
 
     Returns
     -------
@@ -540,6 +559,11 @@ def waterfall_summary(
         flows.check_values()
     many = _threads(threads, n_scen) > 1
     ranges = _chunks(flows, conv, chunk)
+    sums = _day_sums(day_sums)
+    widest = max((hi - lo for lo, hi in ranges), default=0)
+    sides = np.empty((widest if many and sums.size else 0, n))
+    rows_out = _japan_rows(japan_rows, n_scen, n)
+    unsorted_rows = np.empty((widest if rows_out.shape[0] else 0, n))
     probe = threads is None and many and n_scen >= PROBE_FROM
     if probe:
         ranges = _probe_ranges(ranges, n_scen)
@@ -555,6 +579,9 @@ def waterfall_summary(
             part = flows.chunk(lo, hi, check=False)  # the kernel checks the values it reads
             acc = _accrual(part, conv, deemed_rates, span_keys=True)
             at = _sorted_positions(part, positions)
+            first = _check_span(part, sums, first_day)
+            out = sides[: hi - lo] if run is _summary_parallel else sides[:0]
+            japan_at = rows_out[lo:hi] if part.order is None else unsorted_rows[: hi - lo]
             k = slice(lo, hi)
             sub = slice(lo, hi) if conv.simple.size > 1 else slice(None)
             run(
@@ -582,7 +609,15 @@ def waterfall_summary(
                 funded[k],
                 rate[k] if xirr else rate,
                 balance[k],
+                sums,
+                first,
+                out,
+                japan_at,
             )
+            if out.shape[0]:  # the threads' flows, added in scenario order
+                add_by_day(sums, part.days, first, out)
+            if rows_out.shape[0] and part.order is not None:  # date order back to input order
+                rows_out[lo:hi] = _unsort(part.order)(japan_at)
             _input_rows(part, threshold[k], threshold_days[k])
             if part.values.shape[0] == 1:  # shared values: one sum of their fundings for all
                 row = part.values[0]
@@ -604,6 +639,50 @@ def waterfall_summary(
         balance_at=balance if positions is not None else None,
         positions=positions,
     )
+
+
+def _day_sums(day_sums: Any) -> np.ndarray:
+    """The caller's day-sum accumulator, checked (an empty array when not asked for)."""
+    if day_sums is None:
+        return np.empty(0)
+    ok = isinstance(day_sums, np.ndarray) and day_sums.dtype == np.float64 and day_sums.ndim == 1
+    if not (ok and day_sums.flags.c_contiguous and day_sums.flags.writeable and day_sums.size):
+        raise SpvInputError(
+            "day_sums: give a writeable, contiguous 1-D float64 array (e.g. np.zeros(last - first + 1)) "
+            "to add Japan's flows into by day."
+        )
+    return day_sums
+
+
+def _japan_rows(japan_rows: Any, n_scen: int, n_rows: int) -> np.ndarray:
+    """The caller's array for Japan's per-row payouts, checked (no rows when not asked for)."""
+    if japan_rows is None:
+        return np.empty((0, n_rows))
+    ok = isinstance(japan_rows, np.ndarray) and japan_rows.dtype == np.float64
+    if not (ok and japan_rows.shape == (n_scen, n_rows) and japan_rows.flags.c_contiguous):
+        raise SpvInputError(
+            f"japan_rows: give a contiguous float64 array shaped ({n_scen}, {n_rows}) (scenarios, rows), "
+            f"e.g. np.empty(({n_scen}, {n_rows}))."
+        )
+    if not japan_rows.flags.writeable:
+        raise SpvInputError("japan_rows: the array is read-only; give a writeable one.")
+    return japan_rows
+
+
+def _check_span(part: BatchChunk, sums: np.ndarray, first_day: Any) -> int:
+    """``first_day`` as an int, refused unless it and ``sums`` cover every date of ``part`` (date
+    order: each scenario's first and last columns bound its dates)."""
+    if not sums.size:
+        return 0
+    if isinstance(first_day, bool) or not isinstance(first_day, (int, np.integer)):
+        raise SpvInputError(f"first_day: {first_day!r} is not a day ordinal; give a whole number.")
+    lo, hi = int(part.days[:, 0].min()), int(part.days[:, -1].max())
+    if lo < first_day or hi >= first_day + sums.size:
+        raise SpvInputError(
+            f"day_sums: the dates run from ordinal {lo} to {hi} but day_sums covers {first_day} to "
+            f"{first_day + sums.size - 1}; give first_day <= {lo} and at least {hi - first_day + 1} entries."
+        )
+    return int(first_day)
 
 
 def _probe_ranges(ranges: list[tuple[int, int]], n_scen: int) -> list[tuple[int, int]]:

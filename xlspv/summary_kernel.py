@@ -272,15 +272,18 @@ def _block_sums_paid(v, japan, lo, n):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, nogil=True, inline="always")
 def _summary_finish(
-    s, v, japan, balance, days, want_xirr, guess, row_at, own_funds, funds, tree, scratch, outs
+    s, v, japan, balance, days, want_xirr, guess, row_at, own_funds, funds, tree, scratch, outs, by_day
 ):  # type: ignore[no-untyped-def]
     """Scenario ``s``'s totals from its values ``v`` and Japan's parts ``japan`` (date order).
 
     ``tree`` is :func:`sum_tree`'s plan for the rows (blocks_lo, blocks_n, ops, counts); ``scratch``
     holds the block sums and the pairwise stacks. The values are checked and Japan's fundings summed
     only when ``own_funds`` (per-scenario values; shared values are checked and summed once by the
-    caller). Returns False when a value is not finite (then nothing else is trusted: the caller
-    says so).
+    caller). ``by_day`` is (day_sums, first, sides, japan_rows): Japan's flows go to row ``s`` of
+    ``sides`` when it has rows (the threaded driver), else are added into ``day_sums[day - first]``
+    when it has entries (the one-thread driver, scenarios in order); Japan's parts go to row ``s`` of
+    ``japan_rows`` when it has rows. Returns False when a value is not finite
+    (then nothing else is trusted: the caller says so).
     """
     threshold, unrecovered, received, us_received, funded, rate, balance_at = outs
     blocks_lo, blocks_n, ops, counts = tree
@@ -302,11 +305,20 @@ def _summary_finish(
         funded[s] = -pairwise_sum(funds, m, stacks[0], stacks[1], stack)
     for j in range(row_at.size):
         balance_at[s, j] = balance[row_at[j]]
-    if want_xirr and finite:
-        side = funds
+    day_sums, first, sides, japan_rows = by_day
+    if japan_rows.shape[0] > 0:
+        japan_rows[s, :] = japan
+    if (want_xirr and finite) or day_sums.size > 0 or sides.shape[0] > 0:
+        side = funds  # Japan's flows (xlspv.rows.party_flows "japan"): fundings, else its payouts
         for r in range(n):
             side[r] = v[r] if v[r] < 0.0 else japan[r]
-        rate[s] = _xirr_sorted(side, days, guess)
+        if sides.shape[0] > 0:  # threads: each scenario's own row, summed by day after (no race)
+            sides[s, :] = side
+        elif day_sums.size > 0:  # one thread: scenarios in order, as add_by_day adds them
+            for r in range(n):
+                day_sums[days[r] - first] += side[r]
+        if want_xirr and finite:
+            rate[s] = _xirr_sorted(side, days, guess)
     return finite
 
 
@@ -337,6 +349,10 @@ def _summary_block(
     funded,
     rate,
     balance_at,
+    day_sums,
+    first,
+    sides,
+    japan_rows,
 ):
     n_scen = threshold.shape[0]
     n = values.shape[1]
@@ -469,6 +485,7 @@ def _summary_block(
                 tree,
                 scratch,
                 outs,
+                (day_sums, first, sides, japan_rows),
             )
             if not ok:
                 unrecovered[s] = np.nan
@@ -500,6 +517,10 @@ def _summary_serial(
     funded,
     rate,
     balance_at,
+    day_sums,
+    first,
+    sides,
+    japan_rows,
 ):
     for b in range((threshold.shape[0] + BLOCK - 1) // BLOCK):
         _summary_block(
@@ -528,6 +549,10 @@ def _summary_serial(
             funded,
             rate,
             balance_at,
+            day_sums,
+            first,
+            sides,
+            japan_rows,
         )
 
 
@@ -557,6 +582,10 @@ def _summary_parallel(
     funded,
     rate,
     balance_at,
+    day_sums,
+    first,
+    sides,
+    japan_rows,
 ):
     for b in prange((threshold.shape[0] + BLOCK - 1) // BLOCK):
         _summary_block(
@@ -585,4 +614,22 @@ def _summary_parallel(
             funded,
             rate,
             balance_at,
+            day_sums,
+            first,
+            sides,
+            japan_rows,
         )
+
+
+@njit(cache=True, nogil=True)
+def add_by_day(sums, days, first, flows):  # type: ignore[no-untyped-def]
+    """``sums[days[s, r] - first] += flows[s, r]`` over the rows in order (``days`` one row per
+    scenario, or one row shared by all): each day's sum adds what ``np.bincount`` over the distinct
+    days would, in its order (blocks of scenarios added one after another give one bincount's bits),
+    without an array of each row's day index. The summary's one-thread driver adds in this order too.
+    """
+    n_s, n_r = flows.shape
+    for s in range(n_s):
+        d = days[s % days.shape[0]]
+        for r in range(n_r):
+            sums[d[r] - first] += flows[s, r]

@@ -1,8 +1,8 @@
 """The program view: every SPV's waterfall in one batch, then the program's tables.
 
-:func:`analyse` computes every SPV on the batch path, :func:`~xlspv.waterfall.waterfall_batch` over blocks
-of SPVs in bounded memory (schedules padded to the longest with zero values on their first date; no
-Python per SPV), the per-SPV table, cash to each country
+:func:`analyse` computes every SPV on the batch path, one :func:`~xlspv.batch.waterfall_summary` pass that
+keeps Japan's payouts per row and no other per-row output (schedules padded to the longest with zero
+values on their first date; no Python per SPV), the per-SPV table, cash to each country
 by calendar year, commitments against the cap and the deadline, the flags, and a sector breakdown, all
 vectorised (no Python loop over SPVs). Things the user should *see* rather than be stopped by are
 flags in the result (:mod:`.flags`), not errors.
@@ -19,11 +19,13 @@ import numpy as np
 import pandas as pd
 
 from .._jit import njit
+from ..batch import waterfall_summary
 from ..dates import to_date, to_datetime64, years_of
 from ..errors import SpvInputError, TermsError
 from ..progress import Progress, say
+from ..rows import party_flows
 from ..terms import Terms
-from ..waterfall import Batch, waterfall_batch
+from ..waterfall import Batch
 from ..xirr import xirr_many
 from .agreement import NAMED_SECTORS
 from .declined import declined_funding
@@ -95,32 +97,31 @@ def _rollup(batch: Batch, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return per_spv, per_year, np.arange(y0, y0 + per_year.shape[0])
 
 
-#: SPV x row cells a batch call of the program view covers (a memory bound: the batch's output arrays
-#: exist for one block of SPVs at a time; only Japan's and the US's payouts are kept for every SPV).
-BLOCK_CELLS = 1_000_000
+#: SPV x row cells of the US's payouts made at a time from Japan's (:func:`_program_batch`).
+BLOCK_CELLS = 250_000
 
 
 def _program_batch(values: np.ndarray, days: np.ndarray, term_list: Sequence[Terms]) -> Batch:
-    """Every SPV's waterfall (``values``, ``days``: :attr:`Portfolio.padded`), run in blocks of SPVs.
+    """Every SPV's waterfall (``values``, ``days``: :attr:`Portfolio.padded`) in one summary pass.
 
-    Each SPV's figures do not depend on the others', so the blocks give the numbers one call would.
-    The program view reads the payouts, the threshold and the unrecovered balance; the per-row
-    interest, balance and tier are not kept (zero columns). One Terms shared by every SPV (none has
-    its own term columns) is passed as one, so the batch makes nothing per scenario from it.
+    The program view reads the payouts, the threshold and the unrecovered balance: the summary
+    (:func:`~xlspv.batch.waterfall_summary`) writes Japan's payouts per row into one array
+    (``japan_rows``) and makes none of the batch's other per-row arrays (the interest, balance and
+    tier here are zero columns); the US's are the rest of each distribution, as the batch makes them.
+    One Terms shared by every SPV (none has its own term columns) is passed as one, so nothing is
+    made per scenario from it.
     """
     n, width = values.shape
     shared = term_list[0] if all(t is term_list[0] for t in term_list) else None
-    dates64 = to_datetime64(days)
-    japan, us = np.empty((n, width)), np.empty((n, width))
-    threshold, unrecovered, partner = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n)
+    japan = np.empty((n, width))
+    summary = waterfall_summary(
+        values, to_datetime64(days), list(term_list) if shared is None else shared, japan_rows=japan
+    )
+    partner = np.array([t.partner_share for t in ([shared] * n if shared else term_list)], dtype=np.float64)
+    us = np.empty((n, width))
     block = max(1, BLOCK_CELLS // max(width, 1))
-    for lo in range(0, n, block):
-        hi = min(n, lo + block)
-        part = waterfall_batch(values[lo:hi], dates64[lo:hi], term_list[lo:hi] if shared is None else shared)
-        japan[lo:hi], us[lo:hi] = part.japan, part.us
-        threshold[lo:hi], unrecovered[lo:hi] = part.threshold_days, part.unrecovered
-        partner[lo:hi] = part.partner_share
-        del part
+    for lo in range(0, n, block):  # in blocks: the rule's temporaries stay in cache, not fresh pages
+        us[lo : lo + block] = party_flows("us", values[lo : lo + block], japan[lo : lo + block], 0.0)
     return Batch(
         values=values,
         days=days,
@@ -129,8 +130,8 @@ def _program_batch(values: np.ndarray, days: np.ndarray, term_list: Sequence[Ter
         interest=np.empty((n, 0)),
         balance=np.empty((n, 0)),
         tier=np.empty((n, 0), dtype=np.int8),
-        threshold_days=threshold,
-        unrecovered=unrecovered,
+        threshold_days=summary.threshold_days,
+        unrecovered=summary.unrecovered,
         partner_share=partner,
     )
 
@@ -190,11 +191,11 @@ def analyse(
 
     Notes
     -----
-    :func:`~xlspv.waterfall.waterfall_batch` computes every SPV (scenarios = SPVs, dates per SPV, terms
+    :func:`~xlspv.batch.waterfall_summary` computes every SPV (scenarios = SPVs, dates per SPV, terms
     per SPV, short schedules padded with zero values on their first date: see :attr:`Portfolio.padded`),
-    in blocks of :data:`BLOCK_CELLS` cells (:func:`_program_batch`). One compiled pass (:func:`_rollup`)
-    then sums the batch's rows per SPV and per calendar year; the per-SPV XIRRs come from
-    :func:`~xlspv.xirr.xirr_many`.
+    keeping Japan's payouts per row and no other per-row output (:func:`_program_batch`). One compiled
+    pass (:func:`_rollup`) then sums the batch's rows per SPV and per calendar year; the per-SPV XIRRs
+    come from :func:`~xlspv.xirr.xirr_many`.
 
     Examples
     --------

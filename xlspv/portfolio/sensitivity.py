@@ -1,7 +1,11 @@
 """Japan's XIRR, threshold year and receipts over a grid of deemed rates and cash scalings.
 
-The grid runs on the same batch path as :func:`~xlspv.portfolio.analyse` (scenarios = SPVs x grid
-points), in as few batch calls as a memory bound allows.
+Each grid point is one summary pass (:func:`xlspv.waterfall_summary`, scenarios = SPVs) through the
+batch's rule: per SPV Japan's XIRR, threshold and receipts, and Japan's flows summed by day for the
+program's XIRR (``day_sums``), with no array of SPVs x rows made (a scaled grid point scales its values
+in blocks of SPVs). The figures are those of the full batch (:func:`xlspv.waterfall_batch`) to the bit,
+except Japan's receipts of an SPV whose rows are not in date order: the summary adds them in date
+order, which may differ in the last bits from adding them in the rows' order.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import njit
+from ..batch import waterfall_summary
 from ..dates import to_datetime64, years_of
 from ..errors import SpvInputError, TermsError
 from ..progress import Progress, say
+from ..summary_kernel import add_by_day
 from ..terms import Terms, rates_around
-from ..waterfall import waterfall_batch
 from ..xirr import xirr_many
 from .model import Portfolio
 from .results import Sensitivity
@@ -56,8 +61,9 @@ def sensitivity(
     progress : callable, optional
         Called with a one-line message per batch.
     max_cells : int, default 1,000,000
-        SPV x row cells per batch call (a memory bound): each grid point runs in blocks of SPVs, never
-        one SPV at a time.
+        SPV x row cells scaled at a time (a memory bound): a grid point with a scale other than 1 runs
+        in blocks of SPVs, never one SPV at a time; at scale 1 one summary pass covers every SPV (it
+        keeps no array of SPVs x rows).
     known : GridRun, optional
         A grid point already computed (the program view's own batch): reused where its terms are the
         grid point's and the scale is 1, not rerun.
@@ -111,19 +117,27 @@ def sensitivity(
             xirr[g], threshold[g], received[g] = known.xirr_japan, known.threshold_days, known.japan_received
             program_sums[g] = known.day_sums
         else:
-            for lo in range(0, n, block):
-                hi = min(n, lo + block)
+            # scale 1: one summary pass over every SPV; else blocks, each scaled copy bounded
+            step = n if scale == 1.0 else block
+            for lo in range(0, n, step):
+                hi = min(n, lo + step)
                 vals = values[lo:hi]
                 if scale != 1.0:  # distributions scaled, fundings not
                     vals = np.where(vals > 0.0, vals * scale, vals)
                 terms_arg, rates_arg = grid.for_block(r_j, lo, hi)
-                batch = waterfall_batch(vals, dates64[lo:hi], terms_arg, deemed_rates=rates_arg)
-                japan_flows = batch.party_flows("japan")
-                xirr[g, lo:hi] = xirr_many(japan_flows, days[lo:hi])
-                threshold[g, lo:hi] = batch.threshold_days
-                received[g, lo:hi] = batch.japan.sum(axis=1)
-                add_by_day(program_sums[g], days[lo:hi], first, japan_flows)
-                del batch, japan_flows, vals
+                summary = waterfall_summary(
+                    vals,
+                    dates64[lo:hi],
+                    terms_arg,
+                    deemed_rates=rates_arg,
+                    xirr=True,
+                    day_sums=program_sums[g],
+                    first_day=first,
+                )
+                xirr[g, lo:hi] = summary.xirr_japan
+                threshold[g, lo:hi] = summary.threshold_days
+                received[g, lo:hi] = summary.japan_received
+                del summary, vals
         say(
             progress,
             f"sensitivity: grid point {g + 1} of {n_grid} (deemed rate {rate_grid[r_j]:g}, scale {scale:g}; "
@@ -136,7 +150,9 @@ def sensitivity(
     year[thr >= 0] = years_of(thr[thr >= 0])
     reached = (thr >= 0).sum(axis=2)
     program_year = np.where(reached == n, year.max(axis=2), -1).astype(np.float64)
-    program_xirr = xirr_many(program_sums[:, unique - first], unique[None, :])
+    # shared days as one row: the kernel gets the same array types for any number of grid points (the
+    # warm-up's one point then loads the kernel every grid loads; (1, D) days broadcast read-only)
+    program_xirr = xirr_many(program_sums[:, unique - first], unique)
     return Sensitivity(
         rates=rate_grid,
         scales=scale_grid,
@@ -205,17 +221,6 @@ class _GridTerms:
             return False
         pairs = {(int(c), id(t)): t for c, t in zip(self.codes.tolist(), spv_terms, strict=True)}
         return all(self.terms[c, j] == t for (c, _), t in pairs.items())
-
-
-@njit(cache=True, nogil=True)
-def add_by_day(sums, days, first, flows):  # type: ignore[no-untyped-def]
-    """``sums[days[s, r] - first] += flows[s, r]`` over the rows in order: each day's sum adds what
-    ``np.bincount`` over the distinct days would, in its order (blocks of SPVs added one after another
-    give one bincount's bits), without an array of each row's day index."""
-    n_s, n_r = flows.shape
-    for s in range(n_s):
-        for r in range(n_r):
-            sums[days[s, r] - first] += flows[s, r]
 
 
 @njit(cache=True, nogil=True)
