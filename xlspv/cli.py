@@ -52,6 +52,35 @@ def main() -> None:
     """
 
 
+def console() -> None:
+    """The ``xlspv`` console script: :func:`main`, then the process ends without Python's teardown.
+
+    After a large run, the interpreter's own teardown (freeing every module's objects, numba's
+    compiled code included, which the operating system reclaims at exit anyway) takes about 0.35 s:
+    measured after ``xlspv portfolio`` on 10,000 SPVs, against 0.03 s without it. By the time
+    :func:`main` returns, every file the command wrote is complete and closed (written atomically)
+    and its threads have ended, so the script flushes its output and leaves with the same exit
+    status. Code that calls :func:`main` in-process (tests, scripts) is not affected; an exception
+    :func:`main` does not handle ends the process as usual, with its traceback.
+    """
+    try:
+        main()
+        status: Any = 0
+    except SystemExit as exc:
+        status = exc.code
+    if status is None:
+        status = 0
+    elif not isinstance(status, int):  # as Python does for sys.exit("message")
+        print(status, file=sys.stderr)
+        status = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader of our output went away: nothing more to say
+        pass
+    os._exit(status)
+
+
 # --- shared options -------------------------------------------------------------------------------
 
 # A folder is refused by the reader in one line (click's own refusal takes three).

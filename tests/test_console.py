@@ -1,0 +1,85 @@
+"""The ``xlspv`` console script (:func:`xlspv.cli.console`): main's output and status, then a fast exit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xlspv import cli
+
+SCRIPT = Path(sys.executable).with_name("xlspv")
+
+
+def _script(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def test_the_installed_script_is_the_console_entry() -> None:
+    assert SCRIPT.is_file()
+    assert "console" in SCRIPT.read_text()
+
+
+def test_every_line_of_a_long_output_arrives_and_the_status_is_main_s() -> None:
+    direct = subprocess.run(
+        [sys.executable, "-c", "from xlspv.cli import main; main()", "summary"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    through_script = _script("summary")
+    assert through_script.returncode == direct.returncode == 0
+    assert through_script.stdout == direct.stdout  # flushed before the fast exit: nothing cut off
+    assert through_script.stdout.count("\n") > 10
+
+
+def test_an_input_error_keeps_its_one_line_and_status_2(tmp_path: Path) -> None:
+    done = _script("report", "-q", str(tmp_path / "missing.xlsx"), "-o", str(tmp_path / "out.xlsx"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("xlspv: error: ") and done.stderr.count("\n") == 1
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_written_report_is_complete(tmp_path: Path) -> None:
+    out = tmp_path / "report.xlsx"
+    done = _script("report", "-q", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    from openpyxl import load_workbook
+
+    assert "Summary" in load_workbook(out, read_only=True).sheetnames
+
+
+@pytest.mark.parametrize(
+    ("raised", "status", "stderr"),
+    [
+        (None, 0, ""),
+        (SystemExit(2), 2, ""),
+        (SystemExit(None), 0, ""),
+        (SystemExit("stopped"), 1, "stopped\n"),
+    ],
+)
+def test_console_maps_main_s_ending_to_the_exit_status(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    raised: SystemExit | None,
+    status: int,
+    stderr: str,
+) -> None:
+    def fake_main() -> None:
+        print("done")
+        if raised is not None:
+            raise raised
+
+    exits: list[int] = []
+
+    def record(code: int) -> None:
+        exits.append(code)
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    monkeypatch.setattr(cli.os, "_exit", record)
+    cli.console()
+    assert exits == [status]
+    captured = capsys.readouterr()
+    assert captured.out == "done\n" and captured.err == stderr
