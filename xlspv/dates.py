@@ -98,11 +98,11 @@ def to_ordinal(value: Any, *, what: str = "date") -> int:
 def to_ordinals(values: Any, *, name: str = "dates") -> np.ndarray:
     """Ordinals (int64 array) of a sequence of date-like values; errors name ``name`` and the row."""
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":
-        days = values.astype("datetime64[D]")
+        days = values.astype("datetime64[D]", copy=False)  # (whole days already: not copied)
         bad = np.flatnonzero(np.isnat(days))
         if bad.size:
             raise SpvInputError(f"{name} row {bad[0] + 1}: the date is missing (NaT); enter a date.")
-        return _all_in_range(days.astype(np.int64) + NUMPY_EPOCH_ORDINAL, name)
+        return _all_in_range(days.view(np.int64) + NUMPY_EPOCH_ORDINAL, name)  # one new array
     if hasattr(values, "to_numpy") and getattr(values, "dtype", None) is not None:
         arr = values.to_numpy()
         if arr.dtype.kind == "M":
@@ -132,7 +132,10 @@ def to_date(ordinal: int) -> _dt.date:
 
 def to_datetime64(ordinals: np.ndarray) -> np.ndarray:
     """``datetime64[D]`` array of an ordinal array."""
-    return (np.asarray(ordinals, dtype=np.int64) - NUMPY_EPOCH_ORDINAL).astype("datetime64[D]")
+    days = np.asarray(ordinals, dtype=np.int64) - NUMPY_EPOCH_ORDINAL  # a new array (a scalar for one)
+    if isinstance(days, np.ndarray):
+        return days.view("datetime64[D]")  # the same 8 bytes: one pass over the ordinals, not two
+    return days.astype("datetime64[D]")
 
 
 def years_of(days: np.ndarray) -> np.ndarray:
