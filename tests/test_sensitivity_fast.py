@@ -258,10 +258,17 @@ def test_the_program_batch_equals_the_full_batch(seed, own_terms):
     p = _program(seed, 100, own_terms=own_terms, shuffle=True)
     values, days = p.padded
     term_list = p.terms_for(Terms(0.05))
-    ours = _program_batch(values, days, term_list)
+    first, unique = day_span(days)
+    sums = np.zeros(int(unique[-1]) - first + 1)
+    ours, japan_xirr = _program_batch(values, days, term_list, sums, first)
     full = xlspv.waterfall_batch(values, to_datetime64(days), term_list)
     for name in ("values", "days", "japan", "us", "threshold_days", "unrecovered", "partner_share"):
         EQ(getattr(ours, name), getattr(full, name))
+    japan_flows = full.party_flows("japan")  # Japan's XIRR and day sums: what the program view took before
+    EQ(japan_xirr, xlspv.xirr_many(japan_flows, np.broadcast_to(full.days, japan_flows.shape)))
+    expected = np.zeros_like(sums)
+    add_by_day(expected, days, first, japan_flows)
+    EQ(sums, expected)
 
 
 @settings(max_examples=25, deadline=None)

@@ -101,8 +101,12 @@ def _rollup(batch: Batch, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 BLOCK_CELLS = 250_000
 
 
-def _program_batch(values: np.ndarray, days: np.ndarray, term_list: Sequence[Terms]) -> Batch:
-    """Every SPV's waterfall (``values``, ``days``: :attr:`Portfolio.padded`) in one summary pass.
+def _program_batch(
+    values: np.ndarray, days: np.ndarray, term_list: Sequence[Terms], day_sums: np.ndarray, first_day: int
+) -> tuple[Batch, np.ndarray]:
+    """Every SPV's waterfall (``values``, ``days``: :attr:`Portfolio.padded`) in one summary pass, and
+    each SPV's XIRR of Japan's flows; Japan's flows summed by day are added to ``day_sums`` (from
+    ``first_day``) in the same pass.
 
     The program view reads the payouts, the threshold and the unrecovered balance: the summary
     (:func:`~xlspv.batch.waterfall_summary`) writes Japan's payouts per row into one array
@@ -115,14 +119,21 @@ def _program_batch(values: np.ndarray, days: np.ndarray, term_list: Sequence[Ter
     shared = term_list[0] if all(t is term_list[0] for t in term_list) else None
     japan = np.empty((n, width))
     summary = waterfall_summary(
-        values, to_datetime64(days), list(term_list) if shared is None else shared, japan_rows=japan
+        values,
+        to_datetime64(days),
+        list(term_list) if shared is None else shared,
+        xirr=True,
+        day_sums=day_sums,
+        first_day=first_day,
+        japan_rows=japan,
     )
+    assert summary.xirr_japan is not None
     partner = np.array([t.partner_share for t in ([shared] * n if shared else term_list)], dtype=np.float64)
     us = np.empty((n, width))
     block = max(1, BLOCK_CELLS // max(width, 1))
     for lo in range(0, n, block):  # in blocks: the rule's temporaries stay in cache, not fresh pages
         us[lo : lo + block] = party_flows("us", values[lo : lo + block], japan[lo : lo + block], 0.0)
-    return Batch(
+    batch = Batch(
         values=values,
         days=days,
         japan=japan,
@@ -134,6 +145,7 @@ def _program_batch(values: np.ndarray, days: np.ndarray, term_list: Sequence[Ter
         unrecovered=summary.unrecovered,
         partner_share=partner,
     )
+    return batch, summary.xirr_japan
 
 
 def analyse(
@@ -238,7 +250,9 @@ def analyse(
         progress,
         f"checked {n:,} SPVs and {portfolio.flow_values.size:,} flow rows (longest schedule {width:,} rows)",
     )
-    batch = _program_batch(values, days, term_list)
+    first, unique = day_span(days)
+    day_sums = np.zeros(int(unique[-1]) - first + 1)  # Japan's program flows by date
+    batch, japan_xirr = _program_batch(values, days, term_list, day_sums, first)
     say(progress, f"computed {n:,} waterfalls in one batch ({n:,} x {width:,})")
     pooled_result = (
         pooled(portfolio, base) if is_pooled or (readings and not own_terms_error(portfolio)) else None
@@ -249,13 +263,14 @@ def analyse(
         say(progress, "computed the pooled reading: one deemed balance for the program")
     per_spv, per_year, calendar_years = _rollup(batch, days)
     funded = per_spv[:, _FUNDED]
-    japan_flows = batch.party_flows("japan")  # minus fundings plus payouts, per SPV and row
-    xirr = _party_xirrs(batch, japan_flows)
+    if is_pooled:  # the pooled payouts replaced the batch's: Japan's flows and their sums from them
+        japan_flows = batch.party_flows("japan")  # minus fundings plus payouts, per SPV and row
+        japan_xirr = xirr_many(japan_flows, np.broadcast_to(batch.days, japan_flows.shape))
+        day_sums[:] = 0.0
+        add_by_day(day_sums, days, first, japan_flows)
+        del japan_flows
+    xirr = _party_xirrs(batch, japan_xirr)
     say(progress, f"computed the XIRRs of {n:,} SPVs")
-    first, unique = day_span(days)
-    day_sums = np.zeros(int(unique[-1]) - first + 1)
-    add_by_day(day_sums, days, first, japan_flows)  # Japan's program flows by date
-    del japan_flows
     known = (
         None
         if is_pooled
@@ -372,15 +387,15 @@ def _pooled_batch(portfolio: Portfolio, batch: Batch, result: Pooled) -> Batch:
     )
 
 
-def _party_xirrs(batch: Batch, japan_flows: np.ndarray) -> dict[str, np.ndarray]:
-    """Each SPV's XIRR per party (NaN where its flows have none).
+def _party_xirrs(batch: Batch, japan: np.ndarray) -> dict[str, np.ndarray]:
+    """Each SPV's XIRR per party (NaN where its flows have none), Japan's (``japan``) given.
 
     The US never funds (its payouts are never negative), so it has no IRR: its search runs only when
     some US flow is negative; the partner's only when some SPV has a partner share.
     """
     none = np.full(batch.japan.shape[0], np.nan)
     xirr = {
-        "japan": xirr_many(japan_flows, np.broadcast_to(batch.days, japan_flows.shape)),
+        "japan": japan,
         "project": batch.xirr("project"),
     }
     xirr["us"] = batch.xirr("us") if (batch.us < 0.0).any() else none
