@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,3 +84,15 @@ def test_console_maps_main_s_ending_to_the_exit_status(
     assert exits == [status]
     captured = capsys.readouterr()
     assert captured.out == "done\n" and captured.err == stderr
+
+
+def test_the_script_lets_openmp_threads_sleep_unless_told_otherwise(tmp_path: Path) -> None:
+    probe = "import os; print(os.environ.get('OMP_WAIT_POLICY'))"
+    code = f"import xlspv.cli as c, sys; c.main = lambda: exec({probe!r}); c.console()"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.strip() == "PASSIVE"
+    told = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**env, "OMP_WAIT_POLICY": "ACTIVE"}
+    )
+    assert told.stdout.strip() == "ACTIVE"

