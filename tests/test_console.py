@@ -96,3 +96,37 @@ def test_the_script_lets_openmp_threads_sleep_unless_told_otherwise(tmp_path: Pa
         [sys.executable, "-c", code], capture_output=True, text=True, env={**env, "OMP_WAIT_POLICY": "ACTIVE"}
     )
     assert told.stdout.strip() == "ACTIVE"
+
+
+def test_exit_handlers_still_run_so_a_failed_save_leaves_no_temporary_file(tmp_path: Path) -> None:
+    # openpyxl removes its sheets' temporary files in an exit handler (review: os._exit alone left them)
+    import resource
+
+    def small_files() -> None:  # a file-size limit: the save fails part way (SIGXFSZ ignored)
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    done = subprocess.run(
+        [str(SCRIPT), "template", str(tmp_path / "t.xlsx")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TMPDIR": str(temp)},
+        preexec_fn=small_files,
+    )
+    assert done.returncode == 2, done.stderr
+    assert list(temp.iterdir()) == []
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_output_that_cannot_be_written_is_one_line_and_status_2() -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [str(SCRIPT), "--version"], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120
+        )
+    assert done.returncode == 2
+    assert done.stderr == "xlspv: error: cannot write the output: [Errno 28] No space left on device\n"

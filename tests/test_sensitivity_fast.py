@@ -317,3 +317,63 @@ def test_no_scenarios_leave_the_day_sums_and_give_empty_rows():
         np.zeros((0, 3)), d, Terms(0.05), day_sums=sums, first_day=d[0].toordinal(), japan_rows=rows
     )
     EQ(sums, np.full(800, 1.5))
+
+
+def test_day_sums_on_threads_keep_memory_bounded_with_shared_dates():
+    """A deemed-rate grid (shared values and dates) is one range of scenarios; with ``day_sums`` on
+    threads each scenario's flows wait in a chunk's scratch, so the range is cut to chunks of about
+    32 MiB (review: 200,000 rates x 480 rows made an 810 MB scratch)."""
+    import tracemalloc
+
+    n = 480
+    days = (np.datetime64("2025-01-31") + np.arange(n) * 30).astype("datetime64[D]")
+    values = np.full(n, 5.0)
+    values[:24] = -40.0
+    rates = np.linspace(0.0, 0.1, 40_000)  # one scratch of every scenario: 154 MB
+    first = dt.date(2025, 1, 31).toordinal()
+    sums = np.zeros(n * 30 + 1)
+    tracemalloc.start()
+    try:
+        xlspv.waterfall_summary(
+            values, days, Terms(0.05), deemed_rates=rates, threads=2, day_sums=sums, first_day=first
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 80 * 2**20, peak
+    expected = np.zeros_like(sums)
+    batch = xlspv.waterfall_batch(values, days, Terms(0.05), deemed_rates=rates[:100])
+    add_by_day(
+        expected, np.broadcast_to(days.astype(np.int64) + 719163, (100, n)), first, batch.party_flows("japan")
+    )
+    part = np.zeros_like(sums)
+    xlspv.waterfall_summary(
+        values, days, Terms(0.05), deemed_rates=rates[:100], threads=2, day_sums=part, first_day=first
+    )
+    EQ(part, expected)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_day_sums_are_unchanged_when_the_run_stops_with_an_error(threads):
+    """The span is checked chunk by chunk: a later scenario's date outside it stops the run after
+    earlier chunks were added; the caller's sums are put back as they were."""
+    values, dates = _case(5, 100, 12, unsorted=False)
+    dates = dates.copy()
+    dates[70, -1] = np.datetime64("2090-01-01")  # past the sums' span
+    first = int(dates[:69].astype(np.int64).min()) + 719163
+    size = int(dates[:69].astype(np.int64).max()) + 719163 - first + 1
+    sums = np.arange(size, dtype=np.float64)  # the caller's running totals
+    with pytest.raises(SpvInputError, match=r"day_sums: the dates run from ordinal"):
+        xlspv.waterfall_summary(
+            values, dates, Terms(0.05), threads=threads, chunk=8, day_sums=sums, first_day=first
+        )
+    EQ(sums, np.arange(size, dtype=np.float64))
+
+
+def test_the_day_sums_hint_counts_from_the_first_date_when_first_day_is_too_late():
+    values, dates = _case(6, 3, 5, unsorted=False)
+    ordinals = dates.astype(np.int64) + 719163
+    lo, hi = int(ordinals.min()), int(ordinals.max())
+    with pytest.raises(SpvInputError) as caught:
+        xlspv.waterfall_summary(values, dates, Terms(0.05), day_sums=np.zeros(5000), first_day=lo + 1)
+    assert f"give first_day <= {lo} and at least {hi - lo + 1} entries." in str(caught.value)

@@ -560,6 +560,9 @@ def waterfall_summary(
     many = _threads(threads, n_scen) > 1
     ranges = _chunks(flows, conv, chunk)
     sums = _day_sums(day_sums)
+    if sums.size and many:  # threads leave each scenario's flows in a chunk's scratch: bounded too
+        cap = max(PARALLEL_FROM, CHUNK_BYTES // (8 * max(n, 1)))
+        ranges = [(a, min(a + cap, hi)) for lo, hi in ranges for a in range(lo, hi, cap)]
     widest = max((hi - lo for lo, hi in ranges), default=0)
     sides = np.empty((widest if many and sums.size else 0, n))
     rows_out = _japan_rows(japan_rows, n_scen, n)
@@ -569,65 +572,70 @@ def waterfall_summary(
         ranges = _probe_ranges(ranges, n_scen)
     run = _summary_parallel if many else _summary_serial
     took = [np.inf, np.inf]  # seconds per scenario of the threaded and the one-thread probes
-    with thread_count(threads), shared_work():  # blocks of scenarios to whichever thread is free
-        for i, (lo, hi) in enumerate(ranges):
-            if probe and i < PROBES:  # threaded, one thread, threaded, ...; then the faster
-                run = _summary_parallel if i % 2 == 0 else _summary_serial
-                started = time.perf_counter()
-            elif probe and i == PROBES:  # threads only when clearly faster: one thread is never slower
-                run = _summary_parallel if took[0] < THREADS_MARGIN * took[1] else _summary_serial
-            part = flows.chunk(lo, hi, check=False)  # the kernel checks the values it reads
-            acc = _accrual(part, conv, deemed_rates, span_keys=True)
-            at = _sorted_positions(part, positions)
-            first = _check_span(part, sums, first_day)
-            out = sides[: hi - lo] if run is _summary_parallel else sides[:0]
-            japan_at = rows_out[lo:hi] if part.order is None else unsorted_rows[: hi - lo]
-            k = slice(lo, hi)
-            sub = slice(lo, hi) if conv.simple.size > 1 else slice(None)
-            run(
-                part.values,
-                part.days,
-                acc.growth,
-                acc.fractions,
-                acc.period,
-                acc.ends,
-                acc.annual,
-                acc.keys,
-                acc.key_f,
-                acc.key_p,
-                acc.key_n,
-                conv.simple[sub],
-                conv.before[sub],
-                conv.after[sub],
-                bool(xirr),
-                g,
-                at,
-                threshold[k],
-                unrecovered[k],
-                received[k],
-                us_received[k],
-                funded[k],
-                rate[k] if xirr else rate,
-                balance[k],
-                sums,
-                first,
-                out,
-                japan_at,
-            )
-            if out.shape[0]:  # the threads' flows, added in scenario order
-                add_by_day(sums, part.days, first, out)
-            if rows_out.shape[0] and part.order is not None:  # date order back to input order
-                rows_out[lo:hi] = _unsort(part.order)(japan_at)
-            _input_rows(part, threshold[k], threshold_days[k])
-            if part.values.shape[0] == 1:  # shared values: one sum of their fundings for all
-                row = part.values[0]
-                funded[k] = -row[row < 0.0].sum()
-            if probe and i < PROBES:
-                took[i % 2] = min(took[i % 2], (time.perf_counter() - started) / (hi - lo))
-    totals = (unrecovered, received, us_received, funded)
-    if not all(np.isfinite(t).all() for t in totals):  # never an inf total (xlspv.compute refuses too)
-        flows.check_values()  # a value that is not finite is named as such; else the totals overflow
-        _check_finite(False)
+    before = sums.copy()  # the caller's sums, put back if the run stops with an error
+    try:
+        with thread_count(threads), shared_work():  # blocks of scenarios to whichever thread is free
+            for i, (lo, hi) in enumerate(ranges):
+                if probe and i < PROBES:  # threaded, one thread, threaded, ...; then the faster
+                    run = _summary_parallel if i % 2 == 0 else _summary_serial
+                    started = time.perf_counter()
+                elif probe and i == PROBES:  # threads only when clearly faster: one thread is never slower
+                    run = _summary_parallel if took[0] < THREADS_MARGIN * took[1] else _summary_serial
+                part = flows.chunk(lo, hi, check=False)  # the kernel checks the values it reads
+                acc = _accrual(part, conv, deemed_rates, span_keys=True)
+                at = _sorted_positions(part, positions)
+                first = _check_span(part, sums, first_day)
+                out = sides[: hi - lo] if run is _summary_parallel else sides[:0]
+                japan_at = rows_out[lo:hi] if part.order is None else unsorted_rows[: hi - lo]
+                k = slice(lo, hi)
+                sub = slice(lo, hi) if conv.simple.size > 1 else slice(None)
+                run(
+                    part.values,
+                    part.days,
+                    acc.growth,
+                    acc.fractions,
+                    acc.period,
+                    acc.ends,
+                    acc.annual,
+                    acc.keys,
+                    acc.key_f,
+                    acc.key_p,
+                    acc.key_n,
+                    conv.simple[sub],
+                    conv.before[sub],
+                    conv.after[sub],
+                    bool(xirr),
+                    g,
+                    at,
+                    threshold[k],
+                    unrecovered[k],
+                    received[k],
+                    us_received[k],
+                    funded[k],
+                    rate[k] if xirr else rate,
+                    balance[k],
+                    sums,
+                    first,
+                    out,
+                    japan_at,
+                )
+                if out.shape[0]:  # the threads' flows, added in scenario order
+                    add_by_day(sums, part.days, first, out)
+                if rows_out.shape[0] and part.order is not None:  # date order back to input order
+                    rows_out[lo:hi] = _unsort(part.order)(japan_at)
+                _input_rows(part, threshold[k], threshold_days[k])
+                if part.values.shape[0] == 1:  # shared values: one sum of their fundings for all
+                    row = part.values[0]
+                    funded[k] = -row[row < 0.0].sum()
+                if probe and i < PROBES:
+                    took[i % 2] = min(took[i % 2], (time.perf_counter() - started) / (hi - lo))
+        totals = (unrecovered, received, us_received, funded)
+        if not all(np.isfinite(t).all() for t in totals):  # never an inf total (xlspv.compute refuses too)
+            flows.check_values()  # a value that is not finite is named as such; else the totals overflow
+            _check_finite(False)
+    except BaseException:
+        sums[:] = before
+        raise
     return BatchSummary(
         threshold_row=threshold,
         threshold_days=threshold_days,
@@ -680,7 +688,8 @@ def _check_span(part: BatchChunk, sums: np.ndarray, first_day: Any) -> int:
     if lo < first_day or hi >= first_day + sums.size:
         raise SpvInputError(
             f"day_sums: the dates run from ordinal {lo} to {hi} but day_sums covers {first_day} to "
-            f"{first_day + sums.size - 1}; give first_day <= {lo} and at least {hi - first_day + 1} entries."
+            f"{first_day + sums.size - 1}; give first_day <= {lo} and at least "
+            f"{hi - min(lo, int(first_day)) + 1} entries."
         )
     return int(first_day)
 
