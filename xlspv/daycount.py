@@ -18,12 +18,22 @@ YearFraction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 def act_365f(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """ACT/365F: actual days / 365, whatever the year (Excel's XIRR convention)."""
-    return (np.asarray(end) - np.asarray(start)) / 365.0
+    return _actual(start, end, 365.0)
 
 
 def act_360(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """ACT/360: actual days / 360 (the SOFR money-market convention)."""
-    return (np.asarray(end) - np.asarray(start)) / 360.0
+    return _actual(start, end, 360.0)
+
+
+def _actual(start: np.ndarray, end: np.ndarray, basis: float) -> np.ndarray:
+    """Actual days / ``basis``: the difference made as float64 and divided in place (one new array,
+    not two; ordinals are exact in float64, so the same bits as ``(end - start) / basis``)."""
+    days = np.subtract(end, start, dtype=np.float64)
+    if isinstance(days, np.ndarray):
+        days /= basis
+        return days
+    return days / basis
 
 
 def _ymd(ordinals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
