@@ -258,7 +258,11 @@ def test_a_failure_while_saving_leaves_no_file(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(StreamedWorkbook, "save", half_written)  # the report's streamed rows
     out = tmp_path / "r.xlsx"
     result = run("report", "-o", str(out), "-q")
-    assert_one_line_error(result, "[Errno 28] No space left on device")
+    assert_one_line_error(
+        result,
+        f"{out}: cannot be written (No space left on device); free space on its disk (or raise the "
+        "file-size limit) and run again, or choose another folder.",
+    )
     assert listing(tmp_path) == []
 
 

@@ -130,3 +130,29 @@ def test_output_that_cannot_be_written_is_one_line_and_status_2() -> None:
         )
     assert done.returncode == 2
     assert done.stderr == "xlspv: error: cannot write the output: [Errno 28] No space left on device\n"
+
+
+def test_a_file_size_limit_names_the_file_and_the_fix(tmp_path: Path) -> None:
+    # review: "[Errno 27] File too large" named neither the file nor the fix
+    import resource
+
+    def small_files() -> None:
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    out = tmp_path / "t.xlsx"
+    done = subprocess.run(
+        [str(SCRIPT), "template", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=small_files,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"xlspv: error: {out}: cannot be written (File too large); free space on its disk (or raise the "
+        "file-size limit) and run again, or choose another folder.\n"
+    )
+    assert list(tmp_path.iterdir()) == []

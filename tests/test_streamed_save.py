@@ -33,6 +33,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet import _writer as openpyxl_sheet_writer
 from openpyxl.worksheet.table import Table
 
+from xlspv.errors import OutputError
 from xlspv.portfolio import analyse
 from xlspv.workbooks import streamed, zipwriter
 from xlspv.workbooks.files import save_workbook
@@ -225,7 +226,7 @@ def test_a_full_disk_leaves_the_target_untouched_and_no_temporary_file(
         return _FullDisk(open(file, "w+b"), 80_000)  # noqa: SIM115 (closed by the archive)
 
     monkeypatch.setattr(zipwriter, "_output", full)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OutputError, match=r"report.xlsx: cannot be written \(No space left on device\)"):
         save_workbook(_book(), target, force=True)
     assert sorted(os.listdir(tmp_path)) == ["report.xlsx"]
     assert target.read_bytes() == b"the previous report"

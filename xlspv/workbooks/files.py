@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import signal
@@ -245,6 +246,10 @@ def _exists(path: Path) -> str:
     return f"{path}: the file exists; pass --force to replace it, or choose another output path."
 
 
+#: A write that failed for want of room: a full disk, a disk quota, a file-size limit.
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
 def write_atomically(
     path: str | os.PathLike[str], write: Callable[[Path], None], *, force: bool = False
 ) -> Path:
@@ -263,7 +268,8 @@ def write_atomically(
     Raises
     ------
     OutputError
-        ``path`` exists and ``force`` is false. Nothing is left behind: no output, no temporary file.
+        ``path`` exists and ``force`` is false, or the disk (or a quota or file-size limit) has no room
+        for the file. Nothing is left behind: no output, no temporary file.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -272,7 +278,15 @@ def write_atomically(
     _writing.add(str(tmp))
     try:
         with _removed_on_signal(tmp):
-            write(tmp)
+            try:
+                write(tmp)
+            except OSError as exc:
+                if exc.errno not in _NO_ROOM:
+                    raise
+                raise OutputError(
+                    f"{target}: cannot be written ({exc.strerror}); free space on its disk (or raise the "
+                    "file-size limit) and run again, or choose another folder."
+                ) from None
             os.chmod(tmp, 0o666 & ~_umask())  # give the file the usual permissions
             _publish(tmp, target, force=force)
     finally:
