@@ -212,3 +212,23 @@ def test_the_portfolio_report_streams_its_tables_as_computed(
         for j in range(xirr.shape[1]):
             want = xirr[i, j]
             assert sens.cell(row=first + 1 + i, column=3 + j).value == (None if math.isnan(want) else want)
+
+
+def test_a_datetime64_date_column_reads_back_as_its_dates(tmp_path: Path) -> None:
+    # review: a datetime64 array holding a day before 1 March 1900 failed (AttributeError); a
+    # nanosecond array would have been read as integers
+    days = np.array(["1900-01-15", "2025-01-31", "NaT", "1900-03-01"], dtype="datetime64[D]")
+    stamps = np.array(["2026-11-27T12:30", "1900-02-01", "NaT", "2030-06-30"], dtype="datetime64[ns]")
+    ws, _ = _book(tmp_path, [Column("d", DATE), Column("d", DATE)], [days, stamps], 4)
+    assert [ws.cell(r, 1).value for r in range(3, 7)] == [
+        dt.datetime(1900, 1, 15),
+        dt.datetime(2025, 1, 31),
+        None,
+        dt.datetime(1900, 3, 1),
+    ]
+    assert [ws.cell(r, 2).value for r in range(3, 7)] == [
+        dt.datetime(2026, 11, 27, 12, 30),
+        dt.datetime(1900, 2, 1),
+        None,
+        dt.datetime(2030, 6, 30),
+    ]

@@ -424,13 +424,13 @@ def _numbers(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
 def _dates(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
     letter, style, _keep = ref
     head, mid = f'<c r="{letter}', f'"{style} t="n"><v>'
-    days = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    days = _python_dates(values)
     if days and set(map(type, days)) == {dt.date}:  # the usual chunk: whole days, none missing
         serials = [o - EXCEL_EPOCH_ORDINAL for o in map(dt.date.toordinal, days)]
         if min(serials) > 60:  # past Excel's 1900 leap day: the serial is the day count, "61.0"
             return [f"{head}{row}{mid}{serial}.0</v></c>" for row, serial in zip(rows, serials, strict=True)]
     out = []
-    for row, value in zip(rows, values, strict=True):
+    for row, value in zip(rows, days, strict=True):
         if value is None or value != value:  # None, NaT
             out.append(_blank(ref, row))
             continue
@@ -440,6 +440,26 @@ def _dates(ref: Ref, rows: Sequence[str], values: Sequence[Any]) -> list[str]:
             serial = to_excel(value)
         out.append(f"{head}{row}{mid}{serial!r}</v></c>")
     return out
+
+
+def _python_dates(values: Sequence[Any]) -> list[Any]:
+    """The cells of a date chunk as Python objects: a ``datetime64`` array's as dates (whole days) or
+    datetimes (finer units, to the microsecond), NaT as ``None``; anything else as it is."""
+    if not isinstance(values, np.ndarray):
+        return list(values)
+    if values.dtype.kind == "M" and np.datetime_data(values.dtype)[0] not in (
+        "Y",
+        "M",
+        "W",
+        "D",
+        "h",
+        "m",
+        "s",
+        "ms",
+        "us",
+    ):
+        values = values.astype("datetime64[us]")  # (ns and finer: tolist would give integers)
+    return values.tolist()
 
 
 def _formulas(ref: Ref, rows: Sequence[str], values: Sequence[Any] | str) -> list[str]:
