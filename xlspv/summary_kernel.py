@@ -315,8 +315,7 @@ def _summary_finish(
         if sides.shape[0] > 0:  # threads: each scenario's own row, summed by day after (no race)
             sides[s, :] = side
         elif day_sums.size > 0:  # one thread: scenarios in order, as add_by_day adds them
-            for r in range(n):
-                day_sums[days[r] - first] += side[r]
+            add_row_by_day(day_sums, days, first, side)
         if want_xirr and finite:
             rate[s] = _xirr_sorted(side, days, guess)
     return finite
@@ -628,8 +627,12 @@ def add_by_day(sums, days, first, flows):  # type: ignore[no-untyped-def]
     days would, in its order (blocks of scenarios added one after another give one bincount's bits),
     without an array of each row's day index. The summary's one-thread driver adds in this order too.
     """
-    n_s, n_r = flows.shape
-    for s in range(n_s):
-        d = days[s % days.shape[0]]
-        for r in range(n_r):
-            sums[d[r] - first] += flows[s, r]
+    for s in range(flows.shape[0]):
+        add_row_by_day(sums, days[s % days.shape[0]], first, flows[s])
+
+
+@njit(cache=True, nogil=True)
+def add_row_by_day(sums, days, first, flows):  # type: ignore[no-untyped-def]
+    """One scenario's row of :func:`add_by_day`: ``sums[days[r] - first] += flows[r]``, rows in order."""
+    for r in range(flows.size):
+        sums[days[r] - first] += flows[r]
