@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from xlspv import cli
@@ -96,6 +97,26 @@ def test_the_script_lets_openmp_threads_sleep_unless_told_otherwise(tmp_path: Pa
         [sys.executable, "-c", code], capture_output=True, text=True, env={**env, "OMP_WAIT_POLICY": "ACTIVE"}
     )
     assert told.stdout.strip() == "ACTIVE"
+
+
+def test_the_script_drops_numpy_s_huge_page_advice_unless_told_otherwise() -> None:
+    # numpy's switch returns its previous state: what the script left it at when main runs
+    switch = getattr(getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None)
+    if switch is None:
+        pytest.skip("this numpy has no huge-page switch")
+    probe = "import numpy as np; print(np._core.multiarray._set_madvise_hugepage(True))"
+    code = f"import xlspv.cli as c, sys; c.main = lambda: exec({probe!r}); c.console()"
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.strip() == "False", done.stderr
+    told = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**env, "NUMPY_MADVISE_HUGEPAGE": "1"},
+        timeout=120,
+    )
+    assert told.stdout.strip() == ("True" if sys.platform == "linux" else "False"), told.stderr
 
 
 def test_exit_handlers_still_run_so_a_failed_save_leaves_no_temporary_file(tmp_path: Path) -> None:

@@ -72,17 +72,22 @@ def console() -> None:
     work on one thread beside other threads (pandas' parser, the package writer), and threads that
     keep spinning for the next loop take the other core from them (measured on the 10,000-SPV
     program: 0.2-0.4 s of CPU time less per run, and 0.05-0.7 s less wall time on a loaded machine).
+
+    And it asks numpy not to mark its large arrays for transparent huge pages (as
+    ``NUMPY_MADVISE_HUGEPAGE=0`` would; a value set in the environment is obeyed): on a kernel whose
+    huge-page setting is ``defrag=madvise`` (a common default) each first touch of such an array may
+    stop to compact memory, and a command fills its large arrays once and streams through them. On the
+    10,000-SPV program: 0.3-0.5 s of system time less per run and about 0.5 s less wall time.
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when OpenMP starts: at the first loop
+    _no_huge_pages()
     try:
         main()
         status: Any = 0
     except SystemExit as exc:
         status = exc.code
     except OSError as exc:  # writing the output itself failed (click's --version, --help)
-        status = 2
-        with contextlib.suppress(OSError):
-            print(f"xlspv: error: cannot write the output: {_one_line(exc)}", file=sys.stderr)
+        status = _output_failed(exc)
     if status is None:
         status = 0
     elif not isinstance(status, int):  # as Python does for sys.exit("message")
@@ -94,12 +99,34 @@ def console() -> None:
     except BrokenPipeError:  # the reader of our output went away: nothing more to say
         pass
     except OSError as exc:  # (a full disk behind a redirection)
-        status = status or 2
-        with contextlib.suppress(OSError):
-            print(f"xlspv: error: cannot write the output: {_one_line(exc)}", file=sys.stderr)
+        failed = _output_failed(exc)  # said whatever the status: main's own failure keeps its status
+        status = status or failed
     with contextlib.suppress(OSError):
         sys.stderr.flush()
     os._exit(status)
+
+
+def _output_failed(exc: OSError) -> int:
+    """Say on stderr (if it can be written) that the output could not be; the exit status, 2."""
+    with contextlib.suppress(OSError):
+        print(f"xlspv: error: cannot write the output: {_one_line(exc)}", file=sys.stderr)
+    return 2
+
+
+def _no_huge_pages() -> None:
+    """numpy's large arrays without the transparent-huge-page advice, unless the environment says.
+
+    numpy reads ``NUMPY_MADVISE_HUGEPAGE`` only when it is imported, which the package has already
+    done, so this calls the switch numpy's import calls with that variable (``0`` off, else on). Where
+    a numpy version has no such switch nothing changes.
+    """
+    if "NUMPY_MADVISE_HUGEPAGE" in os.environ:
+        return
+    import numpy as np
+
+    switch = getattr(getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None)
+    if switch is not None:
+        switch(False)
 
 
 # --- shared options -------------------------------------------------------------------------------
