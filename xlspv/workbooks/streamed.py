@@ -20,7 +20,8 @@ chunk of :data:`CHUNK_ROWS` rows at a time: each column's style id is resolved o
 are generated column by column by the writer of its kind (about 1 us a cell). Memory is the data
 (the arrays the body reads) plus one chunk's text. The package's parts are deflated on a second
 thread, in openpyxl's order, while the next sheet is generated (:mod:`.zipwriter`: zlib lets go of
-the interpreter while it deflates); the package is the one a single thread writes.
+the interpreter while it deflates), at zlib's fastest level (:data:`.zipwriter.DEFLATE_LEVEL`); the
+package is the one a single thread writes at that level.
 
 Cells of a body are typed by their column, never guessed from the value: a text column writes every
 value as an inline string (so user text starting with ``=`` stays text; control characters are shown
