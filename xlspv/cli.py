@@ -124,7 +124,8 @@ def _no_huge_pages() -> None:
         return
     import numpy as np
 
-    switch = getattr(getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None)
+    core = getattr(np, "_core", None) or getattr(np, "core", None)  # numpy 2, numpy 1
+    switch = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
     if switch is not None:
         switch(False)
 
