@@ -13,7 +13,11 @@ Wall seconds are timed by this process around each child; the maximum resident s
 before and after. Targets (issue 15): under 4 s and under 800 MiB.
 
 Run: ``.venv/bin/python benchmarks/bench_command.py`` (``--spvs``, ``--rounds``; the program is made
-once in a temporary folder by ``bench_readers.inputs``, in a child process).
+once in a temporary folder by ``bench_readers.inputs``, in a child process). ``--python PY`` runs the
+console script of another environment (e.g. one made with ``pip install .`` alone, as a user installs
+xlspv: without the test tools, which bring SciPy, whose import numba pays at its first compiled call);
+``--baseline TREE`` also runs, in the same turns, the command of another source tree (a ``git worktree``
+of an earlier commit) through the same Python, to compare code with code on the same host minutes.
 """
 
 from __future__ import annotations
@@ -51,8 +55,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spvs", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--python", default=sys.executable, help="the Python of the environment to run")
+    parser.add_argument("--baseline", default=None, help="a source tree whose command also runs, in turns")
     args = parser.parse_args()
-    script = Path(sys.executable).with_name("xlspv")
+    script = Path(args.python).with_name("xlspv")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         # made in a child: a child's maximum resident set starts from its parent's (fork copies the
@@ -63,38 +69,40 @@ def main() -> None:
         subprocess.run([sys.executable, "-c", make, here, tmp, str(args.spvs)], check=True)
         csv_folder = folder / f"csv{args.spvs}"
         out = folder / "report.xlsx"
-        command = [
-            str(script),
-            "portfolio",
-            "-q",
-            "--force",
-            "--deemed-rate",
-            "0.05",
-            str(csv_folder),
-            "-o",
-            str(out),
-        ]
-        reference = [sys.executable, "-c", REFERENCE, str(csv_folder)]
-        timed(command)  # once untimed: numba's on-disk cache filled, files in the page cache
+        arguments = ["portfolio", "-q", "--force", "--deemed-rate", "0.05", str(csv_folder), "-o", str(out)]
+        command = [str(script), *arguments]
+        reference = [args.python, "-c", REFERENCE, str(csv_folder)]
+        commands = [("xlspv portfolio (whole command)", command), ("pandas.read_csv, both files", reference)]
+        if args.baseline:
+            tree = os.path.abspath(args.baseline)
+            start = f"import sys; sys.path.insert(0, {tree!r}); sys.argv[0] = 'xlspv'; "
+            start += "from xlspv.cli import console; console()"
+            commands.append(("the same, code of the baseline", [args.python, "-c", start, *arguments]))
+        for _label, argv in commands:  # once untimed: numba's on-disk caches filled, files in the page cache
+            timed(argv)
         load_before = os.getloadavg()[0]
-        ours, theirs = [], []
+        runs: list[list[tuple[float, float]]] = [[] for _ in commands]
         for _ in range(args.rounds):
-            ours.append(timed(command))
-            theirs.append(timed(reference))
+            for k, (_label, argv) in enumerate(commands):
+                runs[k].append(timed(argv))
         load_after = os.getloadavg()[0]
     print(
         f"xlspv portfolio, {args.spvs:,} SPVs x 480 rows from CSV, {args.rounds} rounds, "
         f"{os.cpu_count()} cores, load average {load_before:.1f} -> {load_after:.1f}"
     )
-    for label, runs in (("xlspv portfolio (whole command)", ours), ("pandas.read_csv, both files", theirs)):
-        walls = [w for w, _ in runs]
-        rss = [m for _, m in runs]
+    ours, theirs = runs[0], runs[1]
+    for (label, _argv), runs_k in zip(commands, runs, strict=True):
+        walls = [w for w, _ in runs_k]
+        rss = [m for _, m in runs_k]
         print(
             f"  {label:34s} median {statistics.median(walls):5.2f} s "
             f"(range {min(walls):.2f}-{max(walls):.2f}), max RSS median {statistics.median(rss):4.0f} MiB"
         )
     ratio = statistics.median(w for w, _ in ours) / statistics.median(w for w, _ in theirs)
     print(f"  ratio of medians {ratio:.1f}x; targets: < 4 s, < 800 MiB")
+    if args.baseline:
+        per_round = [a / b for (a, _), (b, _) in zip(ours, runs[2], strict=True)]
+        print(f"  against the baseline, per round: median {statistics.median(per_round):.2f}x")
 
 
 if __name__ == "__main__":
