@@ -33,6 +33,7 @@ from .tables import (
     FLOW_COLUMNS,
     NUMBER_FIXES,
     SPV_COLUMNS,
+    RowNumbers,
     TERM_COLUMNS,
     UNITS,
     Table,
@@ -71,8 +72,8 @@ class Portfolio:
 
     ``flow_spv`` (index into ``spvs``), ``flow_days`` (date ordinals) and ``flow_values`` (money in
     ``unit``; negative = a Japan funding, positive = distributable cash) have one entry per flow row, in
-    input order; ``flow_rows`` is each row's number in its source (sheet row or CSV line), ``flow_label``
-    names that source and ``row_word`` is how it numbers them ("row", or "line" for a CSV file).
+    input order; ``flow_rows`` is each row's number in its source (sheet row or CSV line; a
+    :class:`~.tables.RowNumbers` computing them when they run without a gap), ``flow_label`` names that source and ``row_word`` is how it numbers them ("row", or "line" for a CSV file).
     ``terms`` are default terms read with the input (a ``Terms`` sheet or ``terms.csv``), if any;
     ``sources`` are the files read. ``program`` is the agreement whose rules the view checks
     (:mod:`.agreement`; default ``japan-2025``).
@@ -82,7 +83,7 @@ class Portfolio:
     flow_spv: np.ndarray
     flow_days: np.ndarray
     flow_values: np.ndarray
-    flow_rows: np.ndarray
+    flow_rows: np.ndarray | RowNumbers
     unit: str = "$m"
     terms: Terms | None = None
     sources: tuple[Path, ...] = ()
