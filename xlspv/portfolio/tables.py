@@ -164,6 +164,11 @@ class Table:
     def where(self, i: int) -> str:
         return f"{self.label}, {self.row_word} {int(self.rows[i])}"
 
+    def wheres(self) -> list[str]:
+        """:meth:`where` of every row, in order."""
+        prefix = f"{self.label}, {self.row_word} "
+        return [f"{prefix}{number}" for number in self.rows.tolist()]
+
     def __len__(self) -> int:
         return len(self.rows)
 
