@@ -203,3 +203,33 @@ def test_a_program_read_by_column_names_a_flow_row_by_its_line(tmp_path: Path) -
     p = load_portfolio(tmp_path)
     assert isinstance(p.flow_rows, RowNumbers)
     assert [p.flow_where(j) for j in range(2)] == ["flows.csv, line 3", "flows.csv, line 4"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["SPV-1", "SPV-2", "", None, "nan", "10"]), max_size=40),
+    st.lists(st.booleans(), min_size=40, max_size=40),
+    st.booleans(),
+)
+def test_runs_found_by_address_factorise_as_pandas_does(cells, fresh, strided) -> None:
+    """Equal texts in distinct objects and NaNs in distinct objects (as a parser's chunks give them),
+    contiguous or not: pandas' codes and distinct values, codes in the categorical's integer type."""
+    import pandas as pd
+
+    from xlspv.portfolio.tables import _factorize_runs
+
+    def obj(c, new):  # a distinct object of an equal value, or the same object
+        if c == "nan":
+            return float("nan")
+        return c.encode().decode() if new and isinstance(c, str) and c else c  # a new object (2+ letters)
+
+    column = np.empty(len(cells) * (2 if strided else 1), dtype=object)
+    column[:] = [obj(c, f) for c, f in zip(cells * (2 if strided else 1), fresh * 2, strict=False)]
+    column = column[::2] if strided else column
+    codes, uniques = _factorize_runs(column)
+    want_codes, want_uniques = pd.factorize(column, use_na_sentinel=True)
+    np.testing.assert_array_equal(codes, want_codes)
+    assert [repr(u) for u in uniques] == [repr(u) for u in want_uniques]
+    assert codes.dtype == pd.Categorical.from_codes(
+        want_codes, categories=want_uniques
+    ).codes.dtype or not len(column)

@@ -16,6 +16,7 @@ paths give the same table or the same message (``tests/test_portfolio_reader.py`
 
 from __future__ import annotations
 
+import ctypes
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -358,14 +359,35 @@ def _blank_mask(column: np.ndarray, quick: bool = False) -> tuple[np.ndarray, An
 def _factorize_runs(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(column)`` (codes, -1 for None/NaN, and the distinct values in order of first
     appearance), hashing one cell per run of equal cells: a flow table lists an SPV's rows together,
-    so 4.8 million ids are 10,000 runs."""
+    so 4.8 million ids are 10,000 runs. The codes are in the smallest integer type that holds them
+    (as a categorical keeps them: int16 for 10,000 SPVs, a fifth of the memory of int64)."""
     n = len(column)
     if n == 0:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         return codes, np.asarray(uniques, dtype=object)
-    starts = np.flatnonzero(np.concatenate(([True], column[1:] != column[:-1])))  # NaN != NaN: own run
+    starts = np.flatnonzero(np.concatenate(([True], _differs(column))))
     codes, uniques = pd.factorize(column[starts], use_na_sentinel=True)
-    return np.repeat(codes, np.diff(np.append(starts, n))), np.asarray(uniques, dtype=object)
+    small = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(uniques) < np.iinfo(t).max)
+    return np.repeat(codes.astype(small), np.diff(np.append(starts, n))), np.asarray(uniques, dtype=object)
+
+
+def _differs(column: np.ndarray) -> np.ndarray:
+    """Whether each cell but the first may differ from the one above it (a run of equal cells ends).
+
+    An object column is compared by the objects' addresses: the same object is the same value, and
+    pandas' parser gives equal texts one object within its chunks, so this finds the runs without
+    comparing 4.8 million texts (about ten times faster). Equal values in two objects only split a run,
+    and runs are factorised by value, so the codes are the same (NaN: its own run by value, -1 either way).
+    """
+    if (
+        column.dtype == object
+        and column.flags.c_contiguous
+        and column.itemsize == ctypes.sizeof(ctypes.c_void_p)
+    ):
+        # the object pointers themselves, read (not copied) while ``column`` holds the objects
+        addresses = np.ctypeslib.as_array((ctypes.c_size_t * len(column)).from_address(column.ctypes.data))
+        return addresses[1:] != addresses[:-1]
+    return column[1:] != column[:-1]  # NaN != NaN: its own run
 
 
 def table_from_columns(
@@ -421,7 +443,7 @@ def table_from_columns(
         elif name in ID_COLUMNS and isinstance(column, pd.Categorical):
             out[name] = column[:n]  # the model takes its codes and categories as they are
         elif name in ID_COLUMNS and quick and uniques is not None:
-            out[name] = pd.Categorical.from_codes(codes[:n], categories=uniques)
+            out[name] = pd.Categorical.from_codes(codes[:n], categories=uniques, validate=False)  # factorised
         elif isinstance(column, pd.Categorical):
             out[name] = np.asarray(column[:n], dtype=object)
         else:
