@@ -233,3 +233,23 @@ def test_runs_found_by_address_factorise_as_pandas_does(cells, fresh, strided) -
     assert codes.dtype == pd.Categorical.from_codes(
         want_codes, categories=want_uniques
     ).codes.dtype or not len(column)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["_x", "_X", "0007", "001F", "005F", "007f", "_", "a", "\x07", "\n", "x"]), max_size=8
+    )
+)
+def test_the_escape_search_skipped_without_its_start_finds_what_the_pattern_finds(parts) -> None:
+    """:func:`xlspv.cells.control_character` skips the escape pattern when the text holds no ``_x``."""
+    from xlspv.cells import CONTROL, ESCAPED_CONTROL, control_character
+
+    text = "".join(parts)
+    found, escaped = CONTROL.search(text), ESCAPED_CONTROL.search(text)
+    want = (
+        f"U+{ord(found.group()):04X}"
+        if found
+        else (None if escaped is None else f"U+{escaped.group(1).upper()}")
+    )
+    assert control_character(text) == want

@@ -352,6 +352,8 @@ def _blank_mask(column: np.ndarray, quick: bool = False) -> tuple[np.ndarray, An
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         uniques = np.asarray(uniques, dtype=object)
     blank_u = np.fromiter((is_missing(u) for u in uniques), dtype=bool, count=len(uniques))
+    if not blank_u.any():  # the usual column: only code -1 (None, NaN) is blank; a compare, no gather
+        return codes < 0, uniques, codes
     blank = np.append(blank_u, True)[codes]  # code -1 (None, NaN) takes the last entry: blank
     return blank, uniques, codes
 
