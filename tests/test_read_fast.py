@@ -202,6 +202,9 @@ def test_a_program_read_by_column_names_a_flow_row_by_its_line(tmp_path: Path) -
     )
     p = load_portfolio(tmp_path)
     assert isinstance(p.flow_rows, RowNumbers)
+    # the arrays are the reading's own, as the row-by-row reading's (numba compiles one signature)
+    arrays = (p.flow_spv, p.flow_days, p.flow_values)
+    assert [(a.dtype.name, a.flags.writeable) for a in arrays] == [("int64", True)] * 2 + [("float64", True)]
     assert [p.flow_where(j) for j in range(2)] == ["flows.csv, line 3", "flows.csv, line 4"]
 
 

@@ -553,9 +553,9 @@ def _flow_values(table: Table) -> np.ndarray:
     raw = table.columns["value"]
     arr: np.ndarray | None
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iuf":
-        # a file's float64 column is this reading's own: taken as it is (a caller's array is copied,
-        # so the portfolio never shares memory the caller may change)
-        arr = raw.astype(np.float64, copy=table.source == "memory")
+        # a copy, even of a file's float64 column: pandas hands that on read-only (copy-on-write), and
+        # a read-only array would make the numba kernels it reaches compile a second signature
+        arr = raw.astype(np.float64)
     else:
         # The fast path takes what _parse_number would take anyway: numbers (any source) or texts (a
         # CSV's, or in memory; numpy parses texts as float() does). Anything else, a non-finite number,
