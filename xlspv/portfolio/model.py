@@ -479,9 +479,11 @@ def _flow_ids(table: Table, index: Mapping[str, int], by_text: Mapping[str, int]
     """
     codes, uniques = _codes(table.columns["spv_id"])
     if by_text and codes.size and int(codes.min()) >= 0:
-        known = [by_text.get(u, -1) if u.__class__ is str else -1 for u in uniques]
-        if min(known, default=-1) >= 0:
-            return np.array(known, dtype=np.int64)[codes]
+        known = np.array([by_text.get(u, -1) if u.__class__ is str else -1 for u in uniques], dtype=np.int64)
+        if known.size and known.min() >= 0:
+            if np.array_equal(known, np.arange(known.size)):  # first seen in the SPV table's order
+                return codes.astype(np.int64)  # a cast: half the time of the lookup below
+            return known[codes]
     blank = _named_before_blank(table, "spv_id", codes, uniques, parse_id)
     if blank.size:
         raise SpvInputError(
