@@ -138,14 +138,33 @@ memory_cells = st.one_of(
 )
 
 
+good_typed_rows = st.tuples(  # good in memory (and mostly in a workbook): the by-column reading's SPVs
+    st.sampled_from(["A", "B", "C", "D", 1.0, 7, "7", np.int64(8)]),
+    st.sampled_from(["P", None, 3, " Q "]),
+    st.sampled_from(["energy", "chips", " Metals "]),
+    st.one_of(st.dates(dt.date(1901, 1, 1), dt.date(2030, 1, 1)), st.sampled_from(["2024-11-01"])),
+    st.sampled_from([0.0, -0.0, 1, 2.5, np.float64(-0.0), "5", 10**400]),
+)
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(memory_cells, memory_cells, memory_cells, memory_cells, memory_cells), max_size=5))
-@example([("A", "P", "energy", dt.date(2024, 1, 1), -0.0), ("B", "P", "energy", dt.date(2024, 1, 1), 0.0)])
-@example([(1.0, "P", "energy", dt.date(2024, 1, 1), 1), ("1", "Q", "energy", dt.date(2024, 1, 1), 2)])
-def test_in_memory_spv_tables_read_by_column_as_row_by_row(rows) -> None:
-    """Typed cells (numbers, dates, booleans, signed zeros) are read each time, texts once per column."""
+@given(
+    st.lists(good_typed_rows, min_size=1, max_size=3)
+    | st.lists(st.one_of(good_typed_rows, st.tuples(*[memory_cells] * 5)), max_size=5),
+    st.sampled_from(["memory", "xlsx", "csv"]),
+)
+@example(
+    [("A", "P", "energy", dt.date(2024, 1, 1), -0.0), ("B", "P", "energy", dt.date(2024, 1, 1), 0.0)], "xlsx"
+)
+@example(
+    [(1.0, "P", "energy", dt.date(2024, 1, 1), 1), ("1", "Q", "energy", dt.date(2024, 1, 1), 2)], "memory"
+)
+def test_typed_spv_tables_read_by_column_as_row_by_row(rows, source) -> None:
+    """Typed cells (numbers, dates, booleans, signed zeros) are read each time, texts once per column,
+    by the rules of each kind of source (a workbook's typed cells, a CSV file's texts, memory's both)."""
     columns = {name: [r[k] for r in rows] for k, name in enumerate(SPV_COLUMNS) if k < 5}
     table = table_from_memory("SPVs", columns, SPV_COLUMNS)
+    table.source = source
     try:
         slow = model._spv_rows_by_row(table)
     except SpvError:
