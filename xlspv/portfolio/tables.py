@@ -379,7 +379,7 @@ def _differs(column: np.ndarray) -> np.ndarray:
     An object column is compared by the objects' addresses: the same object is the same value, and
     pandas' parser gives equal texts one object within its chunks, so this finds the runs without
     comparing 4.8 million texts (about ten times faster). Equal values in two objects only split a run,
-    and runs are factorised by value, so the codes are the same (NaN: its own run by value, -1 either way).
+    and runs are factorised by value, so the codes are the same (a run of one NaN object is -1, as each NaN).
     """
     if (
         column.dtype == object
