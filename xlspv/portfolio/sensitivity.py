@@ -1,7 +1,9 @@
 """Japan's XIRR, threshold year and receipts over a grid of deemed rates and cash scalings.
 
-Each grid point is one summary pass (:func:`xlspv.waterfall_summary`, scenarios = SPVs) through the
-batch's rule: per SPV Japan's XIRR, threshold and receipts, and Japan's flows summed by day for the
+Each grid point is a summary pass (:func:`xlspv.waterfall_summary`, scenarios = SPVs) through the
+batch's rule (the scale-1 points of terms shared by every SPV run together in one pass,
+:func:`xlspv.batch.waterfall_summary_grid`: each chunk of SPVs converted and its accrual plan made
+once for all their rates, with the same bits as one pass per point): per SPV Japan's XIRR, threshold and receipts, and Japan's flows summed by day for the
 program's XIRR (``day_sums``), with no array of SPVs x rows made (a scaled grid point scales its values
 in blocks of SPVs). The figures are those of the full batch (:func:`xlspv.waterfall_batch`) to the bit,
 except Japan's receipts of an SPV whose rows are not in date order: the summary adds them in date
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import njit
-from ..batch import waterfall_summary
+from ..batch import waterfall_summary, waterfall_summary_grid
 from ..dates import to_datetime64, years_of
 from ..errors import SpvInputError, TermsError
 from ..progress import Progress, say
@@ -110,13 +112,36 @@ def sensitivity(
     program_sums = np.zeros((n_grid, int(unique[-1]) - first + 1))  # by day from the first
     dates64 = to_datetime64(days)
     block = max(1, max_cells // max(width, 1))
+    reused = [
+        known is not None and scale_grid[g // n_r] == 1.0 and grid.same_as(g % n_r, known.terms)
+        for g in range(n_grid)
+    ]
+    # shared terms at scale 1: one pass over the SPVs for every such rate, each chunk's plan made once
+    together = [g for g in range(n_grid) if grid.shared and scale_grid[g // n_r] == 1.0 and not reused[g]]
+    if together:
+        summaries = waterfall_summary_grid(
+            values,
+            dates64,
+            grid.terms[0, together[0] % n_r],
+            [float(grid.terms[0, g % n_r].flat_rate) for g in together],
+            xirr=True,
+            day_sums=[program_sums[g] for g in together],
+            first_day=first,
+        )
+        for g, summary in zip(together, summaries, strict=True):
+            xirr[g], threshold[g], received[g] = (
+                summary.xirr_japan,
+                summary.threshold_days,
+                summary.japan_received,
+            )
     for g in range(n_grid):
         r_j, s_j = g % n_r, g // n_r  # grid point = scale-major, then rate
         scale = float(scale_grid[s_j])
-        if known is not None and scale == 1.0 and grid.same_as(r_j, known.terms):
+        if reused[g]:
+            assert known is not None
             xirr[g], threshold[g], received[g] = known.xirr_japan, known.threshold_days, known.japan_received
             program_sums[g] = known.day_sums
-        else:
+        elif g not in together:
             # scale 1: one summary pass over every SPV; else blocks, each scaled copy bounded
             step = n if scale == 1.0 else block
             for lo in range(0, n, step):
