@@ -44,7 +44,12 @@ def _nan_to_none(values: np.ndarray) -> list[float | None]:
 
 
 def _dates_or_none(days: np.ndarray) -> list[dt.date | None]:
-    return [None if d < 0 else to_date(d) for d in days.tolist()]
+    """Dates of day ordinals, ``None`` where negative (numpy's datetime64 to object conversion makes
+    the ``datetime.date`` objects in one C loop, NaT as ``None``: the dates ``to_date`` gives)."""
+    days = np.asarray(days)
+    out = to_datetime64(np.maximum(days, 1))
+    out[days < 0] = np.datetime64("NaT")
+    return out.astype(object).tolist()  # type: ignore[no-any-return]
 
 
 #: Columns of :func:`_rollup`'s sums, per SPV and per year.
@@ -475,7 +480,9 @@ def _program_summary(
     total = lambda column: float(spvs[column].to_numpy().sum())  # noqa: E731
     thr = batch.threshold_days
     reached = thr >= 0
-    program_xirr = xirr_many(day_sums[None, :], unique[None, :])[0]
+    # the days as one shared row: the kernel signature the sensitivity's program XIRRs load too (a 2-D
+    # days array would be broadcast read-only, a second signature to load on the first call)
+    program_xirr = xirr_many(day_sums[None, :], unique)[0]
     return ProgramSummary(
         spvs=len(spvs),
         flow_rows=int(portfolio.flow_values.size),

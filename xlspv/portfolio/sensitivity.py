@@ -1,13 +1,14 @@
 """Japan's XIRR, threshold year and receipts over a grid of deemed rates and cash scalings.
 
 Each grid point is a summary pass (:func:`xlspv.waterfall_summary`, scenarios = SPVs) through the
-batch's rule (the scale-1 points of terms shared by every SPV run together in one pass,
-:func:`xlspv.batch.waterfall_summary_grid`: each chunk of SPVs converted and its accrual plan made
-once for all their rates, with the same bits as one pass per point): per SPV Japan's XIRR, threshold and receipts, and Japan's flows summed by day for the
+batch's rule: per SPV Japan's XIRR, threshold and receipts, and Japan's flows summed by day for the
 program's XIRR (``day_sums``), with no array of SPVs x rows made (a scaled grid point scales its values
-in blocks of SPVs). The figures are those of the full batch (:func:`xlspv.waterfall_batch`) to the bit,
-except Japan's receipts of an SPV whose rows are not in date order: the summary adds them in date
-order, which may differ in the last bits from adding them in the rows' order.
+in blocks of SPVs). The scale-1 points of terms shared by every SPV run together in one pass
+(:func:`xlspv.batch.waterfall_summary_grid`: each chunk of SPVs converted and its accrual plan made
+once for all their rates; the same bits as one pass per point). The figures are those of the full
+batch (:func:`xlspv.waterfall_batch`) to the bit, except Japan's receipts of an SPV whose rows are
+not in date order: the summary adds them in date order, which may differ in the last bits from adding
+them in the rows' order.
 """
 
 from __future__ import annotations
@@ -112,10 +113,8 @@ def sensitivity(
     program_sums = np.zeros((n_grid, int(unique[-1]) - first + 1))  # by day from the first
     dates64 = to_datetime64(days)
     block = max(1, max_cells // max(width, 1))
-    reused = [
-        known is not None and scale_grid[g // n_r] == 1.0 and grid.same_as(g % n_r, known.terms)
-        for g in range(n_grid)
-    ]
+    same = grid.same_as(known.terms) if known is not None else np.zeros(n_r, dtype=bool)
+    reused = [bool(same[g % n_r]) and scale_grid[g // n_r] == 1.0 for g in range(n_grid)]
     # shared terms at scale 1: one pass over the SPVs for every such rate, each chunk's plan made once
     together = [g for g in range(n_grid) if grid.shared and scale_grid[g // n_r] == 1.0 and not reused[g]]
     if together:
@@ -240,12 +239,15 @@ class _GridTerms:
             return t, np.full(hi - lo, float(t.flat_rate))
         return self.terms[self.codes[lo:hi], j].tolist(), None
 
-    def same_as(self, j: int, spv_terms: Sequence[Terms]) -> bool:
-        """Whether grid rate ``j`` gives every SPV exactly the terms ``spv_terms``."""
+    def same_as(self, spv_terms: Sequence[Terms]) -> np.ndarray:
+        """Per grid rate, whether it gives every SPV exactly the terms ``spv_terms`` (the pairs of
+        distinct grid terms and given terms found once, then compared at each rate)."""
         if len(spv_terms) != self.codes.size:
-            return False
+            return np.zeros(self.terms.shape[1], dtype=bool)
         pairs = {(int(c), id(t)): t for c, t in zip(self.codes.tolist(), spv_terms, strict=True)}
-        return all(self.terms[c, j] == t for (c, _), t in pairs.items())
+        return np.array(
+            [all(self.terms[c, j] == t for (c, _), t in pairs.items()) for j in range(self.terms.shape[1])]
+        )
 
 
 @njit(cache=True, nogil=True)

@@ -68,6 +68,13 @@ def program_values(
     start = np.where(start == big, first_day, start)
     program_start = int(days[funding].min()) if funding.any() else int(days.min())
     japan_flat, us_flat = np.ascontiguousarray(japan).ravel(), np.ascontiguousarray(us).ravel()
+    # the program's discount factor depends on the row's day only: one per day spanned, looked up per
+    # row (the same year fraction and exp of the same day, so the same bits; a few thousand days
+    # instead of every row)
+    lo_day = int(days.min())
+    by_day = _discount(
+        year_fraction(terms.day_count, np.array(program_start), np.arange(lo_day, days.max() + 1)), rate
+    )
     per_spv, whole = np.zeros((n, 5)), np.zeros(5)
     for lo in range(0, values.size, _ROWS):  # rows in order, a block at a time: bounded temporaries
         rows = slice(lo, min(values.size, lo + _ROWS))
@@ -82,7 +89,7 @@ def program_values(
             g,
             share,
             _discount(year_fraction(terms.day_count, start[g], d), rate),
-            _discount(year_fraction(terms.day_count, np.array(program_start), d), rate),
+            by_day[d - lo_day],
             per_spv,
             whole,
         )
