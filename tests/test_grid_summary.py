@@ -119,7 +119,7 @@ def test_grid_pass_refusals_name_the_argument_and_leave_the_sums_alone():
         waterfall_summary_grid(values, dates, Terms(0.05), [0.03, -1.5])
     with pytest.raises(TermsError, match="one Terms"):
         waterfall_summary_grid(values, dates, [Terms(0.05)] * 5, [0.03])
-    with pytest.raises(SpvInputError, match="day_sums: 1 accumulators for 2 rates"):
+    with pytest.raises(SpvInputError, match="day_sums: 1 arrays for 2 rates"):
         waterfall_summary_grid(values, dates, Terms(0.05), [0.03, 0.04], day_sums=[np.zeros(10)])
     sums = [np.full(3, 7.0), np.full(3, 7.0)]  # too short for the dates: refused, untouched
     with pytest.raises(SpvInputError, match="day_sums"):
@@ -156,20 +156,25 @@ def _portfolio(seed: int, n: int, *, own_rate: bool) -> Portfolio:
 
 @pytest.mark.parametrize("own_rate", [False, True], ids=["shared-terms", "own-terms"])
 def test_sensitivity_with_the_program_view_point_equals_the_grid_alone(own_rate, monkeypatch):
-    """The analyse path (the program view's point reused, the other scale-1 points in one grid pass)
-    gives the sensitivity computed without reuse to the bit: shared terms run the grid pass (once,
-    for the scale-1 rates not reused), an SPV with its own rate keeps the per-point path."""
-    module = importlib.import_module("xlspv.portfolio.sensitivity")  # (the package's name is the function)
-
+    """The analyse path (the program view's pass running the other scale-1 rates with it, reused by
+    the sensitivity) gives the sensitivity computed on its own to the bit, and the program view's
+    own figures are those of a run without a sensitivity: shared terms run one grid pass (the program
+    view's rate first), an SPV with its own rate keeps the per-point path."""
     calls = []
-    real = module.waterfall_summary_grid
-    monkeypatch.setattr(module, "waterfall_summary_grid", lambda *a, **k: calls.append(a[3]) or real(*a, **k))
+    for name in (
+        "xlspv.portfolio.analyse",
+        "xlspv.portfolio.sensitivity",
+    ):  # (the package's names are functions)
+        module = importlib.import_module(name)
+        real = module.waterfall_summary_grid
+        record = lambda *a, _real=real, _name=name, **k: calls.append((_name[16:], a[3])) or _real(*a, **k)  # noqa: E731
+        monkeypatch.setattr(module, "waterfall_summary_grid", record)
     p = _portfolio(2, 150, own_rate=own_rate)
     rates, scales = [0.03, 0.05, 0.06], [1.0, 0.8]
-    via_analyse = analyse(p, Terms(0.05), rates=rates, scales=scales).sensitivity
-    assert calls == ([] if own_rate else [[0.03, 0.06]])
+    result = analyse(p, Terms(0.05), rates=rates, scales=scales)
+    assert calls == ([] if own_rate else [("analyse", [0.05, 0.03, 0.06])])
     alone = sensitivity(p, Terms(0.05), rates, scales)
-    assert via_analyse is not None
+    assert result.sensitivity is not None
     for name in (
         "xirr_japan",
         "threshold_year",
@@ -179,4 +184,25 @@ def test_sensitivity_with_the_program_view_point_equals_the_grid_alone(own_rate,
         "program_japan_received",
         "program_reached",
     ):
-        EQ(getattr(via_analyse, name), getattr(alone, name), err_msg=name)
+        EQ(getattr(result.sensitivity, name), getattr(alone, name), err_msg=name)
+    bare = analyse(p, Terms(0.05), rates=())
+    assert bare.sensitivity is None
+    for table in ("spvs", "years", "sectors"):
+        got, want = getattr(result, table), getattr(bare, table)
+        assert list(got.columns) == list(want.columns)
+        for column in want.columns:
+            EQ(got[column].to_numpy(), want[column].to_numpy(), err_msg=f"{table}.{column}")
+    assert result.program == bare.program
+    assert result.values.program == bare.values.program
+
+
+def test_shared_rates_are_the_grid_rates_one_pass_can_run():
+    """Shared flat terms at scale 1: the other grid rates (each once); none for per-SPV terms or a
+    grid without scale 1; rates the grid refuses are left to it."""
+    from xlspv.portfolio.sensitivity import shared_rates
+
+    t = Terms(0.05)
+    assert shared_rates(t, [t, t], [0.03, 0.05, 0.06, 0.03], [1.0]) == [0.03, 0.06]
+    assert shared_rates(t, [t, Terms(0.05)], [0.03], [1.0]) == []
+    assert shared_rates(t, [t], [0.03], [0.8]) == []
+    assert shared_rates(t, [t], [float("nan"), -2.0, 0.04], [0.8, 1.0]) == [0.04]

@@ -376,6 +376,7 @@ def waterfall_summary_grid(
     threads: int | None = None,
     day_sums: Sequence[np.ndarray] | None = None,
     first_day: int = 0,
+    japan_rows: Sequence[np.ndarray | None] | None = None,
 ) -> list[BatchSummary]:
     """:func:`waterfall_summary` at each of several flat deemed rates, in one pass over the scenarios.
 
@@ -393,6 +394,9 @@ def waterfall_summary_grid(
         Flat deemed rates (decimals above -1), one pass each.
     day_sums : sequence of ndarray, optional
         One accumulator per rate, as :func:`waterfall_summary`'s ``day_sums``.
+    japan_rows : sequence of (ndarray or None), optional
+        One per rate: an array for Japan's per-row payouts at that rate, as
+        :func:`waterfall_summary`'s ``japan_rows``, or ``None``.
 
     Returns
     -------
@@ -411,14 +415,18 @@ def waterfall_summary_grid(
     if not isinstance(terms, Terms) or grid.size == 0:
         raise TermsError("waterfall_summary_grid: give one Terms and one or more flat deemed rates.")
     sums = [None] * grid.size if day_sums is None else list(day_sums)
-    if len(sums) != grid.size:
-        raise SpvInputError(f"day_sums: {len(sums)} accumulators for {grid.size} rates; give one per rate.")
+    rows = [None] * grid.size if japan_rows is None else list(japan_rows)
+    for name, given in (("day_sums", sums), ("japan_rows", rows)):
+        if len(given) != grid.size:
+            raise SpvInputError(
+                f"{name}: {len(given)} arrays for {grid.size} rates; give one per rate (or None)."
+            )
     flows = prepare_batch(values, dates, None)
     n_scen = flows.n_scenarios
     points = []
-    for r, acc in zip(grid.tolist(), sums, strict=True):  # each rate checked as deemed_rates checks it
+    for r, acc, out in zip(grid.tolist(), sums, rows, strict=True):  # each rate checked as deemed_rates is
         conv = _conventions(terms, n_scen, _rates(np.full(n_scen, r), None, n_scen)[0], None)
-        points.append(_Point.of(conv, flows, None, xirr, _day_sums(acc), None))
+        points.append(_Point.of(conv, flows, None, xirr, _day_sums(acc), out))
     _run_points(flows, points, np.empty(0), (bool(xirr), _check_rate(guess)), None, chunk, threads, first_day)
     return [p.summary(xirr, None) for p in points]
 

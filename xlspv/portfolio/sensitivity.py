@@ -13,8 +13,10 @@ them in the rows' order.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +50,7 @@ def sensitivity(
     *,
     progress: Progress | None = None,
     max_cells: int = 1_000_000,
-    known: GridRun | None = None,
+    known: GridRun | Sequence[GridRun] | None = None,
 ) -> Sensitivity:
     """Japan's XIRR, threshold year and receipts over a grid of deemed rates and cash scalings.
 
@@ -67,9 +69,10 @@ def sensitivity(
         SPV x row cells scaled at a time (a memory bound): a grid point with a scale other than 1 runs
         in blocks of SPVs, never one SPV at a time; at scale 1 one summary pass covers every SPV (it
         keeps no array of SPVs x rows).
-    known : GridRun, optional
-        A grid point already computed (the program view's own batch): reused where its terms are the
-        grid point's and the scale is 1, not rerun.
+    known : GridRun or sequence of GridRun, optional
+        Grid points already computed (the program view's own pass, and the rates it ran with it:
+        :func:`shared_rates`): each reused where its terms are the grid point's and the scale is 1,
+        not rerun.
 
     Returns
     -------
@@ -109,12 +112,16 @@ def sensitivity(
     xirr = np.empty((n_grid, n))
     threshold = np.empty((n_grid, n), dtype=np.int64)
     received = np.empty((n_grid, n))
-    first, unique = day_span(days) if known is None else (known.first_day, known.unique)
+    runs = [known] if isinstance(known, GridRun) else list(known or ())
+    first, unique = day_span(days) if not runs else (runs[0].first_day, runs[0].unique)
     program_sums = np.zeros((n_grid, int(unique[-1]) - first + 1))  # by day from the first
     dates64 = to_datetime64(days)
     block = max(1, max_cells // max(width, 1))
-    same = grid.same_as(known.terms) if known is not None else np.zeros(n_r, dtype=bool)
-    reused = [bool(same[g % n_r]) and scale_grid[g // n_r] == 1.0 for g in range(n_grid)]
+    # per rate, the first known run with the grid point's terms (-1: none)
+    source = np.full(n_r, -1)
+    for k, run in reversed(list(enumerate(runs))):
+        source[grid.same_as(run.terms)] = k
+    reused = [source[g % n_r] >= 0 and scale_grid[g // n_r] == 1.0 for g in range(n_grid)]
     # shared terms at scale 1: one pass over the SPVs for every such rate, each chunk's plan made once
     together = [g for g in range(n_grid) if grid.shared and scale_grid[g // n_r] == 1.0 and not reused[g]]
     if together:
@@ -137,9 +144,9 @@ def sensitivity(
         r_j, s_j = g % n_r, g // n_r  # grid point = scale-major, then rate
         scale = float(scale_grid[s_j])
         if reused[g]:
-            assert known is not None
-            xirr[g], threshold[g], received[g] = known.xirr_japan, known.threshold_days, known.japan_received
-            program_sums[g] = known.day_sums
+            run = runs[source[r_j]]
+            xirr[g], threshold[g], received[g] = run.xirr_japan, run.threshold_days, run.japan_received
+            program_sums[g] = run.day_sums
         elif g not in together:
             # scale 1: one summary pass over every SPV; else blocks, each scaled copy bounded
             step = n if scale == 1.0 else block
@@ -189,6 +196,24 @@ def sensitivity(
         program_japan_received=received.reshape(shape).sum(axis=2),
         program_reached=reached,
     )
+
+
+def shared_rates(terms: Terms, spv_terms: Sequence[Terms], rates: Any, scales: Any) -> list[float]:
+    """The flat rates of the grid's scale-1 points that a summary pass over the SPVs at ``terms``
+    (shared by every SPV: ``spv_terms`` all that one object, a flat rate) can run with it in one pass
+    (:func:`xlspv.batch.waterfall_summary_grid`), other than its own; none when the terms are not
+    shared or scale 1 is not on the grid. Each rate as the grid runs it (``terms.with_rate(r)``)."""
+    scale_grid = np.asarray(scales, dtype=np.float64).ravel()
+    if terms.flat_rate is None or not (scale_grid == 1.0).any() or any(t is not terms for t in spv_terms):
+        return []
+    out: list[float] = []
+    for r in np.asarray(rates, dtype=np.float64).ravel().tolist():
+        if not (math.isfinite(r) and r > -1.0):  # refused by the sensitivity itself, in its words
+            continue
+        t = terms.with_rate(r)
+        if t.flat_rate is not None and t != terms and float(t.flat_rate) not in out:
+            out.append(float(t.flat_rate))
+    return out
 
 
 @dataclass(frozen=True)
@@ -244,6 +269,9 @@ class _GridTerms:
         distinct grid terms and given terms found once, then compared at each rate)."""
         if len(spv_terms) != self.codes.size:
             return np.zeros(self.terms.shape[1], dtype=bool)
+        one = spv_terms[0] if len(spv_terms) else None
+        if self.shared and all(t is one for t in spv_terms):  # one Terms for all: one pair
+            return np.array([t == one for t in self.terms[0].tolist()], dtype=bool)
         pairs = {(int(c), id(t)): t for c, t in zip(self.codes.tolist(), spv_terms, strict=True)}
         return np.array(
             [all(self.terms[c, j] == t for (c, _), t in pairs.items()) for j in range(self.terms.shape[1])]
@@ -265,4 +293,4 @@ def day_span(days: np.ndarray) -> tuple[int, np.ndarray]:
     return first, np.flatnonzero(present) + first
 
 
-__all__ = ["GridRun", "add_by_day", "day_span", "default_rates", "sensitivity"]
+__all__ = ["GridRun", "add_by_day", "day_span", "default_rates", "sensitivity", "shared_rates"]
