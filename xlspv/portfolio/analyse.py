@@ -373,6 +373,7 @@ def analyse(
             batch.japan,
             batch.us,
             discount_rate,
+            spv_terms=term_list,
         ),
         declined=None
         if declined is None
@@ -515,13 +516,22 @@ def _spv_table(
             "xirr_partner": xirr["partner"],
             "xirr_project": xirr["project"],
             "multiple_japan": multiple,
-            "deemed_rate": [t.flat_rate if t.flat_rate is not None else np.nan for t in term_list],
+            "deemed_rate": _deemed_rates(term_list),
             "partner_share": partner_share,
             "first_funding": _dates_or_none(first_funding),
             "last_funding": _dates_or_none(last_funding),
             "flags": flag_counts,
         }
     )
+
+
+def _deemed_rates(term_list: Sequence[Terms]) -> np.ndarray:
+    """Each SPV's flat deemed rate, NaN where its rate is a schedule (one look-up when one Terms is
+    shared by every SPV)."""
+    one = term_list[0] if len(term_list) else None
+    if one is not None and all(t is one for t in term_list):
+        return np.full(len(term_list), np.nan if one.flat_rate is None else float(one.flat_rate))
+    return np.array([t.flat_rate if t.flat_rate is not None else np.nan for t in term_list], dtype=np.float64)
 
 
 def _program_summary(

@@ -115,7 +115,6 @@ def sensitivity(
     runs = [known] if isinstance(known, GridRun) else list(known or ())
     first, unique = day_span(days) if not runs else (runs[0].first_day, runs[0].unique)
     program_sums = np.zeros((n_grid, int(unique[-1]) - first + 1))  # by day from the first
-    dates64 = to_datetime64(days)
     block = max(1, max_cells // max(width, 1))
     # per rate, the first known run with the grid point's terms (-1: none)
     source = np.full(n_r, -1)
@@ -124,6 +123,8 @@ def sensitivity(
     reused = [source[g % n_r] >= 0 and scale_grid[g // n_r] == 1.0 for g in range(n_grid)]
     # shared terms at scale 1: one pass over the SPVs for every such rate, each chunk's plan made once
     together = [g for g in range(n_grid) if grid.shared and scale_grid[g // n_r] == 1.0 and not reused[g]]
+    # the dates as the batch takes them, made only when some point runs (the program view's reuse all)
+    dates64 = to_datetime64(days) if not all(reused) else days
     if together:
         summaries = waterfall_summary_grid(
             values,
