@@ -53,14 +53,15 @@ def _case(seed: int, n_scen: int, n_rows: int, *, unsorted: bool, shared_dates: 
     rates=st.lists(st.floats(-0.5, 0.4), min_size=1, max_size=4),
     compounding=st.sampled_from(["annual", "monthly", "continuous", "simple"]),
     day_count=st.sampled_from(["ACT/365F", "ACT/360", "30/360"]),
+    as_ordinals=st.booleans(),
 )
 def test_grid_pass_equals_one_summary_per_rate(
-    seed, n_scen, n_rows, unsorted, shared_dates, threads, chunk, rates, compounding, day_count
+    seed, n_scen, n_rows, unsorted, shared_dates, threads, chunk, rates, compounding, day_count, as_ordinals
 ):
     """Per scenario every figure and XIRR, and each rate's day sums, equal one
     ``waterfall_summary(deemed_rates=np.full(S, rate))`` per rate bit for bit, on one thread and on
     many (64 scenarios and more run the threaded kernel), in any chunks, dates shared or per
-    scenario, in date order or not."""
+    scenario (or per scenario as day ordinals, ``days=``), in date order or not."""
     values, dates = _case(
         seed, n_scen, n_rows, unsorted=unsorted and not shared_dates, shared_dates=shared_dates
     )
@@ -70,9 +71,10 @@ def test_grid_pass_equals_one_summary_per_rate(
     width = int(ordinals.max()) - first + 2
     start = np.random.default_rng(seed).uniform(-5, 5, size=width)  # added into what the arrays hold
     got_sums = [start.copy() for _ in rates]
+    ordinals = as_ordinals and not shared_dates
     grid = waterfall_summary_grid(
         values,
-        dates,
+        None if ordinals else dates,
         terms,
         rates,
         xirr=True,
@@ -80,6 +82,7 @@ def test_grid_pass_equals_one_summary_per_rate(
         first_day=first,
         threads=threads,
         chunk=chunk,
+        days=xlspv.dates.to_ordinals(dates.ravel()).reshape(dates.shape) if ordinals else None,
     )
     assert len(grid) == len(rates)
     for k, rate in enumerate(rates):
@@ -126,6 +129,10 @@ def test_grid_pass_refusals_name_the_argument_and_leave_the_sums_alone():
         waterfall_summary_grid(values, dates, Terms(0.05), [0.03, 0.04], day_sums=sums, first_day=738_000)
     EQ(sums[0], 7.0)
     EQ(sums[1], 7.0)
+    with pytest.raises(SpvInputError, match="not both"):
+        waterfall_summary_grid(values, dates, Terms(0.05), [0.03], days=np.zeros((5, 6), dtype=np.int64))
+    with pytest.raises(SpvInputError, match="days: give int64 day ordinals"):
+        waterfall_summary_grid(values, None, Terms(0.05), [0.03], days=np.zeros((5, 5), dtype=np.int64))
 
 
 def _portfolio(seed: int, n: int, *, own_rate: bool) -> Portfolio:

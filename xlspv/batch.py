@@ -23,7 +23,7 @@ from .batch_setup import _Accrual, _accrual, _Conventions, _conventions, _path_n
 from .cumulative import BLOCK, _rows_parallel, _rows_serial
 from .dates import to_datetime64
 from .errors import SpvInputError, TermsError
-from .inputs import BatchChunk, BatchFlows, prepare_batch
+from .inputs import BatchChunk, BatchFlows, ordinal_batch, prepare_batch
 from .rows import Rows, party_flows
 from .summary_kernel import _summary_parallel, _summary_serial, add_by_day
 from .terms import Terms
@@ -377,6 +377,7 @@ def waterfall_summary_grid(
     day_sums: Sequence[np.ndarray] | None = None,
     first_day: int = 0,
     japan_rows: Sequence[np.ndarray | None] | None = None,
+    days: np.ndarray | None = None,
 ) -> list[BatchSummary]:
     """:func:`waterfall_summary` at each of several flat deemed rates, in one pass over the scenarios.
 
@@ -397,6 +398,10 @@ def waterfall_summary_grid(
     japan_rows : sequence of (ndarray or None), optional
         One per rate: an array for Japan's per-row payouts at that rate, as
         :func:`waterfall_summary`'s ``japan_rows``, or ``None``.
+    days : ndarray of int64, shape (scenarios, rows), optional
+        Instead of ``dates`` (then ``None``): the rows' dates as checked day ordinals (a program's
+        padded schedules, float64 ``values`` of the same shape), copied a chunk at a time rather
+        than converted from dates (:func:`xlspv.inputs.ordinal_batch`).
 
     Returns
     -------
@@ -421,7 +426,9 @@ def waterfall_summary_grid(
             raise SpvInputError(
                 f"{name}: {len(given)} arrays for {grid.size} rates; give one per rate (or None)."
             )
-    flows = prepare_batch(values, dates, None)
+    if days is not None and dates is not None:
+        raise SpvInputError("dates: give the dates or their day ordinals (days=), not both.")
+    flows = prepare_batch(values, dates, None) if days is None else ordinal_batch(values, days)
     n_scen = flows.n_scenarios
     points = []
     for r, acc, out in zip(grid.tolist(), sums, rows, strict=True):  # each rate checked as deemed_rates is

@@ -145,13 +145,14 @@ def _program_pass(
     if more and shared is not None and shared.flat_rate is not None:
         summaries = waterfall_summary_grid(
             values,
-            to_datetime64(days),
+            None,
             shared,
             [float(shared.flat_rate), *more],
             xirr=True,
             day_sums=day_sums,
             first_day=first,
             japan_rows=[japan] + [None] * len(more),
+            days=days,  # the padded days as ordinals: no dates made and converted back per chunk
         )
         summary = summaries[0]
         runs = [
