@@ -213,3 +213,19 @@ def test_shared_rates_are_the_grid_rates_one_pass_can_run():
     assert shared_rates(t, [t, Terms(0.05)], [0.03], [1.0]) == []
     assert shared_rates(t, [t], [0.03], [0.8]) == []
     assert shared_rates(t, [t], [float("nan"), -2.0, 0.04], [0.8, 1.0]) == [0.04]
+
+
+@pytest.mark.parametrize("n_scen", [5, 1024 + 63, 2 * 1024 + 1])
+@pytest.mark.parametrize("shared_dates", [False, True], ids=["own-dates", "shared-dates"])
+def test_batch_xirr_in_blocks_equals_one_call(n_scen, shared_dates):
+    """Batch.xirr searches blocks of scenarios (no short tail block): each party's rates are one
+    ``xirr_many`` call's over the whole batch, bit for bit."""
+    from xlspv.xirr import xirr_many
+
+    values, dates = _case(7, n_scen, 12, unsorted=False, shared_dates=shared_dates)
+    values = np.abs(values)
+    values[:, :3] *= -1.0  # fundings, then distributions: one sign change, a quick search per series
+    batch = xlspv.waterfall_batch(values, dates, Terms(0.05, partner_share=0.25))
+    for party in ("japan", "partner", "project"):
+        flows = batch.party_flows(party)
+        EQ(batch.xirr(party), xirr_many(flows, np.broadcast_to(batch.days, flows.shape)), err_msg=party)

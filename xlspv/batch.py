@@ -29,6 +29,9 @@ from .summary_kernel import _summary_parallel, _summary_serial, add_by_day
 from .terms import Terms
 from .xirr import _check_rate, xirr_many
 
+#: Scenarios whose XIRRs :meth:`Batch.xirr` searches at a time (a bound on its temporaries).
+XIRR_BLOCK = 1024
+
 #: Below this many scenarios, threads cost more than they save.
 PARALLEL_FROM = 64
 
@@ -161,8 +164,25 @@ class Batch:
         return party_flows(party, self.values, self.japan, self.partner_share[:, None])
 
     def xirr(self, party: str, guess: float = 0.1) -> np.ndarray:
-        """XIRR per scenario (NaN where there is none)."""
-        return xirr_many(self.party_flows(party), np.broadcast_to(self.days, self.values.shape), guess)
+        """XIRR per scenario (NaN where there is none).
+
+        In blocks of at least :data:`XIRR_BLOCK` scenarios (or all of them, when fewer): each series'
+        rate is its own search, so the blocks give the bits of one call, while the party's flows and
+        :func:`~xlspv.xirr.xirr_many`'s checks exist for a block at a time, not for the whole batch
+        (on a 10,000 x 480 program, about 40 MB less at the program view's peak)."""
+        n = self.values.shape[0]
+        starts = list(range(0, n, XIRR_BLOCK)) or [0]
+        if len(starts) > 1 and n - starts[-1] < XIRR_BLOCK:  # no short tail: it would run another kernel
+            starts.pop()
+        out = np.empty(n)
+        days = self.days if self.days.ndim == 1 else None
+        for lo, hi in zip(starts, [*starts[1:], n], strict=True):
+            values = self.values[lo:hi]
+            flows = party_flows(party, values, self.japan[lo:hi], self.partner_share[lo:hi, None])
+            out[lo:hi] = xirr_many(
+                flows, np.broadcast_to(self.days[lo:hi] if days is None else days, values.shape), guess
+            )
+        return out
 
 
 def waterfall_batch(
