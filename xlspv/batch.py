@@ -11,21 +11,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ._jit import default_threads, shared_work, thread_count
-from .accrual import AccrualPlan, annual_exponent, check_path_start, growth_row, plan, rate_path
-from .cumulative import BLOCK, _rows_parallel, _rows_serial, growth_rows
-from .dates import to_datetime64, to_ordinals
+from .accrual import check_path_start
+from .batch_setup import SPAN_KEYS as SPAN_KEYS  # (re-exported: the summary's span table)
+from .batch_setup import _Accrual, _accrual, _Conventions, _conventions, _path_name, _rates, _setup
+from .cumulative import BLOCK, _rows_parallel, _rows_serial
+from .dates import to_datetime64
 from .errors import SpvInputError, TermsError
-from .inputs import BatchChunk, BatchFlows, numeric_array, prepare_batch
+from .inputs import BatchChunk, BatchFlows, ordinal_batch, prepare_batch
 from .rows import Rows, party_flows
-from .summary_kernel import _summary_parallel, _summary_serial, add_by_day, plan_keys
+from .summary_kernel import _summary_parallel, _summary_serial, add_by_day
 from .terms import Terms
 from .xirr import _check_rate, xirr_many
+
+#: Scenarios whose XIRRs :meth:`Batch.xirr` searches at a time (a bound on its temporaries).
+XIRR_BLOCK = 1024
 
 #: Below this many scenarios, threads cost more than they save.
 PARALLEL_FROM = 64
@@ -46,198 +51,6 @@ THREADS_MARGIN = 0.8
 #: Scratch a chunk of scenarios may use when per-scenario arrays must be made (values converted,
 #: dates, accrual plans), in bytes.
 CHUNK_BYTES = 32 * 2**20
-
-#: Distinct one-piece spans (year fraction, rate period) a plan row indexes for the summary's growth
-#: (:func:`xlspv.summary_kernel.plan_keys`); spans past these are computed row by row.
-SPAN_KEYS = 16
-
-
-@dataclass(frozen=True)
-class _Conventions:
-    """Per-scenario conventions as arrays (one entry when shared) and the accrual inputs."""
-
-    simple: np.ndarray
-    before: np.ndarray
-    after: np.ndarray
-    partner: np.ndarray
-    day_counts: np.ndarray  # day count per scenario (one when shared)
-    changes: np.ndarray | None  # shared rate-change ordinals, or None
-    annual: np.ndarray | None  # (1 or S, K) annual exponents, or None when growth comes per group
-    terms: list[Terms] | None  # per-scenario terms when they carry their own rate schedules
-
-
-def _conventions(
-    terms: Terms | Sequence[Terms], n_scen: int, rates: np.ndarray | None, rate_dates: np.ndarray | None
-) -> _Conventions:
-    if isinstance(terms, Terms):
-        term_list = [terms]
-    else:
-        term_list = list(terms)
-        if len(term_list) != n_scen:
-            raise TermsError(f"terms: {len(term_list)} terms for {n_scen} scenarios; give one per scenario.")
-        if not all(isinstance(t, Terms) for t in term_list):
-            raise TermsError("terms: give one Terms, or one Terms per scenario.")
-    if any(t.allocation_basis != "cumulative" for t in term_list):
-        raise TermsError("allocation_basis: the batch path computes the cumulative basis only.")
-    compounding = np.array([t.compounding for t in term_list])
-    simple = compounding == "simple"
-    before = np.array([t.japan_share_before for t in term_list])
-    after = np.array([t.japan_share_after for t in term_list])
-    partner = np.array([t.partner_share for t in term_list])
-    day_counts = np.array([t.day_count for t in term_list])
-    if rates is not None:
-        annual = np.empty(rates.shape)
-        for name in np.unique(compounding):
-            rows = slice(None) if compounding.size == 1 else compounding == name
-            annual[rows] = annual_exponent(str(name), rates[rows])
-        return _Conventions(simple, before, after, partner, day_counts, rate_dates, annual, None)
-    if len(term_list) == 1:
-        changes, own = rate_path(term_list[0])
-        annual = annual_exponent(term_list[0].compounding, own)[None, :]
-        return _Conventions(simple, before, after, partner, day_counts, changes, annual, None)
-    if all(t.flat_rate is not None for t in term_list):
-        flat = np.array([t.flat_rate for t in term_list])[:, None]
-        annual = np.empty(flat.shape)
-        for name in np.unique(compounding):
-            rows = compounding == name
-            annual[rows] = annual_exponent(str(name), flat[rows])
-        return _Conventions(simple, before, after, partner, day_counts, None, annual, None)
-    return _Conventions(simple, before, after, partner, day_counts, None, None, term_list)
-
-
-def _rates(deemed_rates: Any, rate_dates: Any, n_values: int) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Per-scenario rates as ``(S, K)`` and the shared change ordinals (``None`` for flat rates)."""
-    if deemed_rates is None:
-        if rate_dates is not None:
-            raise TermsError("rate_dates: give deemed_rates (scenarios x dates) with rate_dates.")
-        return None, None
-    rates = numeric_array(deemed_rates)
-    if rates.dtype.kind not in "iuf":
-        raise TermsError(
-            "deemed_rates: give numbers (decimals such as 0.05), one per scenario or a path each."
-        )
-    rates = rates.astype(np.float64, copy=False)
-    if rates.ndim == 1:
-        rates = rates[:, None]
-        if rate_dates is not None:
-            raise TermsError("rate_dates: with rate dates, give deemed_rates as (scenarios, dates).")
-    if rates.ndim != 2 or rates.size == 0 or not np.isfinite(rates).all() or (rates <= -1.0).any():
-        raise TermsError("deemed_rates: give one finite rate above -100% per scenario (and date).")
-    if n_values > 1 and rates.shape[0] != n_values:
-        raise TermsError(
-            f"deemed_rates: {rates.shape[0]} scenarios of rates for {n_values} scenarios of values; "
-            "give one finite rate above -100% per scenario."
-        )
-    if rate_dates is None:
-        if rates.shape[1] != 1:
-            raise TermsError("deemed_rates: a rate path (scenarios x dates) needs rate_dates.")
-        return rates, None
-    changes = to_ordinals(np.asarray(rate_dates).ravel(), name="rate_dates")
-    if changes.size != rates.shape[1]:
-        raise TermsError(
-            f"rate_dates: {changes.size} dates for {rates.shape[1]} rates a scenario; give one per rate."
-        )
-    if (np.diff(changes) <= 0).any():
-        raise TermsError("rate_dates: the dates must increase; sort them and drop repeats.")
-    return np.ascontiguousarray(rates), changes
-
-
-def _setup(
-    values: Any,
-    dates: Any,
-    terms: Any,
-    deemed_rates: Any,
-    rate_dates: Any,
-) -> tuple[BatchFlows, _Conventions]:
-    n_values = np.shape(values)[0] if np.ndim(values) == 2 else 1
-    rates, changes = _rates(deemed_rates, rate_dates, n_values)
-    flows = prepare_batch(values, dates, None if rates is None or n_values > 1 else rates.shape[0])
-    conv = _conventions(terms, flows.n_scenarios, rates, changes)
-    if conv.changes is not None and flows.shared_days is not None:
-        check_path_start(conv.changes, flows.shared_days, _path_name(deemed_rates))
-    return flows, conv
-
-
-def _path_name(deemed_rates: Any) -> str:
-    return "deemed_rate: the rate schedule" if deemed_rates is None else "rate_dates: the rate path"
-
-
-_NONE_F = np.zeros((1, 1))
-_NONE_I = np.zeros((1, 1), dtype=np.int64)
-_NO_KEYS = np.zeros((0, 1), dtype=np.int64)
-_NO_COUNTS = np.zeros((0, 2), dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class _Accrual:
-    """Kernel inputs for the accrual of one chunk (see :mod:`xlspv.cumulative`)."""
-
-    growth: np.ndarray
-    fractions: np.ndarray
-    period: np.ndarray
-    ends: np.ndarray
-    annual: np.ndarray
-    keys: np.ndarray = field(default_factory=lambda: _NO_KEYS)  # the plan's distinct spans, or none
-    key_f: np.ndarray = field(default_factory=lambda: _NONE_F)
-    key_p: np.ndarray = field(default_factory=lambda: _NONE_I)
-    key_n: np.ndarray = field(default_factory=lambda: _NO_COUNTS)
-
-
-def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any, span_keys: bool = False) -> _Accrual:
-    """Growth rows, or the plan and annual exponents the kernel computes them from, for a chunk
-    (with the plan's distinct spans when ``span_keys``: the summary kernel's growth look-up)."""
-    lo, hi = chunk.lo, chunk.hi
-    if conv.terms is not None:  # per-scenario terms with their own rate schedules: growth per group
-        return _Accrual(_group_growth(chunk, conv.terms[lo:hi]), _NONE_F, _NONE_I, _NONE_I, _NONE_F)
-    if conv.changes is not None and chunk.days.shape[0] > 1:
-        check_path_start(conv.changes, chunk.days[:, 0], _path_name(deemed_rates))
-    day_counts = conv.day_counts if conv.day_counts.size == 1 else conv.day_counts[lo:hi]
-    names = np.unique(day_counts)
-    p = plan(str(names[0]), chunk.days, conv.changes)
-    fractions = p.fractions
-    if names.size > 1:  # per-scenario day counts: the pieces' fractions differ, not their places
-        fractions = np.empty((hi - lo, p.fractions.shape[1]))
-        for name in names:
-            rows = day_counts == name
-            fractions[rows] = plan(
-                str(name), chunk.days if chunk.days.shape[0] == 1 else chunk.days[rows], conv.changes
-            ).fractions
-    assert conv.annual is not None
-    annual = conv.annual if conv.annual.shape[0] == 1 else conv.annual[lo:hi]
-    simple = conv.simple if conv.simple.size == 1 else conv.simple[lo:hi]
-    if p.period.shape[0] == 1 and fractions.shape[0] == 1 and annual.shape[0] == 1:  # all shared
-        growth = np.empty((1, chunk.days.shape[1]))
-        growth_row(fractions[0], p.period[0], p.ends[0], annual[0], bool(simple[0]), growth[0])
-        return _Accrual(growth, _NONE_F, _NONE_I, _NONE_I, _NONE_F)
-    annual = np.ascontiguousarray(annual)
-    if not span_keys or fractions.shape[0] != p.period.shape[0]:  # (per-scenario day counts: per row)
-        return _Accrual(np.empty((0, 1)), fractions, p.period, p.ends, annual)
-    g, n = p.ends.shape
-    keys, key_n = np.empty((g, n), dtype=np.int64), np.empty((g, 2), dtype=np.int64)
-    key_f, key_p = np.empty((g, SPAN_KEYS)), np.empty((g, SPAN_KEYS), dtype=np.int64)
-    plan_keys(fractions, p.period, p.ends, keys, key_f, key_p, key_n)
-    return _Accrual(np.empty((0, 1)), fractions, p.period, p.ends, annual, keys, key_f, key_p, key_n)
-
-
-def _group_growth(chunk: BatchChunk, terms: list[Terms]) -> np.ndarray:
-    """Growth rows of scenarios whose terms carry their own schedules: one plan per group of terms."""
-    n = chunk.days.shape[1]
-    out = np.empty((len(terms), n))
-    groups: dict[Terms, list[int]] = {}
-    for s, t in enumerate(terms):
-        groups.setdefault(t, []).append(s)
-    for t, members in groups.items():
-        idx = np.asarray(members)
-        days = chunk.days if chunk.days.shape[0] == 1 else chunk.days[idx]
-        changes, rates = rate_path(t)
-        if changes is not None:
-            check_path_start(changes, days[:, 0], "deemed_rate: the rate schedule")
-        p: AccrualPlan = plan(t.day_count, days, changes)
-        annual = annual_exponent(t.compounding, rates)[None, :]
-        rows = np.empty((idx.size, n))
-        growth_rows(p.fractions, p.period, p.ends, annual, np.array([t.compounding == "simple"]), rows)
-        out[idx] = rows
-    return out
 
 
 def _chunks(flows: BatchFlows, conv: _Conventions, chunk: int | None) -> list[tuple[int, int]]:
@@ -351,8 +164,25 @@ class Batch:
         return party_flows(party, self.values, self.japan, self.partner_share[:, None])
 
     def xirr(self, party: str, guess: float = 0.1) -> np.ndarray:
-        """XIRR per scenario (NaN where there is none)."""
-        return xirr_many(self.party_flows(party), np.broadcast_to(self.days, self.values.shape), guess)
+        """XIRR per scenario (NaN where there is none).
+
+        In blocks of at least :data:`XIRR_BLOCK` scenarios (or all of them, when fewer): each series'
+        rate is its own search, so the blocks give the bits of one call, while the party's flows and
+        :func:`~xlspv.xirr.xirr_many`'s checks exist for a block at a time, not for the whole batch
+        (on a 10,000 x 480 program, about 40 MB less at the program view's peak)."""
+        n = self.values.shape[0]
+        starts = list(range(0, n, XIRR_BLOCK)) or [0]
+        if len(starts) > 1 and n - starts[-1] < XIRR_BLOCK:  # no short tail: it would run another kernel
+            starts.pop()
+        out = np.empty(n)
+        days = self.days if self.days.ndim == 1 else None
+        for lo, hi in zip(starts, [*starts[1:], n], strict=True):
+            values = self.values[lo:hi]
+            flows = party_flows(party, values, self.japan[lo:hi], self.partner_share[lo:hi, None])
+            out[lo:hi] = xirr_many(
+                flows, np.broadcast_to(self.days[lo:hi] if days is None else days, values.shape), guess
+            )
+        return out
 
 
 def waterfall_batch(
@@ -546,33 +376,169 @@ def waterfall_summary(
     [0.0, 0.0, 54.0]
     """
     flows, conv = _setup(values, dates, terms, deemed_rates, rate_dates)
+    positions = _positions(balance_at, flows.n_rows)
+    point = _Point.of(conv, flows, positions, xirr, _day_sums(day_sums), japan_rows)
+    _run_points(
+        flows, [point], deemed_rates, (bool(xirr), _check_rate(guess)), positions, chunk, threads, first_day
+    )
+    return point.summary(xirr, positions)
+
+
+def waterfall_summary_grid(
+    values: Any,
+    dates: Any,
+    terms: Terms,
+    rates: Any,
+    *,
+    xirr: bool = False,
+    guess: float = 0.1,
+    chunk: int | None = None,
+    threads: int | None = None,
+    day_sums: Sequence[np.ndarray] | None = None,
+    first_day: int = 0,
+    japan_rows: Sequence[np.ndarray | None] | None = None,
+    days: np.ndarray | None = None,
+) -> list[BatchSummary]:
+    """:func:`waterfall_summary` at each of several flat deemed rates, in one pass over the scenarios.
+
+    Equals ``[waterfall_summary(values, dates, terms, deemed_rates=np.full(S, r), xirr=xirr,
+    day_sums=day_sums[k], ...) for k, r in enumerate(rates)]`` to the last bit (S scenarios), but each
+    chunk of scenarios is converted and its accrual plan (and the plan's distinct spans) made once
+    and run at every rate: only the annual exponents depend on the rate. Memory stays bounded (one
+    chunk's plan at a time, plus S figures per rate).
+
+    Parameters
+    ----------
+    values, dates, terms, xirr, guess, chunk, threads, first_day
+        As :func:`waterfall_summary` (one shared Terms; its rate is replaced by each of ``rates``).
+    rates : sequence of float
+        Flat deemed rates (decimals above -1), one pass each.
+    day_sums : sequence of ndarray, optional
+        One accumulator per rate, as :func:`waterfall_summary`'s ``day_sums``.
+    japan_rows : sequence of (ndarray or None), optional
+        One per rate: an array for Japan's per-row payouts at that rate, as
+        :func:`waterfall_summary`'s ``japan_rows``, or ``None``.
+    days : ndarray of int64, shape (scenarios, rows), optional
+        Instead of ``dates`` (then ``None``): the rows' dates as checked day ordinals (a program's
+        padded schedules, float64 ``values`` of the same shape), copied a chunk at a time rather
+        than converted from dates (:func:`xlspv.inputs.ordinal_batch`).
+
+    Returns
+    -------
+    list of BatchSummary
+        One per rate, in order.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> d = [dt.date(2025, 1, 1), dt.date(2026, 1, 1), dt.date(2027, 1, 1)]
+    >>> s = waterfall_summary_grid([[-100, 60, 200]], [d], Terms(0.1), [0.0, 0.1])
+    >>> [x.japan_received.round(6).tolist() for x in s]
+    [[106.0], [120.4]]
+    """
+    grid = np.asarray(rates, dtype=np.float64).ravel()
+    if not isinstance(terms, Terms) or grid.size == 0:
+        raise TermsError("waterfall_summary_grid: give one Terms and one or more flat deemed rates.")
+    sums = [None] * grid.size if day_sums is None else list(day_sums)
+    rows = [None] * grid.size if japan_rows is None else list(japan_rows)
+    for name, given in (("day_sums", sums), ("japan_rows", rows)):
+        if len(given) != grid.size:
+            raise SpvInputError(
+                f"{name}: {len(given)} arrays for {grid.size} rates; give one per rate (or None)."
+            )
+    if days is not None and dates is not None:
+        raise SpvInputError("dates: give the dates or their day ordinals (days=), not both.")
+    flows = prepare_batch(values, dates, None) if days is None else ordinal_batch(values, days)
+    n_scen = flows.n_scenarios
+    points = []
+    for r, acc, out in zip(grid.tolist(), sums, rows, strict=True):  # each rate checked as deemed_rates is
+        conv = _conventions(terms, n_scen, _rates(np.full(n_scen, r), None, n_scen)[0], None)
+        points.append(_Point.of(conv, flows, None, xirr, _day_sums(acc), out))
+    _run_points(flows, points, np.empty(0), (bool(xirr), _check_rate(guess)), None, chunk, threads, first_day)
+    return [p.summary(xirr, None) for p in points]
+
+
+@dataclass(frozen=True)
+class _Point:
+    """One summary pass's conventions and outputs: per-scenario figures, the caller's day sums and
+    Japan's per-row payouts (when asked for)."""
+
+    conv: _Conventions
+    threshold: np.ndarray
+    threshold_days: np.ndarray
+    unrecovered: np.ndarray
+    received: np.ndarray
+    us_received: np.ndarray
+    funded: np.ndarray
+    rate: np.ndarray
+    balance: np.ndarray
+    sums: np.ndarray
+    rows_out: np.ndarray
+
+    @classmethod
+    def of(
+        cls, conv: _Conventions, flows: BatchFlows, positions: Any, xirr: bool, sums: Any, japan_rows: Any
+    ) -> _Point:
+        n_scen, n = flows.n_scenarios, flows.n_rows
+        return cls(
+            conv,
+            np.empty(n_scen, dtype=np.int64),
+            np.empty(n_scen, dtype=np.int64),
+            np.empty(n_scen),
+            np.empty(n_scen),
+            np.empty(n_scen),
+            np.empty(n_scen),
+            np.empty(n_scen if xirr else 0),
+            np.empty((n_scen, 0 if positions is None else positions.size)),
+            sums,
+            _japan_rows(japan_rows, n_scen, n),
+        )
+
+    def summary(self, xirr: bool, positions: np.ndarray | None) -> BatchSummary:
+        return BatchSummary(
+            threshold_row=self.threshold,
+            threshold_days=self.threshold_days,
+            unrecovered=self.unrecovered,
+            japan_received=self.received,
+            us_received=self.us_received,
+            japan_funded=self.funded,
+            xirr_japan=self.rate if xirr else None,
+            balance_at=self.balance if positions is not None else None,
+            positions=positions,
+        )
+
+
+def _run_points(
+    flows: BatchFlows,
+    points: list[_Point],
+    deemed_rates: Any,
+    want: tuple[bool, float],
+    positions: np.ndarray | None,
+    chunk: int | None,
+    threads: int | None,
+    first_day: Any,
+) -> None:
+    """The summary passes of ``points`` (conventions that differ in the rate only), chunk by chunk:
+    each chunk converted and its plan made once, then the kernel run for each point in turn."""
     n_scen, n = flows.n_scenarios, flows.n_rows
-    positions = _positions(balance_at, n)
-    g = _check_rate(guess)
-    threshold = np.empty(n_scen, dtype=np.int64)
-    threshold_days = np.empty(n_scen, dtype=np.int64)
-    unrecovered, received = np.empty(n_scen), np.empty(n_scen)
-    us_received, funded = np.empty(n_scen), np.empty(n_scen)
-    rate = np.empty(n_scen if xirr else 0)
-    balance = np.empty((n_scen, 0 if positions is None else positions.size))
+    conv = points[0].conv
     if flows.values.shape[0] == 1:  # shared values: checked once here, not by the kernel per scenario
         flows.check_values()
     many = _threads(threads, n_scen) > 1
     ranges = _chunks(flows, conv, chunk)
-    sums = _day_sums(day_sums)
-    if sums.size and many:  # threads leave each scenario's flows in a chunk's scratch: bounded too
+    summed = any(p.sums.size for p in points)
+    if summed and many:  # threads leave each scenario's flows in a chunk's scratch: bounded too
         cap = max(PARALLEL_FROM, CHUNK_BYTES // (8 * max(n, 1)))
         ranges = [(a, min(a + cap, hi)) for lo, hi in ranges for a in range(lo, hi, cap)]
     widest = max((hi - lo for lo, hi in ranges), default=0)
-    sides = np.empty((widest if many and sums.size else 0, n))
-    rows_out = _japan_rows(japan_rows, n_scen, n)
-    unsorted_rows = np.empty((widest if rows_out.shape[0] else 0, n))
+    sides = np.empty((widest if many and summed else 0, n))
+    unsorted_rows = np.empty((widest if any(p.rows_out.shape[0] for p in points) else 0, n))
     probe = threads is None and many and n_scen >= PROBE_FROM
     if probe:
         ranges = _probe_ranges(ranges, n_scen)
     run = _summary_parallel if many else _summary_serial
     took = [np.inf, np.inf]  # seconds per scenario of the threaded and the one-thread probes
-    before = sums.copy()  # the caller's sums, put back if the run stops with an error
+    before = [p.sums.copy() for p in points]  # the caller's sums, put back if the run stops with an error
     try:
         with thread_count(threads), shared_work():  # blocks of scenarios to whichever thread is free
             for i, (lo, hi) in enumerate(ranges):
@@ -584,69 +550,88 @@ def waterfall_summary(
                 part = flows.chunk(lo, hi, check=False)  # the kernel checks the values it reads
                 acc = _accrual(part, conv, deemed_rates, span_keys=True)
                 at = _sorted_positions(part, positions)
-                first = _check_span(part, sums, first_day)
-                out = sides[: hi - lo] if run is _summary_parallel else sides[:0]
-                japan_at = rows_out[lo:hi] if part.order is None else unsorted_rows[: hi - lo]
-                k = slice(lo, hi)
-                sub = slice(lo, hi) if conv.simple.size > 1 else slice(None)
-                run(
-                    part.values,
-                    part.days,
-                    acc.growth,
-                    acc.fractions,
-                    acc.period,
-                    acc.ends,
-                    acc.annual,
-                    acc.keys,
-                    acc.key_f,
-                    acc.key_p,
-                    acc.key_n,
-                    conv.simple[sub],
-                    conv.before[sub],
-                    conv.after[sub],
-                    bool(xirr),
-                    g,
-                    at,
-                    threshold[k],
-                    unrecovered[k],
-                    received[k],
-                    us_received[k],
-                    funded[k],
-                    rate[k] if xirr else rate,
-                    balance[k],
-                    sums,
-                    first,
-                    out,
-                    japan_at,
-                )
-                if out.shape[0]:  # the threads' flows, added in scenario order
-                    add_by_day(sums, part.days, first, out)
-                if rows_out.shape[0] and part.order is not None:  # date order back to input order
-                    rows_out[lo:hi] = _unsort(part.order)(japan_at)
-                _input_rows(part, threshold[k], threshold_days[k])
-                if part.values.shape[0] == 1:  # shared values: one sum of their fundings for all
-                    row = part.values[0]
-                    funded[k] = -row[row < 0.0].sum()
+                for p in points:
+                    acc = acc if p is points[0] else _accrual_at(acc, part, p.conv, deemed_rates)
+                    out = sides[: hi - lo] if run is _summary_parallel else sides[:0]
+                    japan_at = p.rows_out[lo:hi] if part.order is None else unsorted_rows[: hi - lo]
+                    first = _check_span(part, p.sums, first_day)
+                    _run_chunk(run, part, acc, p, want, (at, first, out, japan_at))
                 if probe and i < PROBES:
                     took[i % 2] = min(took[i % 2], (time.perf_counter() - started) / (hi - lo))
-        totals = (unrecovered, received, us_received, funded)
-        if not all(np.isfinite(t).all() for t in totals):  # never an inf total (xlspv.compute refuses too)
-            flows.check_values()  # a value that is not finite is named as such; else the totals overflow
-            _check_finite(False)
+        for p in points:
+            totals = (p.unrecovered, p.received, p.us_received, p.funded)
+            if not all(np.isfinite(t).all() for t in totals):  # never an inf total (xlspv.compute refuses)
+                flows.check_values()  # a value that is not finite is named as such; else the totals overflow
+                _check_finite(False)
     except BaseException:
-        sums[:] = before
+        for p, sums in zip(points, before, strict=True):
+            p.sums[:] = sums
         raise
-    return BatchSummary(
-        threshold_row=threshold,
-        threshold_days=threshold_days,
-        unrecovered=unrecovered,
-        japan_received=received,
-        us_received=us_received,
-        japan_funded=funded,
-        xirr_japan=rate if xirr else None,
-        balance_at=balance if positions is not None else None,
-        positions=positions,
+
+
+def _accrual_at(acc: _Accrual, part: BatchChunk, conv: _Conventions, deemed_rates: Any) -> _Accrual:
+    """The chunk's accrual ``acc`` at another rate's conventions ``conv``: the plan and its distinct
+    spans depend on the dates and the day count only, so only the annual exponents change (sliced as
+    :func:`_accrual` slices them); growth rows made before the kernel depend on the rate: made again."""
+    if acc.growth.shape[0] or conv.annual is None:
+        return _accrual(part, conv, deemed_rates, span_keys=True)
+    annual = conv.annual if conv.annual.shape[0] == 1 else conv.annual[part.lo : part.hi]
+    return _Accrual(
+        acc.growth, acc.fractions, acc.period, acc.ends, np.ascontiguousarray(annual), *_keys(acc)
     )
+
+
+def _keys(acc: _Accrual) -> tuple[np.ndarray, ...]:
+    return acc.keys, acc.key_f, acc.key_p, acc.key_n
+
+
+def _run_chunk(
+    run: Any, part: BatchChunk, acc: _Accrual, p: _Point, want: tuple[bool, float], at: Any
+) -> None:
+    """The summary kernel ``run`` over one chunk for one point (its scenarios ``part.lo:part.hi``),
+    then the threads' flows by day, Japan's rows in input order and the threshold rows and dates.
+
+    ``at`` is (date-order positions of ``balance_at``, ``first_day``, the threads' scratch of flows,
+    where Japan's rows go in date order)."""
+    lo, hi = part.lo, part.hi
+    k = slice(lo, hi)
+    sub = slice(lo, hi) if p.conv.simple.size > 1 else slice(None)
+    positions, first, out, japan_at = at
+    run(
+        part.values,
+        part.days,
+        acc.growth,
+        acc.fractions,
+        acc.period,
+        acc.ends,
+        acc.annual,
+        *_keys(acc),
+        p.conv.simple[sub],
+        p.conv.before[sub],
+        p.conv.after[sub],
+        want[0],
+        want[1],
+        positions,
+        p.threshold[k],
+        p.unrecovered[k],
+        p.received[k],
+        p.us_received[k],
+        p.funded[k],
+        p.rate[k] if want[0] else p.rate,
+        p.balance[k],
+        p.sums,
+        first,
+        out,
+        japan_at,
+    )
+    if out.shape[0]:  # the threads' flows, added in scenario order
+        add_by_day(p.sums, part.days, first, out)
+    if p.rows_out.shape[0] and part.order is not None:  # date order back to input order
+        p.rows_out[lo:hi] = _unsort(part.order)(japan_at)
+    _input_rows(part, p.threshold[k], p.threshold_days[k])
+    if part.values.shape[0] == 1:  # shared values: one sum of their fundings for all
+        row = part.values[0]
+        p.funded[k] = -row[row < 0.0].sum()
 
 
 def _day_sums(day_sums: Any) -> np.ndarray:
@@ -730,4 +715,4 @@ def _input_rows(part: BatchChunk, threshold: np.ndarray, threshold_days: np.ndar
         threshold[:] = np.where(hit, original, -1)
 
 
-__all__ = ["Batch", "BatchSummary", "waterfall_batch", "waterfall_summary"]
+__all__ = ["Batch", "BatchSummary", "waterfall_batch", "waterfall_summary", "waterfall_summary_grid"]

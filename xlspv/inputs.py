@@ -162,6 +162,7 @@ class BatchFlows:
     n_scenarios: int
     n_rows: int
     shared_order: np.ndarray | None
+    ordinals: bool = False  # (scenarios, rows) dates given as checked day ordinals (:func:`ordinal_batch`)
 
     @property
     def shared_days(self) -> np.ndarray | None:
@@ -188,7 +189,10 @@ class BatchFlows:
                 return BatchChunk(lo, hi, np.ascontiguousarray(vals[:, order]), days[order][None, :], order)
             return BatchChunk(lo, hi, vals, days[None, :], None)
         raw = self.dates[lo:hi]
-        days = to_ordinals(raw.ravel(), name="dates").reshape(raw.shape)
+        if self.ordinals:  # already ordinals: copied (the kernels take writeable arrays), not converted
+            days = np.array(raw, dtype=np.int64)
+        else:
+            days = to_ordinals(raw.ravel(), name="dates").reshape(raw.shape)
         order = date_order(days)
         if order is None:
             return BatchChunk(lo, hi, vals, days, None)
@@ -216,6 +220,17 @@ def numeric_array(values: Any) -> np.ndarray:
         return np.asarray(values)
     except (TypeError, ValueError):  # ragged nesting
         return np.array([None])
+
+
+def ordinal_batch(values: np.ndarray, days: np.ndarray) -> BatchFlows:
+    """A batch whose dates are day ordinals already checked (``days`` int64 shaped like ``values``,
+    float64 ``(scenarios, rows)``: a program's padded schedules), so a chunk copies its rows of days
+    instead of converting dates; each chunk is put in date order as :meth:`BatchFlows.chunk` does."""
+    ok = isinstance(values, np.ndarray) and values.dtype == np.float64 and values.ndim == 2
+    if not (ok and isinstance(days, np.ndarray) and days.dtype == np.int64 and days.shape == values.shape):
+        raise SpvInputError("days: give int64 day ordinals shaped like the float64 values (scenarios, rows).")
+    check_rows(values.shape[1], days.shape[1])
+    return BatchFlows(values, days, values.shape[0], values.shape[1], None, ordinals=True)
 
 
 def prepare_batch(values: Any, dates: Any, n_scenarios: int | None = None) -> BatchFlows:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._jit import njit
-from ..batch import waterfall_summary
+from ..batch import waterfall_summary, waterfall_summary_grid
 from ..dates import to_date, to_datetime64, years_of
 from ..errors import SpvInputError, TermsError
 from ..progress import Progress, say
@@ -35,7 +35,7 @@ from .odds import RecoveryOdds, check_review
 from .pooled import Pooled, own_terms_error, pooled
 from .readings import compare_readings
 from .results import PortfolioResult, ProgramSummary
-from .sensitivity import GridRun, add_by_day, day_span, default_rates, sensitivity
+from .sensitivity import GridRun, add_by_day, day_span, default_rates, sensitivity, shared_rates
 from .value import program_values
 
 
@@ -44,7 +44,12 @@ def _nan_to_none(values: np.ndarray) -> list[float | None]:
 
 
 def _dates_or_none(days: np.ndarray) -> list[dt.date | None]:
-    return [None if d < 0 else to_date(d) for d in days.tolist()]
+    """Dates of day ordinals, ``None`` where negative (numpy's datetime64 to object conversion makes
+    the ``datetime.date`` objects in one C loop, NaT as ``None``: the dates ``to_date`` gives)."""
+    days = np.asarray(days)
+    out = to_datetime64(np.maximum(days, 1))
+    out[days < 0] = np.datetime64("NaT")
+    return out.astype(object).tolist()  # type: ignore[no-any-return]
 
 
 #: Columns of :func:`_rollup`'s sums, per SPV and per year.
@@ -97,36 +102,82 @@ def _rollup(batch: Batch, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return per_spv, per_year, np.arange(y0, y0 + per_year.shape[0])
 
 
-#: SPV x row cells of the US's payouts made at a time from Japan's (:func:`_program_batch`).
+#: SPV x row cells of the US's payouts made at a time from Japan's (:func:`_program_pass`).
 BLOCK_CELLS = 250_000
 
 
 def _program_batch(
     values: np.ndarray, days: np.ndarray, term_list: Sequence[Terms], day_sums: np.ndarray, first_day: int
 ) -> tuple[Batch, np.ndarray]:
+    """The program view's pass alone (:func:`_program_pass` with no grid rates): the batch and each
+    SPV's XIRR of Japan's flows, Japan's flows by day added to ``day_sums`` from ``first_day``."""
+    batch, xirr, _ = _program_pass(values, days, term_list, [day_sums], (first_day, np.empty(0, np.int64)))
+    return batch, xirr
+
+
+def _program_pass(
+    values: np.ndarray,
+    days: np.ndarray,
+    term_list: Sequence[Terms],
+    day_sums: list[np.ndarray],
+    at: tuple[int, np.ndarray],
+    more: Sequence[float] = (),
+) -> tuple[Batch, np.ndarray, list[GridRun]]:
     """Every SPV's waterfall (``values``, ``days``: :attr:`Portfolio.padded`) in one summary pass, and
-    each SPV's XIRR of Japan's flows; Japan's flows summed by day are added to ``day_sums`` (from
-    ``first_day``) in the same pass.
+    each SPV's XIRR of Japan's flows; Japan's flows summed by day are added to ``day_sums[0]`` (from
+    ``at[0]``, the first day; ``at[1]`` the days held) in the same pass.
 
     The program view reads the payouts, the threshold and the unrecovered balance: the summary
     (:func:`~xlspv.batch.waterfall_summary`) writes Japan's payouts per row into one array
     (``japan_rows``) and makes none of the batch's other per-row arrays (the interest, balance and
     tier here are zero columns); the US's are the rest of each distribution, as the batch makes them.
     One Terms shared by every SPV (none has its own term columns) is passed as one, so nothing is
-    made per scenario from it.
+    made per scenario from it. With ``more`` (flat rates of the sensitivity grid:
+    :func:`~xlspv.portfolio.sensitivity.shared_rates`, shared terms only) the same pass runs them too
+    (:func:`~xlspv.batch.waterfall_summary_grid`: each chunk's plan made once for all), their day
+    sums into ``day_sums[1:]``, returned as grid points for the sensitivity to reuse (the program
+    view's own figures are the same bits either way: the same kernel on the same plan and rate).
     """
     n, width = values.shape
     shared = term_list[0] if all(t is term_list[0] for t in term_list) else None
     japan = np.empty((n, width))
-    summary = waterfall_summary(
-        values,
-        to_datetime64(days),
-        list(term_list) if shared is None else shared,
-        xirr=True,
-        day_sums=day_sums,
-        first_day=first_day,
-        japan_rows=japan,
-    )
+    first, unique = at
+    if more and shared is not None and shared.flat_rate is not None:
+        summaries = waterfall_summary_grid(
+            values,
+            None,
+            shared,
+            [float(shared.flat_rate), *more],
+            xirr=True,
+            day_sums=day_sums,
+            first_day=first,
+            japan_rows=[japan] + [None] * len(more),
+            days=days,  # the padded days as ordinals: no dates made and converted back per chunk
+        )
+        summary = summaries[0]
+        runs = [
+            GridRun(
+                [shared.with_rate(r)] * n,
+                np.asarray(s.xirr_japan),  # (asked for: xirr=True)
+                s.threshold_days,
+                s.japan_received,
+                sums,
+                first,
+                unique,
+            )
+            for r, s, sums in zip(more, summaries[1:], day_sums[1:], strict=True)
+        ]
+    else:
+        summary = waterfall_summary(
+            values,
+            to_datetime64(days),
+            list(term_list) if shared is None else shared,
+            xirr=True,
+            day_sums=day_sums[0],
+            first_day=first,
+            japan_rows=japan,
+        )
+        runs = []
     assert summary.xirr_japan is not None
     partner = np.array([t.partner_share for t in ([shared] * n if shared else term_list)], dtype=np.float64)
     us = np.empty((n, width))
@@ -145,7 +196,7 @@ def _program_batch(
         unrecovered=summary.unrecovered,
         partner_share=partner,
     )
-    return batch, summary.xirr_japan
+    return batch, summary.xirr_japan, runs
 
 
 def analyse(
@@ -205,7 +256,7 @@ def analyse(
     -----
     :func:`~xlspv.batch.waterfall_summary` computes every SPV (scenarios = SPVs, dates per SPV, terms
     per SPV, short schedules padded with zero values on their first date: see :attr:`Portfolio.padded`),
-    keeping Japan's payouts per row and no other per-row output (:func:`_program_batch`). One compiled
+    keeping Japan's payouts per row and no other per-row output (:func:`_program_pass`). One compiled
     pass (:func:`_rollup`) then sums the batch's rows per SPV and per calendar year; the per-SPV XIRRs
     come from :func:`~xlspv.xirr.xirr_many`.
 
@@ -251,8 +302,11 @@ def analyse(
         f"checked {n:,} SPVs and {portfolio.flow_values.size:,} flow rows (longest schedule {width:,} rows)",
     )
     first, unique = day_span(days)
-    day_sums = np.zeros(int(unique[-1]) - first + 1)  # Japan's program flows by date
-    batch, japan_xirr = _program_batch(values, days, term_list, day_sums, first)
+    grid = () if rates is not None and not len(rates) else (default_rates(base) if rates is None else rates)
+    more = [] if is_pooled or not len(grid) else shared_rates(base, term_list, grid, scales)
+    sums = [np.zeros(int(unique[-1]) - first + 1) for _ in range(1 + len(more))]  # Japan's flows by date
+    day_sums = sums[0]
+    batch, japan_xirr, runs = _program_pass(values, days, term_list, sums, (first, unique), more)
     say(progress, f"computed {n:,} waterfalls in one batch ({n:,} x {width:,})")
     pooled_result = (
         pooled(portfolio, base) if is_pooled or (readings and not own_terms_error(portfolio)) else None
@@ -272,11 +326,20 @@ def analyse(
     xirr = _party_xirrs(batch, japan_xirr)
     say(progress, f"computed the XIRRs of {n:,} SPVs")
     known = (
-        None
+        []
         if is_pooled
-        else GridRun(
-            term_list, xirr["japan"], batch.threshold_days, batch.japan.sum(axis=1), day_sums, first, unique
-        )
+        else [
+            GridRun(
+                term_list,
+                xirr["japan"],
+                batch.threshold_days,
+                batch.japan.sum(axis=1),
+                day_sums,
+                first,
+                unique,
+            ),
+            *runs,
+        ]
     )
     flags = find_flags(portfolio, funded, batch.threshold_days, recovery_odds)
     spv_rows = _spv_table(portfolio, term_list, batch, days, per_spv, xirr, flag_counts(flags, n))
@@ -311,6 +374,7 @@ def analyse(
             batch.japan,
             batch.us,
             discount_rate,
+            spv_terms=term_list,
         ),
         declined=None
         if declined is None
@@ -339,9 +403,8 @@ def analyse(
                 "is one of its columns)."
             )
         result = dataclasses.replace(result, readings=compare_readings(result, progress))
-    if rates is None or len(rates):
-        grid = default_rates(base) if rates is None else rates
-        sens = sensitivity(portfolio, base, grid, scales, progress=progress, known=known)
+    if len(grid):
+        sens = sensitivity(portfolio, base, grid, scales, progress=progress, known=known or None)
         result = dataclasses.replace(result, sensitivity=sens)
     return result
 
@@ -454,13 +517,22 @@ def _spv_table(
             "xirr_partner": xirr["partner"],
             "xirr_project": xirr["project"],
             "multiple_japan": multiple,
-            "deemed_rate": [t.flat_rate if t.flat_rate is not None else np.nan for t in term_list],
+            "deemed_rate": _deemed_rates(term_list),
             "partner_share": partner_share,
             "first_funding": _dates_or_none(first_funding),
             "last_funding": _dates_or_none(last_funding),
             "flags": flag_counts,
         }
     )
+
+
+def _deemed_rates(term_list: Sequence[Terms]) -> np.ndarray:
+    """Each SPV's flat deemed rate, NaN where its rate is a schedule (one look-up when one Terms is
+    shared by every SPV)."""
+    one = term_list[0] if len(term_list) else None
+    if one is not None and all(t is one for t in term_list):
+        return np.full(len(term_list), np.nan if one.flat_rate is None else float(one.flat_rate))
+    return np.array([t.flat_rate if t.flat_rate is not None else np.nan for t in term_list], dtype=np.float64)
 
 
 def _program_summary(
@@ -475,7 +547,9 @@ def _program_summary(
     total = lambda column: float(spvs[column].to_numpy().sum())  # noqa: E731
     thr = batch.threshold_days
     reached = thr >= 0
-    program_xirr = xirr_many(day_sums[None, :], unique[None, :])[0]
+    # the days as one shared row: the kernel signature the sensitivity's program XIRRs load too (a 2-D
+    # days array would be broadcast read-only, a second signature to load on the first call)
+    program_xirr = xirr_many(day_sums[None, :], unique)[0]
     return ProgramSummary(
         spvs=len(spvs),
         flow_rows=int(portfolio.flow_values.size),

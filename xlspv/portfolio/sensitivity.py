@@ -1,22 +1,27 @@
 """Japan's XIRR, threshold year and receipts over a grid of deemed rates and cash scalings.
 
-Each grid point is one summary pass (:func:`xlspv.waterfall_summary`, scenarios = SPVs) through the
+Each grid point is a summary pass (:func:`xlspv.waterfall_summary`, scenarios = SPVs) through the
 batch's rule: per SPV Japan's XIRR, threshold and receipts, and Japan's flows summed by day for the
 program's XIRR (``day_sums``), with no array of SPVs x rows made (a scaled grid point scales its values
-in blocks of SPVs). The figures are those of the full batch (:func:`xlspv.waterfall_batch`) to the bit,
-except Japan's receipts of an SPV whose rows are not in date order: the summary adds them in date
-order, which may differ in the last bits from adding them in the rows' order.
+in blocks of SPVs). The scale-1 points of terms shared by every SPV run together in one pass
+(:func:`xlspv.batch.waterfall_summary_grid`: each chunk of SPVs converted and its accrual plan made
+once for all their rates; the same bits as one pass per point). The figures are those of the full
+batch (:func:`xlspv.waterfall_batch`) to the bit, except Japan's receipts of an SPV whose rows are
+not in date order: the summary adds them in date order, which may differ in the last bits from adding
+them in the rows' order.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .._jit import njit
-from ..batch import waterfall_summary
+from ..batch import waterfall_summary, waterfall_summary_grid
 from ..dates import to_datetime64, years_of
 from ..errors import SpvInputError, TermsError
 from ..progress import Progress, say
@@ -45,7 +50,7 @@ def sensitivity(
     *,
     progress: Progress | None = None,
     max_cells: int = 1_000_000,
-    known: GridRun | None = None,
+    known: GridRun | Sequence[GridRun] | None = None,
 ) -> Sensitivity:
     """Japan's XIRR, threshold year and receipts over a grid of deemed rates and cash scalings.
 
@@ -64,9 +69,10 @@ def sensitivity(
         SPV x row cells scaled at a time (a memory bound): a grid point with a scale other than 1 runs
         in blocks of SPVs, never one SPV at a time; at scale 1 one summary pass covers every SPV (it
         keeps no array of SPVs x rows).
-    known : GridRun, optional
-        A grid point already computed (the program view's own batch): reused where its terms are the
-        grid point's and the scale is 1, not rerun.
+    known : GridRun or sequence of GridRun, optional
+        Grid points already computed (the program view's own pass, and the rates it ran with it:
+        :func:`shared_rates`): each reused where its terms are the grid point's and the scale is 1,
+        not rerun.
 
     Returns
     -------
@@ -106,17 +112,43 @@ def sensitivity(
     xirr = np.empty((n_grid, n))
     threshold = np.empty((n_grid, n), dtype=np.int64)
     received = np.empty((n_grid, n))
-    first, unique = day_span(days) if known is None else (known.first_day, known.unique)
+    runs = [known] if isinstance(known, GridRun) else list(known or ())
+    first, unique = day_span(days) if not runs else (runs[0].first_day, runs[0].unique)
     program_sums = np.zeros((n_grid, int(unique[-1]) - first + 1))  # by day from the first
-    dates64 = to_datetime64(days)
     block = max(1, max_cells // max(width, 1))
+    # per rate, the first known run with the grid point's terms (-1: none)
+    source = np.full(n_r, -1)
+    for k, run in reversed(list(enumerate(runs))):
+        source[grid.same_as(run.terms)] = k
+    reused = [source[g % n_r] >= 0 and scale_grid[g // n_r] == 1.0 for g in range(n_grid)]
+    # shared terms at scale 1: one pass over the SPVs for every such rate, each chunk's plan made once
+    together = [g for g in range(n_grid) if grid.shared and scale_grid[g // n_r] == 1.0 and not reused[g]]
+    # the dates as the batch takes them, made only when some point runs (the program view's reuse all)
+    dates64 = to_datetime64(days) if not all(reused) else days
+    if together:
+        summaries = waterfall_summary_grid(
+            values,
+            dates64,
+            grid.terms[0, together[0] % n_r],
+            [float(grid.terms[0, g % n_r].flat_rate) for g in together],
+            xirr=True,
+            day_sums=[program_sums[g] for g in together],
+            first_day=first,
+        )
+        for g, summary in zip(together, summaries, strict=True):
+            xirr[g], threshold[g], received[g] = (
+                summary.xirr_japan,
+                summary.threshold_days,
+                summary.japan_received,
+            )
     for g in range(n_grid):
         r_j, s_j = g % n_r, g // n_r  # grid point = scale-major, then rate
         scale = float(scale_grid[s_j])
-        if known is not None and scale == 1.0 and grid.same_as(r_j, known.terms):
-            xirr[g], threshold[g], received[g] = known.xirr_japan, known.threshold_days, known.japan_received
-            program_sums[g] = known.day_sums
-        else:
+        if reused[g]:
+            run = runs[source[r_j]]
+            xirr[g], threshold[g], received[g] = run.xirr_japan, run.threshold_days, run.japan_received
+            program_sums[g] = run.day_sums
+        elif g not in together:
             # scale 1: one summary pass over every SPV; else blocks, each scaled copy bounded
             step = n if scale == 1.0 else block
             for lo in range(0, n, step):
@@ -167,6 +199,24 @@ def sensitivity(
     )
 
 
+def shared_rates(terms: Terms, spv_terms: Sequence[Terms], rates: Any, scales: Any) -> list[float]:
+    """The flat rates of the grid's scale-1 points that a summary pass over the SPVs at ``terms``
+    (shared by every SPV: ``spv_terms`` all that one object, a flat rate) can run with it in one pass
+    (:func:`xlspv.batch.waterfall_summary_grid`), other than its own; none when the terms are not
+    shared or scale 1 is not on the grid. Each rate as the grid runs it (``terms.with_rate(r)``)."""
+    scale_grid = np.asarray(scales, dtype=np.float64).ravel()
+    if terms.flat_rate is None or not (scale_grid == 1.0).any() or any(t is not terms for t in spv_terms):
+        return []
+    out: list[float] = []
+    for r in np.asarray(rates, dtype=np.float64).ravel().tolist():
+        if not (math.isfinite(r) and r > -1.0):  # refused by the sensitivity itself, in its words
+            continue
+        t = terms.with_rate(r)
+        if t.flat_rate is not None and t != terms and float(t.flat_rate) not in out:
+            out.append(float(t.flat_rate))
+    return out
+
+
 @dataclass(frozen=True)
 class GridRun:
     """One grid point the program view has already computed (its own batch), to be reused, not rerun.
@@ -215,12 +265,18 @@ class _GridTerms:
             return t, np.full(hi - lo, float(t.flat_rate))
         return self.terms[self.codes[lo:hi], j].tolist(), None
 
-    def same_as(self, j: int, spv_terms: Sequence[Terms]) -> bool:
-        """Whether grid rate ``j`` gives every SPV exactly the terms ``spv_terms``."""
+    def same_as(self, spv_terms: Sequence[Terms]) -> np.ndarray:
+        """Per grid rate, whether it gives every SPV exactly the terms ``spv_terms`` (the pairs of
+        distinct grid terms and given terms found once, then compared at each rate)."""
         if len(spv_terms) != self.codes.size:
-            return False
+            return np.zeros(self.terms.shape[1], dtype=bool)
+        one = spv_terms[0] if len(spv_terms) else None
+        if self.shared and all(t is one for t in spv_terms):  # one Terms for all: one pair
+            return np.array([t == one for t in self.terms[0].tolist()], dtype=bool)
         pairs = {(int(c), id(t)): t for c, t in zip(self.codes.tolist(), spv_terms, strict=True)}
-        return all(self.terms[c, j] == t for (c, _), t in pairs.items())
+        return np.array(
+            [all(self.terms[c, j] == t for (c, _), t in pairs.items()) for j in range(self.terms.shape[1])]
+        )
 
 
 @njit(cache=True, nogil=True)
@@ -238,4 +294,4 @@ def day_span(days: np.ndarray) -> tuple[int, np.ndarray]:
     return first, np.flatnonzero(present) + first
 
 
-__all__ = ["GridRun", "add_by_day", "day_span", "default_rates", "sensitivity"]
+__all__ = ["GridRun", "add_by_day", "day_span", "default_rates", "sensitivity", "shared_rates"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .._jit import njit
-from ..dates import to_date
+from ..dates import to_date, to_datetime64
 from ..daycount import year_fraction
 from ..terms import Terms
 from ..value import VALUE_FIGURES, check_discount_rate, default_discount_rate
@@ -37,12 +38,15 @@ def program_values(
     japan: np.ndarray,
     us: np.ndarray,
     discount_rate: float | None = None,
+    *,
+    spv_terms: Sequence[Terms] | None = None,
 ) -> ProgramValues:
     """Present values of every SPV and of the program, from the payouts of each flow row.
 
     ``japan`` and ``us`` are the payouts under the reading computed (cumulative or pooled), per flow
     row in input order, or shaped like :attr:`Portfolio.padded` (the batch's layout, read in place);
-    the counterfactual uses each SPV's ``japan_share_before``.
+    the counterfactual uses each SPV's ``japan_share_before``. ``spv_terms``: each SPV's terms when the
+    caller has them (``portfolio.terms_for(terms)``, not made again).
 
     Notes
     -----
@@ -56,7 +60,14 @@ def program_values(
         if discount_rate is None
         else check_discount_rate(discount_rate, "--discount-rate")
     )
-    share = np.array([t.japan_share_before for t in portfolio.terms_for(terms)])
+    spv_terms = portfolio.terms_for(terms) if spv_terms is None else spv_terms
+    one = spv_terms[0] if len(spv_terms) else None
+    if one is not None and all(
+        t is one for t in spv_terms
+    ):  # one Terms for every SPV: its share, no Python per SPV
+        share = np.full(len(spv_terms), float(one.japan_share_before))
+    else:
+        share = np.array([t.japan_share_before for t in spv_terms], dtype=np.float64)
     values, days, spv = portfolio.flow_values, portfolio.flow_days, portfolio.flow_spv
     n = len(portfolio)
     funding = values < 0.0
@@ -68,6 +79,13 @@ def program_values(
     start = np.where(start == big, first_day, start)
     program_start = int(days[funding].min()) if funding.any() else int(days.min())
     japan_flat, us_flat = np.ascontiguousarray(japan).ravel(), np.ascontiguousarray(us).ravel()
+    # the program's discount factor depends on the row's day only: one per day spanned, looked up per
+    # row (the same year fraction and exp of the same day, so the same bits; a few thousand days
+    # instead of every row)
+    lo_day = int(days.min())
+    by_day = _discount(
+        year_fraction(terms.day_count, np.array(program_start), np.arange(lo_day, days.max() + 1)), rate
+    )
     per_spv, whole = np.zeros((n, 5)), np.zeros(5)
     for lo in range(0, values.size, _ROWS):  # rows in order, a block at a time: bounded temporaries
         rows = slice(lo, min(values.size, lo + _ROWS))
@@ -82,13 +100,14 @@ def program_values(
             g,
             share,
             _discount(year_fraction(terms.day_count, start[g], d), rate),
-            _discount(year_fraction(terms.day_count, np.array(program_start), d), rate),
+            by_day[d - lo_day],
             per_spv,
             whole,
         )
-    table = pd.DataFrame({"id": portfolio.ids, "start": [to_date(int(d)) for d in start]})
-    for name, column in _figures(per_spv).items():
-        table[name] = column
+    # the dates (datetime.date objects) from numpy's datetime64 conversion, one C loop
+    table = pd.DataFrame(  # built at once: a column set at a time costs pandas a block each
+        {"id": portfolio.ids, "start": to_datetime64(start).astype(object).tolist(), **_figures(per_spv)}
+    )
     return ProgramValues(
         discount_rate=rate,
         rate_from="deemed rate" if discount_rate is None else "--discount-rate",
