@@ -65,20 +65,31 @@ def _rollup_kernel(values, japan, us, partner_share, days, year_of_day, lo, n_ye
     per_year = np.zeros((n_years, 5))
     for s in range(n_spv):
         share = partner_share[s]
+        # the SPV's sums in locals (a chain of additions through memory waits on each store): the same
+        # additions in the same order as into per_spv from zero
+        funded = distributed = jp = usd = 0.0
         for r in range(n_rows):
             y = year_of_day[days[s, r] - lo]
             v = values[s, r]
+            j = japan[s, r]
+            u = us[s, r]
             if v < 0.0:
-                per_spv[s, _FUNDED] -= v
+                funded -= v
                 per_year[y, _FUNDED] -= v
             elif v > 0.0:
-                per_spv[s, _DISTRIBUTED] += v
+                distributed += v
                 per_year[y, _DISTRIBUTED] += v
-            per_spv[s, _JAPAN] += japan[s, r]
-            per_year[y, _JAPAN] += japan[s, r]
-            per_spv[s, _US] += us[s, r]
-            per_year[y, _US] += us[s, r]
-            per_year[y, _PARTNER] += share * japan[s, r]
+            jp += j
+            per_year[y, _JAPAN] += j
+            usd += u
+            per_year[y, _US] += u
+            per_year[y, _PARTNER] += share * j
+        per_spv[s, _FUNDED], per_spv[s, _DISTRIBUTED], per_spv[s, _JAPAN], per_spv[s, _US] = (
+            funded,
+            distributed,
+            jp,
+            usd,
+        )
     per_spv[:, _PARTNER] = partner_share * per_spv[:, _JAPAN]
     return per_spv, per_year
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._jit import njit
 from ..dates import to_date, to_datetime64
-from ..daycount import year_fraction
+from ..daycount import canonical_day_count, year_fraction
 from ..terms import Terms
 from ..value import VALUE_FIGURES, check_discount_rate, default_discount_rate
 from .model import Portfolio
@@ -70,14 +70,10 @@ def program_values(
         share = np.array([t.japan_share_before for t in spv_terms], dtype=np.float64)
     values, days, spv = portfolio.flow_values, portfolio.flow_days, portfolio.flow_spv
     n = len(portfolio)
-    funding = values < 0.0
-    big = np.iinfo(np.int64).max
-    start = np.full(n, big, dtype=np.int64)
-    np.minimum.at(start, spv[funding], days[funding])
-    first_day = np.full(n, big, dtype=np.int64)
-    np.minimum.at(first_day, spv, days)
-    start = np.where(start == big, first_day, start)
-    program_start = int(days[funding].min()) if funding.any() else int(days.min())
+    start, first_day = _starts(values, days, spv, n)
+    funded = start[start < _NEVER]
+    program_start = int(funded.min()) if funded.size else int(days.min())
+    start = np.where(start == _NEVER, first_day, start)
     japan_flat, us_flat = np.ascontiguousarray(japan).ravel(), np.ascontiguousarray(us).ravel()
     # the program's discount factor depends on the row's day only: one per day spanned, looked up per
     # row (the same year fraction and exp of the same day, so the same bits; a few thousand days
@@ -87,11 +83,42 @@ def program_values(
         year_fraction(terms.day_count, np.array(program_start), np.arange(lo_day, days.max() + 1)), rate
     )
     per_spv, whole = np.zeros((n, 5)), np.zeros(5)
-    for lo in range(0, values.size, _ROWS):  # rows in order, a block at a time: bounded temporaries
+    padded = np.ndim(japan) == 2
+    if canonical_day_count(terms.day_count) in SPAN_ONLY and values.size:
+        # each SPV's discount factor depends on the days since its start only: one per span, looked up
+        # per row in the pass (the same year fraction and exp of the same span, so the same bits; no
+        # array of every row's factor); the spans run from each SPV's first day less its start to at
+        # most the last day less the earliest start
+        lo_span = int((first_day - start).min())
+        spans = np.arange(lo_span, int(days.max()) - int(start.min()) + 1)
+        by_span = _discount(year_fraction(terms.day_count, np.array(0), spans), rate)
+        at = portfolio.padded_at if padded else np.arange(values.size)
+        _value_sums(
+            values,
+            japan_flat,
+            us_flat,
+            at,
+            spv,
+            share,
+            days,
+            start,
+            True,
+            lo_span,
+            by_span,
+            lo_day,
+            by_day,
+            per_spv,
+            whole,
+        )
+        rows_left = 0
+    else:
+        rows_left = values.size
+    for lo in range(0, rows_left, _ROWS):  # rows in order, a block at a time: bounded temporaries
         rows = slice(lo, min(values.size, lo + _ROWS))
         d, g = days[rows], spv[rows]
         # each row's place in the payouts (the padded layout, or per flow row)
-        at = portfolio.padded_at[rows] if np.ndim(japan) == 2 else np.arange(lo, rows.stop)
+        at = portfolio.padded_at[rows] if padded else np.arange(lo, rows.stop)
+        factor = _discount(year_fraction(terms.day_count, start[g], d), rate)  # one per row
         _value_sums(
             values[rows],
             japan_flat,
@@ -99,8 +126,13 @@ def program_values(
             at,
             g,
             share,
-            _discount(year_fraction(terms.day_count, start[g], d), rate),
-            by_day[d - lo_day],
+            d,
+            start,
+            False,
+            0,
+            factor,
+            lo_day,
+            by_day,
             per_spv,
             whole,
         )
@@ -116,6 +148,26 @@ def program_values(
     )
 
 
+#: The first funding day of an SPV that never funds (after every day).
+_NEVER = np.iinfo(np.int64).max
+
+
+@njit(cache=True, nogil=True)
+def _starts(values, days, spv, n):  # type: ignore[no-untyped-def]
+    """Each of the ``n`` SPVs' first funding day (``_NEVER`` if none) and first day, in one pass over
+    the flow rows."""
+    start = np.full(n, _NEVER, dtype=np.int64)
+    first = np.full(n, _NEVER, dtype=np.int64)
+    for i in range(values.size):
+        g = spv[i]
+        d = days[i]
+        if d < first[g]:
+            first[g] = d
+        if values[i] < 0.0 and d < start[g]:
+            start[g] = d
+    return start, first
+
+
 def _discount(t: np.ndarray, rate: float) -> np.ndarray:
     """``1 / (1 + rate) ** t`` as :func:`xlspv.value.group_values` computes it (``exp(-t log1p(rate))``:
     ``t * -x`` is ``-t * x`` bit for bit), in place in ``t`` (a new array: no temporaries of the rows)."""
@@ -127,37 +179,82 @@ def _discount(t: np.ndarray, rate: float) -> np.ndarray:
 _JAPAN, _FUNDED, _US, _JAPAN_NO_SWITCH, _US_NO_SWITCH = range(5)
 
 
+#: Day counts whose year fraction depends on the days between the dates only (not on the dates), so
+#: a factor per span serves every SPV (tests/test_value.py checks it of each).
+SPAN_ONLY = frozenset({"ACT/365F", "ACT/360"})
+
 #: Flow rows discounted at a time (the discount factors of a block exist at once, not of every row).
 _ROWS = 1 << 20
 
 
 @njit(cache=True, nogil=True)
-def _value_sums(values, japan, us, at, spv, share, factor, program_factor, per_spv, whole):  # type: ignore[no-untyped-def]  # noqa: E501
+def _value_sums(
+    values,
+    japan,
+    us,
+    at,
+    spv,
+    share,
+    days,
+    start,
+    by_span,
+    lo_span,
+    factor,
+    lo_day,
+    program_factor,
+    per_spv,
+    whole,
+):  # type: ignore[no-untyped-def]  # noqa: E501
     """One pass over flow rows in input order, added to the discounted sums per SPV ``per_spv``
     (columns ``_JAPAN`` ... ``_US_NO_SWITCH``) and for the program ``whole`` (the same, then Japan's
     counterfactual at each row's SPV's before-share), each product and each addition as
-    :func:`xlspv.value.group_values` makes them (so blocks of rows added in order give its bits)."""
+    :func:`xlspv.value.group_values` makes them (so blocks of rows added in order give its bits).
+
+    Each row's factor is ``factor[days - start[spv] - lo_span]`` (one per span of days from the SPV's
+    start) with ``by_span``, else ``factor[i]`` (one per row); the program's is
+    ``program_factor[days - lo_day]``."""
+    # the sums in locals, not in memory (a chain of additions through memory waits on each store):
+    # the program's for the whole pass, an SPV's while its rows run (each written back when its run
+    # ends), the same additions in the same order
+    w0, w1, w2, w3, w4 = whole[0], whole[1], whole[2], whole[3], whole[4]
+    cur = -1
+    a0 = a1 = a2 = a3 = a4 = 0.0
     for i in range(values.size):
         v = values[i]
         g = spv[i]
-        f = factor[i]
-        p = program_factor[i]
+        if g != cur:
+            if cur >= 0:
+                per_spv[cur, 0], per_spv[cur, 1], per_spv[cur, 2] = a0, a1, a2
+                per_spv[cur, 3], per_spv[cur, 4] = a3, a4
+            cur = g
+            a0, a1, a2, a3, a4 = per_spv[g, 0], per_spv[g, 1], per_spv[g, 2], per_spv[g, 3], per_spv[g, 4]
+        f = factor[days[i] - start[g] - lo_span] if by_span else factor[i]
+        p = program_factor[days[i] - lo_day]
         j = japan[at[i]]
         u = us[at[i]]
         funded = -v if v < 0.0 else 0.0
         distributed = v if v > 0.0 else 0.0
         before = share[g]
-        per_spv[g, _JAPAN] += j * f
-        per_spv[g, _FUNDED] += funded * f
-        per_spv[g, _US] += u * f
-        per_spv[g, _JAPAN_NO_SWITCH] += before * distributed * f
-        per_spv[g, _US_NO_SWITCH] += (1.0 - before) * distributed * f
+        a0 += j * f  # _JAPAN ... _US_NO_SWITCH
+        a1 += funded * f
+        a2 += u * f
+        a3 += before * distributed * f
+        a4 += (1.0 - before) * distributed * f
         scaled = v * before if v > 0.0 else v  # Japan's counterfactual part of the row
-        whole[_JAPAN] += j * p
-        whole[_FUNDED] += funded * p
-        whole[_US] += u * p
-        whole[_JAPAN_NO_SWITCH] += 1.0 * distributed * p  # every distribution (a before-share of 1)
-        whole[_US_NO_SWITCH] += 1.0 * (scaled if scaled > 0.0 else 0.0) * p
+        w0 += j * p
+        w1 += funded * p
+        w2 += u * p
+        w3 += 1.0 * distributed * p  # every distribution (a before-share of 1)
+        w4 += 1.0 * (scaled if scaled > 0.0 else 0.0) * p
+    if cur >= 0:
+        per_spv[cur, 0], per_spv[cur, 1], per_spv[cur, 2], per_spv[cur, 3], per_spv[cur, 4] = (
+            a0,
+            a1,
+            a2,
+            a3,
+            a4,
+        )
+    whole[0], whole[1], whole[2], whole[3], whole[4] = w0, w1, w2, w3, w4
 
 
 def _figures(sums: np.ndarray) -> dict[str, np.ndarray]:
