@@ -216,14 +216,36 @@ def find_flags(
         rows += probability_rows(
             portfolio, odds.probability, odds.standard_error, odds.level, scenarios=odds.scenarios
         )
-    table = pd.DataFrame(rows, columns=["kind", "spv_index", "date", "amount", "source", "reason"])
-    table["spv_id"] = [spvs[i].id if i >= 0 else "" for i in table["spv_index"]]
-    table["spv_name"] = [spvs[i].name if i >= 0 else "(program)" for i in table["spv_index"]]
-    table["_kind"] = [FLAG_KINDS.index(k) for k in table["kind"]]
-    table = (
-        table.sort_values(["_kind", "spv_index"], kind="stable").drop(columns="_kind").reset_index(drop=True)
+    rank = {kind: k for k, kind in enumerate(FLAG_KINDS)}
+    rows.sort(key=lambda row: (rank[row[0]], row[1]))  # by kind, then SPV (stable: source order within)
+    return _flag_table(rows, spvs)
+
+
+#: The Flags table's columns, in order.
+FLAG_COLUMNS = ("kind", "spv_id", "spv_name", "date", "amount", "source", "reason", "spv_index")
+
+
+def _flag_table(rows: list[tuple[Any, ...]], spvs: tuple[Any, ...]) -> pd.DataFrame:
+    """The Flags table of sorted ``(kind, spv_index, date, amount, source, reason)`` rows, made at once
+    (pandas adds a block per column set one at a time)."""
+    if not rows:  # the types pandas gives the empty columns when set one at a time (as they always were)
+        table = pd.DataFrame(rows, columns=["kind", "spv_index", "date", "amount", "source", "reason"])
+        table["spv_id"] = []
+        table["spv_name"] = []
+        return table[list(FLAG_COLUMNS)]
+    kind, index, date, amount, source, reason = (list(column) for column in zip(*rows, strict=True))
+    return pd.DataFrame(
+        {
+            "kind": kind,
+            "spv_id": [spvs[i].id if i >= 0 else "" for i in index],
+            "spv_name": [spvs[i].name if i >= 0 else "(program)" for i in index],
+            "date": date,
+            "amount": amount,
+            "source": source,
+            "reason": reason,
+            "spv_index": index,
+        }
     )
-    return table[["kind", "spv_id", "spv_name", "date", "amount", "source", "reason", "spv_index"]]
 
 
 def _annual_cap_rows(portfolio: Portfolio, funding: np.ndarray) -> list[tuple[Any, ...]]:
@@ -367,9 +389,8 @@ def probability_rows(
 
 def flag_counts(flags: pd.DataFrame, n: int) -> np.ndarray:
     """How many flags each of the ``n`` SPVs has (program-wide flags, ``spv_index`` -1, count for none)."""
-    if not len(flags):
-        return np.zeros(n, dtype=np.int64)
-    return flags["spv_index"].value_counts().reindex(range(n), fill_value=0).to_numpy()
+    index = flags["spv_index"].to_numpy(dtype=np.int64)
+    return np.bincount(index[index >= 0], minlength=n)
 
 
 __all__ = ["FLAG_KINDS", "cap_status", "find_flags", "flag_counts", "probability_rows", "review_dates"]
