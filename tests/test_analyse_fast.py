@@ -102,3 +102,38 @@ def test_the_other_day_counts_depend_on_the_dates():
         b = year_fraction(name, np.array(D(2025, 4, 1).toordinal()), np.array(D(2025, 5, 2).toordinal()))
         assert D(2025, 3, 3) - D(2025, 1, 31) == D(2025, 5, 2) - D(2025, 4, 1)
         assert a != b, name
+
+
+def test_flags_are_listed_by_kind_then_spv_then_source_row():
+    """B (SPV 0) funds 10 and 20 days after its notice (rows 3 and 1 of the flows, listed in that
+    order: the later funding first), A (SPV 1) 5 days after and in a sector the MOU does not name; the
+    45-day rule flags all three fundings. The Flags table lists the notices first (B's in source row
+    order, then A's), then the sector flag; each SPV counts its own."""
+    notice = D(2025, 6, 1)
+    spvs = [
+        {"id": "B", "name": "b", "sector": "energy", "notice_date": notice, "committed": 30},
+        {"id": "A", "name": "a", "sector": "bakeries", "notice_date": notice, "committed": 10},
+    ]
+    flows = {
+        "spv_id": ["B", "A", "B", "A", "B"],
+        "date": [D(2025, 6, 21), D(2025, 6, 6), D(2025, 6, 11), D(2027, 1, 1), D(2027, 1, 1)],
+        "value": [-20.0, -10.0, -10.0, 15.0, 40.0],
+    }
+    result = analyse(Portfolio.from_tables(spvs, flows), Terms(0.05), rates=())
+    assert result.flags[["kind", "spv_id", "date", "amount"]].values.tolist() == [
+        ["notice", "B", D(2025, 6, 21), 20.0],
+        ["notice", "B", D(2025, 6, 11), 10.0],
+        ["notice", "A", D(2025, 6, 6), 10.0],
+        ["sector", "A", None, 10.0],
+    ]
+    assert result.spvs["flags"].tolist() == [2, 2]
+    assert result.flags["spv_name"].tolist() == ["b", "b", "a", "a"]
+
+
+def test_a_program_without_flags_has_an_empty_flags_table_and_no_counts():
+    spvs = [{"id": "A", "name": "a", "sector": "energy", "notice_date": D(2025, 1, 1), "committed": 10}]
+    flows = {"spv_id": ["A", "A"], "date": [D(2025, 3, 1), D(2027, 1, 1)], "value": [-10.0, 15.0]}
+    result = analyse(Portfolio.from_tables(spvs, flows), Terms(0.05), rates=())
+    assert list(result.flags.columns) == ["kind", "spv_id", "spv_name", "date", "amount", "source", "reason"]
+    assert len(result.flags) == 0
+    assert result.spvs["flags"].tolist() == [0]
