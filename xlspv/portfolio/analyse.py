@@ -36,7 +36,7 @@ from .pooled import Pooled, own_terms_error, pooled
 from .readings import compare_readings
 from .results import PortfolioResult, ProgramSummary
 from .sensitivity import GridRun, add_by_day, day_span, default_rates, sensitivity, shared_rates
-from .value import program_values
+from .value import NEVER, funding_days, program_values
 
 
 def _nan_to_none(values: np.ndarray) -> list[float | None]:
@@ -94,9 +94,9 @@ def _rollup_kernel(values, japan, us, partner_share, days, year_of_day, lo, n_ye
     return per_spv, per_year
 
 
-def _rollup(batch: Batch, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-SPV and per-year sums of the batch (see :func:`_rollup_kernel`), and the years they cover."""
-    lo, hi = int(days.min()), int(days.max())
+def _rollup(batch: Batch, days: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-SPV and per-year sums of the batch (see :func:`_rollup_kernel`), and the years they cover
+    (``lo`` and ``hi``: the first and last of ``days``)."""
     calendar = years_of(np.arange(lo, hi + 1, dtype=np.int64))
     y0 = int(calendar[0])
     year_of_day = (calendar - y0).astype(np.int64)
@@ -326,7 +326,7 @@ def analyse(
         assert pooled_result is not None
         batch = _pooled_batch(portfolio, batch, pooled_result)
         say(progress, "computed the pooled reading: one deemed balance for the program")
-    per_spv, per_year, calendar_years = _rollup(batch, days)
+    per_spv, per_year, calendar_years = _rollup(batch, days, first, int(unique[-1]))
     funded = per_spv[:, _FUNDED]
     if is_pooled:  # the pooled payouts replaced the batch's: Japan's flows and their sums from them
         japan_flows = batch.party_flows("japan")  # minus fundings plus payouts, per SPV and row
@@ -377,7 +377,7 @@ def analyse(
         sectors=_sectors(spv_rows),
         flags=flags.drop(columns="spv_index"),
         cap=cap_status(portfolio, funded),
-        program=_program_summary(portfolio, spv_rows, batch, days, day_sums[unique - first], unique),
+        program=_program_summary(portfolio, spv_rows, batch, day_sums[unique - first], unique),
         pooled=pooled_result,
         values=program_values(
             portfolio,
@@ -479,14 +479,8 @@ def _party_xirrs(batch: Batch, japan: np.ndarray) -> dict[str, np.ndarray]:
 
 def _funding_dates(portfolio: Portfolio) -> tuple[np.ndarray, np.ndarray]:
     """Each SPV's first and last funding day (ordinals; -1 for an SPV that never funds)."""
-    funding = np.flatnonzero(portfolio.flow_values < 0.0)  # a few rows per SPV, not every flow
-    spv, days = portfolio.flow_spv[funding], portfolio.flow_days[funding]
-    never = np.iinfo(np.int64).max
-    first = np.full(len(portfolio.spvs), never, dtype=np.int64)
-    last = np.full(len(portfolio.spvs), -1, dtype=np.int64)
-    np.minimum.at(first, spv, days)
-    np.maximum.at(last, spv, days)
-    return np.where(first == never, -1, first), last
+    first, last, _ = funding_days(portfolio)
+    return np.where(first == NEVER, -1, first), last
 
 
 def _spv_table(
@@ -550,7 +544,6 @@ def _program_summary(
     portfolio: Portfolio,
     spvs: pd.DataFrame,
     batch: Batch,
-    days: np.ndarray,
     day_sums: np.ndarray,
     unique: np.ndarray,
 ) -> ProgramSummary:
@@ -574,12 +567,13 @@ def _program_summary(
         reached=int(reached.sum()),
         threshold_date=to_date(int(thr.max())) if reached.all() else None,
         xirr_japan=None if math.isnan(program_xirr) else float(program_xirr),
-        first_date=to_date(int(days.min())),
-        last_date=to_date(int(days.max())),
+        first_date=to_date(int(unique[0])),  # the distinct days, sorted
+        last_date=to_date(int(unique[-1])),
     )
 
 
 def _sectors(spvs: pd.DataFrame) -> pd.DataFrame:
+    """Sums per sector: the sectors the MOU names first (in its order), then the others as they come."""
     codes, names = pd.factorize(spvs["sector"], sort=False)
     order = np.argsort(
         [NAMED_SECTORS.index(s) if s in NAMED_SECTORS else len(NAMED_SECTORS) for s in names], kind="stable"
@@ -588,21 +582,20 @@ def _sectors(spvs: pd.DataFrame) -> pd.DataFrame:
     total = lambda col: np.bincount(codes, weights=spvs[col].to_numpy(), minlength=k)  # noqa: E731
     committed = total("committed")
     all_committed = committed.sum()
-    table = pd.DataFrame(
-        {
-            "sector": list(names),
-            "named": [s in NAMED_SECTORS for s in names],
-            "spvs": np.bincount(codes, minlength=k),
-            "committed": committed,
-            "funded": total("funded"),
-            "distributed": total("distributed"),
-            "japan_received": total("japan_received"),
-            "us_received": total("us_received"),
-            "unrecovered": total("unrecovered"),
-            "share_committed": committed / all_committed if all_committed > 0 else np.zeros(k),
-        }
-    )
-    return table.iloc[order].reset_index(drop=True)
+    columns = {
+        "sector": np.asarray(names, dtype=object),
+        "named": np.array([s in NAMED_SECTORS for s in names]),
+        "spvs": np.bincount(codes, minlength=k),
+        "committed": committed,
+        "funded": total("funded"),
+        "distributed": total("distributed"),
+        "japan_received": total("japan_received"),
+        "us_received": total("us_received"),
+        "unrecovered": total("unrecovered"),
+        "share_committed": committed / all_committed if all_committed > 0 else np.zeros(k),
+    }
+    # in order before the table is made (one table, not a second one taken from it)
+    return pd.DataFrame({name: column[order] for name, column in columns.items()})
 
 
 __all__ = ["analyse"]

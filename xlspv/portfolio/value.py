@@ -70,10 +70,10 @@ def program_values(
         share = np.array([t.japan_share_before for t in spv_terms], dtype=np.float64)
     values, days, spv = portfolio.flow_values, portfolio.flow_days, portfolio.flow_spv
     n = len(portfolio)
-    start, first_day = _starts(values, days, spv, n)
-    funded = start[start < _NEVER]
+    start, _, first_day = funding_days(portfolio)
+    funded = start[start < NEVER]
     program_start = int(funded.min()) if funded.size else int(days.min())
-    start = np.where(start == _NEVER, first_day, start)
+    start = np.where(start == NEVER, first_day, start)
     japan_flat, us_flat = np.ascontiguousarray(japan).ravel(), np.ascontiguousarray(us).ravel()
     # the program's discount factor depends on the row's day only: one per day spanned, looked up per
     # row (the same year fraction and exp of the same day, so the same bits; a few thousand days
@@ -149,23 +149,31 @@ def program_values(
 
 
 #: The first funding day of an SPV that never funds (after every day).
-_NEVER = np.iinfo(np.int64).max
+NEVER = np.iinfo(np.int64).max
+
+
+def funding_days(portfolio: Portfolio) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each SPV's first and last funding day and its first day (ordinals; :data:`NEVER` and -1 for an
+    SPV that never funds), in one compiled pass over the flow rows."""
+    return _funding_days(portfolio.flow_values, portfolio.flow_days, portfolio.flow_spv, len(portfolio))
 
 
 @njit(cache=True, nogil=True)
-def _starts(values, days, spv, n):  # type: ignore[no-untyped-def]
-    """Each of the ``n`` SPVs' first funding day (``_NEVER`` if none) and first day, in one pass over
-    the flow rows."""
-    start = np.full(n, _NEVER, dtype=np.int64)
-    first = np.full(n, _NEVER, dtype=np.int64)
+def _funding_days(values, days, spv, n):  # type: ignore[no-untyped-def]
+    first_funding = np.full(n, NEVER, dtype=np.int64)
+    last_funding = np.full(n, -1, dtype=np.int64)
+    first = np.full(n, NEVER, dtype=np.int64)
     for i in range(values.size):
         g = spv[i]
         d = days[i]
         if d < first[g]:
             first[g] = d
-        if values[i] < 0.0 and d < start[g]:
-            start[g] = d
-    return start, first
+        if values[i] < 0.0:
+            if d < first_funding[g]:
+                first_funding[g] = d
+            if d > last_funding[g]:
+                last_funding[g] = d
+    return first_funding, last_funding, first
 
 
 def _discount(t: np.ndarray, rate: float) -> np.ndarray:
