@@ -29,7 +29,7 @@ from ..waterfall import Batch
 from ..xirr import xirr_many
 from .agreement import NAMED_SECTORS
 from .declined import declined_funding
-from .flags import cap_status, find_flags, flag_counts
+from .flags import cap_status, find_flags, flag_counts, funding_rows
 from .model import Portfolio, default_terms
 from .odds import RecoveryOdds, check_review
 from .pooled import Pooled, own_terms_error, pooled
@@ -352,8 +352,10 @@ def analyse(
             *runs,
         ]
     )
-    flags = find_flags(portfolio, funded, batch.threshold_days, recovery_odds)
-    spv_rows = _spv_table(portfolio, term_list, batch, days, per_spv, xirr, flag_counts(flags, n))
+    fundings = funding_rows(portfolio)  # the flags' and the cap status's
+    flags = find_flags(portfolio, funded, batch.threshold_days, recovery_odds, fundings)
+    funding = funding_days(portfolio)  # first and last funding, first day: the SPV table's and the values'
+    spv_rows = _spv_table(portfolio, term_list, batch, days, per_spv, xirr, flag_counts(flags, n), funding)
     if recovery_odds is not None:
         spv_rows["recovered_20y"] = recovery_odds.probability
         spv_rows["recovered_20y_se"] = recovery_odds.standard_error
@@ -376,7 +378,7 @@ def analyse(
         years=years,
         sectors=_sectors(spv_rows),
         flags=flags.drop(columns="spv_index"),
-        cap=cap_status(portfolio, funded),
+        cap=cap_status(portfolio, funded, fundings),
         program=_program_summary(portfolio, spv_rows, batch, day_sums[unique - first], unique),
         pooled=pooled_result,
         values=program_values(
@@ -386,6 +388,7 @@ def analyse(
             batch.us,
             discount_rate,
             spv_terms=term_list,
+            funding=funding,
         ),
         declined=None
         if declined is None
@@ -477,12 +480,6 @@ def _party_xirrs(batch: Batch, japan: np.ndarray) -> dict[str, np.ndarray]:
     return xirr
 
 
-def _funding_dates(portfolio: Portfolio) -> tuple[np.ndarray, np.ndarray]:
-    """Each SPV's first and last funding day (ordinals; -1 for an SPV that never funds)."""
-    first, last, _ = funding_days(portfolio)
-    return np.where(first == NEVER, -1, first), last
-
-
 def _spv_table(
     portfolio: Portfolio,
     term_list: Sequence[Terms],
@@ -491,13 +488,15 @@ def _spv_table(
     per_spv: np.ndarray,
     xirr: Mapping[str, np.ndarray],
     flag_counts: np.ndarray,
+    funding: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> pd.DataFrame:
-    """One row per SPV: the batch's sums (:func:`_rollup`), the XIRRs, threshold and funding dates."""
+    """One row per SPV: the batch's sums (:func:`_rollup`), the XIRRs, threshold and funding dates
+    (``funding``: :func:`~.value.funding_days`; -1 where an SPV never funds)."""
     funded, japan = per_spv[:, _FUNDED], per_spv[:, _JAPAN]
     partner_share = batch.partner_share
     thr = batch.threshold_days
     reached = thr >= 0
-    first_funding, last_funding = _funding_dates(portfolio)
+    first_funding, last_funding = np.where(funding[0] == NEVER, -1, funding[0]), funding[1]
     with np.errstate(divide="ignore", invalid="ignore"):
         multiple = np.where(funded > 0.0, japan / funded, np.nan)
     spvs = portfolio.spvs

@@ -34,6 +34,13 @@ def _notice_gaps(portfolio: Portfolio, funding: np.ndarray) -> np.ndarray:
     )
 
 
+def funding_rows(portfolio: Portfolio) -> tuple[np.ndarray, np.ndarray]:
+    """The funding rows (a few per SPV, not every flow) and each one's days after notice by the program's
+    rule: what :func:`cap_status` and :func:`find_flags` both read."""
+    funding = np.flatnonzero(portfolio.flow_values < 0.0)
+    return funding, _notice_gaps(portfolio, funding)
+
+
 def _late_notices(portfolio: Portfolio) -> np.ndarray:
     """SPVs noticed too late for any funding to meet both the notice rule and the deadline."""
     program = portfolio.program
@@ -43,13 +50,17 @@ def _late_notices(portfolio: Portfolio) -> np.ndarray:
     return days_after_notice(program, portfolio.notice_days, deadline) < program.notice_days
 
 
-def cap_status(portfolio: Portfolio, funded: np.ndarray) -> CapStatus:
+def cap_status(
+    portfolio: Portfolio, funded: np.ndarray, fundings: tuple[np.ndarray, np.ndarray] | None = None
+) -> CapStatus:
+    """Commitments against the cap, fundings against the deadline and notice, by year (``fundings``:
+    :func:`funding_rows`, when the caller has them)."""
     deadline = _deadline(portfolio)
     min_notice = portfolio.program.notice_days
     values, days = portfolio.flow_values, portfolio.flow_days
-    funding = np.flatnonzero(values < 0.0)  # the funding rows: a few per SPV, not every flow
+    funding, gap = funding_rows(portfolio) if fundings is None else fundings
     after = funding[days[funding] > deadline]
-    short = _notice_gaps(portfolio, funding) < min_notice
+    short = gap < min_notice
     committed = portfolio.committed
     notice_years = years_of(portfolio.notice_days)
     fund_years = years_of(days[funding])
@@ -113,12 +124,14 @@ def find_flags(
     funded: np.ndarray,
     recovery_days: np.ndarray | None = None,
     odds: RecoveryOdds | None = None,
+    fundings: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Every flag: kind, SPV, date, amount, source row and reason (vectorised detection).
 
     ``recovery_days`` is each SPV's threshold date (ordinal, -1 where not reached), for the program's
     recovery review (Korea: 20 years from the first funding); ``odds`` the probabilities of recovery
-    within that period (:func:`probability_rows`).
+    within that period (:func:`probability_rows`); ``fundings`` the funding rows and their notice gaps
+    (:func:`funding_rows`), when the caller has them.
     """
     unit = portfolio.unit
     spvs = portfolio.spvs
@@ -142,9 +155,8 @@ def find_flags(
                 f"cap ({portfolio.cap:,.1f} {unit}) by {total - portfolio.cap:,.1f} {unit}.",
             )
         )
-    funding = np.flatnonzero(values < 0.0)  # the funding rows: a few per SPV, not every flow
+    funding, gap = funding_rows(portfolio) if fundings is None else fundings
     rows += _annual_cap_rows(portfolio, funding)
-    gap = _notice_gaps(portfolio, funding)
     for j, after_notice in zip(
         funding[gap < min_notice].tolist(), gap[gap < min_notice].tolist(), strict=True
     ):
@@ -393,4 +405,12 @@ def flag_counts(flags: pd.DataFrame, n: int) -> np.ndarray:
     return np.bincount(index[index >= 0], minlength=n)
 
 
-__all__ = ["FLAG_KINDS", "cap_status", "find_flags", "flag_counts", "probability_rows", "review_dates"]
+__all__ = [
+    "FLAG_KINDS",
+    "cap_status",
+    "find_flags",
+    "flag_counts",
+    "funding_rows",
+    "probability_rows",
+    "review_dates",
+]

@@ -40,13 +40,15 @@ def program_values(
     discount_rate: float | None = None,
     *,
     spv_terms: Sequence[Terms] | None = None,
+    funding: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> ProgramValues:
     """Present values of every SPV and of the program, from the payouts of each flow row.
 
     ``japan`` and ``us`` are the payouts under the reading computed (cumulative or pooled), per flow
     row in input order, or shaped like :attr:`Portfolio.padded` (the batch's layout, read in place);
     the counterfactual uses each SPV's ``japan_share_before``. ``spv_terms``: each SPV's terms when the
-    caller has them (``portfolio.terms_for(terms)``, not made again).
+    caller has them (``portfolio.terms_for(terms)``, not made again); ``funding`` likewise
+    (:func:`funding_days`).
 
     Notes
     -----
@@ -70,7 +72,7 @@ def program_values(
         share = np.array([t.japan_share_before for t in spv_terms], dtype=np.float64)
     values, days, spv = portfolio.flow_values, portfolio.flow_days, portfolio.flow_spv
     n = len(portfolio)
-    start, _, first_day = funding_days(portfolio)
+    start, _, first_day = funding_days(portfolio) if funding is None else funding
     funded = start[start < NEVER]
     program_start = int(funded.min()) if funded.size else int(days.min())
     start = np.where(start == NEVER, first_day, start)
