@@ -107,6 +107,8 @@ def _write(path: Path, flows: list[tuple]) -> Path:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(flows=xlsx_rows)
+# a day before 1900 in a date cell: calamine reads its serial (-212) as the time 00:00 (found by this test)
+@example(flows=[("A", dt.date(1899, 6, 1), 0.0)])
 def test_the_calamine_path_and_the_openpyxl_path_agree(tmp_path_factory, flows) -> None:
     path = _write(tmp_path_factory.mktemp("xlsx") / "p.xlsx", flows)
     fast = _outcome(lambda: load_portfolio(path))

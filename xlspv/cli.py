@@ -57,30 +57,18 @@ def main() -> None:
 def console() -> None:
     """The ``xlspv`` console script: :func:`main`, then the process ends without Python's teardown.
 
-    After a large run, the interpreter's own teardown (freeing every module's objects, numba's
-    compiled code included, which the operating system reclaims at exit anyway) takes about 0.35 s:
-    measured after ``xlspv portfolio`` on 10,000 SPVs, against 0.03 s without it. By the time
-    :func:`main` returns, every file the command wrote is complete and closed (written atomically)
-    and its threads have ended, so the script runs Python's exit handlers (openpyxl's removes its
-    temporary files), flushes its output and leaves with the same exit status. Output that cannot be
-    written (a full disk behind a redirection) is one line and status 2. Code that calls :func:`main`
-    in-process (tests, scripts) is not affected; any other exception :func:`main` does not handle
-    ends the process as usual, with its traceback.
+    Python's teardown after a large run frees every module's objects, which the system reclaims at
+    exit anyway (0.35 s after ``xlspv portfolio`` on 10,000 SPVs). When :func:`main` returns, every
+    file it wrote is closed and its threads have ended, so the script runs the exit handlers
+    (openpyxl's removes its temporary files), flushes and leaves with the same status; output that
+    cannot be written is one line and status 2. Calling :func:`main` in-process is not affected.
 
-    The script also lets numba's OpenMP threads sleep as soon as a parallel loop ends
-    (``OMP_WAIT_POLICY=PASSIVE``, unless set already): a command alternates short parallel loops with
-    work on one thread beside other threads (pandas' parser, the package writer), and threads that
-    keep spinning for the next loop take the other core from them (measured on the 10,000-SPV
-    program: 0.2-0.4 s of CPU time less per run, and 0.05-0.7 s less wall time on a loaded machine).
-
-    And it asks numpy not to mark its large arrays for transparent huge pages (as
-    ``NUMPY_MADVISE_HUGEPAGE=0`` would; a value set in the environment is obeyed): on a kernel whose
-    huge-page setting is ``defrag=madvise`` (a common default) each first touch of such an array may
-    stop to compact memory, and a command fills its large arrays once and streams through them. On the
-    10,000-SPV program: 0.3-0.5 s of system time less per run and about 0.5 s less wall time.
+    The command runs with :func:`xlspv._jit.command_settings` (OpenMP threads that sleep, numpy's
+    arrays without the huge-page advice), unless the environment says otherwise.
     """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when OpenMP starts: at the first loop
-    _no_huge_pages()
+    from ._jit import command_settings
+
+    command_settings()
     try:
         main()
         status: Any = 0
@@ -111,23 +99,6 @@ def _output_failed(exc: OSError) -> int:
     with contextlib.suppress(OSError):
         print(f"xlspv: error: cannot write the output: {_one_line(exc)}", file=sys.stderr)
     return 2
-
-
-def _no_huge_pages() -> None:
-    """numpy's large arrays without the transparent-huge-page advice, unless the environment says.
-
-    numpy reads ``NUMPY_MADVISE_HUGEPAGE`` only when it is imported, which the package has already
-    done, so this calls the switch numpy's import calls with that variable (``0`` off, else on). Where
-    a numpy version has no such switch nothing changes.
-    """
-    if "NUMPY_MADVISE_HUGEPAGE" in os.environ:
-        return
-    import numpy as np
-
-    core = getattr(np, "_core", None) or getattr(np, "core", None)  # numpy 2, numpy 1
-    switch = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
-    if switch is not None:
-        switch(False)
 
 
 # --- shared options -------------------------------------------------------------------------------

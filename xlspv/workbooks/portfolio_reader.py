@@ -110,11 +110,14 @@ def _openpyxl_tells_more(exc: SpvInputError) -> bool:
     """Whether openpyxl's reading may say more than calamine's about this error.
 
     calamine reads an error cell (``#N/A``) and a formula saved without its result as blank, so a
-    message about a blank cell or row may be about either; and a damaged package gets the same
-    parser's words from every command (openpyxl's, as the single-SPV reader reads it). Bad input only.
+    message about a blank cell or row may be about either; it reads a date cell holding a serial
+    below 0 (a day before 1900, which Excel itself cannot show) as the time 00:00, where openpyxl
+    reads the date and the date rule names it as out of Excel's range; and a damaged package gets
+    the same parser's words from every command (openpyxl's, as the single-SPV reader reads it).
+    Bad input only.
     """
     text = str(exc)
-    return "blank" in text or "cannot be read as an .xlsx workbook" in text
+    return "blank" in text or "datetime.time(" in text or "cannot be read as an .xlsx workbook" in text
 
 
 def _load_xlsx_openpyxl(path: Path) -> Portfolio:
