@@ -209,10 +209,58 @@ def test_shared_rates_are_the_grid_rates_one_pass_can_run():
     from xlspv.portfolio.sensitivity import shared_rates
 
     t = Terms(0.05)
-    assert shared_rates(t, [t, t], [0.03, 0.05, 0.06, 0.03], [1.0]) == [0.03, 0.06]
+    assert shared_rates(t, [t, t], [0.03, 0.05, 0.06, 0.03], [1.0]) == [Terms(0.03), Terms(0.06)]
     assert shared_rates(t, [t, Terms(0.05)], [0.03], [1.0]) == []
     assert shared_rates(t, [t], [0.03], [0.8]) == []
-    assert shared_rates(t, [t], [float("nan"), -2.0, 0.04], [0.8, 1.0]) == [0.04]
+    assert shared_rates(t, [t], [float("nan"), -2.0, 0.04], [0.8, 1.0]) == [Terms(0.04)]
+    # a guarantee fee is added once, as the grid adds it (review: it was added twice)
+    fee = Terms(0.05, guarantee_fee=0.01)
+    assert [float(x.flat_rate) for x in shared_rates(fee, [fee], [0.03, 0.04], [1.0])] == [0.04, 0.05]
+
+
+@pytest.mark.parametrize("rates", [["5%"], [[0.03, 0.05]], [], ["0.05"], [None]])
+def test_grid_rates_that_are_not_a_list_of_numbers_are_refused_in_one_line(rates):
+    # review: ["5%"] gave numpy's ValueError traceback; a nested list was flattened
+    with pytest.raises(TermsError, match="a list of flat deemed rates"):
+        waterfall_summary_grid([[-100.0, 60.0]], [["2025-01-01", "2026-01-01"]], Terms(0.05), rates)
+
+
+def test_the_sensitivity_with_a_guarantee_fee_equals_the_grid_alone():
+    """Review: with a fee, the program view's pass tagged its grid points with the fee added twice, so
+    the sensitivity took one rate's figures for another (the 0.03 column repeated the 0.02 one)."""
+    p = _portfolio(5, 40, own_rate=False)
+    terms = Terms(0.01, guarantee_fee=0.01)
+    rates = [0.0, 0.01, 0.02, 0.03, 0.04]
+    inside = analyse(p, terms, rates=rates).sensitivity
+    alone = sensitivity(p, terms, rates)
+    assert inside is not None
+    for name in ("xirr_japan", "threshold_year", "japan_received", "program_xirr_japan", "program_reached"):
+        EQ(getattr(inside, name), getattr(alone, name), err_msg=name)
+
+
+def test_a_long_grid_rides_along_the_program_view_only_within_its_memory_budget(monkeypatch):
+    """Review: every scale-1 rate ran inside the program view's pass (the command's memory peak), so the
+    peak grew with --rates; rates past GRID_PASS_BYTES now run later, in passes of that size."""
+    sens = importlib.import_module("xlspv.portfolio.sensitivity")
+    program_view = importlib.import_module("xlspv.portfolio.analyse")
+    p = _portfolio(6, 30, own_rate=False)
+    rates = [0.01 * k for k in range(1, 9)]
+    reference = analyse(p, Terms(0.05), rates=rates).sensitivity
+    days = p.padded[1]
+    monkeypatch.setattr(sens, "GRID_PASS_BYTES", 3 * (72 * 30 + 16 * (int(days.max() - days.min()) + 1)))
+    seen: list[int] = []
+
+    def counted(*args, **kwargs):
+        seen.append(len(args[3]))  # the pass's rates
+        return waterfall_summary_grid(*args, **kwargs)
+
+    monkeypatch.setattr(sens, "waterfall_summary_grid", counted)
+    monkeypatch.setattr(program_view, "waterfall_summary_grid", counted)
+    bounded = analyse(p, Terms(0.05), rates=rates).sensitivity
+    assert reference is not None and bounded is not None
+    assert seen and max(seen) == 3 and sum(seen) == len(rates)  # the program view's rate is one of them
+    for name in ("xirr_japan", "threshold_year", "japan_received", "program_xirr_japan"):
+        EQ(getattr(bounded, name), getattr(reference, name), err_msg=name)
 
 
 @pytest.mark.parametrize("n_scen", [5, 1024 + 63, 2 * 1024 + 1])

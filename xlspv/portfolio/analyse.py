@@ -35,7 +35,15 @@ from .odds import RecoveryOdds, check_review
 from .pooled import Pooled, own_terms_error, pooled
 from .readings import compare_readings
 from .results import PortfolioResult, ProgramSummary
-from .sensitivity import GridRun, add_by_day, day_span, default_rates, sensitivity, shared_rates
+from .sensitivity import (
+    GridRun,
+    add_by_day,
+    day_span,
+    default_rates,
+    rates_per_pass,
+    sensitivity,
+    shared_rates,
+)
 from .value import NEVER, funding_days, program_values
 
 
@@ -132,7 +140,7 @@ def _program_pass(
     term_list: Sequence[Terms],
     day_sums: list[np.ndarray],
     at: tuple[int, np.ndarray],
-    more: Sequence[float] = (),
+    more: Sequence[Terms] = (),
 ) -> tuple[Batch, np.ndarray, list[GridRun]]:
     """Every SPV's waterfall (``values``, ``days``: :attr:`Portfolio.padded`) in one summary pass, and
     each SPV's XIRR of Japan's flows; Japan's flows summed by day are added to ``day_sums[0]`` (from
@@ -143,7 +151,7 @@ def _program_pass(
     (``japan_rows``) and makes none of the batch's other per-row arrays (the interest, balance and
     tier here are zero columns); the US's are the rest of each distribution, as the batch makes them.
     One Terms shared by every SPV (none has its own term columns) is passed as one, so nothing is
-    made per scenario from it. With ``more`` (flat rates of the sensitivity grid:
+    made per scenario from it. With ``more`` (terms of the sensitivity grid's points:
     :func:`~xlspv.portfolio.sensitivity.shared_rates`, shared terms only) the same pass runs them too
     (:func:`~xlspv.batch.waterfall_summary_grid`: each chunk's plan made once for all), their day
     sums into ``day_sums[1:]``, returned as grid points for the sensitivity to reuse (the program
@@ -158,7 +166,7 @@ def _program_pass(
             values,
             None,
             shared,
-            [float(shared.flat_rate), *more],
+            [shared.flat_rate, *(t.flat_rate for t in more)],  # (flat: shared_rates keeps only those)
             xirr=True,
             day_sums=day_sums,
             first_day=first,
@@ -168,7 +176,7 @@ def _program_pass(
         summary = summaries[0]
         runs = [
             GridRun(
-                [shared.with_rate(r)] * n,
+                [t] * n,
                 np.asarray(s.xirr_japan),  # (asked for: xirr=True)
                 s.threshold_days,
                 s.japan_received,
@@ -176,7 +184,7 @@ def _program_pass(
                 first,
                 unique,
             )
-            for r, s, sums in zip(more, summaries[1:], day_sums[1:], strict=True)
+            for t, s, sums in zip(more, summaries[1:], day_sums[1:], strict=True)
         ]
     else:
         summary = waterfall_summary(
@@ -237,8 +245,9 @@ def analyse(
         Called with a one-line message (lower case, no full stop) at each stage; the command line
         prints them on stderr.
     rates : sequence of float, optional
-        Deemed rates of the sensitivity grid (decimals). ``None``: the default rate -2, -1, -0.5, 0,
-        +0.5, +1 and +2 points; an empty sequence: no sensitivity.
+        Deemed rates of the sensitivity grid (decimals). ``None``: the default rate (as entered,
+        without a guarantee fee) -2, -1, 0, +1 and +2 points (:func:`xlspv.terms.rates_around`); an
+        empty sequence: no sensitivity.
     scales : sequence of float, default (1.0,)
         Scaling factors of distributable cash for the sensitivity grid.
     readings : bool, default False
@@ -315,6 +324,8 @@ def analyse(
     first, unique = day_span(days)
     grid = () if rates is not None and not len(rates) else (default_rates(base) if rates is None else rates)
     more = [] if is_pooled or not len(grid) else shared_rates(base, term_list, grid, scales)
+    # the pass is the command's memory peak: rates past its budget run in the sensitivity, after it
+    more = more[: rates_per_pass(n, int(unique[-1]) - first + 1) - 1]
     sums = [np.zeros(int(unique[-1]) - first + 1) for _ in range(1 + len(more))]  # Japan's flows by date
     day_sums = sums[0]
     batch, japan_xirr, runs = _program_pass(values, days, term_list, sums, (first, unique), more)

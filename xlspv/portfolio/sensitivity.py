@@ -125,17 +125,19 @@ def sensitivity(
     together = [g for g in range(n_grid) if grid.shared and scale_grid[g // n_r] == 1.0 and not reused[g]]
     # the dates as the batch takes them, made only when some point runs (the program view's reuse all)
     dates64 = to_datetime64(days) if not all(reused) else days
-    if together:
+    step = rates_per_pass(n, program_sums.shape[1])
+    for k in range(0, len(together), step):  # (in passes of a bounded number of rates)
+        part = together[k : k + step]
         summaries = waterfall_summary_grid(
             values,
             dates64,
-            grid.terms[0, together[0] % n_r],
-            [float(grid.terms[0, g % n_r].flat_rate) for g in together],
+            grid.terms[0, part[0] % n_r],
+            [float(grid.terms[0, g % n_r].flat_rate) for g in part],
             xirr=True,
-            day_sums=[program_sums[g] for g in together],
+            day_sums=[program_sums[g] for g in part],
             first_day=first,
         )
-        for g, summary in zip(together, summaries, strict=True):
+        for g, summary in zip(part, summaries, strict=True):
             xirr[g], threshold[g], received[g] = (
                 summary.xirr_japan,
                 summary.threshold_days,
@@ -199,21 +201,38 @@ def sensitivity(
     )
 
 
-def shared_rates(terms: Terms, spv_terms: Sequence[Terms], rates: Any, scales: Any) -> list[float]:
-    """The flat rates of the grid's scale-1 points that a summary pass over the SPVs at ``terms``
-    (shared by every SPV: ``spv_terms`` all that one object, a flat rate) can run with it in one pass
+#: Bytes a summary pass over several grid rates may hold for their figures at once (per rate and
+#: SPV, seven figures and an annual exponent; per rate and day, a by-day sum and its copy kept to
+#: restore it after an error); the rest of a grid runs in later passes.
+GRID_PASS_BYTES = 32 * 2**20
+
+
+def rates_per_pass(n_spvs: int, n_days: int) -> int:
+    """Grid rates one summary pass over ``n_spvs`` SPVs spanning ``n_days`` days runs together within
+    :data:`GRID_PASS_BYTES` (at least one): 10,000 SPVs over 40 years, 35 rates.
+
+    >>> rates_per_pass(10_000, 14_610), rates_per_pass(10**7, 100)
+    (35, 1)
+    """
+    return max(1, GRID_PASS_BYTES // max(1, 72 * n_spvs + 16 * n_days))
+
+
+def shared_rates(terms: Terms, spv_terms: Sequence[Terms], rates: Any, scales: Any) -> list[Terms]:
+    """The terms of the grid's scale-1 points that a summary pass over the SPVs at ``terms`` (shared by
+    every SPV: ``spv_terms`` all that one object, a flat rate) can run with it in one pass
     (:func:`xlspv.batch.waterfall_summary_grid`), other than its own; none when the terms are not
-    shared or scale 1 is not on the grid. Each rate as the grid runs it (``terms.with_rate(r)``)."""
+    shared or scale 1 is not on the grid. Each exactly as the grid runs it (``terms.with_rate(r)``:
+    a guarantee fee is added to ``r`` there, once; the pass takes each one's ``flat_rate``)."""
     scale_grid = np.asarray(scales, dtype=np.float64).ravel()
     if terms.flat_rate is None or not (scale_grid == 1.0).any() or any(t is not terms for t in spv_terms):
         return []
-    out: list[float] = []
+    out: list[Terms] = []
     for r in np.asarray(rates, dtype=np.float64).ravel().tolist():
         if not (math.isfinite(r) and r > -1.0):  # refused by the sensitivity itself, in its words
             continue
         t = terms.with_rate(r)
-        if t.flat_rate is not None and t != terms and float(t.flat_rate) not in out:
-            out.append(float(t.flat_rate))
+        if t.flat_rate is not None and t != terms and t not in out:
+            out.append(t)
     return out
 
 
@@ -294,4 +313,12 @@ def day_span(days: np.ndarray) -> tuple[int, np.ndarray]:
     return first, np.flatnonzero(present) + first
 
 
-__all__ = ["GridRun", "add_by_day", "day_span", "default_rates", "sensitivity", "shared_rates"]
+__all__ = [
+    "GridRun",
+    "add_by_day",
+    "day_span",
+    "default_rates",
+    "rates_per_pass",
+    "sensitivity",
+    "shared_rates",
+]
