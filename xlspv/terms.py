@@ -584,19 +584,22 @@ SENSITIVITY_STEPS = (-0.02, -0.01, 0.0, 0.01, 0.02)
 def rates_around(terms: Terms) -> list[float]:
     """The deemed rates of a sensitivity: the terms' rate plus each of :data:`SENSITIVITY_STEPS`.
 
-    With a rate schedule the grid is centred on its first rate (each grid point is a flat rate).
-    Rates are rounded to 10 decimals, as a user would type them (3.5%, not 3.4999...%), and rates at
-    or below -100% are left out.
+    The rate as entered, without a guarantee fee: each grid point is those terms with the grid's
+    rate (:meth:`Terms.with_rate`), which adds the fee again, so the middle point is the terms'
+    own. With a rate schedule the grid is centred on its first rate (each grid point is a flat
+    rate). Rates are rounded to 10 decimals, as a user would type them (3.5%, not 3.4999...%), and
+    rates at or below -100% are left out.
 
     >>> rates_around(Terms(0.055))
     [0.035, 0.045, 0.055, 0.065, 0.075]
+    >>> rates_around(Terms(0.05, guarantee_fee=0.01))
+    [0.03, 0.04, 0.05, 0.06, 0.07]
     >>> rates_around(Terms(-0.985))
     [-0.995, -0.985, -0.975, -0.965]
     """
-    rate = terms.flat_rate
-    if rate is None:
-        assert isinstance(terms.deemed_rate, RateSchedule)
-        rate = terms.deemed_rate.rates[0]
+    rate = terms.own_rate
+    if isinstance(rate, RateSchedule):
+        rate = rate.rates[0]
     grid = [round(rate + step, 10) for step in SENSITIVITY_STEPS]
     return [r for r in grid if r > -1.0]
 
