@@ -23,7 +23,7 @@ from .batch_setup import _Accrual, _accrual, _Conventions, _conventions, _path_n
 from .cumulative import BLOCK, _rows_parallel, _rows_serial
 from .dates import to_datetime64
 from .errors import SpvInputError, TermsError
-from .inputs import BatchChunk, BatchFlows, ordinal_batch, prepare_batch
+from .inputs import BatchChunk, BatchFlows, numeric_array, ordinal_batch, prepare_batch
 from .rows import Rows, party_flows
 from .summary_kernel import _summary_parallel, _summary_serial, add_by_day
 from .terms import Terms
@@ -436,9 +436,10 @@ def waterfall_summary_grid(
     >>> [x.japan_received.round(6).tolist() for x in s]
     [[106.0], [120.4]]
     """
-    grid = np.asarray(rates, dtype=np.float64).ravel()
-    if not isinstance(terms, Terms) or grid.size == 0:
-        raise TermsError("waterfall_summary_grid: give one Terms and one or more flat deemed rates.")
+    grid = numeric_array(rates)  # (a text such as "5%" is refused, not converted)
+    if not isinstance(terms, Terms) or grid.ndim != 1 or grid.size == 0 or grid.dtype.kind not in "iuf":
+        raise TermsError("waterfall_summary_grid: give one Terms and a list of flat deemed rates (decimals).")
+    grid = grid.astype(np.float64)
     sums = [None] * grid.size if day_sums is None else list(day_sums)
     rows = [None] * grid.size if japan_rows is None else list(japan_rows)
     for name, given in (("day_sums", sums), ("japan_rows", rows)):
