@@ -132,13 +132,16 @@ def main() -> None:
                     f"{mem_ref:.0f} MiB -> {mem_ours / mem_ref:.2f}x (target <= 2x)"
                 )
             if n == 10000:
-                seconds, mib = cli_run(csv_folder, folder / "report.xlsx")
+                seconds, _mib = cli_run(csv_folder, folder / "report.xlsx")
                 start = time.perf_counter()
                 load_portfolio(csv_folder)
                 reading = time.perf_counter() - start
+                # no memory figure: a child started from this (large) process reports this process's
+                # high-water mark as its own; bench_command.py makes its data in a child and measures both
                 print(
-                    f"xlspv portfolio {n:,} SPVs from CSV: {seconds:.2f} s, max RSS {mib:.0f} MiB "
-                    f"(target < 4 s, < 800 MiB); of which reading about {reading:.2f} s"
+                    f"xlspv portfolio {n:,} SPVs from CSV, from main() after the imports: {seconds:.2f} s "
+                    f"(the whole command and its memory: bench_command.py); of which reading about "
+                    f"{reading:.2f} s"
                 )
 
 
