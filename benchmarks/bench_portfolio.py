@@ -205,20 +205,28 @@ def command_phases(folder: Path, out: Path, python: str = sys.executable) -> dic
 def command(n_spvs: int, n_rows: int, repeats: int) -> None:
     """Phases of the command on a CSV program, alternating with pandas.read_csv of the same files."""
     import statistics
+    import subprocess
 
-    import pandas as pd
-
+    here = os.path.dirname(os.path.abspath(__file__))
+    # the program is made, and the reference read, in children: a child's maximum resident set starts
+    # from its parent's (fork copies the high-water mark), so this process must stay small
+    make = "import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; from bench_portfolio "
+    make += "import synthetic, write_csv; "
+    make += "write_csv(*synthetic(int(sys.argv[2]), int(sys.argv[3])), Path(sys.argv[4]))"
+    read = "import sys, time, pandas as pd; t = time.perf_counter(); pd.read_csv(sys.argv[1] + '/spvs.csv'); "
+    read += "pd.read_csv(sys.argv[1] + '/flows.csv'); print(time.perf_counter() - t)"
     with tempfile.TemporaryDirectory(prefix="xlspv-bench-") as tmp:
         folder = Path(tmp)
-        write_csv(*synthetic(n_spvs, n_rows), folder)
+        subprocess.run([sys.executable, "-c", make, here, str(n_spvs), str(n_rows), tmp], check=True)
         command_phases(folder, folder / "warm.xlsx")  # loads or compiles the cached numba kernels once
         runs: list[dict[str, float]] = []
         reference: list[float] = []
         for _ in range(repeats):
             runs.append(command_phases(folder, folder / "report.xlsx"))
-            start = time.perf_counter()
-            pd.read_csv(folder / "spvs.csv"), pd.read_csv(folder / "flows.csv")
-            reference.append(time.perf_counter() - start)
+            done = subprocess.run(
+                [sys.executable, "-c", read, tmp], capture_output=True, text=True, check=True
+            )
+            reference.append(float(done.stdout.split()[-1]))
         load = os.getloadavg()
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     ref = statistics.median(reference)
