@@ -419,9 +419,10 @@ def waterfall_summary_grid(
         One per rate: an array for Japan's per-row payouts at that rate, as
         :func:`waterfall_summary`'s ``japan_rows``, or ``None``.
     days : ndarray of int64, shape (scenarios, rows), optional
-        Instead of ``dates`` (then ``None``): the rows' dates as checked day ordinals (a program's
-        padded schedules, float64 ``values`` of the same shape), copied a chunk at a time rather
-        than converted from dates (:func:`xlspv.inputs.ordinal_batch`).
+        Instead of ``dates`` (then ``None``): the rows' dates as day ordinals the caller has already
+        checked (a program's padded schedules, :attr:`xlspv.portfolio.Portfolio.padded`, with float64
+        ``values`` of the same shape; only their type and shape are checked here), copied a chunk at a
+        time rather than converted from dates (:func:`xlspv.inputs.ordinal_batch`).
 
     Returns
     -------

@@ -223,9 +223,10 @@ def numeric_array(values: Any) -> np.ndarray:
 
 
 def ordinal_batch(values: np.ndarray, days: np.ndarray) -> BatchFlows:
-    """A batch whose dates are day ordinals already checked (``days`` int64 shaped like ``values``,
-    float64 ``(scenarios, rows)``: a program's padded schedules), so a chunk copies its rows of days
-    instead of converting dates; each chunk is put in date order as :meth:`BatchFlows.chunk` does."""
+    """A batch whose dates are day ordinals the caller has already checked (``days`` int64 shaped like
+    ``values``, float64 ``(scenarios, rows)``: a program's padded schedules; only the types and shapes
+    are checked here), so a chunk copies its rows of days instead of converting dates; each chunk is
+    put in date order as :meth:`BatchFlows.chunk` does."""
     ok = isinstance(values, np.ndarray) and values.dtype == np.float64 and values.ndim == 2
     if not (ok and isinstance(days, np.ndarray) and days.dtype == np.int64 and days.shape == values.shape):
         raise SpvInputError("days: give int64 day ordinals shaped like the float64 values (scenarios, rows).")
