@@ -161,6 +161,10 @@ def bench_summary() -> dict[str, float]:
             *sums,
             np.empty(0),
             balance,
+            np.empty(0),  # no day sums asked for (waterfall_summary without day_sums=)
+            0,
+            np.empty((0, n_rows)),  # no threads' scratch of flows
+            np.empty((0, n_rows)),  # no japan_rows=
         )
 
     m = medians_interleaved(
