@@ -19,7 +19,7 @@ import numpy as np
 from ._jit import default_threads, shared_work, thread_count
 from .accrual import check_path_start
 from .batch_setup import SPAN_KEYS as SPAN_KEYS  # (re-exported: the summary's span table)
-from .batch_setup import _Accrual, _accrual, _Conventions, _conventions, _path_name, _rates, _setup
+from .batch_setup import _Accrual, _accrual, _Conventions, _conventions, _path_name, _rates, _rows_of, _setup
 from .cumulative import BLOCK, _rows_parallel, _rows_serial
 from .dates import to_datetime64
 from .errors import SpvInputError, TermsError
@@ -577,7 +577,7 @@ def _accrual_at(acc: _Accrual, part: BatchChunk, conv: _Conventions, deemed_rate
     :func:`_accrual` slices them); growth rows made before the kernel depend on the rate: made again."""
     if acc.growth.shape[0] or conv.annual is None:
         return _accrual(part, conv, deemed_rates, span_keys=True)
-    annual = conv.annual if conv.annual.shape[0] == 1 else conv.annual[part.lo : part.hi]
+    annual = _rows_of(conv.annual, part.lo, part.hi)
     return _Accrual(
         acc.growth, acc.fractions, acc.period, acc.ends, np.ascontiguousarray(annual), *_keys(acc)
     )
@@ -597,7 +597,6 @@ def _run_chunk(
     where Japan's rows go in date order)."""
     lo, hi = part.lo, part.hi
     k = slice(lo, hi)
-    sub = slice(lo, hi) if p.conv.simple.size > 1 else slice(None)
     positions, first, out, japan_at = at
     run(
         part.values,
@@ -608,9 +607,9 @@ def _run_chunk(
         acc.ends,
         acc.annual,
         *_keys(acc),
-        p.conv.simple[sub],
-        p.conv.before[sub],
-        p.conv.after[sub],
+        _rows_of(p.conv.simple, lo, hi),
+        _rows_of(p.conv.before, lo, hi),
+        _rows_of(p.conv.after, lo, hi),
         want[0],
         want[1],
         positions,

@@ -165,7 +165,7 @@ def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any, span_keys
         return _Accrual(_group_growth(chunk, conv.terms[lo:hi]), _NONE_F, _NONE_I, _NONE_I, _NONE_F)
     if conv.changes is not None and chunk.days.shape[0] > 1:
         check_path_start(conv.changes, chunk.days[:, 0], _path_name(deemed_rates))
-    day_counts = conv.day_counts if conv.day_counts.size == 1 else conv.day_counts[lo:hi]
+    day_counts = _rows_of(conv.day_counts, lo, hi)
     names = np.unique(day_counts)
     p = plan(str(names[0]), chunk.days, conv.changes)
     fractions = p.fractions
@@ -177,8 +177,8 @@ def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any, span_keys
                 str(name), chunk.days if chunk.days.shape[0] == 1 else chunk.days[rows], conv.changes
             ).fractions
     assert conv.annual is not None
-    annual = conv.annual if conv.annual.shape[0] == 1 else conv.annual[lo:hi]
-    simple = conv.simple if conv.simple.size == 1 else conv.simple[lo:hi]
+    annual = _rows_of(conv.annual, lo, hi)
+    simple = _rows_of(conv.simple, lo, hi)
     if p.period.shape[0] == 1 and fractions.shape[0] == 1 and annual.shape[0] == 1:  # all shared
         growth = np.empty((1, chunk.days.shape[1]))
         growth_row(fractions[0], p.period[0], p.ends[0], annual[0], bool(simple[0]), growth[0])
@@ -191,6 +191,12 @@ def _accrual(chunk: BatchChunk, conv: _Conventions, deemed_rates: Any, span_keys
     key_f, key_p = np.empty((g, SPAN_KEYS)), np.empty((g, SPAN_KEYS), dtype=np.int64)
     plan_keys(fractions, p.period, p.ends, keys, key_f, key_p, key_n)
     return _Accrual(np.empty((0, 1)), fractions, p.period, p.ends, annual, keys, key_f, key_p, key_n)
+
+
+def _rows_of(a: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """A per-scenario convention's rows for scenarios ``lo:hi``, or the array itself when it holds one
+    entry shared by every scenario."""
+    return a if a.shape[0] == 1 else a[lo:hi]
 
 
 def _group_growth(chunk: BatchChunk, terms: list[Terms]) -> np.ndarray:
