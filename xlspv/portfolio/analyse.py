@@ -325,8 +325,9 @@ def analyse(
     grid = () if rates is not None and not len(rates) else (default_rates(base) if rates is None else rates)
     more = [] if is_pooled or not len(grid) else shared_rates(base, term_list, grid, scales)
     # the pass is the command's memory peak: rates past its budget run in the sensitivity, after it
-    more = more[: rates_per_pass(n, int(unique[-1]) - first + 1) - 1]
-    sums = [np.zeros(int(unique[-1]) - first + 1) for _ in range(1 + len(more))]  # Japan's flows by date
+    span = int(unique[-1]) - first + 1  # days from the first to the last
+    more = more[: rates_per_pass(n, span) - 1]
+    sums = [np.zeros(span) for _ in range(1 + len(more))]  # Japan's flows by date
     day_sums = sums[0]
     batch, japan_xirr, runs = _program_pass(values, days, term_list, sums, (first, unique), more)
     say(progress, f"computed {n:,} waterfalls in one batch ({n:,} x {width:,})")
